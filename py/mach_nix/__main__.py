@@ -1,0 +1,3 @@
+from mach_nix.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the `mach-nix` CLI; each module has ``register(subparsers)``."""

@@ -1,0 +1,1 @@
+"""The PyPI dependency index: schema, shard store, PyPI client, metadata parsing and crawler."""

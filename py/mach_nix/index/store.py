@@ -1,0 +1,242 @@
+"""The shard store: read and write index directories in both forms.
+
+* ``json``: ``DIR/XX.json``, sorted, pretty JSON (the repo's ``data/``; an update is a readable diff).
+* ``lz4``:  ``DIR/XX.json.lz4``, the same JSON, compact, in an lz4 frame (the Nix store form).
+
+Both have ``DIR/metadata.json`` with the schema version, creation time, PyPI serial, counts and
+the sha256 of every shard file. Readers load only the shards of the names asked for.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+from pathlib import Path
+from typing import Any, Dict, Iterable, Iterator, Optional, Tuple
+
+import orjson
+
+from mach_nix.errors import IndexError_
+from mach_nix.fsutil import atomic_write_bytes
+from mach_nix.index.schema import (
+    METADATA_FILE,
+    SCHEMA_VERSION,
+    SHARD_IDS,
+    Project,
+    shard_of,
+)
+from mach_nix.names import normalize
+
+FORMATS = ("json", "lz4")
+_SUFFIX = {"json": ".json", "lz4": ".json.lz4"}
+
+_FIX = (
+    "Run `mach-nix index verify {dir}` to see what is wrong, then restore the directory "
+    "(e.g. `git checkout data/`) or rebuild it with `mach-nix index build` / `mach-nix index pack`."
+)
+
+
+def default_index_dir() -> Path:
+    """The embedded default index: ``$MACH_NIX_INDEX`` or the repository's ``data/``."""
+    env = os.environ.get("MACH_NIX_INDEX")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "data"
+
+
+def shard_filename(shard: str, fmt: str) -> str:
+    return shard + _SUFFIX[fmt]
+
+
+# --- encoding ---------------------------------------------------------------------------------
+
+
+def encode_shard(shard: str, projects: Dict[str, Project], fmt: str) -> bytes:
+    """Serialize one shard deterministically (sorted keys) in ``fmt``."""
+    doc = {"schema": SCHEMA_VERSION, "shard": shard, "projects": projects}
+    if fmt == "json":
+        return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+    import lz4.frame
+
+    raw = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+    return lz4.frame.compress(raw, compression_level=lz4.frame.COMPRESSIONLEVEL_MINHC, content_checksum=True)
+
+
+def decode_shard(data: bytes, fmt: str, where: Path) -> Dict[str, Any]:
+    """Parse shard bytes, turning any corruption into an error that names the file."""
+    if fmt == "lz4":
+        import lz4.frame
+
+        try:
+            data = lz4.frame.decompress(data)
+        except Exception as exc:  # lz4 raises RuntimeError for corrupt frames
+            raise IndexError_(
+                f"Index shard {where} is corrupt (lz4: {exc}). " + _FIX.format(dir=where.parent)
+            ) from None
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise IndexError_(
+            f"Index shard {where} is not valid JSON ({exc}); it may be truncated. " + _FIX.format(dir=where.parent)
+        ) from None
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA_VERSION or not isinstance(doc.get("projects"), dict):
+        raise IndexError_(
+            f"Index shard {where} has schema {doc.get('schema') if isinstance(doc, dict) else '?'!r}, "
+            f"but this mach-nix reads schema {SCHEMA_VERSION}. " + _FIX.format(dir=where.parent)
+        )
+    return doc
+
+
+# --- metadata ---------------------------------------------------------------------------------
+
+
+def read_metadata(directory: Path) -> Dict[str, Any]:
+    """Read and sanity-check ``DIR/metadata.json``."""
+    path = Path(directory) / METADATA_FILE
+    if not Path(directory).is_dir():
+        raise IndexError_(
+            f"Index directory {directory} does not exist. Pass --index DIR pointing at a mach-nix index "
+            "(the embedded one is the repository's data/), or build one with `mach-nix index build`."
+        )
+    try:
+        meta = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise IndexError_(
+            f"{path} is missing, so {directory} is not a mach-nix index. " + _FIX.format(dir=directory)
+        ) from None
+    except orjson.JSONDecodeError as exc:
+        raise IndexError_(f"{path} is not valid JSON ({exc}). " + _FIX.format(dir=directory)) from None
+    if not isinstance(meta, dict) or meta.get("schema") != SCHEMA_VERSION:
+        found = meta.get("schema") if isinstance(meta, dict) else None
+        raise IndexError_(
+            f"{path} declares index schema {found!r}, but this mach-nix reads schema {SCHEMA_VERSION}. "
+            "Use a matching mach-nix, or rebuild the index with `mach-nix index build`."
+        )
+    if meta.get("format") not in FORMATS or not isinstance(meta.get("shards"), dict):
+        raise IndexError_(f"{path} lacks a valid 'format' or 'shards' entry. " + _FIX.format(dir=directory))
+    return meta
+
+
+def metadata_sha256(directory: Path) -> str:
+    """sha256 of ``metadata.json``: the identity of an index (it covers every shard's hash)."""
+    return hashlib.sha256((Path(directory) / METADATA_FILE).read_bytes()).hexdigest()
+
+
+def now_utc() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def write_index(
+    directory: Path,
+    shards: Dict[str, Dict[str, Project]],
+    fmt: str,
+    *,
+    created_at: Optional[str] = None,
+    pypi_serial: int = 0,
+    extra: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]:
+    """Write every shard (all 256, empty ones included) and then ``metadata.json``.
+
+    Each file is written atomically; ``metadata.json`` goes last, so it only ever names shards
+    that are complete on disk. Returns the metadata written.
+    """
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    hashes: Dict[str, str] = {}
+    counts = {"projects": 0, "releases": 0, "files": 0}
+    for shard in SHARD_IDS:
+        projects = shards.get(shard, {})
+        data = encode_shard(shard, projects, fmt)
+        target = directory / shard_filename(shard, fmt)
+        if not (target.exists() and target.read_bytes() == data):
+            atomic_write_bytes(target, data)
+        hashes[shard] = hashlib.sha256(data).hexdigest()
+        for project in projects.values():
+            counts["projects"] += 1
+            counts["releases"] += len(project["releases"])
+            counts["files"] += sum(len(files) for files in project["releases"].values())
+    meta: Dict[str, Any] = {
+        "schema": SCHEMA_VERSION,
+        "format": fmt,
+        "created_at": created_at or now_utc(),
+        "pypi_serial": pypi_serial,
+        **counts,
+        "shards": hashes,
+    }
+    if extra:
+        meta.update(extra)
+    atomic_write_bytes(
+        directory / METADATA_FILE, orjson.dumps(meta, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+    )
+    return meta
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+class Index:
+    """A lazily loaded index directory (either form).
+
+    Example::
+
+        index = Index.open(Path("data"))
+        project = index.project("Requests")      # loads one shard, memoized
+        versions = sorted(project["releases"]) if project else []
+    """
+
+    def __init__(self, directory: Path, metadata: Dict[str, Any]) -> None:
+        self.directory = Path(directory)
+        self.metadata = metadata
+        self.format: str = metadata["format"]
+        self._shards: Dict[str, Dict[str, Project]] = {}
+
+    @classmethod
+    def open(cls, directory: Optional[Path] = None) -> "Index":
+        directory = Path(directory) if directory is not None else default_index_dir()
+        return cls(directory, read_metadata(directory))
+
+    @property
+    def identity(self) -> Dict[str, Any]:
+        """What a lock records about the index it was resolved against."""
+        return {
+            "metadata_sha256": metadata_sha256(self.directory),
+            "created_at": self.metadata.get("created_at"),
+            "pypi_serial": self.metadata.get("pypi_serial"),
+        }
+
+    def shard(self, shard: str) -> Dict[str, Project]:
+        """All projects of one shard, loaded once and checked against metadata.json."""
+        cached = self._shards.get(shard)
+        if cached is not None:
+            return cached
+        path = self.directory / shard_filename(shard, self.format)
+        expected = self.metadata["shards"].get(shard)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise IndexError_(f"Index shard {path} is missing. " + _FIX.format(dir=self.directory)) from None
+        if expected is not None and hashlib.sha256(data).hexdigest() != expected:
+            raise IndexError_(
+                f"Index shard {path} does not match the sha256 recorded in {self.directory / METADATA_FILE} "
+                "(changed, truncated or corrupt). " + _FIX.format(dir=self.directory)
+            )
+        projects = decode_shard(data, self.format, path)["projects"]
+        self._shards[shard] = projects
+        return projects
+
+    def project(self, name: str) -> Optional[Project]:
+        """The record of one project (any spelling of its name), or None when absent."""
+        key = normalize(name)
+        return self.shard(shard_of(key)).get(key)
+
+    def iter_projects(self) -> Iterator[Tuple[str, Project]]:
+        """Every (normalized name, project) in shard order; loads all shards."""
+        for shard in SHARD_IDS:
+            yield from sorted(self.shard(shard).items())
+
+    def names(self) -> Iterable[str]:
+        return (name for name, _ in self.iter_projects())
+
+    def all_shards(self) -> Dict[str, Dict[str, Project]]:
+        return {shard: self.shard(shard) for shard in SHARD_IDS}
