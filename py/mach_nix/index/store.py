@@ -175,6 +175,15 @@ def write_index(
 # --- reading ----------------------------------------------------------------------------------
 
 
+def _looks_like_project(project: Any) -> bool:
+    return (
+        isinstance(project, dict)
+        and isinstance(project.get("releases"), dict)
+        and isinstance(project.get("deps"), dict)
+        and all(isinstance(files, list) for files in project["releases"].values())
+    )
+
+
 class Index:
     """A lazily loaded index directory (either form).
 
@@ -228,7 +237,15 @@ class Index:
     def project(self, name: str) -> Optional[Project]:
         """The record of one project (any spelling of its name), or None when absent."""
         key = normalize(name)
-        return self.shard(shard_of(key)).get(key)
+        shard = shard_of(key)
+        project = self.shard(shard).get(key)
+        if project is not None and not _looks_like_project(project):
+            path = self.directory / shard_filename(shard, self.format)
+            raise IndexError_(
+                f"Index shard {path} holds a malformed record for {key!r} (expected name, deps and releases). "
+                + _FIX.format(dir=self.directory)
+            )
+        return project
 
     def iter_projects(self) -> Iterator[Tuple[str, Project]]:
         """Every (normalized name, project) in shard order; loads all shards."""
