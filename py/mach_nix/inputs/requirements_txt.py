@@ -1,0 +1,219 @@
+"""requirements.txt as pip reads it: comments, continuations, ``-r``/``-c`` includes, ``--hash``.
+
+Options mach-nix cannot honour (``--index-url``, ``-e``, ``--find-links`` …) are errors or
+warnings that name the line. ``name @ URL`` is accepted when the URL's file is in the index (the
+resolver checks that); local paths and VCS URLs are errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shlex
+from pathlib import Path
+from typing import List, Optional, Set, Tuple
+
+from mach_nix.errors import MachNixError
+from mach_nix.inputs import InputRequirement, InputSet
+
+# Options that change where pip looks for packages: harmless to ignore (the index decides), so warn.
+_IGNORED_OPTIONS = {
+    "--index-url", "-i", "--extra-index-url", "--no-index", "--find-links", "-f", "--trusted-host",
+    "--prefer-binary", "--use-feature", "--only-binary", "--no-binary", "--progress-bar",
+    "--require-hashes",
+}
+_OPTIONS_WITH_VALUE = {
+    "--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--trusted-host", "--use-feature",
+    "--only-binary", "--no-binary", "--progress-bar",
+}
+_COMMENT = re.compile(r"(^|\s+)#.*$")
+_HASH_RE = re.compile(r"^(sha256|sha384|sha512|md5):([0-9a-fA-F]+)$")
+
+
+def _logical_lines(text: str) -> List[Tuple[int, str]]:
+    """Join backslash continuations and strip comments; yields (first line number, text).
+
+    Example: ``_logical_lines("a \\\\\\n>=1  # x") == [(1, "a >=1")]``
+    """
+    out: List[Tuple[int, str]] = []
+    buf: List[str] = []
+    start = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not buf:
+            start = number
+        if raw.endswith("\\") and not raw.lstrip().startswith("#"):
+            buf.append(raw[:-1])
+            continue
+        buf.append(raw)
+        _emit(out, start, buf)
+        buf = []
+    _emit(out, start, buf)
+    return out
+
+
+def _emit(out: List[Tuple[int, str]], start: int, parts: List[str]) -> None:
+    joined = _COMMENT.sub("", "".join(parts)).strip()
+    if joined:
+        out.append((start, " ".join(joined.split())))
+
+
+def _file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def parse_requirement(text: str, where: str):
+    """Parse one PEP 508 requirement or raise a MachNixError naming ``where``.
+
+    Example: ``parse_requirement("requests[socks]>=2", "requirements.txt, line 1").name == "requests"``
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        return Requirement(text)
+    except InvalidRequirement as exc:
+        detail = str(exc).splitlines()[0]
+        raise MachNixError(
+            f"{where}: {text!r} is not a valid requirement ({detail}). Write it as "
+            "NAME[EXTRAS] SPECIFIERS ; MARKER, e.g. 'requests[socks]>=2.31; python_version >= \"3.8\"'."
+        ) from None
+
+
+def read_requirements(path: Path, *, constraint: bool = False, _seen: Optional[Set[Path]] = None,
+                      _display: Optional[str] = None) -> InputSet:
+    """Read a requirements file (and what it includes) into an :class:`InputSet`.
+
+    Example: ``read_requirements(Path("requirements.txt")).requirements[0].req.name``
+    """
+    path = Path(path)
+    display = _display or str(path)
+    seen = _seen if _seen is not None else set()
+    real = path.resolve()
+    if real in seen:
+        return InputSet()  # an include cycle: pip reads each file once as well
+    seen.add(real)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise MachNixError(f"Requirements file {display} does not exist. Check the path given to -r/-c.") from None
+    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
+        raise MachNixError(f"Cannot read requirements file {display}: {exc}.") from None
+    result = InputSet(files=[(display, hashlib.sha256(text.encode()).hexdigest())])
+    parse_text(text, display, result, base=path.parent, constraint=constraint, seen=seen)
+    return result
+
+
+def read_requirement_text(text: str, source: str = "<requirements>") -> InputSet:
+    """Parse requirements given as text (``--requirement-text``, positional arguments).
+
+    Example: ``read_requirement_text("requests\\nidna").requirements[1].req.name == "idna"``
+    """
+    result = InputSet()
+    parse_text(text, source, result, base=Path.cwd(), constraint=False, seen=set())
+    return result
+
+
+def parse_text(text: str, display: str, result: InputSet, *, base: Path, constraint: bool, seen: Set[Path]) -> None:
+    """Parse requirements text into ``result`` (includes are resolved relative to ``base``)."""
+    for number, line in _logical_lines(text):
+        where = f"{display}, line {number}"
+        if line.startswith("-"):
+            _option_line(line, where, display, result, base=base, constraint=constraint, seen=seen)
+            continue
+        req_text, hashes = _split_hashes(line, where)
+        _check_url_form(req_text, where)
+        req = parse_requirement(req_text, where)
+        if req.url:
+            _check_direct_url(req.url, req_text, where)
+        item = InputRequirement(req, display, number, frozenset(hashes))
+        if constraint:
+            if req.extras:
+                raise MachNixError(f"{where}: constraints cannot have extras ({req_text!r}); drop the [..] part.")
+            result.constraints.append(item)
+        else:
+            result.requirements.append(item)
+
+
+def _split_hashes(line: str, where: str) -> Tuple[str, List[str]]:
+    if " --" not in line and not line.startswith("--"):
+        return line, []
+    head, _, tail = line.partition(" --")
+    hashes: List[str] = []
+    try:
+        tokens = shlex.split("--" + tail)
+    except ValueError as exc:
+        raise MachNixError(f"{where}: cannot split the options of {line!r} ({exc}).") from None
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.startswith("--hash"):
+            value = token.partition("=")[2] if "=" in token else (tokens[i + 1] if i + 1 < len(tokens) else "")
+            i += 1 if "=" in token else 2
+            m = _HASH_RE.match(value)
+            if not m:
+                raise MachNixError(f"{where}: {value!r} is not a hash; write --hash=sha256:<64 hex digits>.")
+            if m.group(1) == "sha256":
+                hashes.append(m.group(2).lower())
+            continue
+        raise MachNixError(
+            f"{where}: the per-requirement option {token!r} is not supported by mach-nix; only --hash is. "
+            "Remove it from the line."
+        )
+    return head.strip(), hashes
+
+
+def _check_url_form(text: str, where: str) -> None:
+    if re.match(r"^(git|hg|svn|bzr)\+", text) or re.match(r"^[a-z]+://", text) or text.startswith((".", "/")):
+        raise MachNixError(
+            f"{where}: {text!r} is a bare URL or path; mach-nix resolves against its PyPI index only. "
+            "Use 'name==version', or 'name @ https://files.pythonhosted.org/…' for a file that is in the index."
+        )
+
+
+def _check_direct_url(url: str, text: str, where: str) -> None:
+    if not url.startswith("https://") or url.startswith(("git+", "hg+")):
+        raise MachNixError(
+            f"{where}: {text!r} points at {url!r}; mach-nix only accepts direct references to PyPI files "
+            "(https://…/NAME-VERSION….whl or .tar.gz) that are in its index. Use 'name==version' instead, "
+            "or package the local project with the Nix library."
+        )
+    if not url.split("#")[0].endswith((".whl", ".tar.gz", ".zip", ".tar.bz2")):
+        raise MachNixError(
+            f"{where}: {text!r} does not point at a wheel or sdist file; mach-nix accepts direct references "
+            "only to PyPI files in its index."
+        )
+
+
+def _option_line(line: str, where: str, display: str, result: InputSet, *, base: Path, constraint: bool,
+                 seen: Set[Path]) -> None:
+    try:
+        tokens = shlex.split(line)
+    except ValueError as exc:
+        raise MachNixError(f"{where}: cannot parse {line!r} ({exc}).") from None
+    option, value = tokens[0], (tokens[1] if len(tokens) > 1 else None)
+    if "=" in option and option.startswith("--"):
+        option, _, value = option.partition("=")
+    elif len(option) > 2 and option[:2] in ("-r", "-c") and option[1] != "-":
+        option, value = option[:2], option[2:]
+    if option in ("-r", "--requirement", "-c", "--constraint"):
+        if not value:
+            raise MachNixError(f"{where}: {option} needs a file name, e.g. '{option} base.txt'.")
+        if re.match(r"^[a-z]+://", value):
+            raise MachNixError(f"{where}: including {value!r} over the network is not supported; download it first.")
+        include = Path(value) if Path(value).is_absolute() else base / value
+        shown = value if Path(value).is_absolute() else str(Path(display).parent / value)
+        sub = read_requirements(include, constraint=constraint or option in ("-c", "--constraint"), _seen=seen,
+                                _display=shown)
+        result.extend(sub)
+        return
+    if option in ("-e", "--editable"):
+        raise MachNixError(
+            f"{where}: editable requirements ({line!r}) cannot be locked from the index. Package the local "
+            "project with the Nix library (buildPythonPackage from a source) and lock only its dependencies."
+        )
+    if option == "--pre":
+        result.allow_prereleases = True
+        return
+    if option in _IGNORED_OPTIONS:
+        result.warnings.append(f"{where}: {option} is ignored; mach-nix resolves against its own index.")
+        return
+    raise MachNixError(f"{where}: unknown or unsupported option {line!r}. Remove the line or see `pip help install`.")

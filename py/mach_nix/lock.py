@@ -1,0 +1,146 @@
+"""The lock file, schema v1 (docs/lock-format.md): build from a resolution, write, read, validate.
+
+Written as sorted, indented JSON, so the same inputs give the same bytes and a re-lock diff is
+readable.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import orjson
+
+from mach_nix import __version__
+from mach_nix.errors import MachNixError
+from mach_nix.fsutil import atomic_write_bytes
+
+LOCK_VERSION = 1
+DEFAULT_LOCK = "mach-nix.lock.json"
+PROVIDERS = ("wheel", "sdist", "nixpkgs")
+
+
+def package_entry(pkg: Any, display_name: str) -> Dict[str, Any]:
+    """The lock entry of one resolved package (a :class:`mach_nix.resolve.resolver.ResolvedPackage`)."""
+    from mach_nix.resolve.candidates import wheel_tags
+
+    cand = pkg.candidate
+    entry: Dict[str, Any] = {
+        "name": display_name,
+        "version": cand.vstr,
+        "provider": cand.provider,
+        "dependencies": sorted(pkg.dependencies),
+        "extras": sorted(pkg.extras),
+    }
+    node = cand.file
+    if node is not None:
+        entry.update(filename=node["filename"], url=node["url"], sha256=node["sha256"],
+                     requires_python=node.get("requires_python"))
+        if node.get("yanked"):
+            entry["yanked"] = True
+        if cand.provider == "wheel":
+            entry["wheel_tags"] = wheel_tags(node["filename"])
+    if cand.provider == "nixpkgs":
+        entry["nixpkgs_attr"] = cand.nix_attr
+    if pkg.build_system is not None:
+        entry["build_system"] = pkg.build_system
+    if pkg.build_only:
+        entry["build_only"] = True
+    if cand.deps is None:
+        entry["dependencies_unknown"] = True
+    elif cand.deps_from:
+        entry["dependencies_from"] = cand.deps_from
+    return entry
+
+
+def build_lock(*, target: Dict[str, Any], inputs: Dict[str, Any], index: Dict[str, Any], roots: List[str],
+               packages: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
+    """Assemble a lock document (validated).
+
+    Example: ``build_lock(target=t.to_json(), inputs={...}, index=idx.identity, roots=["idna"], packages={...})``
+    """
+    lock = {
+        "lock_version": LOCK_VERSION,
+        "generated_by": f"mach-nix {__version__}",
+        "target": target,
+        "inputs": inputs,
+        "index": index,
+        "roots": sorted(roots),
+        "packages": packages,
+    }
+    validate(lock, "<new lock>")
+    return lock
+
+
+def dumps(lock: Dict[str, Any]) -> bytes:
+    """Deterministic bytes of a lock: sorted keys, two-space indent, trailing newline."""
+    return orjson.dumps(lock, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+
+
+def write(lock: Dict[str, Any], path: Path) -> None:
+    """Write a lock atomically (``-`` writes to stdout)."""
+    data = dumps(lock)
+    if str(path) == "-":
+        import sys
+
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    atomic_write_bytes(Path(path), data)
+
+
+def read(path: Optional[Path] = None) -> Dict[str, Any]:
+    """Read and validate a lock (default ``./mach-nix.lock.json``).
+
+    Example: ``read(Path("mach-nix.lock.json"))["packages"]["requests"]["version"]``
+    """
+    path = Path(path) if path is not None else Path(DEFAULT_LOCK)
+    try:
+        lock = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise MachNixError(f"Lock file {path} does not exist. Create it with `mach-nix lock -r requirements.txt`.") from None
+    except orjson.JSONDecodeError as exc:
+        raise MachNixError(f"Lock file {path} is not valid JSON ({exc}). Re-create it with `mach-nix lock`.") from None
+    validate(lock, str(path))
+    return lock
+
+
+def validate(lock: Any, where: str) -> None:
+    """Check the structure and internal consistency of a lock; raise MachNixError naming the problem."""
+    def fail(what: str) -> None:
+        raise MachNixError(f"Lock file {where} is invalid: {what}. Re-create it with `mach-nix lock`.")
+
+    if not isinstance(lock, dict):
+        fail("the top level is not an object")
+    if lock.get("lock_version") != LOCK_VERSION:
+        fail(f"lock_version is {lock.get('lock_version')!r}, this mach-nix reads {LOCK_VERSION}")
+    for key in ("target", "inputs", "index", "roots", "packages"):
+        if key not in lock:
+            fail(f"the key {key!r} is missing")
+    packages = lock["packages"]
+    if not isinstance(packages, dict):
+        fail("'packages' is not an object")
+    for name, entry in packages.items():
+        if not isinstance(entry, dict):
+            fail(f"packages.{name} is not an object")
+        for key in ("version", "provider", "dependencies"):
+            if key not in entry:
+                fail(f"packages.{name} lacks {key!r}")
+        provider = entry["provider"]
+        if provider not in PROVIDERS:
+            fail(f"packages.{name}.provider is {provider!r}")
+        needed = ("nixpkgs_attr",) if provider == "nixpkgs" else ("filename", "url", "sha256")
+        for key in needed:
+            if not entry.get(key):
+                fail(f"packages.{name} ({provider}) lacks {key!r}")
+        for dep in entry["dependencies"]:
+            if dep not in packages:
+                fail(f"packages.{name} depends on {dep!r}, which is not in 'packages'")
+        bs = entry.get("build_system")
+        if bs is not None and bs.get("resolved", True):
+            for dep in bs.get("dependencies", []):
+                if dep not in packages:
+                    fail(f"packages.{name}.build_system needs {dep!r}, which is not in 'packages'")
+    for root in lock["roots"]:
+        if root not in packages:
+            fail(f"root {root!r} is not in 'packages'")

@@ -1,0 +1,274 @@
+"""Index files → ranked candidates, one :class:`Candidate` per (version, provider).
+
+Ranking: newest acceptable version first; within a version, the package's provider order
+(``wheel`` → the best-ranked compatible wheel of the release, ``sdist``, ``nixpkgs``). A file is
+rejected, with a reason kept for error messages, when its requires-python excludes the target,
+no wheel tag fits, it is yanked (unless pinned with ``==``), or its provider is filtered out.
+
+Files whose dependencies are unknown (sdists with metadata ``unknown``/``not-crawled``) borrow the
+Requires-Dist of a wheel of the same release when one is known (``deps_from``); otherwise they are
+still usable, with no dependencies, and flagged ``dependencies_unknown`` in the lock.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
+
+from mach_nix.errors import MachNixError
+
+if TYPE_CHECKING:
+    from mach_nix.resolve.target import Target
+
+PROVIDERS = ("wheel", "sdist", "nixpkgs")
+DEFAULT_PROVIDERS: Tuple[str, ...] = ("wheel", "sdist", "nixpkgs")
+SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
+
+
+@lru_cache(maxsize=None)
+def parse_version(text: str) -> Optional[Version]:
+    """A cached PEP 440 parse; None for legacy versions PyPI still serves (they are skipped).
+
+    Example: ``parse_version("2.31.0") == Version("2.31.0")``; ``parse_version("1.0-final-x") is None``
+    """
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+@lru_cache(maxsize=None)
+def parse_specifier(text: str) -> Optional[SpecifierSet]:
+    """A cached SpecifierSet parse; None when invalid (such a Requires-Python is not enforced)."""
+    try:
+        return SpecifierSet(text)
+    except InvalidSpecifier:
+        return None
+
+
+def wheel_tags(filename: str) -> List[str]:
+    """Expanded tags of a wheel filename (compressed tag sets included).
+
+    Example: ``wheel_tags("a-1-py2.py3-none-any.whl") == ["py2-none-any", "py3-none-any"]``
+    """
+    parts = filename[:-4].split("-")
+    if len(parts) < 5:
+        return []
+    pys, abis, plats = parts[-3].split("."), parts[-2].split("."), parts[-1].split(".")
+    return [f"{p}-{a}-{x}" for p in pys for a in abis for x in plats]
+
+
+def parse_providers(text: Optional[str]) -> Dict[str, Tuple[str, ...]]:
+    """Parse ``--providers``: ``'numpy=sdist,_default=wheel,sdist'`` → per-package provider orders.
+
+    Example: ``parse_providers("numpy=sdist,_default=wheel,sdist") ==
+    {"_default": ("wheel", "sdist"), "numpy": ("sdist",)}``
+    """
+    from mach_nix.names import normalize
+
+    result: Dict[str, Tuple[str, ...]] = {"_default": DEFAULT_PROVIDERS}
+    if not text:
+        return result
+    current: Optional[str] = None
+    values: Dict[str, List[str]] = {}
+    for token in (t.strip() for t in text.replace(";", ",").split(",")):
+        if not token:
+            continue
+        if "=" in token:
+            key, _, token = token.partition("=")
+            current = "_default" if key.strip() == "_default" else normalize(key.strip())
+            values[current] = []
+        elif current is None:
+            current = "_default"
+            values[current] = []
+        token = token.strip()
+        if token not in PROVIDERS:
+            raise MachNixError(
+                f"--providers {text!r}: {token!r} is not a provider; use wheel, sdist or nixpkgs, "
+                "e.g. 'numpy=sdist,_default=wheel,sdist'."
+            )
+        if token not in values[current]:
+            values[current].append(token)
+    result.update({k: tuple(v) for k, v in values.items()})
+    return result
+
+
+class Candidate:
+    """One installable choice: a project version from one provider (and, for files, one file).
+
+    ``extra`` is set on the extra-candidates resolvelib sees for ``name[extra]`` identifiers.
+    """
+
+    __slots__ = ("name", "version", "vstr", "provider", "file", "deps", "deps_from", "extra", "nix_attr", "key")
+
+    def __init__(self, name: str, version: Version, vstr: str, provider: str, file: Optional[Dict[str, Any]],
+                 deps: Optional[List[str]], deps_from: Optional[str] = None, extra: Optional[str] = None,
+                 nix_attr: Optional[str] = None) -> None:
+        self.name = name
+        self.version = version
+        self.vstr = vstr
+        self.provider = provider
+        self.file = file
+        self.deps = deps
+        self.deps_from = deps_from
+        self.extra = extra
+        self.nix_attr = nix_attr
+        self.key = (name, vstr, provider, file["filename"] if file else None)
+
+    def with_extra(self, extra: str) -> "Candidate":
+        return Candidate(self.name, self.version, self.vstr, self.provider, self.file, self.deps, self.deps_from,
+                         extra, self.nix_attr)
+
+    @property
+    def identifier(self) -> str:
+        return f"{self.name}[{self.extra}]" if self.extra else self.name
+
+    def __repr__(self) -> str:
+        return f"<{self.identifier} {self.vstr} {self.provider}>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Candidate) and self.key == other.key and self.extra == other.extra
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.extra))
+
+
+class ProjectCandidates:
+    """Candidates of one project, computed lazily version by version (newest first).
+
+    Example::
+
+        pc = ProjectCandidates("idna", index.project("idna"), target, ("wheel", "sdist"), None)
+        best = next(iter(pc.candidates(pc.versions[0][1])))
+    """
+
+    def __init__(self, name: str, project: Optional[Dict[str, Any]], target: "Target",
+                 providers: Sequence[str], nixpkgs: Optional[Dict[str, Any]],
+                 hashes: Optional[FrozenSet[str]] = None, only_file: Optional[str] = None) -> None:
+        self.name = name
+        self.project = project
+        self.target = target
+        self.providers = tuple(providers)
+        self.nixpkgs = nixpkgs
+        self.hashes = hashes  # --hash filter: only files with these sha256
+        self.only_file = only_file  # direct reference: only this filename
+        releases = project["releases"] if project else {}
+        versions: List[Tuple[Version, str]] = []
+        for vstr in releases:
+            v = parse_version(vstr)
+            if v is not None:
+                versions.append((v, vstr))
+        self.nix_version: Optional[str] = None
+        if nixpkgs and "nixpkgs" in self.providers and not only_file:
+            nv = str(nixpkgs.get("version", ""))
+            v = parse_version(nv)
+            if v is not None:
+                self.nix_version = nv
+                if not any(pv == v for pv, _ in versions):
+                    versions.append((v, nv))
+        versions.sort(reverse=True)
+        self.versions = versions
+        self.has_final = any(not v.is_prerelease for v, _ in versions)
+        self._cache: Dict[Tuple[str, bool], List[Candidate]] = {}
+
+    def candidates(self, vstr: str, yanked_ok: bool = False) -> List[Candidate]:
+        """Usable candidates of one version in provider order (memoized)."""
+        key = (vstr, yanked_ok)
+        cached = self._cache.get(key)
+        if cached is None:
+            cached = self._cache[key] = self.classify(vstr, yanked_ok)[0]
+        return cached
+
+    def classify(self, vstr: str, yanked_ok: bool = False) -> Tuple[List[Candidate], List[str]]:
+        """Usable candidates of a version and the reasons every other file was rejected."""
+        files: List[Dict[str, Any]] = (self.project["releases"].get(vstr) or []) if self.project else []
+        reasons: List[str] = []
+        version = parse_version(vstr)
+        assert version is not None
+        best_wheel: Optional[Tuple[int, str, Dict[str, Any]]] = None
+        sdist: Optional[Dict[str, Any]] = None
+        wheels_seen = 0
+        for node in files:
+            filename = node["filename"]
+            is_whl = filename.endswith(".whl")
+            kind = "wheel" if is_whl else ("sdist" if filename.endswith(SDIST_SUFFIXES) else None)
+            if kind is None:
+                continue
+            if self.only_file and filename != self.only_file:
+                continue
+            if kind not in self.providers and not self.only_file:
+                reasons.append(f"{filename}: provider '{kind}' not allowed for {self.name}")
+                continue
+            if self.hashes is not None and node["sha256"] not in self.hashes:
+                reasons.append(f"{filename}: sha256 not among the --hash values")
+                continue
+            if node.get("yanked") and not yanked_ok:
+                why = node["yanked"]
+                reasons.append(f"{filename}: yanked" + (f" ({why})" if isinstance(why, str) and why else "")
+                               + "; pin it with == to use it")
+                continue
+            rp = node.get("requires_python")
+            if rp:
+                spec = parse_specifier(rp)
+                if spec is not None and not spec.contains(self.target.python_full, prereleases=True):
+                    reasons.append(f"{filename}: requires Python {rp} (target {self.target.python_full})")
+                    continue
+            if is_whl:
+                wheels_seen += 1
+                rank = min((self.target.tag_priority.get(t, 1 << 30) for t in wheel_tags(filename)), default=1 << 30)
+                if rank == 1 << 30:
+                    continue  # counted below: one summary line instead of one per platform
+                if best_wheel is None or (rank, filename) < best_wheel[:2]:
+                    best_wheel = (rank, filename, node)
+            elif sdist is None or filename < sdist["filename"]:
+                sdist = node
+        if wheels_seen and best_wheel is None:
+            reasons.append(f"{wheels_seen} wheel(s) of {self.name} {vstr}: no tag compatible with "
+                           f"{self._target_text()}")
+        out: List[Candidate] = []
+        order = self.providers if not self.only_file else ("wheel", "sdist")
+        for provider in order:
+            if provider == "wheel" and best_wheel is not None:
+                node = best_wheel[2]
+                out.append(Candidate(self.name, version, vstr, "wheel", node, self._deps(node)))
+            elif provider == "sdist" and sdist is not None:
+                deps, deps_from = self._deps(sdist), None
+                if deps is None:
+                    deps, deps_from = self._borrow(files)
+                out.append(Candidate(self.name, version, vstr, "sdist", sdist, deps, deps_from))
+            elif provider == "nixpkgs" and self.nix_version is not None and parse_version(self.nix_version) == version:
+                deps, deps_from = self._borrow(files)
+                out.append(Candidate(self.name, version, vstr, "nixpkgs", None, deps, deps_from,
+                                     nix_attr=str(self.nixpkgs.get("attr") or self.name)))
+        if not files and not out:
+            reasons.append(f"{self.name} {vstr} has no files in the index")
+        return out, reasons
+
+    def _target_text(self) -> str:
+        t = self.target
+        extra = f"glibc {t.glibc}" if t.glibc else f"macOS {t.macos}"
+        return f"CPython {t.python} on {t.system} ({extra})"
+
+    def _deps(self, node: Dict[str, Any]) -> Optional[List[str]]:
+        key = node.get("requires_dist")
+        if key is None:
+            return None
+        return self.project["deps"][key]
+
+    def _borrow(self, files: List[Dict[str, Any]]) -> Tuple[Optional[List[str]], Optional[str]]:
+        """Requires-Dist of the release's wheels (pure ones first), for files without their own."""
+        known = [n for n in files if n.get("requires_dist") is not None]
+        known.sort(key=lambda n: (not n["filename"].endswith("-none-any.whl"), not n["filename"].endswith(".whl"),
+                                  n["filename"]))
+        if not known:
+            return None, None
+        return self._deps(known[0]), known[0]["filename"]
+
+    def iter_matching(self, accept) -> Iterator[Tuple[Version, str]]:
+        """Versions (newest first) for which ``accept(version)`` holds."""
+        for v, vstr in self.versions:
+            if accept(v):
+                yield v, vstr

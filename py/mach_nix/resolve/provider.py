@@ -1,0 +1,242 @@
+"""The resolvelib provider: requirements and candidates over the index, plus :func:`resolve`.
+
+Identifiers are normalized names, and ``name[extra]`` for each requested extra (one extra per
+identifier); an extra-candidate depends on its base candidate pinned to the same file, so a
+package resolves to one file whatever extras are asked for. Self-referencing extras
+(``pkg[all]`` → ``pkg[a,b]``) become further ``pkg[a]`` identifiers. Cycles are fine for resolvelib.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
+
+from packaging.specifiers import SpecifierSet
+from resolvelib.providers import AbstractProvider
+
+from mach_nix.errors import MachNixError
+from mach_nix.names import normalize
+from mach_nix.resolve.candidates import Candidate, ProjectCandidates, parse_specifier, parse_version
+from mach_nix.resolve.target import Target
+
+_EMPTY = SpecifierSet("")
+
+
+class Req:
+    """A requirement on one identifier; ``origin`` says where it came from (for messages)."""
+
+    __slots__ = ("name", "extra", "specifier", "text", "pin_key", "origin")
+
+    def __init__(self, name: str, specifier: SpecifierSet, text: str, extra: Optional[str] = None,
+                 pin_key: Optional[tuple] = None, origin: str = "") -> None:
+        self.name = name
+        self.extra = extra
+        self.specifier = specifier
+        self.text = text
+        self.pin_key = pin_key
+        self.origin = origin
+
+    @property
+    def identifier(self) -> str:
+        return f"{self.name}[{self.extra}]" if self.extra else self.name
+
+    @property
+    def is_pin(self) -> bool:
+        return self.pin_key is not None or any(s.operator in ("==", "===") and "*" not in s.version
+                                               for s in self.specifier)
+
+    def __repr__(self) -> str:
+        return f"<Req {self.text}>"
+
+
+@lru_cache(maxsize=None)
+def parse_dependency(text: str) -> Optional[Tuple[str, Tuple[str, ...], SpecifierSet, Any]]:
+    """(normalized name, extras, specifier, marker) of a Requires-Dist string; None when malformed.
+
+    Example: ``parse_dependency('idna<4; extra == "x"')[0] == "idna"``
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    try:
+        req = Requirement(text)
+    except InvalidRequirement:
+        return None
+    spec = parse_specifier(str(req.specifier)) or _EMPTY
+    return normalize(req.name), tuple(sorted(normalize(e) for e in req.extras)), spec, req.marker
+
+
+@dataclass
+class ResolveRequest:
+    """Everything one resolution needs besides the index (built by the lock command)."""
+
+    roots: List[Tuple[str, Tuple[str, ...], SpecifierSet, str]]  # (name, extras, specifier, origin)
+    constraints: Dict[str, List[SpecifierSet]] = field(default_factory=dict)
+    providers: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    nixpkgs: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    allow_prereleases: bool = False
+    hashes: Dict[str, FrozenSet[str]] = field(default_factory=dict)
+    direct: Dict[str, str] = field(default_factory=dict)  # name -> filename (name @ url)
+
+
+class NotInIndex(MachNixError):
+    """A requirement names a project the index does not have."""
+
+    exit_code = 1
+
+    def __init__(self, name: str, chain: List[str]) -> None:
+        super().__init__(name)
+        self.name = name
+        self.chain = chain
+
+
+class Provider(AbstractProvider):
+    """resolvelib provider over a :class:`mach_nix.index.store.Index`."""
+
+    def __init__(self, index: Any, target: Target, request: ResolveRequest) -> None:
+        self.index = index
+        self.target = target
+        self.request = request
+        self.env_cache: Dict[Tuple[Any, str], bool] = {}
+        self.projects: Dict[str, ProjectCandidates] = {}
+        self.required_by: Dict[str, List[Tuple[Req, Optional[Candidate]]]] = {}
+        self.deps_cache: Dict[Tuple[tuple, Optional[str]], List[Req]] = {}
+        self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
+
+    # --- data access -------------------------------------------------------------------------
+
+    def project(self, name: str) -> ProjectCandidates:
+        pc = self.projects.get(name)
+        if pc is None:
+            providers = self.request.providers.get(name, self.defaults)
+            pc = ProjectCandidates(name, self.index.project(name), self.target, providers,
+                                   self.request.nixpkgs.get(name), self.request.hashes.get(name),
+                                   self.request.direct.get(name))
+            self.projects[name] = pc
+        return pc
+
+    def marker_ok(self, marker: Any, extra: str) -> bool:
+        if marker is None:
+            return not extra
+        key = (marker, extra)
+        hit = self.env_cache.get(key)
+        if hit is None:
+            env = dict(self.target.environment)
+            env["extra"] = extra
+            try:
+                hit = bool(marker.evaluate(env))
+            except Exception:  # undefined names in a broken marker: treat the requirement as absent
+                hit = False
+            if extra and hit:
+                # an extra-candidate only adds what the extra adds; the base candidate has the rest
+                hit = not self.marker_ok(marker, "")
+            self.env_cache[key] = hit
+        return hit
+
+    # --- resolvelib protocol -----------------------------------------------------------------
+
+    def identify(self, requirement_or_candidate: Any) -> str:
+        return requirement_or_candidate.identifier
+
+    def get_preference(self, identifier: str, resolutions: Mapping[str, Candidate], candidates: Any,
+                       information: Mapping[str, Iterator[Any]], backtrack_causes: Sequence[Any]) -> Any:
+        infos = list(information[identifier])
+        pinned = any(i.requirement.is_pin for i in infos)
+        root = any(i.parent is None for i in infos)
+        cause = any(c.requirement.name == identifier.split("[")[0] for c in backtrack_causes)
+        return (not pinned, not cause, not root, identifier)
+
+    def find_matches(self, identifier: str, requirements: Mapping[str, Iterator[Req]],
+                     incompatibilities: Mapping[str, Iterator[Candidate]]) -> Callable[[], Iterator[Candidate]]:
+        reqs = list(requirements[identifier])
+        name = reqs[0].name if reqs else identifier.split("[")[0]
+        extra = identifier[len(name) + 1:-1] if "[" in identifier else None
+        pc = self.project(name)
+        if not pc.versions:
+            raise NotInIndex(name, self.chain_of(identifier, reqs))
+        bad = {c.key for c in incompatibilities[identifier]}
+        pin_keys = {r.pin_key for r in reqs if r.pin_key is not None}
+        specs = [r.specifier for r in reqs if r.pin_key is None] + self.request.constraints.get(name, [])
+        allow_pre = self.request.allow_prereleases or not pc.has_final or any(s.prereleases for s in specs)
+        pinned = {parse_version(s.version) for spec in specs for s in spec
+                  if s.operator in ("==", "===") and "*" not in s.version}
+
+        def generate() -> Iterator[Candidate]:
+            for version, vstr in pc.versions:
+                if not allow_pre and version.is_prerelease:
+                    continue
+                if not all(spec.contains(version, prereleases=True) for spec in specs):
+                    continue
+                for cand in pc.candidates(vstr, yanked_ok=version in pinned):
+                    if cand.key in bad or (pin_keys and cand.key not in pin_keys):
+                        continue
+                    yield cand.with_extra(extra) if extra else cand
+
+        return generate
+
+    def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
+        if requirement.pin_key is not None:
+            return candidate.key == requirement.pin_key
+        return requirement.specifier.contains(candidate.version, prereleases=True)
+
+    def get_dependencies(self, candidate: Candidate) -> Iterable[Req]:
+        deps = self.dependencies_of(candidate)
+        for req in deps:
+            self.required_by.setdefault(req.identifier, []).append((req, candidate))
+        return deps
+
+    def dependencies_of(self, candidate: Candidate) -> List[Req]:
+        """Requirements of a candidate for the target (markers evaluated; memoized)."""
+        key = (candidate.key, candidate.extra)
+        cached = self.deps_cache.get(key)
+        if cached is not None:
+            return cached
+        out: List[Req] = []
+        extra = candidate.extra or ""
+        where = f"{candidate.name} {candidate.vstr}"
+        if extra:
+            out.append(Req(candidate.name, parse_specifier(f"=={candidate.vstr}") or _EMPTY,
+                           f"{candidate.name}=={candidate.vstr}", pin_key=candidate.key, origin=where))
+        for text in candidate.deps or ():
+            parsed = parse_dependency(text)
+            if parsed is None:
+                continue  # a malformed Requires-Dist entry on PyPI: pip ignores such candidates' line too
+            name, extras, spec, marker = parsed
+            if not self.marker_ok(marker, extra):
+                continue
+            if name == candidate.name:
+                pin = parse_specifier(f"=={candidate.vstr}") or _EMPTY
+                for e in extras:
+                    if e != candidate.extra:
+                        out.append(Req(name, pin, text, extra=e, origin=where))
+                continue
+            out.append(Req(name, spec, text, origin=where))
+            for e in extras:
+                out.append(Req(name, spec, text, extra=e, origin=where))
+        self.deps_cache[key] = out
+        return out
+
+    # --- for messages ------------------------------------------------------------------------
+
+    def chain_of(self, identifier: str, reqs: Sequence[Req] = ()) -> List[str]:
+        """Who asked for ``identifier``, root first.
+
+        Example: ``["requirements.txt, line 1: apache-airflow", "apache-airflow 2.9.0 requires pendulum<4"]``
+        """
+        chain: List[str] = []
+        seen: Set[str] = set()
+        current = identifier
+        while current not in seen and len(chain) < 10:
+            seen.add(current)
+            parents = self.required_by.get(current) or self.required_by.get(current.split("[")[0])
+            if not parents:
+                if not chain and reqs and reqs[0].origin:
+                    chain.append(f"{reqs[0].origin}: {reqs[0].text}")
+                break
+            req, parent = parents[0]
+            if parent is None:
+                chain.append(f"{req.origin}: {req.text}")
+                break
+            chain.append(f"{parent.name} {parent.vstr} requires {req.text}")
+            current = parent.identifier
+        return list(reversed(chain))

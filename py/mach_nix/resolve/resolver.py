@@ -1,0 +1,172 @@
+"""Run a resolution: runtime requirements first, then the build requirements of chosen sdists.
+
+Build requirements are resolved into the same lock (one version per name, as in a Nix package
+set): a second resolution whose roots are the sdists' ``build_system.requires`` and whose
+constraints are the runtime pins, repeated until no new sdist appears. Packages only reached that
+way are marked ``build_only``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Set, Tuple
+
+from mach_nix.errors import MachNixError
+from mach_nix.resolve.candidates import Candidate, parse_specifier
+from mach_nix.resolve.provider import NotInIndex, Provider, Req, ResolveRequest, parse_dependency
+from mach_nix.resolve.target import Target
+from mach_nix.index.schema import LEGACY_BUILD_SYSTEM
+
+MAX_ROUNDS = 20000
+
+
+@dataclass
+class ResolvedPackage:
+    """One package of the result: the chosen candidate, active extras and dependency names."""
+
+    candidate: Candidate
+    extras: Set[str] = field(default_factory=set)
+    dependencies: Set[str] = field(default_factory=set)
+    build_only: bool = False
+    build_system: Optional[Dict[str, Any]] = None
+
+
+@dataclass
+class Resolution:
+    roots: List[str]
+    packages: Dict[str, ResolvedPackage]
+    warnings: List[str] = field(default_factory=list)
+
+
+def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
+    from resolvelib import BaseReporter, Resolver
+    from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
+
+    for req in roots:
+        provider.required_by.setdefault(req.identifier, []).append((req, None))
+    try:
+        result = Resolver(provider, BaseReporter()).resolve(roots, max_rounds=MAX_ROUNDS)
+    except ResolutionImpossible as exc:
+        from mach_nix.resolve.explain import explain_impossible
+
+        raise MachNixError(explain_impossible(provider, exc.causes), exit_code=1) from None
+    except ResolutionTooDeep:
+        raise MachNixError(
+            f"The resolution did not finish within {MAX_ROUNDS} rounds of backtracking. Narrow the requirements "
+            "(pin the packages that backtrack the most, e.g. boto3/botocore) and retry.", exit_code=1) from None
+    except NotInIndex as exc:
+        from mach_nix.resolve.explain import explain_absent
+
+        raise MachNixError(explain_absent(provider, exc.name, exc.chain), exit_code=1) from None
+    return dict(result.mapping)
+
+
+def _collect(provider: Provider, mapping: Dict[str, Candidate], packages: Dict[str, ResolvedPackage],
+             build_only: bool) -> None:
+    for ident, cand in sorted(mapping.items()):
+        pkg = packages.get(cand.name)
+        if pkg is None:
+            base = mapping.get(cand.name, cand.with_extra(None) if cand.extra else cand)
+            pkg = packages[cand.name] = ResolvedPackage(base, build_only=build_only)
+        if cand.extra:
+            pkg.extras.add(cand.extra)
+        for req in provider.dependencies_of(cand):
+            if req.name != cand.name:
+                pkg.dependencies.add(req.name)
+
+
+def roots_from(request: ResolveRequest) -> List[Req]:
+    reqs: List[Req] = []
+    for name, extras, spec, origin in request.roots:
+        text = name + (f"[{','.join(extras)}]" if extras else "") + str(spec)
+        reqs.append(Req(name, spec, text, origin=origin))
+        for extra in extras:
+            reqs.append(Req(name, spec, text, extra=extra, origin=origin))
+    return reqs
+
+
+def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool = True) -> Resolution:
+    """Resolve ``request`` against ``index`` for ``target``; raises MachNixError with an explanation.
+
+    Example: ``resolve(Index.open(), Target.create(), ResolveRequest(roots=[("idna", (), SpecifierSet(""), "cli")]))``
+    """
+    provider = Provider(index, target, request)
+    mapping = _run(provider, roots_from(request))
+    packages: Dict[str, ResolvedPackage] = {}
+    _collect(provider, mapping, packages, build_only=False)
+    roots = sorted({name for name, _, _, _ in request.roots})
+    resolution = Resolution(roots, packages)
+    if build:
+        _resolve_build(index, target, request, resolution)
+    for pkg in packages.values():
+        if pkg.candidate.provider == "sdist" and pkg.build_system is None:
+            pkg.build_system = _build_system(pkg.candidate, target, provider)
+    return resolution
+
+
+def _build_system(cand: Candidate, target: Target, provider: Provider) -> Dict[str, Any]:
+    node = cand.file or {}
+    bs = node.get("build_system")
+    source = None
+    if not bs:
+        bs = LEGACY_BUILD_SYSTEM
+        source = "assumed"  # metadata unknown: setuptools' legacy backend is the best guess
+    requires = list(bs.get("requires", []))
+    names: List[str] = []
+    for text in requires:
+        parsed = parse_dependency(text)
+        if parsed is not None and provider.marker_ok(parsed[3], ""):
+            names.append(parsed[0])
+    return {"requires": requires, "backend": bs.get("backend"), "source": source or bs.get("source", "pyproject"),
+            "dependencies": sorted(set(names))}
+
+
+def _resolve_build(index: Any, target: Target, request: ResolveRequest, resolution: Resolution) -> None:
+    """Add the build requirements of every sdist (recursively) to ``resolution``."""
+    packages = resolution.packages
+    wanted: Dict[str, Tuple[str, Tuple[str, ...], Any, str]] = {}
+    for _ in range(4):
+        probe = Provider(index, target, request)
+        new = False
+        for name, pkg in sorted(packages.items()):
+            if pkg.candidate.provider != "sdist":
+                continue
+            pkg.build_system = _build_system(pkg.candidate, target, probe)
+            for text in pkg.build_system["requires"]:
+                parsed = parse_dependency(text)
+                if parsed is None or not probe.marker_ok(parsed[3], ""):
+                    continue
+                dep, extras, spec, _ = parsed
+                key = f"{dep}|{text}"
+                if key not in wanted:
+                    wanted[key] = (dep, extras, spec, f"build requirement of {name} {pkg.candidate.vstr}")
+                    new = True
+        if not new:
+            return
+        constraints = dict(request.constraints)
+        for name, pkg in packages.items():
+            if not pkg.build_only:
+                pin = parse_specifier(f"=={pkg.candidate.vstr}")
+                constraints[name] = constraints.get(name, []) + ([pin] if pin is not None else [])
+        sub = ResolveRequest(roots=list(wanted.values()), constraints=constraints, providers=request.providers,
+                             nixpkgs=request.nixpkgs, allow_prereleases=request.allow_prereleases,
+                             hashes=request.hashes, direct=request.direct)
+        provider = Provider(index, target, sub)
+        try:
+            mapping = _run(provider, roots_from(sub))
+        except MachNixError as exc:
+            resolution.warnings.append(
+                "the build requirements of the sdists could not be resolved together with the runtime pins, so "
+                "they are not in the lock (the Nix side must provide them): " + exc.message.splitlines()[0])
+            for pkg in packages.values():
+                if pkg.build_system is not None:
+                    pkg.build_system["resolved"] = False
+            return
+        for name in list(packages):
+            if packages[name].build_only:
+                del packages[name]
+        build_packages: Dict[str, Any] = {}
+        _collect(provider, mapping, build_packages, build_only=True)
+        for name, bpkg in build_packages.items():
+            if name not in packages:
+                packages[name] = bpkg

@@ -1,0 +1,135 @@
+"""The target environment: marker values and supported wheel tags, computed from arguments only.
+
+Nothing is read from the host: ``Target.create("3.11", "aarch64-darwin")`` gives the same result on
+any machine. Tags follow packaging.tags (PEP 425, PEP 600 manylinux with legacy aliases, abi3
+forward compatibility, macOS versions, universal2), best first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from mach_nix.errors import MachNixError
+
+SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
+DEFAULT_PYTHON = "3.11"
+DEFAULT_SYSTEM = "x86_64-linux"
+DEFAULT_GLIBC = "2.40"  # nixpkgs' glibc (stdenv.cc.libc.version)
+DEFAULT_MACOS = "11.3"  # nixpkgs' darwinSdkVersion / darwinMinVersion
+# Full versions assumed for a bare "3.X" (python_full_version markers); pass 3.X.Y to override.
+DEFAULT_PATCH = {8: 20, 9: 23, 10: 18, 11: 13, 12: 11, 13: 5, 14: 0}
+# PEP 600 legacy aliases: manylinux_2_17 == manylinux2014 etc.
+_LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Python version + Nix system + libc/macOS versions the lock is for.
+
+    Example: ``Target.create("3.11", "x86_64-linux").tag_priority["cp311-cp311-manylinux_2_28_x86_64"]``
+    """
+
+    python: str  # "3.11"
+    python_full: str  # "3.11.13"
+    system: str
+    glibc: Optional[str]
+    macos: Optional[str]
+    environment: Dict[str, str] = field(hash=False, compare=False)
+    tags: Tuple[str, ...] = field(hash=False, compare=False)
+    tag_priority: Dict[str, int] = field(hash=False, compare=False)
+
+    @classmethod
+    def create(cls, python: str = DEFAULT_PYTHON, system: str = DEFAULT_SYSTEM, glibc: Optional[str] = None,
+               macos: Optional[str] = None) -> "Target":
+        major, minor, full = _parse_python(python)
+        if system not in SYSTEMS:
+            raise MachNixError(f"--system {system!r} is not supported; use one of {', '.join(SYSTEMS)}.")
+        arch, kernel = system.split("-")
+        if kernel == "linux":
+            if macos:
+                raise MachNixError(f"--macos {macos} makes no sense for --system {system}; drop it.")
+            glibc = glibc or DEFAULT_GLIBC
+            _parse_two(glibc, "--glibc", "2.40")
+        else:
+            if glibc:
+                raise MachNixError(f"--glibc {glibc} makes no sense for --system {system}; drop it.")
+            macos = macos or DEFAULT_MACOS
+            mac = _parse_two(macos, "--macos", "11.3")
+            if arch == "aarch64" and mac < (11, 0):
+                raise MachNixError(f"--macos {macos}: Apple silicon (aarch64-darwin) needs macOS 11.0 or newer.")
+        env = marker_environment(major, minor, full, arch, kernel)
+        tags = tuple(_tags(major, minor, arch, kernel, glibc, macos))
+        return cls(f"{major}.{minor}", full, system, glibc, macos, env, tags, {t: i for i, t in enumerate(tags)})
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"python": self.python, "python_full": self.python_full, "implementation": "cpython",
+                "system": self.system, "glibc": self.glibc, "macos": self.macos}
+
+
+def _parse_python(text: str) -> Tuple[int, int, str]:
+    m = re.match(r"^(?:python|cpython)?(\d)\.(\d+)(?:\.(\d+))?$", text.strip())
+    if not m or int(m.group(1)) != 3 or int(m.group(2)) < 8:
+        raise MachNixError(f"--python {text!r} is not a supported CPython version; write e.g. 3.11 or 3.11.9 (3.8+).")
+    major, minor = int(m.group(1)), int(m.group(2))
+    patch = m.group(3) if m.group(3) is not None else str(DEFAULT_PATCH.get(minor, 0))
+    return major, minor, f"{major}.{minor}.{patch}"
+
+
+def _parse_two(text: str, option: str, example: str) -> Tuple[int, int]:
+    m = re.match(r"^(\d+)\.(\d+)$", text.strip())
+    if not m:
+        raise MachNixError(f"{option} {text!r} is not a MAJOR.MINOR version; write e.g. {example}.")
+    return int(m.group(1)), int(m.group(2))
+
+
+def marker_environment(major: int, minor: int, full: str, arch: str, kernel: str) -> Dict[str, str]:
+    """PEP 508 marker values of the target (CPython on Linux or macOS).
+
+    Example: ``marker_environment(3, 11, "3.11.9", "aarch64", "darwin")["platform_machine"] == "arm64"``
+    """
+    darwin = kernel == "darwin"
+    return {
+        "implementation_name": "cpython",
+        "implementation_version": full,
+        "os_name": "posix",
+        "platform_machine": ("arm64" if arch == "aarch64" else arch) if darwin else arch,
+        "platform_python_implementation": "CPython",
+        "platform_release": "",
+        "platform_system": "Darwin" if darwin else "Linux",
+        "platform_version": "",
+        "python_full_version": full,
+        "python_version": f"{major}.{minor}",
+        "sys_platform": "darwin" if darwin else "linux",
+    }
+
+
+def _platforms(arch: str, kernel: str, glibc: Optional[str], macos: Optional[str]) -> List[str]:
+    if kernel == "linux":
+        g_major, g_minor = _parse_two(glibc or DEFAULT_GLIBC, "--glibc", "2.40")
+        lowest = 17 if arch == "aarch64" else 5  # aarch64 wheels start at manylinux2014
+        out: List[str] = []
+        for minor in range(g_minor, lowest - 1, -1):
+            out.append(f"manylinux_{g_major}_{minor}_{arch}")
+            legacy = _LEGACY_MANYLINUX.get((g_major, minor))
+            if legacy:
+                out.append(f"{legacy}_{arch}")
+        return out  # plain linux_* wheels are not portable: never selected
+    from packaging.tags import mac_platforms
+
+    version = _parse_two(macos or DEFAULT_MACOS, "--macos", "11.3")
+    return list(mac_platforms(version, "arm64" if arch == "aarch64" else "x86_64"))
+
+
+def _tags(major: int, minor: int, arch: str, kernel: str, glibc: Optional[str], macos: Optional[str]) -> List[str]:
+    from packaging.tags import compatible_tags, cpython_tags
+
+    platforms = _platforms(arch, kernel, glibc, macos)
+    version = (major, minor)
+    tags = list(cpython_tags(version, abis=[f"cp{major}{minor}"], platforms=platforms))
+    tags += compatible_tags(version, f"cp{major}{minor}", platforms)
+    seen: Dict[str, None] = {}
+    for tag in tags:
+        seen.setdefault(str(tag), None)
+    return list(seen)
