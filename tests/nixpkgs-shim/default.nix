@@ -1,0 +1,135 @@
+# nixpkgs-shim: an honest stand-in for the slice of nixpkgs that mach-nix's lib/ uses, built from the
+# host's Python and Debian tools (no nixpkgs, no binary cache on this machine). Same entry point as
+# nixpkgs: `import ./tests/nixpkgs-shim { system ? builtins.currentSystem; overlays ? [ ]; }`.
+# See README.md beside this file for what is faithful and what is simplified.
+{ system ? builtins.currentSystem
+, overlays ? [ ]
+, config ? { }
+  # The host interpreter the shim's python3 wraps (a venv of it), and its exact version.
+, hostPython ? "/usr/bin/python3"
+, hostPythonVersion ? "3.11.2"
+  # R24.05–R25.05 default a missing `format` to setuptools; R25.11 throws (the default here).
+, formatDefaultSetuptools ? false
+  # What `stdenv.cc.libc.version` reports (major.minor of the host glibc).
+, glibcVersion ? "2.36"
+, ...
+}:
+let
+  lib = import ./lib.nix;
+  parts = lib.splitString "-" system;
+  cpu = lib.head parts;
+  kernel = lib.elemAt parts 1;
+  hostPlatform = {
+    inherit system;
+    config = "${cpu}-unknown-${kernel}-gnu";
+    isLinux = kernel == "linux";
+    isDarwin = kernel == "darwin";
+    isx86_64 = cpu == "x86_64";
+    isAarch64 = cpu == "aarch64";
+    parsed = { cpu.name = cpu; kernel.name = kernel; };
+    libc = if kernel == "darwin" then "libSystem" else "glibc";
+    darwinSdkVersion = "11.3";
+    darwinMinVersion = "11.3";
+    darwinMinVersionVariable = "MACOSX_DEPLOYMENT_TARGET";
+  };
+  hostLibDir = "/lib/${cpu}-linux-gnu";
+
+  base = final: let
+    callPackage = lib.callPackageWith final;
+    inherit (final) stdenv runCommand;
+    # A library the host (Debian) provides, as a package with lib/<soname>.
+    hostLibrary = name: sonames: runCommand name { } ''
+      mkdir -p $out/lib
+      for s in ${lib.concatStringsSep " " sonames}; do
+        if [ ! -e ${hostLibDir}/$s ]; then echo "nixpkgs-shim: $s is missing on this host; see .ci/setup-nix.sh" >&2; exit 1; fi
+        ln -s ${hostLibDir}/$s $out/lib/$s
+      done
+    '';
+    pin = n: v: (lib.fromJSON (lib.readFile ./python/bootstrap.json)).${n};
+  in {
+    inherit lib system config;
+    pkgs = final;
+    stdenv = import ./stdenv {
+      inherit lib system hostPlatform;
+      libc = { pname = "glibc"; version = glibcVersion; name = "glibc-${glibcVersion}"; outPath = final.glibc.outPath; };
+    };
+    stdenvNoCC = final.stdenv;
+    callPackage = callPackage;
+    fetchurl = import ./build-support/fetchurl.nix { inherit lib; stdenvNoCC = final.stdenvNoCC; };
+    inherit (import ./build-support/trivial.nix { inherit lib; inherit (final) stdenv stdenvNoCC; })
+      runCommand runCommandNoCC runCommandLocal runCommandCC runCommandWith writeText writeTextFile
+      writeShellScript symlinkJoin makeSetupHook;
+
+    mkShell = { name ? "nix-shell", packages ? [ ], inputsFrom ? [ ], buildInputs ? [ ], nativeBuildInputs ? [ ]
+              , propagatedBuildInputs ? [ ], propagatedNativeBuildInputs ? [ ], shellHook ? "", ... }@attrs:
+      let
+        mergeInputs = n: (attrs.${n} or [ ]) ++ lib.subtractLists inputsFrom (lib.concatMap (d: d.${n} or [ ]) inputsFrom);
+      in
+      stdenv.mkDerivation (removeAttrs attrs [ "packages" "inputsFrom" ] // {
+        inherit name;
+        buildInputs = mergeInputs "buildInputs";
+        nativeBuildInputs = packages ++ mergeInputs "nativeBuildInputs";
+        propagatedBuildInputs = mergeInputs "propagatedBuildInputs";
+        propagatedNativeBuildInputs = mergeInputs "propagatedNativeBuildInputs";
+        shellHook = lib.concatStringsSep "\n" (lib.catAttrs "shellHook" (lib.reverseList inputsFrom ++ [ attrs ]));
+        phases = [ "buildPhase" ];
+        buildPhase = ''{ echo "------------------------------------------------------------"; echo " WARNING: the existence of this path is not guaranteed."; echo "------------------------------------------------------------"; echo; export; } >> "$out"'';
+        preferLocalBuild = true;
+      });
+
+    # Host libraries under their nixpkgs attribute names.
+    glibc = hostLibrary "glibc-${glibcVersion}" [ "libc.so.6" "libm.so.6" "libdl.so.2" "librt.so.1" "libpthread.so.0" "libutil.so.1" "libresolv.so.2" ];
+    gcc-unwrapped-lib = hostLibrary "gcc-lib" [ "libstdc++.so.6" "libgcc_s.so.1" ];
+    zlib = hostLibrary "zlib" [ "libz.so.1" ];
+    libGL = hostLibrary "libGL" [ "libGL.so.1" ];
+    glib = hostLibrary "glib" [ "libglib-2.0.so.0" "libgobject-2.0.so.0" "libgthread-2.0.so.0" ];
+    libxcrypt = hostLibrary "libxcrypt" [ "libcrypt.so.1" ];
+    xorg = {
+      libX11 = hostLibrary "libX11" [ "libX11.so.6" ];
+      libXext = hostLibrary "libXext" [ "libXext.so.6" ];
+      libXrender = hostLibrary "libXrender" [ "libXrender.so.1" ];
+      libICE = hostLibrary "libICE" [ "libICE.so.6" ];
+      libSM = hostLibrary "libSM" [ "libSM.so.6" ];
+    };
+    # nixpkgs: pkgs/development/interpreters/python/manylinux/default.nix (lists of library outputs).
+    pythonManylinuxPackages = rec {
+      manylinux2014 = [ final.glibc final.gcc-unwrapped-lib final.xorg.libX11 final.xorg.libXext final.xorg.libXrender
+                        final.xorg.libICE final.xorg.libSM final.libGL final.glib ];
+      manylinux2010 = manylinux2014;
+      manylinux1 = manylinux2014 ++ [ final.libxcrypt ];
+    };
+    autoPatchelfHook = final.makeSetupHook {
+      name = "auto-patchelf-hook";
+      substitutions = {
+        autoPatchelfPy = ./build-support/auto-patchelf.py;
+        inherit hostPython;
+        dynamicLinker = if cpu == "x86_64" then "/lib64/ld-linux-x86-64.so.2" else "/lib/ld-linux-${cpu}.so.1";
+      };
+    } ./build-support/auto-patchelf.sh;
+    unzip = null; # the host's unzip is on every builder's PATH
+
+    # Wheels of the PyPA tools the Python hooks run (installer, build), unpacked: nixpkgs bootstraps
+    # these the same way before its package set exists.
+    pythonBootstrapTools = runCommand "python-bootstrap-tools" {
+      wheels = map (n: final.fetchurl (pin n null)) [ "installer" "build" "pyproject-hooks" "packaging" ];
+    } ''
+      mkdir -p $out
+      for w in $wheels; do unzip -qq -o "$w" -d $out; done
+    '';
+
+    pythonPackagesExtensions = [ ];
+    python311 = lib.makeOverridable (import ./python/cpython.nix) {
+      inherit lib hostPython formatDefaultSetuptools;
+      inherit (final) stdenv pkgs runCommand makeSetupHook fetchurl;
+      bootstrap = final.pythonBootstrapTools;
+      sourceVersion = let v = lib.splitString "." hostPythonVersion; in {
+        major = lib.elemAt v 0; minor = lib.elemAt v 1; patch = lib.elemAt v 2; suffix = "";
+      };
+      pythonAttr = "python311";
+      self = final.python311;
+    };
+    python3 = final.python311;
+    python3Packages = final.python3.pkgs;
+  };
+  pkgs = lib.fix (lib.foldl' (acc: overlay: lib.extends overlay acc) base overlays);
+in pkgs

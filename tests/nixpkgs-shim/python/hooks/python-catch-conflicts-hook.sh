@@ -1,0 +1,4 @@
+pythonCatchConflictsPhase() {
+    @pythonInterpreter@ @script@ "$out"
+}
+if [ -z "${dontUsePythonCatchConflicts-}" ]; then preDistPhases+=" pythonCatchConflictsPhase"; fi

@@ -1,0 +1,2 @@
+pythonRemoveTestsDir() { rm -rf "$out/@sitePackages@/tests"; }
+if [ -z "${dontUsePythonRemoveTestsDir-}" ]; then postFixupHooks+=(pythonRemoveTestsDir); fi

@@ -1,0 +1,70 @@
+# The shim's stdenv: `mkDerivation` over the host's Debian tools (bash, coreutils, tar, unzip, patch,
+# patchelf, gcc), with nixpkgs' attribute conventions: phases, hooks, propagated inputs, passthru,
+# multiple outputs, overrideAttrs.
+{ lib, system, hostPlatform, libc }:
+let
+  hostPath = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+  # Attributes that never reach the builder's environment.
+  nonEnv = [ "passthru" "meta" "pos" "__finalArgs" ];
+  toEnv = v:
+    if lib.isList v then lib.concatStringsSep " " (map toEnvElem v)
+    else toEnvElem v;
+  toEnvElem = v:
+    if v == null then ""
+    else if lib.isBool v then (if v then "1" else "")
+    else if lib.isAttrs v && !(v ? outPath) then throw "stdenv.mkDerivation: cannot pass an attribute set to the builder"
+    else v;
+  # The stdenv derivation itself: `$stdenv/setup`, as nix-shell expects.
+  stdenvDrv = derivation {
+    name = "stdenv-shim-linux";
+    inherit system;
+    builder = "/bin/bash";
+    args = [ "-c" "/bin/mkdir -p $out && /bin/cp ${./setup.sh} $out/setup && /bin/cp ${./default-builder.sh} $out/default-builder.sh" ];
+  };
+  flat = xs: lib.filter (x: x != null) (lib.flatten xs);
+
+  mkDerivation = argsOrFun:
+    let
+      args = if lib.isFunction argsOrFun then lib.fix (final: argsOrFun final) else argsOrFun;
+      name = args.name or "${args.pname}-${args.version}";
+      outputs = args.outputs or [ "out" ];
+      env = lib.mapAttrs (_: toEnv) (lib.filterAttrs (n: v: !(lib.elem n nonEnv) && !(lib.isFunction v)) (removeAttrs args [ "name" "outputs" ]));
+      drv = derivation (env // {
+        inherit name system outputs;
+        builder = "/bin/bash";
+        args = [ "${stdenvDrv}/default-builder.sh" ];
+        stdenv = stdenvDrv;
+        shimHostPath = hostPath;
+        nativeBuildInputs = toEnv (flat (args.nativeBuildInputs or [ ]));
+        buildInputs = toEnv (flat (args.buildInputs or [ ]));
+        propagatedBuildInputs = toEnv (flat (args.propagatedBuildInputs or [ ]));
+        propagatedNativeBuildInputs = toEnv (flat (args.propagatedNativeBuildInputs or [ ]));
+      });
+      passthru = args.passthru or { };
+      outs = lib.listToAttrs (map (o: lib.nameValuePair o (drv.${o} // passthru // { meta = args.meta or { }; })) outputs);
+    in
+    drv // outs // args.passthru or { } // {
+      meta = args.meta or { };
+      pname = args.pname or name;
+      version = args.version or "";
+      inherit outputs;
+      nativeBuildInputs = flat (args.nativeBuildInputs or [ ]);
+      buildInputs = flat (args.buildInputs or [ ]);
+      propagatedBuildInputs = flat (args.propagatedBuildInputs or [ ]);
+      __finalArgs = args;
+      passthru = passthru;
+      # nixpkgs: `overrideAttrs (prev: {...})` or `(final: prev: {...})` over the mkDerivation arguments.
+      overrideAttrs = f:
+        let r = f args; ov = if lib.isFunction r then f (args // r args) args else r;
+        in mkDerivation (args // ov);
+    };
+in
+{
+  inherit mkDerivation hostPlatform system;
+  buildPlatform = hostPlatform;
+  targetPlatform = hostPlatform;
+  isLinux = hostPlatform.isLinux;
+  isDarwin = hostPlatform.isDarwin;
+  cc = { inherit libc; cc = { lib = null; }; isClang = false; };
+  shell = "/bin/bash";
+}

@@ -1,0 +1,159 @@
+# Generic builder of the shim's stdenv: a small, faithful subset of nixpkgs' pkgs/stdenv/generic/setup.sh
+# (phases, runHook, setup hooks and env hooks of inputs, propagated inputs), on the host's Debian tools.
+# Sourced by default-builder.sh (which adds `set -eu -o pipefail`) and by nix-shell.
+shopt -s nullglob
+
+: "${outputs:=out}"
+export NIX_BUILD_CORES="${NIX_BUILD_CORES:-1}"
+export SOURCE_DATE_EPOCH=315532800
+export HOME=/homeless-shelter
+export LANG="${LANG:-C.UTF-8}"
+PATH="$shimHostPath"
+
+envHooks=()
+addEnvHooks() { shift; envHooks+=("$@"); }
+
+# runHook NAME: the implicit hook (a variable or function NAME), then every element of NAMEHooks.
+runHook() {
+    local hookName="$1"; shift
+    local arr="${hookName%Hook}Hooks[@]"
+    if declare -F "$hookName" >/dev/null; then "$hookName" "$@"
+    elif [ -n "${!hookName:-}" ]; then eval "${!hookName}"
+    fi
+    local h
+    for h in ${!arr+"${!arr}"}; do eval "$h" "$@"; done
+    return 0
+}
+
+addToSearchPath() {
+    local var="$1" dir="$2"
+    if [ -d "$dir" ]; then export "$var=${!var:+${!var}:}$dir"; fi
+}
+
+# The transitive closure of some store paths over nix-support/<file> lists.
+closure() {
+    local files="$1"; shift
+    local -A seen=(); local queue=("$@") out=() p f q
+    while [ ${#queue[@]} -gt 0 ]; do
+        p="${queue[0]}"; queue=("${queue[@]:1}")
+        [ -n "$p" ] || continue
+        [ -z "${seen[$p]:-}" ] || continue
+        seen[$p]=1; out+=("$p")
+        for f in $files; do
+            if [ -f "$p/nix-support/$f" ]; then
+                for q in $(cat "$p/nix-support/$f"); do queue+=("$q"); done
+            fi
+        done
+    done
+    echo "${out[@]}"
+}
+
+nativePkgs=($(closure "propagated-native-build-inputs propagated-build-inputs" ${nativeBuildInputs:-} ${propagatedNativeBuildInputs:-}))
+hostPkgs=($(closure "propagated-build-inputs" ${buildInputs:-} ${propagatedBuildInputs:-}))
+pkgsHostTarget=("${hostPkgs[@]}")
+
+for p in "${nativePkgs[@]}"; do
+    if [ -d "$p/bin" ]; then PATH="$p/bin:$PATH"; fi
+done
+for p in "${nativePkgs[@]}" "${hostPkgs[@]}"; do
+    if [ -f "$p/nix-support/setup-hook" ]; then source "$p/nix-support/setup-hook"; fi
+done
+for p in "${nativePkgs[@]}" "${hostPkgs[@]}"; do
+    for h in ${envHooks[@]+"${envHooks[@]}"}; do "$h" "$p"; done
+done
+export PATH
+
+stripHash() { basename "$1" | sed -E 's/^[a-z0-9]{32}-//'; }
+
+unpackFile() {
+    local f="$1"
+    case "$f" in
+        *.zip|*.whl) unzip -qq "$f" ;;
+        *.tar.gz|*.tgz|*.tar.bz2|*.tar.xz|*.tar) tar xf "$f" ;;
+        *) if [ -d "$f" ]; then cp -r --no-preserve=mode "$f" "$(stripHash "$f")"; else echo "do not know how to unpack $f" >&2; exit 1; fi ;;
+    esac
+}
+
+unpackPhase() {
+    runHook preUnpack
+    if [ -z "${src:-}" ]; then echo "unpackPhase: no src" >&2; exit 1; fi
+    local before; before=$(ls -A)
+    unpackFile "$src"
+    if [ -z "${sourceRoot:-}" ]; then
+        sourceRoot=$(comm -13 <(echo "$before" | sort) <(ls -A | sort) | head -n1)
+    fi
+    chmod -R u+w "$sourceRoot"
+    cd "$sourceRoot"
+    runHook postUnpack
+}
+
+patchPhase() {
+    runHook prePatch
+    local p
+    for p in ${patches:-}; do
+        case "$p" in *.gz) gzip -dc "$p" ;; *) cat "$p" ;; esac | patch ${patchFlags:--p1}
+    done
+    runHook postPatch
+}
+configurePhase() { runHook preConfigure; runHook postConfigure; }
+buildPhase() { runHook preBuild; runHook postBuild; }
+checkPhase() { runHook preCheck; runHook postCheck; }
+installPhase() { runHook preInstall; runHook postInstall; }
+installCheckPhase() { runHook preInstallCheck; runHook postInstallCheck; }
+distPhase() { runHook preDist; runHook postDist; }
+
+fixupPhase() {
+    runHook preFixup
+    local o
+    for o in $outputs; do mkdir -p "${!o}"; done
+    if [ -n "${propagatedBuildInputs:-}" ]; then
+        mkdir -p "$out/nix-support"
+        printf '%s\n' $propagatedBuildInputs > "$out/nix-support/propagated-build-inputs"
+    fi
+    if [ -n "${propagatedNativeBuildInputs:-}" ]; then
+        mkdir -p "$out/nix-support"
+        printf '%s\n' $propagatedNativeBuildInputs > "$out/nix-support/propagated-native-build-inputs"
+    fi
+    if [ -n "${setupHook:-}" ]; then
+        mkdir -p "$out/nix-support"
+        substituteAll "$setupHook" "$out/nix-support/setup-hook"
+    fi
+    runHook postFixup
+}
+
+substituteAll() {
+    local in="$1" dst="$2" content name
+    content=$(cat "$in")
+    for name in $(grep -o '@[A-Za-z_][A-Za-z0-9_]*@' "$in" | sort -u | tr -d @); do
+        content="${content//@$name@/${!name:-}}"
+    done
+    printf '%s\n' "$content" > "$dst"
+}
+
+runPhase() {
+    local curPhase="$1"
+    case "$curPhase" in
+        unpackPhase) [ -z "${dontUnpack:-}" ] || return 0 ;;
+        patchPhase) [ -z "${dontPatch:-}" ] || return 0 ;;
+        configurePhase) [ -z "${dontConfigure:-}" ] || return 0 ;;
+        buildPhase) [ -z "${dontBuild:-}" ] || return 0 ;;
+        checkPhase) [ -n "${doCheck:-}" ] || return 0 ;;
+        installPhase) [ -z "${dontInstall:-}" ] || return 0 ;;
+        fixupPhase) [ -z "${dontFixup:-}" ] || return 0 ;;
+        installCheckPhase) [ -n "${doInstallCheck:-}" ] || return 0 ;;
+        distPhase) [ -n "${doDist:-}" ] || return 0 ;;
+    esac
+    echo "@nix { \"action\": \"setPhase\", \"phase\": \"$curPhase\" }" >&2 || true
+    echo "running $curPhase"
+    if [ -n "${!curPhase:-}" ]; then eval "${!curPhase}"; else "$curPhase"; fi
+}
+
+genericBuild() {
+    if [ -n "${buildCommandPath:-}" ]; then source "$buildCommandPath"; return; fi
+    if [ -n "${buildCommand:-}" ]; then eval "$buildCommand"; return; fi
+    local phases="${phases:-${prePhases:-} unpackPhase patchPhase ${preConfigurePhases:-} configurePhase ${preBuildPhases:-} buildPhase checkPhase ${preInstallPhases:-} installPhase ${preFixupPhases:-} fixupPhase installCheckPhase ${preDistPhases:-} distPhase ${postPhases:-}}"
+    local p
+    for p in $phases; do
+        runPhase "$p"
+    done
+}
