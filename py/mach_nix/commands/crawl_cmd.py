@@ -1,0 +1,165 @@
+"""`mach-nix index build` and `mach-nix index update`: crawl PyPI into an index directory."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional
+
+
+def register(isub: "argparse._SubParsersAction[argparse.ArgumentParser]", add_index_option: Callable[[argparse.ArgumentParser], None]) -> None:
+    build = isub.add_parser("build", help="crawl PyPI into a new index directory (see docs/crawl.md)")
+    build.add_argument("--packages", nargs="+", default=[], metavar="FILE|REQ", help="requirement files or requirements (NAME, NAME[EXTRA], NAME==VERSION pins a release)")
+    build.add_argument("--out", type=Path, required=True, metavar="DIR", help="index directory to write (replaced atomically)")
+    build.add_argument("--closure", action="store_true", help="also include every project the included releases depend on")
+    build.add_argument("--since", metavar="DATE", help="keep releases first uploaded on/after DATE (YYYY-MM-DD; default: 3 years ago)")
+    build.add_argument("--top", type=int, default=0, metavar="N", help="also include the first N projects of --top-csv")
+    build.add_argument("--top-csv", type=Path, metavar="CSV", help="top-pypi-packages CSV (download_count,project)")
+    build.add_argument("--sdists", action="store_true", help="download every sdist in scope (default: only where it matters)")
+    _common(build)
+    build.set_defaults(func=cmd_build)
+
+    update = isub.add_parser("update", help="refetch projects whose PyPI serial changed (same scope as the build)")
+    update.add_argument("dir", type=Path)
+    update.add_argument("--sdists", action="store_true", help="also download the sdists marked not-crawled")
+    _common(update)
+    update.set_defaults(func=cmd_update)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("json", "lz4"), default=None, help="form to write (default: json, or the existing index's)")
+    parser.add_argument("--threads", type=int, default=48, help="concurrent file fetches (default 48)")
+    parser.add_argument("--work-dir", type=Path, default=None, help="resume cache (default: ~/.cache/mach-nix/crawl/HASH)")
+    parser.add_argument("--quiet", action="store_true", help="plain periodic progress lines instead of a live display")
+    parser.add_argument("--pypi", default="https://pypi.org", help=argparse.SUPPRESS)
+
+
+class _Reporter:
+    """Progress: a rich live display on a TTY, else a plain line every 15 seconds."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.live = None
+        self.last_line = 0.0
+        if not quiet and sys.stderr.isatty():
+            try:
+                from rich.console import Console
+                from rich.live import Live
+
+                self.live = Live(console=Console(stderr=True), refresh_per_second=4, transient=True)
+                self.live.start()
+            except ImportError:
+                self.live = None
+
+    def text(self, progress: Any, crawler: Any) -> str:
+        elapsed = max(1e-6, time.monotonic() - progress.started)
+        stats = crawler.client.stats
+        return (
+            f"projects {progress.projects_done}/{progress.projects_total}  "
+            f"files fetched {progress.files_fetched} ({progress.files_fetched / elapsed:.1f}/s), cached {progress.files_cached}  "
+            f"requests {stats.requests} ({stats.requests / elapsed:.1f}/s), {stats.bytes / 1e6:.0f} MB, "
+            f"retries {stats.retries}, failures {progress.failures}  [{elapsed:.0f}s]"
+        )
+
+    def __call__(self, progress: Any, crawler: Any) -> None:
+        line = self.text(progress, crawler)
+        if self.live is not None:
+            self.live.update(line)
+        elif time.monotonic() - self.last_line >= 15:
+            self.last_line = time.monotonic()
+            print(line, file=sys.stderr, flush=True)
+
+    def stop(self, progress: Any, crawler: Any) -> None:
+        if self.live is not None:
+            self.live.stop()
+        print(self.text(progress, crawler), file=sys.stderr, flush=True)
+
+
+def _run(args: argparse.Namespace, out: Path, scope: Any, seeds: Dict[str, Any], reuse: Optional[Dict[str, Any]], known: Dict[str, Any], fmt: str) -> int:
+    from mach_nix.index.crawler import Crawler, WorkDir, default_work_dir, write_verified
+    from mach_nix.index.pypi import PyPIClient
+
+    client = PyPIClient(args.pypi, pool_size=max(args.threads, 16))
+    work = WorkDir(args.work_dir or default_work_dir(out))
+    reporter = _Reporter(args.quiet)
+    crawler = Crawler(client, work, scope, threads=args.threads, known=known, reuse=reuse, report=reporter)
+    try:
+        records = crawler.run(seeds)
+    finally:
+        reporter.stop(crawler.progress, crawler)
+        crawler.close()
+    if crawler.failed:
+        print(f"{len(crawler.failed)} project(s) failed and were left out; run the same command again to retry them: "
+              + ", ".join(sorted(crawler.failed)[:20]), file=sys.stderr)
+    if crawler.missing:
+        print(f"not on PyPI (skipped): {', '.join(sorted(crawler.missing)[:50])}", file=sys.stderr)
+    if reuse:  # update keeps projects that failed this time as they were
+        for name, record in reuse.items():
+            records.setdefault(name, record) if name in crawler.failed else None
+    meta = write_verified(out, records, fmt, {"scope": {**scope.to_json(), "missing": sorted(crawler.missing)}})
+    print(f"wrote {out}: {meta['projects']} projects, {meta['releases']} releases, {meta['files']} files (verified)")
+    return 1 if crawler.failed else 0
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from mach_nix.errors import MachNixError
+    from mach_nix.index.crawler import Scope, default_since, parse_seeds, read_seed_args, read_top
+
+    if args.since:
+        try:
+            since = dt.date.fromisoformat(args.since).isoformat()
+        except ValueError:
+            raise MachNixError(f"--since {args.since!r} is not a date; write it as YYYY-MM-DD, e.g. --since 2023-01-01.") from None
+    else:
+        since = default_since()
+    items = read_seed_args(args.packages)
+    if args.top:
+        if not args.top_csv:
+            raise MachNixError("--top N needs --top-csv CSV (a top-pypi-packages list with a 'project' column).")
+        items += read_top(args.top_csv, args.top)
+    if not items:
+        raise MachNixError("Nothing to crawl: give --packages FILE|NAME... and/or --top N --top-csv CSV.")
+    seeds = parse_seeds(items)
+    scope = Scope(since=since, closure=args.closure, sdists="all" if args.sdists else "auto",
+                  seeds=sorted({i.split('#', 1)[0].strip() for i in items if i.split('#', 1)[0].strip() and not i.strip().startswith('-')}),
+                  top=args.top, top_csv=str(args.top_csv) if args.top_csv else None)
+    return _run(args, args.out, scope, seeds, None, {}, args.format or "json")
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    from mach_nix.errors import MachNixError
+    from mach_nix.index.crawler import Scope, parse_seeds, recover
+    from mach_nix.index.store import Index
+
+    recover(args.dir)
+    index = Index.open(args.dir)
+    scope_doc = index.metadata.get("scope")
+    if not isinstance(scope_doc, dict) or "since" not in scope_doc:
+        raise MachNixError(f"{args.dir}/metadata.json records no crawl scope, so `index update` cannot repeat it; rebuild with `mach-nix index build`.")
+    scope = Scope.from_json(scope_doc)
+    if args.sdists:
+        scope.sdists = "all"
+    reuse: Dict[str, Any] = {}
+    known: Dict[str, Any] = {}
+    for name, record in index.iter_projects():
+        reuse[name] = record
+        for files in record["releases"].values():
+            for node in files:
+                if node.get("metadata") in ("inherited", "not-crawled") or str(node.get("metadata_error", "")).startswith("fetch failed"):
+                    continue
+                result = {"metadata": node["metadata"]}
+                if "requires_dist" in node:
+                    result["requires_dist"] = record["deps"][node["requires_dist"]]
+                for key in ("provides_extra", "build_system", "metadata_error"):
+                    if key in node:
+                        result[key] = node[key]
+                known[node["sha256"]] = result
+    if args.sdists:  # a changed scope: every project must be re-planned, not kept by serial
+        reuse_keep: Dict[str, Any] = {}
+    else:
+        reuse_keep = reuse
+    seeds = parse_seeds(scope.seeds + sorted(reuse))
+    return _run(args, args.dir, scope, seeds, reuse_keep, known, args.format or index.format)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# (Re)build the embedded index in data/ from PyPI. Resumable: run it again after a crash or Ctrl-C.
+#
+# Scope (docs/crawl.md): the top $TOP projects of shared/data/top-pypi-packages.csv, every
+# requirement set in shared/bench/ together with the exact versions uv pins for them
+# (CPython 3.11, x86_64 manylinux_2_28), and the closure of all of these; releases of the
+# last three years plus the newest release of every older major.minor series.
+#
+# Usage: scripts/build-embedded-index.sh [extra `mach-nix index build` options]
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+shared="${SHARED:-$repo/../shared}"
+top="${TOP:-500}"
+pins="$(mktemp -t mach-nix-pins.XXXXXX)"
+trap 'rm -f "$pins"' EXIT
+
+# The pinned versions of every bench set, so that they are in the index whatever their age.
+if command -v uv >/dev/null; then
+  for set in "$shared"/bench/*.txt; do
+    uv pip compile --quiet --python-version 3.11 --python-platform x86_64-manylinux_2_28 "$set" \
+      | grep -E '^[A-Za-z0-9].*==' | sed 's/ .*//' >>"$pins"
+  done
+else
+  echo "uv not found: building without the bench sets' pinned versions" >&2
+fi
+
+exec python3 -m mach_nix index build \
+  --packages "$shared"/bench/*.txt "$pins" \
+  --top "$top" --top-csv "$shared/data/top-pypi-packages.csv" \
+  --closure --out "$repo/data" --quiet "$@"
