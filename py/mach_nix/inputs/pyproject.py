@@ -54,7 +54,7 @@ def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str]
         _pep621(project, shown, extras, result)
     elif isinstance(poetry, dict):
         result.project_name = poetry.get("name")
-        _poetry(poetry, shown, extras, groups, result)
+        _poetry(poetry, shown, extras, result)
     elif extras:
         raise MachNixError(f"{shown} has neither [project] nor [tool.poetry], so --extra {extras[0]} has no meaning.")
     _pep735(data.get("dependency-groups"), shown, groups, result, poetry if isinstance(poetry, dict) else None)

@@ -81,11 +81,13 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
             if req.pin_key is None:
                 specs.append(req.specifier)
             if info.parent is None:
-                lines.append(f"    {req.origin}: {req.text}")
+                line = f"    {req.origin}: {req.text}"
             else:
                 chain = provider.chain_of(info.parent.identifier)
                 via = " → ".join(chain + [f"{info.parent.name} {info.parent.vstr}"])
-                lines.append(f"    {via} requires {req.text}")
+                line = f"    {via} requires {req.text}"
+            if line not in lines:
+                lines.append(line)
         pins = [s for spec in specs for s in spec if s.operator in ("==", "===") and "*" not in s.version]
         known = [v for _, v in pc.versions]
         absent = [p.version for p in pins if not any(p.contains(v, prereleases=True) for v, _ in pc.versions)]
@@ -94,8 +96,9 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
                          f"{known[-1]} … {known[0]}. If it was released later, the index is out of date. "
                          + _refresh_hint(name))
         elif not any(all(s.contains(v, prereleases=True) for s in specs) for v, _ in pc.versions):
-            lines.append(f"    no version of {name} in the index satisfies all of these together "
-                         f"(the index knows {len(known)} version(s), newest {known[0] if known else '-'})")
+            span = f"{known[-1]} … {known[0]}" if len(known) > 1 else (known[0] if known else "none")
+            lines.append(f"    no version of {name} in {_index_text(provider)} satisfies all of these together "
+                         f"(it knows {len(known)} version(s): {span})")
         rejected = _rejections(provider, name, specs)
         if rejected:
             lines.append("    versions that match but cannot be used:")

@@ -1,0 +1,75 @@
+"""Target: marker values and wheel tags come from the arguments only (never from the host)."""
+
+from __future__ import annotations
+
+import pytest
+
+from mach_nix.errors import MachNixError
+from mach_nix.resolve.target import Target
+
+
+def test_linux_markers_and_default_versions():
+    t = Target.create("3.11", "x86_64-linux")
+    assert t.glibc == "2.40" and t.macos is None
+    assert t.environment["sys_platform"] == "linux" and t.environment["platform_machine"] == "x86_64"
+    assert t.environment["python_version"] == "3.11" and t.python_full.startswith("3.11.")
+    assert Target.create("3.12.4", "x86_64-linux").environment["python_full_version"] == "3.12.4"
+
+
+def test_darwin_markers_use_macos_names():
+    t = Target.create("3.12", "aarch64-darwin")
+    assert t.macos == "11.3" and t.glibc is None
+    env = t.environment
+    assert (env["sys_platform"], env["platform_system"], env["platform_machine"]) == ("darwin", "Darwin", "arm64")
+
+
+def test_manylinux_order_legacy_aliases_and_glibc_limit():
+    t = Target.create("3.11", "x86_64-linux", glibc="2.28")
+    p = t.tag_priority
+    assert "cp311-cp311-manylinux_2_29_x86_64" not in p
+    assert p["cp311-cp311-manylinux_2_28_x86_64"] < p["cp311-cp311-manylinux_2_17_x86_64"]
+    for legacy in ("manylinux2014", "manylinux2010", "manylinux1"):
+        assert f"cp311-cp311-{legacy}_x86_64" in p
+    assert p["cp311-cp311-manylinux_2_17_x86_64"] < p["cp311-cp311-manylinux1_x86_64"]
+    # specific ABI beats abi3, abi3 beats pure, and abi3 is forward compatible
+    assert p["cp311-cp311-manylinux_2_17_x86_64"] < p["cp311-abi3-manylinux_2_28_x86_64"]
+    assert "cp37-abi3-manylinux_2_17_x86_64" in p
+    assert p["cp39-abi3-manylinux_2_17_x86_64"] < p["py3-none-any"]
+    # never: other Pythons' ABIs, other architectures, non-portable linux_* tags
+    for tag in ("cp312-cp312-manylinux_2_17_x86_64", "cp311-cp311-manylinux_2_17_aarch64", "cp311-cp311-linux_x86_64",
+                "cp312-abi3-manylinux_2_17_x86_64"):
+        assert tag not in p
+
+
+def test_aarch64_linux_starts_at_manylinux2014():
+    p = Target.create("3.11", "aarch64-linux").tag_priority
+    assert "cp311-cp311-manylinux2014_aarch64" in p and "cp311-cp311-manylinux_2_12_aarch64" not in p
+
+
+def test_macos_versions_and_universal2():
+    p = Target.create("3.11", "aarch64-darwin").tag_priority
+    assert "cp311-cp311-macosx_11_0_arm64" in p and "cp311-cp311-macosx_10_9_universal2" in p
+    assert "cp311-cp311-macosx_14_0_arm64" not in p  # newer than the 11.3 deployment target
+    assert "cp311-cp311-macosx_10_9_x86_64" not in p
+    x86 = Target.create("3.11", "x86_64-darwin", macos="14.0").tag_priority
+    assert "cp311-cp311-macosx_14_0_x86_64" in x86 and "cp311-cp311-macosx_10_9_universal2" in x86
+    assert x86["cp311-cp311-macosx_14_0_x86_64"] < x86["cp311-cp311-macosx_10_9_x86_64"]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"python": "2.7"}, "not a supported CPython"),
+    ({"python": "3.11.x"}, "not a supported CPython"),
+    ({"system": "x86_64-windows"}, "is not supported"),
+    ({"glibc": "2"}, "not a MAJOR.MINOR"),
+    ({"system": "aarch64-darwin", "macos": "10.15"}, "needs macOS 11.0"),
+    ({"system": "x86_64-darwin", "glibc": "2.28"}, "makes no sense"),
+])
+def test_bad_targets(kwargs, message):
+    with pytest.raises(MachNixError, match=message):
+        Target.create(**kwargs)
+
+
+def test_lock_json_shape():
+    assert Target.create("3.11.9", "x86_64-linux").to_json() == {
+        "python": "3.11", "python_full": "3.11.9", "implementation": "cpython", "system": "x86_64-linux",
+        "glibc": "2.40", "macos": None}
