@@ -56,6 +56,7 @@ let
     recursiveUpdate = lhs: rhs: lhs // b.mapAttrs (n: v: if isAttrs v && isAttrs (lhs.${n} or null) && !(v ? type) then recursiveUpdate lhs.${n} v else v) rhs;
     isDerivation = value: value.type or null == "derivation";
 
+    hasInfix = infix: content: builtins.match ".*${escapeRegex infix}.*" "${content}" != null;
     hasPrefix = pref: str: substring 0 (stringLength pref) str == pref;
     hasSuffix = suffix: content:
       let lenContent = stringLength content; lenSuffix = stringLength suffix;

@@ -49,6 +49,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--ignore-missing", default="")
     ap.add_argument("--libs", nargs="*", default=[])
+    ap.add_argument("--recursive-libs", nargs="*", default=[])
     ap.add_argument("--runtime-dependencies", nargs="*", default=[])
     ap.add_argument("--append-rpaths", nargs="*", default=[])
     ap.add_argument("--interpreter", default="")
@@ -58,6 +59,8 @@ def main():
     own, libs = {}, {}
     for p in a.paths:
         index_dir(p, True, own)
+    for d in a.recursive_libs:
+        index_dir(d, True, libs)
     for d in a.libs:
         index_dir(d, False, libs)
     missing = []

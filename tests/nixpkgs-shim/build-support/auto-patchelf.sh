@@ -1,13 +1,13 @@
 # autoPatchelfHook (shim of pkgs/build-support/setup-hooks/auto-patchelf.sh): after fixup, give every
 # ELF file in the outputs an RPATH that satisfies its DT_NEEDED entries, searching the outputs' own
 # libraries first, then addAutoPatchelfSearchPath dirs, then lib/ of the host inputs (buildInputs).
-declare -a autoPatchelfLibs
+declare -a autoPatchelfLibs autoPatchelfRecursiveLibs
+# addAutoPatchelfSearchPath [--no-recurse] DIR...: search DIR (recursively unless --no-recurse).
 addAutoPatchelfSearchPath() {
-    if [ "$1" = "--no-recurse" ]; then shift; fi
-    autoPatchelfLibs+=("$@")
+    if [ "$1" = "--no-recurse" ]; then shift; autoPatchelfLibs+=("$@"); else autoPatchelfRecursiveLibs+=("$@"); fi
 }
 gatherLibraries() { if [ -d "$1/lib" ]; then autoPatchelfLibs+=("$1/lib"); fi; }
-addEnvHooks "$targetOffset" gatherLibraries
+addEnvHooks "${targetOffset:-1}" gatherLibraries
 
 autoPatchelf() {
     local ignore="${autoPatchelfIgnoreMissingDeps:-}"
@@ -18,8 +18,9 @@ autoPatchelf() {
     for d in ${runtimeDependencies:-}; do rt+=("$d/lib"); done
     @hostPython@ @autoPatchelfPy@ \
         --ignore-missing "$ignore" \
-        --libs "${autoPatchelfLibs[@]}" \
-        --runtime-dependencies "${rt[@]}" \
+        --libs ${autoPatchelfLibs[@]+"${autoPatchelfLibs[@]}"} \
+        --recursive-libs ${autoPatchelfRecursiveLibs[@]+"${autoPatchelfRecursiveLibs[@]}"} \
+        --runtime-dependencies ${rt[@]+"${rt[@]}"} \
         --append-rpaths ${appendRunpaths:-} \
         --interpreter "@dynamicLinker@" \
         --paths "${outs[@]}"

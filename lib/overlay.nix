@@ -1,0 +1,70 @@
+# A lock as a Python package-set overlay (`packageOverrides = final: prev: …`).
+{ lib, pkgs }:
+let
+  names = import ./names.nix { inherit lib; };
+  graph = import ./graph.nix { inherit lib; };
+  wheel = import ./wheel.nix { inherit lib pkgs; };
+  sdist = import ./sdist.nix { inherit lib pkgs; };
+  fixesOf = (import ./overrides.nix { inherit lib pkgs; }).forPackage;
+in
+rec {
+  /* inSet :: attrs -> string -> bool
+     Whether the Python set `prev` really has `name`: aliases that throw count as absent.
+     Example: inSet prev "requests" == true
+  */
+  inSet = prev: name:
+    let r = builtins.tryEval (prev.${name} or null); in r.success && r.value != null && lib.isAttrs r.value;
+
+  /* fromLock :: { lock, python, tests ? false } -> (final: prev: attrs)
+     For each locked package: a wheel build, an sdist build (nixpkgs' expression overridden when it
+     has the package), or nixpkgs' package with resolved dependencies. setuptools, pip and wheel keep
+     nixpkgs' version unless they are roots of the lock; so do build-only packages nixpkgs has.
+  */
+  fromLock = { lock, python, tests ? false }: final: prev:
+    let
+      packages = lock.packages;
+      roots = lock.roots or [ ];
+      acyclic = graph.acyclic { inherit roots; deps = lib.mapAttrs (_: e: e.dependencies or [ ]) packages; };
+      keepNixpkgs = name: entry:
+        (lib.elem name names.neverOverride && !(lib.elem name roots))
+        || ((entry.build_only or false) && inSet prev name);
+      # Attribute names must not depend on prev's values (python-packages.nix uses `with self`).
+      defined = packages;
+      nonPureWheel = name: (packages.${name}.provider or null) == "wheel" && !(wheel.isPure packages.${name});
+      mkPackage = name: entry:
+        let
+          deps = acyclic.${name};
+          depsDrvs = map (d: final.${d}) deps;
+          buildDrvs = map (d: final.${d}) (lib.filter (d: d != name && packages ? ${d})
+            ((entry.build_system or { }).dependencies or [ ]));
+          fixes = fixesOf { inherit name; inherit (entry) version provider; };
+          provider = entry.provider;
+        in
+        if provider == "wheel" then
+          wheel.build {
+            inherit final name entry deps fixes tests python;
+            searchDeps = lib.filter nonPureWheel (graph.closure acyclic name);
+          }
+        else if provider == "sdist" then
+          (if inSet prev name
+           then sdist.override { base = prev.${name}; inherit entry depsDrvs buildDrvs fixes tests; }
+           else sdist.fresh { inherit final name entry depsDrvs buildDrvs fixes tests; })
+        else if provider == "nixpkgs" then
+          let attr = entry.nixpkgs_attr or name; in
+          if !(inSet prev attr) then
+            throw "mach-nix: the lock takes ${name} from nixpkgs (attribute `${attr}`), but this nixpkgs' Python set has no such package. Re-lock with the current nixpkgs, or use providers = { ${name} = \"wheel,sdist\"; }."
+          else
+            prev.${attr}.overridePythonAttrs (old: {
+              dependencies = depsDrvs;
+              propagatedBuildInputs = sdist.nonPython (old.propagatedBuildInputs or [ ]);
+              doCheck = tests;
+            })
+        else throw "mach-nix: package ${name} in the lock has unknown provider `${provider}` (expected wheel, sdist or nixpkgs).";
+      built = lib.mapAttrs (name: entry: if keepNixpkgs name entry then prev.${name} else mkPackage name entry) defined;
+      aliasAttrs = lib.listToAttrs (lib.concatMap (name:
+        let attr = defined.${name}.nixpkgs_attr or name; in
+        lib.optional (defined.${name}.provider == "nixpkgs" && attr != name) (lib.nameValuePair attr built.${name}))
+        (lib.attrNames defined));
+    in
+    aliasAttrs // built;
+}

@@ -1,0 +1,33 @@
+# Per-package fixes from overrides/packages.json (data, with version conditions): native build
+# inputs for sdists, runtime libraries and ignorable missing libraries for wheels.
+{ lib, pkgs, data ? builtins.fromJSON (builtins.readFile ../overrides/packages.json) }:
+let
+  versions = import ./versions.nix { inherit lib; };
+  resolveAttr = pkgName: attr:
+    let
+      path = lib.splitString "." attr;
+      found = lib.attrByPath path null pkgs;
+    in
+    if found == null then
+      throw "mach-nix: overrides/packages.json says ${pkgName} needs the nixpkgs attribute `${attr}`, which this nixpkgs does not have. Remove it with an `overridesPost` entry or add the library to nixpkgs."
+    else found;
+in
+{
+  /* forPackage :: { name, version, provider } -> { nativeBuildInputs, buildInputs, autoPatchelfIgnoreMissingDeps }
+     The fixes that apply to one locked package.
+     Example: (forPackage { name = "psycopg2"; version = "2.9.9"; provider = "sdist"; }).nativeBuildInputs
+       == [ pkgs.postgresql ]
+  */
+  forPackage = { name, version, provider }:
+    let
+      rules = lib.filter (r: lib.isAttrs r &&
+        versions.matches (r.versions or "") version
+        && lib.elem provider (r.providers or [ "wheel" "sdist" "nixpkgs" ])) (data.${name} or [ ]);
+      collect = field: lib.unique (lib.concatMap (r: r.${field} or [ ]) rules);
+    in
+    {
+      nativeBuildInputs = map (resolveAttr name) (collect "nativeBuildInputs");
+      buildInputs = map (resolveAttr name) (collect "buildInputs");
+      autoPatchelfIgnoreMissingDeps = collect "autoPatchelfIgnoreMissingDeps";
+    };
+}

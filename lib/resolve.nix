@@ -1,0 +1,78 @@
+# Resolution: run `mach-nix lock` in a derivation and read its output (import from derivation), or
+# read a committed lock and check that it fits the interpreter and platform.
+{ lib, pkgs }:
+let
+  targetLib = import ./target.nix { inherit lib; };
+in
+rec {
+  /* providersArg :: (string | attrs | null) -> string or null
+     Example: providersArg { _default = "wheel,sdist"; numpy = "nixpkgs"; } == "_default=wheel,sdist,numpy=nixpkgs"
+  */
+  providersArg = p:
+    if p == null then null
+    else if lib.isString p then p
+    else lib.concatStringsSep "," (lib.mapAttrsToList (n: v: "${n}=${if lib.isList v then lib.concatStringsSep "," v else v}") p);
+
+  /* nixpkgsJson :: pythonPackages -> string
+     {"<name>": {"version", "attr"}} for every Python module of the set, for `--nixpkgs-json`.
+  */
+  nixpkgsJson = ps:
+    let
+      entry = attr:
+        let r = builtins.tryEval (
+          let v = ps.${attr}; in
+          if lib.isAttrs v && v ? pythonModule && v.pythonModule != false && v ? version && v ? pname
+          then { name = v.pname; value = { inherit (v) version; inherit attr; }; } else null);
+        in if r.success then r.value else null;
+    in builtins.toJSON (lib.listToAttrs (lib.filter (x: x != null) (map entry (lib.attrNames ps))));
+
+  /* lockDrv :: { mach-nix, index, target, requirements?, requirementsFile?, pyproject?, extras, groups,
+                  providers, nixpkgsPackages? } -> derivation
+     A derivation whose output is the lock file; a failed resolution gives {"error": "<message>"}.
+  */
+  lockDrv = { mach-nix, index, target, python, requirements ? null, requirementsFile ? null, pyproject ? null
+            , extras ? [ ], groups ? [ ], providers ? null, nixpkgsPackages ? null }:
+    let
+      provArg = providersArg providers;
+      flags = lib.concatStringsSep " " (
+        lib.optional (requirements != null) "-r \"$requirementsTextPath\""
+        ++ lib.optional (requirementsFile != null) "-r ${requirementsFile}"
+        ++ lib.optional (pyproject != null) "--pyproject ${pyproject}"
+        ++ map (e: "--extra ${lib.escapeShellArg e}") extras
+        ++ map (g: "--group ${lib.escapeShellArg g}") groups
+        ++ lib.optional (provArg != null) "--providers ${lib.escapeShellArg provArg}"
+        ++ lib.optional (nixpkgsPackages != null) "--nixpkgs-json \"$nixpkgsJsonPath\"");
+    in
+    pkgs.runCommand "mach-nix-lock.json" ({
+      nativeBuildInputs = [ mach-nix ];
+      passAsFile = lib.optional (requirements != null) "requirementsText" ++ lib.optional (nixpkgsPackages != null) "nixpkgsJson";
+      preferLocalBuild = true;
+    } // lib.optionalAttrs (requirements != null) { requirementsText = requirements; }
+      // lib.optionalAttrs (nixpkgsPackages != null) { nixpkgsJson = nixpkgsJson nixpkgsPackages; }) ''
+      if mach-nix lock ${flags} ${targetLib.lockArgs target} --index ${index} --quiet -o $out 2> err.txt; then
+        cat err.txt >&2
+      else
+        cat err.txt >&2
+        ${python.pythonOnBuildForHost.interpreter or python.interpreter} -c 'import json, sys; json.dump({"error": open("err.txt").read().strip() or "mach-nix lock failed"}, open(sys.argv[1], "w"))' $out
+      fi
+    '';
+
+  /* readLock :: { path, what } -> lock — parse a lock (from a file or an IFD output) and throw
+     its error, if the resolver reported one.
+  */
+  readLock = { path, what }:
+    let lock = builtins.fromJSON (builtins.readFile path); in
+    if lock ? error then
+      throw "mach-nix could not resolve ${what}:\n${lib.removePrefix "error: " lock.error}"
+    else if (lock.lock_version or null) != 1 then
+      throw "mach-nix: ${what} is not a mach-nix lock of schema 1 (lock_version = ${builtins.toJSON (lock.lock_version or null)}). Re-create it with `mach-nix lock`."
+    else lock;
+
+  /* checkTarget :: { lock, target, lockFile } -> lock — throw when the lock does not fit. */
+  checkTarget = { lock, target, lockFile }:
+    let bad = targetLib.mismatches lock.target target; in
+    if bad == [ ] then lock
+    else throw ("mach-nix: the lock ${toString lockFile} was made for another target: "
+      + lib.concatStringsSep "; " bad + ". Re-lock it for this interpreter and platform with:\n  mach-nix lock -r requirements.txt "
+      + targetLib.lockArgs target + " -o ${baseNameOf (toString lockFile)}");
+}

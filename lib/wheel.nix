@@ -1,0 +1,54 @@
+# A locked wheel as a Python package: buildPythonPackage with format = "wheel".
+{ lib, pkgs }:
+rec {
+  /* platformTags :: [string] -> [string] — the platform parts of wheel tags.
+     Example: platformTags [ "cp311-cp311-manylinux_2_17_x86_64" ] == [ "manylinux_2_17_x86_64" ]
+  */
+  platformTags = tags: map (t: lib.last (lib.splitString "-" t)) tags;
+
+  /* isPure :: entry -> bool — a wheel whose every tag has platform `any`. */
+  isPure = entry: lib.all (p: p == "any") (platformTags (entry.wheel_tags or [ "py3-none-any" ]));
+
+  /* manylinuxSet :: entry -> string or null
+     The attribute of pythonManylinuxPackages matching the wheel's tags: manylinux1 (= manylinux_2_5),
+     manylinux2010 (= _2_12), else manylinux2014 (nixpkgs has no newer set; _2_17 and later map there).
+     null for pure and non-Linux wheels.
+     Example: manylinuxSet { wheel_tags = [ "cp311-cp311-manylinux_2_17_x86_64" ]; } == "manylinux2014"
+  */
+  manylinuxSet = entry:
+    let
+      ps = platformTags (entry.wheel_tags or [ ]);
+      has = prefixes: lib.any (p: lib.any (pre: lib.hasPrefix pre p) prefixes) ps;
+    in
+    if isPure entry || !(has [ "manylinux" "linux_" "musllinux" ]) then null
+    else if has [ "manylinux2014_" "manylinux_2_17_" ] then "manylinux2014"
+    else if has [ "manylinux2010_" "manylinux_2_12_" ] then "manylinux2010"
+    else if has [ "manylinux1_" "manylinux_2_5_" ] then "manylinux1"
+    else "manylinux2014";
+
+  /* build :: { final, name, entry, deps, searchDeps, fixes, tests, python } -> derivation
+     `deps`: attribute names of the resolved dependencies; `searchDeps`: those of the non-pure
+     wheels in this package's closure (their bundled libraries join autoPatchelf's search path).
+  */
+  build = { final, name, entry, deps, searchDeps, fixes, tests, python }:
+    let
+      set = manylinuxSet entry;
+      native = set != null && pkgs.stdenv.hostPlatform.isLinux;
+    in
+    final.buildPythonPackage ({
+      pname = name;
+      inherit (entry) version;
+      format = "wheel";
+      src = pkgs.fetchurl { url = entry.url; sha256 = entry.sha256; name = entry.filename; };
+      dependencies = map (d: final.${d}) deps;
+      nativeBuildInputs = lib.optionals native [ pkgs.autoPatchelfHook ] ++ fixes.nativeBuildInputs;
+      buildInputs = lib.optionals native pkgs.pythonManylinuxPackages.${set} ++ fixes.buildInputs;
+      doCheck = tests;
+      dontStrip = true;
+      passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; };
+    } // lib.optionalAttrs (native && searchDeps != [ ]) {
+      preFixup = lib.concatMapStrings (d: "addAutoPatchelfSearchPath ${final.${d}}/${python.sitePackages}\n") searchDeps;
+    } // lib.optionalAttrs (fixes.autoPatchelfIgnoreMissingDeps != [ ]) {
+      autoPatchelfIgnoreMissingDeps = fixes.autoPatchelfIgnoreMissingDeps;
+    });
+}
