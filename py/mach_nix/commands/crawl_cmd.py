@@ -33,6 +33,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=int, default=48, help="concurrent file fetches (default 48)")
     parser.add_argument("--work-dir", type=Path, default=None, help="resume cache (default: ~/.cache/mach-nix/crawl/HASH)")
     parser.add_argument("--quiet", action="store_true", help="plain periodic progress lines instead of a live display")
+    parser.add_argument("--retries", type=int, default=6, help="retries per request on 429/5xx/timeouts (default 6)")
     parser.add_argument("--pypi", default="https://pypi.org", help=argparse.SUPPRESS)
 
 
@@ -76,11 +77,19 @@ class _Reporter:
         print(self.text(progress, crawler), file=sys.stderr, flush=True)
 
 
-def _run(args: argparse.Namespace, out: Path, scope: Any, seeds: Dict[str, Any], reuse: Optional[Dict[str, Any]], known: Dict[str, Any], fmt: str) -> int:
+def _run(
+    args: argparse.Namespace, out: Path, scope: Any, seeds: Dict[str, Any], reuse: Optional[Dict[str, Any]],
+    known: Dict[str, Any], fmt: str, fallback: Optional[Dict[str, Any]] = None,
+) -> int:
+    """Crawl, then write ``out`` atomically. ``fallback``: records kept for projects that failed."""
     from mach_nix.index.crawler import Crawler, WorkDir, default_work_dir, write_verified
     from mach_nix.index.pypi import PyPIClient
 
-    client = PyPIClient(args.pypi, pool_size=max(args.threads, 16))
+    rewrite = None
+    if args.pypi.rstrip("/") != "https://pypi.org":  # a test mirror serves the file host under /files/
+        mirror = args.pypi.rstrip("/") + "/files/"
+        rewrite = lambda url: url.replace("https://files.pythonhosted.org/", mirror)  # noqa: E731
+    client = PyPIClient(args.pypi, pool_size=max(args.threads, 16), rewrite=rewrite, retries=args.retries)
     work = WorkDir(args.work_dir or default_work_dir(out))
     reporter = _Reporter(args.quiet)
     crawler = Crawler(client, work, scope, threads=args.threads, known=known, reuse=reuse, report=reporter)
@@ -94,9 +103,9 @@ def _run(args: argparse.Namespace, out: Path, scope: Any, seeds: Dict[str, Any],
               + ", ".join(sorted(crawler.failed)[:20]), file=sys.stderr)
     if crawler.missing:
         print(f"not on PyPI (skipped): {', '.join(sorted(crawler.missing)[:50])}", file=sys.stderr)
-    if reuse:  # update keeps projects that failed this time as they were
-        for name, record in reuse.items():
-            records.setdefault(name, record) if name in crawler.failed else None
+    for name in crawler.failed:  # update keeps projects that failed this time as they were
+        if fallback and name in fallback:
+            records.setdefault(name, fallback[name])
     meta = write_verified(out, records, fmt, {"scope": {**scope.to_json(), "missing": sorted(crawler.missing)}})
     print(f"wrote {out}: {meta['projects']} projects, {meta['releases']} releases, {meta['files']} files (verified)")
     return 1 if crawler.failed else 0
@@ -162,4 +171,4 @@ def cmd_update(args: argparse.Namespace) -> int:
     else:
         reuse_keep = reuse
     seeds = parse_seeds(scope.seeds + sorted(reuse))
-    return _run(args, args.dir, scope, seeds, reuse_keep, known, args.format or index.format)
+    return _run(args, args.dir, scope, seeds, reuse_keep, known, args.format or index.format, fallback=reuse)

@@ -37,7 +37,7 @@ from mach_nix.index.pypi import FetchError, PyPIClient, SimpleProject
 from mach_nix.index.schema import SHARD_IDS, Project, deps_key, shard_of
 from mach_nix.names import normalize
 
-RECORD_VERSION = 1  # bump when the record assembly changes, so cached project records are redone
+RECORD_VERSION = 2  # bump when the record assembly changes, so cached project records are redone
 SDIST_LIMIT = 100 * 1024 * 1024  # bytes; larger sdists are not downloaded (metadata: unknown)
 WHEEL_DOWNLOAD_LIMIT = 300 * 1024 * 1024  # last-resort whole-wheel downloads
 # Targets a dependency's marker is evaluated against for the closure (docs/crawl.md).
@@ -594,7 +594,7 @@ class Crawler:
         for entry in sorted(release.files, key=lambda e: e["filename"]):
             node = _node(entry)
             filename = entry["filename"]
-            if filename in results and filename not in inherit:
+            if filename in results:  # fetched: a representative, a sample, or an sdist
                 result = dict(results[filename])
             elif filename in inherit:
                 rep = results[inherit[filename]]
@@ -603,9 +603,7 @@ class Crawler:
                 result["metadata_from"] = inherit[filename]
                 if rep.get("metadata") == "unknown":
                     result = {"metadata": "unknown", "metadata_error": f"representative {inherit[filename]} failed"}
-            elif filename in plan.sdists_skipped:
-                result = {"metadata": "not-crawled"}
-            else:
+            else:  # an sdist the rule skipped (plan.sdists_skipped)
                 result = {"metadata": "not-crawled"}
             result.pop("transient", None)
             _apply(node, result, deps)
