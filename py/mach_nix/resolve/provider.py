@@ -8,6 +8,7 @@ package resolves to one file whatever extras are asked for. Self-referencing ext
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
@@ -50,12 +51,41 @@ class Req:
         return f"<Req {self.text}>"
 
 
+_DEP_RE = re.compile(
+    r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[([^\]]*)\])?\s*\(?([^;()@]*?)\)?\s*(?:;\s*(.*?))?\s*$")
+_EXTRA_MARKER_RE = re.compile(r"""^\(?\s*extra\s*==\s*['"]([^'"]+)['"]\s*\)?$""")
+
+
+@lru_cache(maxsize=None)
+def parse_marker(text: str) -> Any:
+    """A marker: ``("extra", name)`` for the common ``extra == "x"`` form, else a packaging Marker."""
+    m = _EXTRA_MARKER_RE.match(text)
+    if m:
+        return ("extra", normalize(m.group(1)))
+    from packaging.markers import Marker
+
+    return Marker(text)
+
+
 @lru_cache(maxsize=None)
 def parse_dependency(text: str) -> Optional[Tuple[str, Tuple[str, ...], SpecifierSet, Any]]:
     """(normalized name, extras, specifier, marker) of a Requires-Dist string; None when malformed.
 
-    Example: ``parse_dependency('idna<4; extra == "x"')[0] == "idna"``
+    A regex handles the usual shapes; anything unusual goes through packaging's full parser.
+
+    Example: ``parse_dependency('idna<4; extra == "x"')[:3] == ("idna", (), SpecifierSet("<4"))``
     """
+    m = _DEP_RE.match(text)
+    if m:
+        spec = parse_specifier(m.group(3).strip())
+        if spec is not None:
+            try:
+                marker = parse_marker(m.group(4)) if m.group(4) else None
+            except Exception:
+                marker = False
+            if marker is not False:
+                extras = tuple(sorted(normalize(e.strip()) for e in (m.group(2) or "").split(",") if e.strip()))
+                return normalize(m.group(1)), extras, spec, marker
     from packaging.requirements import InvalidRequirement, Requirement
 
     try:
@@ -118,6 +148,8 @@ class Provider(AbstractProvider):
     def marker_ok(self, marker: Any, extra: str) -> bool:
         if marker is None:
             return not extra
+        if type(marker) is tuple:  # ("extra", name)
+            return marker[1] == extra
         key = (marker, extra)
         hit = self.env_cache.get(key)
         if hit is None:
