@@ -35,7 +35,7 @@ rec {
     let
       provArg = providersArg providers;
       flags = lib.concatStringsSep " " (
-        lib.optional (requirements != null) "-r \"$requirementsTextPath\""
+        lib.optional (requirements != null) "-r requirements.txt"
         ++ lib.optional (requirementsFile != null) "-r ${requirementsFile}"
         ++ lib.optional (pyproject != null) "--pyproject ${pyproject}"
         ++ map (e: "--extra ${lib.escapeShellArg e}") extras
@@ -49,6 +49,7 @@ rec {
       preferLocalBuild = true;
     } // lib.optionalAttrs (requirements != null) { requirementsText = requirements; }
       // lib.optionalAttrs (nixpkgsPackages != null) { nixpkgsJson = nixpkgsJson nixpkgsPackages; }) ''
+      ${lib.optionalString (requirements != null) ''cp "$requirementsTextPath" requirements.txt''}
       if mach-nix lock ${flags} ${targetLib.lockArgs target} --index ${index} --quiet -o $out 2> err.txt; then
         cat err.txt >&2
       else
@@ -61,7 +62,8 @@ rec {
      its error, if the resolver reported one.
   */
   readLock = { path, what }:
-    let lock = builtins.fromJSON (builtins.readFile path); in
+    # The lock may name store paths (the index) in messages; it carries no dependency on them.
+    let lock = builtins.fromJSON (builtins.unsafeDiscardStringContext (builtins.readFile path)); in
     if lock ? error then
       throw "mach-nix could not resolve ${what}:\n${lib.removePrefix "error: " lock.error}"
     else if (lock.lock_version or null) != 1 then

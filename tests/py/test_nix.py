@@ -1,0 +1,120 @@
+"""Nix tests of lib/ on tests/nixpkgs-shim: evaluation against expected JSON, error messages, the IFD
+resolution, and builds of environments from PyPI files (marked `nix`; builds also `slow`/`network`)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NIX_TESTS = ROOT / "tests" / "nix"
+EVAL_CASES = sorted(p.stem for p in (NIX_TESTS / "eval").glob("*.nix"))
+FEATURES = ["--extra-experimental-features", "nix-command flakes"]
+COMMON = f"with import {NIX_TESTS / 'common.nix'} {{ }}; "
+
+pytestmark = [
+    pytest.mark.nix,
+    pytest.mark.skipif(shutil.which("nix-instantiate") is None, reason="Nix is not installed (.ci/setup installs it)"),
+]
+
+
+def nix_eval(expr: str, *, timeout: int = 600) -> subprocess.CompletedProcess:
+    """Evaluate `expr` strictly to JSON; read-write mode so import-from-derivation can build."""
+    return subprocess.run(
+        ["nix-instantiate", "--read-write-mode", "--eval", "--strict", "--json", "--expr", expr],
+        cwd=ROOT, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def nix_build(expr: str, out: Path, *, timeout: int = 900) -> Path:
+    proc = subprocess.run(["nix-build", "--expr", expr, "-o", str(out)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return out
+
+
+@pytest.mark.parametrize("case", EVAL_CASES)
+def test_eval_matches_expected_json(case: str) -> None:
+    proc = nix_eval(f"import {NIX_TESTS / 'eval' / (case + '.nix')}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    expected = json.loads((NIX_TESTS / "eval" / f"{case}.json").read_text())
+    assert json.loads(proc.stdout) == expected
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ('{ requirements = "requests"; lockFile = ./tests/nix/locks/requests.json; }', "mutually exclusive"),
+        ("{ }", "give one of requirements"),
+        ('{ requirements = "requests"; extras = [ "x" ]; }', "extras and groups select parts of a pyproject"),
+        ('{ requirements = "requests"; pakages = [ ]; }', "unknown argument(s) pakages"),
+        ("{ lockFile = ./tests/nix/locks/requests-py312.json; }", "Re-lock it for this interpreter"),
+    ],
+)
+def test_bad_arguments_throw_clear_messages(args: str, message: str) -> None:
+    proc = nix_eval(COMMON + f"(machNix.mkPython {args}).drvPath")
+    assert proc.returncode != 0
+    assert message in proc.stderr, proc.stderr[-2000:]
+
+
+def test_lock_target_mismatch_names_every_difference() -> None:
+    proc = nix_eval(COMMON + "(machNix.mkPython { lockFile = ./tests/nix/locks/requests-py312.json; }).drvPath")
+    assert "Python 3.12 (lock) vs 3.11 (interpreter)" in proc.stderr
+    assert "glibc 2.40 (lock) is newer than the platform's 2.36" in proc.stderr
+    assert "--python 3.11.2 --system x86_64-linux --glibc 2.36" in proc.stderr
+
+
+def test_membership_check_rejects_non_modules() -> None:
+    expr = ("let pkgs = import ./tests/nixpkgs-shim { }; py = pkgs.python3.override { packageOverrides = f: p: "
+            "{ notamodule = pkgs.runCommand \"plain\" { } \"mkdir $out\"; }; }; in py.pkgs.notamodule.outPath")
+    proc = nix_eval(expr)
+    assert proc.returncode != 0
+    assert "should use `buildPythonPackage` or `toPythonModule`" in proc.stderr
+
+
+@pytest.mark.slow
+def test_ifd_resolution_uses_the_interpreter_target() -> None:
+    """Without lockFile the resolver runs in a derivation on the packed index (IFD)."""
+    proc = nix_eval(COMMON + 'let e = machNix.mkPython { requirements = "requests\\n"; }; in '
+                    "{ inherit (e.passthru.lock) roots target; n = builtins.length (builtins.attrNames e.passthru.lock.packages); drv = e.drvPath; }")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout)
+    assert got["roots"] == ["requests"]
+    assert got["target"] == {"python": "3.11", "python_full": "3.11.2", "implementation": "cpython",
+                             "system": "x86_64-linux", "glibc": "2.36", "macos": None}
+    assert got["n"] == 5
+    assert got["drv"].endswith("-env.drv")
+
+
+@pytest.mark.slow
+def test_failed_resolution_is_the_nix_error() -> None:
+    proc = nix_eval(COMMON + '(machNix.mkPython { requirements = "requests>=99\\n"; }).drvPath')
+    assert proc.returncode != 0
+    assert "mach-nix could not resolve the requirements" in proc.stderr
+    assert "requirements.txt, line 1: requests>=99" in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_env_from_committed_lock_has_the_locked_versions(tmp_path: Path) -> None:
+    """requests (wheels, a manylinux wheel, an sdist overriding the shim's older idna) and six
+    (a fresh sdist build): imports work and every installed distribution has the locked version."""
+    lock = json.loads((NIX_TESTS / "locks" / "requests.json").read_text())
+    out = nix_build(COMMON + "machNix.mkPython { lockFile = ./tests/nix/locks/requests.json; }", tmp_path / "result")
+    script = ("import json, requests, six, charset_normalizer.md, importlib.metadata as m;"
+              "print(json.dumps({d.metadata['Name'].lower(): d.version for d in m.distributions()}))")
+    proc = subprocess.run([str(out / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True)
+    installed = json.loads(proc.stdout)
+    expected = {n: p["version"] for n, p in lock["packages"].items() if not p.get("build_only")}
+    assert installed == expected
+    # The shim has idna 3.4 (built from its sdist); the lock's 3.10 replaced it.
+    assert installed["idna"] == "3.10"
+    # No host site-packages leak into the environment.
+    proc = subprocess.run([str(out / "bin" / "python"), "-c", "import json, sys; print(json.dumps(sys.path))"],
+                          capture_output=True, text=True, check=True)
+    site_dirs = [p for p in json.loads(proc.stdout) if p.endswith(("site-packages", "dist-packages"))]
+    assert site_dirs and all(p.startswith(str(out)) for p in site_dirs), site_dirs
