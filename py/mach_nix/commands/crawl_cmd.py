@@ -84,7 +84,9 @@ def _run(
     """Crawl, then write ``out`` atomically. ``fallback``: records kept for projects that failed."""
     from mach_nix.index.crawler import Crawler, WorkDir, default_work_dir, write_verified
     from mach_nix.index.pypi import PyPIClient
+    from mach_nix.index.store import now_utc
 
+    started = now_utc()
     rewrite = None
     if args.pypi.rstrip("/") != "https://pypi.org":  # a test mirror serves the file host under /files/
         mirror = args.pypi.rstrip("/") + "/files/"
@@ -101,12 +103,15 @@ def _run(
     if crawler.failed:
         print(f"{len(crawler.failed)} project(s) failed and were left out; run the same command again to retry them: "
               + ", ".join(sorted(crawler.failed)[:20]), file=sys.stderr)
+    if crawler.progress.failures:
+        print(f"{crawler.progress.failures} file fetch(es) failed; those nodes say `metadata: unknown` (fetch failed). "
+              "Run the same command again to retry them.", file=sys.stderr)
     if crawler.missing:
         print(f"not on PyPI (skipped): {', '.join(sorted(crawler.missing)[:50])}", file=sys.stderr)
     for name in crawler.failed:  # update keeps projects that failed this time as they were
         if fallback and name in fallback:
             records.setdefault(name, fallback[name])
-    meta = write_verified(out, records, fmt, {"scope": {**scope.to_json(), "missing": sorted(crawler.missing)}})
+    meta = write_verified(out, records, fmt, {"scope": {**scope.to_json(), "missing": sorted(crawler.missing)}}, created_at=started)
     print(f"wrote {out}: {meta['projects']} projects, {meta['releases']} releases, {meta['files']} files (verified)")
     return 1 if crawler.failed else 0
 

@@ -773,10 +773,13 @@ def recover(out: Path) -> None:
         shutil.rmtree(new)
 
 
-def write_verified(out: Path, records: Dict[str, Project], fmt: str, extra: Dict[str, Any]) -> Dict[str, Any]:
+def write_verified(
+    out: Path, records: Dict[str, Project], fmt: str, extra: Dict[str, Any], created_at: Optional[str] = None
+) -> Dict[str, Any]:
     """Write the index to ``OUT.new``, verify it, then swap it in place of ``OUT``.
 
     Until the final rename, ``OUT`` is untouched; a crash in between is undone by :func:`recover`.
+    ``created_at`` should be the crawl's start: the index holds (at least) PyPI as of then.
     """
     from mach_nix.index.pack import verify
     from mach_nix.index.store import write_index
@@ -785,7 +788,7 @@ def write_verified(out: Path, records: Dict[str, Project], fmt: str, extra: Dict
     recover(out)
     new, old = out.with_name(out.name + ".new"), out.with_name(out.name + ".old")
     serial = max((int(r.get("last_serial") or 0) for r in records.values()), default=0)
-    meta = write_index(new, shards_of(records), fmt, pypi_serial=serial, extra=extra)
+    meta = write_index(new, shards_of(records), fmt, created_at=created_at, pypi_serial=serial, extra=extra)
     problems = verify(new)
     if problems:
         raise MachNixError(f"The freshly written index at {new} failed verification ({problems[0]}); {out} was left as it was.")

@@ -1,0 +1,109 @@
+"""The release rule, the wheel fetch plan and the closure rule (docs/crawl.md)."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from packaging.version import Version
+
+from mach_nix.index.crawler import (
+    Crawler,
+    Release,
+    Scope,
+    covers_all_targets,
+    default_since,
+    file_version,
+    parse_seeds,
+    plan_release,
+    releases_of,
+    select_releases,
+)
+from mach_nix.index.pypi import SimpleProject
+
+
+def _entry(filename: str, uploaded: str = "2025-01-01T00:00:00Z") -> Dict[str, Any]:
+    return {"filename": filename, "url": f"https://files.pythonhosted.org/packages/aa/bb/cc/{filename}",
+            "hashes": {"sha256": "0" * 64}, "size": 10, "upload-time": uploaded, "yanked": False}
+
+
+def _page(files: List[Dict[str, Any]], versions: List[str]) -> SimpleProject:
+    return SimpleProject("Demo", 7, versions, files)
+
+
+def test_file_versions() -> None:
+    assert file_version("demo-1.0.tar.gz", "demo") == Version("1.0")
+    assert file_version("my-demo-2.0rc1.zip", "my-demo") == Version("2.0rc1")
+    assert file_version("demo-1.0-py3-none-any.whl", "demo") == Version("1.0")
+    assert file_version("demo-latest.tar.gz", "demo") is None
+
+
+def test_release_rule() -> None:
+    files = [
+        _entry("demo-1.0.tar.gz", "2015-01-01T00:00:00Z"),
+        _entry("demo-1.1.tar.gz", "2016-01-01T00:00:00Z"),  # newest of old series 1.1? no: 1.1.5 is
+        _entry("demo-1.1.5.tar.gz", "2017-01-01T00:00:00Z"),
+        _entry("demo-2.0.tar.gz", "2024-06-01T00:00:00Z"),
+        _entry("demo-2.1b1.tar.gz", "2024-07-01T00:00:00Z"),  # pre-release older than newest final
+        _entry("demo-2.1.tar.gz", "2024-08-01T00:00:00Z"),
+        _entry("demo-3.0a1.tar.gz", "2024-09-01T00:00:00Z"),  # pre-release newer than every final
+        _entry("demo-0.9-cp311-cp311-win_amd64.whl", "2014-01-01T00:00:00Z"),  # only a dropped file
+    ]
+    releases = releases_of(_page(files, ["1.0", "1.1", "1.1.5", "2.0", "2.1b1", "2.1", "3.0a1", "0.9"]))
+    assert Version("0.9") not in releases
+    chosen = [r.key for r in select_releases(releases, "2024-01-01", set())]
+    assert chosen == ["3.0a1", "2.1", "2.0", "1.1.5", "1.0"]
+    pinned = [r.key for r in select_releases(releases, "2024-01-01", {"1.1", "2.1b1"})]
+    assert pinned == ["3.0a1", "2.1", "2.1b1", "2.0", "1.1.5", "1.1", "1.0"]
+
+
+def test_plan_one_wheel_per_family_plus_a_sample() -> None:
+    names = [f"demo-1.0-cp3{m}-cp3{m}-{plat}.whl" for m in (10, 11, 12) for plat in ("manylinux_2_17_x86_64", "macosx_11_0_arm64")]
+    release = Release(Version("1.0"), "1.0", "2025", [_entry(n) for n in names] + [_entry("demo-1.0.tar.gz")])
+    plan = plan_release(release, newest=False, sdists="auto")
+    fetched = {e["filename"] for e in plan.fetch}
+    assert "demo-1.0-cp310-cp310-manylinux_2_17_x86_64.whl" in fetched
+    assert "demo-1.0-cp310-cp310-macosx_11_0_arm64.whl" in fetched
+    assert len(plan.samples) == 1 and plan.samples[0] in fetched and plan.samples[0] in plan.inherit
+    assert len(plan.inherit) == 4
+    # linux-aarch64 and macos-x86_64 are missing: the sdist matters and is fetched
+    assert "demo-1.0.tar.gz" in fetched
+    assert plan_release(release, newest=False, sdists="auto").fetch == plan.fetch  # deterministic
+
+
+def test_sdist_skipped_when_wheels_cover_every_target() -> None:
+    assert covers_all_targets(["demo-1.0-py3-none-any.whl"])
+    full = ["demo-1.0-cp312-cp312-manylinux_2_17_x86_64.whl", "demo-1.0-cp312-cp312-manylinux_2_17_aarch64.whl",
+            "demo-1.0-cp312-cp312-macosx_10_13_universal2.whl"]
+    assert covers_all_targets(full)
+    assert not covers_all_targets(full[:2])
+    release = Release(Version("1.0"), "1.0", "2025", [_entry(n) for n in full] + [_entry("demo-1.0.tar.gz")])
+    assert plan_release(release, newest=False, sdists="auto").sdists_skipped == ["demo-1.0.tar.gz"]
+    assert "demo-1.0.tar.gz" in {e["filename"] for e in plan_release(release, newest=True, sdists="auto").fetch}
+    assert "demo-1.0.tar.gz" in {e["filename"] for e in plan_release(release, newest=False, sdists="all").fetch}
+
+
+def test_closure_counts_requested_extras_and_possible_markers() -> None:
+    crawler = Crawler.__new__(Crawler)
+    crawler._marker_cache = {}
+    record = {"deps": {"k": [
+        "base>=1",
+        'winonly; sys_platform == "win32"',
+        'py2only; python_version < "3"',
+        'newpy; python_version >= "3.12"',
+        'socks-dep; extra == "socks"',
+        'dev-dep; extra == "dev"',
+        'redis[hiredis]; extra == "redis" and platform_machine == "aarch64"',
+    ]}}
+    assert set(Crawler.dependencies(crawler, record, set())) == {"base", "newpy"}
+    deps = Crawler.dependencies(crawler, record, {"socks", "redis"})
+    assert set(deps) == {"base", "newpy", "socks-dep", "redis"}
+    assert deps["redis"] == {"hiredis"}
+
+
+def test_seeds_and_default_since() -> None:
+    seeds = parse_seeds(["Celery[Redis]", "django==4.2.1", "# comment", "-r other.txt"])
+    assert seeds["celery"].extras == {"redis"} and seeds["django"].pins == {"4.2.1"}
+    import datetime as dt
+
+    assert default_since(3, dt.date(2024, 2, 29)) == "2021-02-28"
+    assert Scope.from_json(Scope(since="2024-01-01", closure=True, seeds=["a"]).to_json()).closure
