@@ -118,3 +118,32 @@ def test_env_from_committed_lock_has_the_locked_versions(tmp_path: Path) -> None
                           capture_output=True, text=True, check=True)
     site_dirs = [p for p in json.loads(proc.stdout) if p.endswith(("site-packages", "dist-packages"))]
     assert site_dirs and all(p.startswith(str(out)) for p in site_dirs), site_dirs
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_mkPythonShell_puts_the_env_on_PATH() -> None:
+    expr = COMMON + "machNix.mkPythonShell { lockFile = ./tests/nix/locks/requests.json; }"
+    proc = subprocess.run(["nix-shell", "-E", expr, "--run", "python -c 'import requests; print(requests.__version__)'"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "2.32.3"
+
+
+@pytest.mark.slow
+def test_example_shell_nix_evaluates_with_ifd() -> None:
+    """examples/shell.nix, resolved by IFD (on the small test index, whose file hashes are modelled)."""
+    machnix = f"import {ROOT} {{ pkgs = import {ROOT / 'tests/nixpkgs-shim'} {{ }}; pypiData = {ROOT / 'tests/data/index-small'}; }}"
+    proc = nix_eval(f"let s = import {ROOT / 'examples/shell.nix'} {{ machNix = {machnix}; }}; in s.env.passthru.lock.roots")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout) == ["requests"]
+
+
+@pytest.mark.slow
+def test_flake_check_with_the_shim_as_nixpkgs() -> None:
+    proc = subprocess.run(
+        ["nix", *FEATURES, "flake", "check", "--no-write-lock-file",
+         "--override-input", "nixpkgs", f"path:{ROOT / 'tests/nixpkgs-shim'}", f"path:{ROOT}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "running flake checks" in proc.stderr

@@ -1,0 +1,37 @@
+{
+  description = "mach-nix: reproducible Python environments on Nix from requirements.txt or pyproject.toml";
+
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.05";
+
+  outputs = { self, nixpkgs }:
+    let
+      systems = [ "x86_64-linux" "aarch64-linux" "x86_64-darwin" "aarch64-darwin" ];
+      forAll = f: builtins.listToAttrs (map (system: { name = system; value = f system; }) systems);
+      pkgsFor = system: import nixpkgs { inherit system; };
+      # mkMachNix pkgs → { mkPython, mkPythonShell, mkOverlay, mkPythonOverrides, resolve, index, mach-nix }
+      mkMachNix = pkgs: import ./lib { inherit pkgs; python = pkgs.python3; pypiData = ./data; src = ./py; };
+    in
+    {
+      lib = forAll (system: mkMachNix (pkgsFor system)) // { inherit mkMachNix; };
+
+      packages = forAll (system: { default = (mkMachNix (pkgsFor system)).mach-nix; });
+
+      apps = forAll (system: {
+        default = { type = "app"; program = "${self.packages.${system}.default}/bin/mach-nix"; };
+      });
+
+      overlays.default = final: prev: { mach-nix = (mkMachNix final).mach-nix; };
+
+      templates.default = {
+        path = ./examples;
+        description = "A Python environment and shell from requirements.txt with mach-nix";
+      };
+
+      # The committed test lock targets x86_64-linux, so the environment check exists there only.
+      checks = forAll (system:
+        { cli = self.packages.${system}.default; }
+        // (if system == "x86_64-linux" then {
+          env-from-lock = (mkMachNix (pkgsFor system)).mkPython { lockFile = ./tests/nix/locks/requests.json; };
+        } else { }));
+    };
+}
