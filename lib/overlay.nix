@@ -15,6 +15,9 @@ rec {
   inSet = prev: name:
     let r = builtins.tryEval (prev.${name} or null); in r.success && r.value != null && lib.isAttrs r.value;
 
+  /* overridable :: attrs -> string -> bool — inSet, and built with buildPythonPackage. */
+  overridable = prev: name: inSet prev name && prev.${name} ? overridePythonAttrs;
+
   /* fromLock :: { lock, python, tests ? false } -> (final: prev: attrs)
      For each locked package: a wheel build, an sdist build (nixpkgs' expression overridden when it
      has the package), or nixpkgs' package with resolved dependencies. setuptools, pip and wheel keep
@@ -35,7 +38,9 @@ rec {
         let
           deps = acyclic.${name};
           depsDrvs = map (d: final.${d}) deps;
-          buildDrvs = map (d: final.${d}) (lib.filter (d: d != name && packages ? ${d})
+          # Build requirements the resolver could not pin (build_system.resolved = false) come
+          # from nixpkgs when it has them.
+          buildDrvs = map (d: final.${d}) (lib.filter (d: d != name && (packages ? ${d} || inSet prev d))
             ((entry.build_system or { }).dependencies or [ ]));
           fixes = fixesOf { inherit name; inherit (entry) version provider; };
           provider = entry.provider;
@@ -46,13 +51,14 @@ rec {
             searchDeps = lib.filter nonPureWheel (graph.closure acyclic name);
           }
         else if provider == "sdist" then
-          (if inSet prev name
+          (if overridable prev name
            then sdist.override { base = prev.${name}; inherit entry depsDrvs buildDrvs fixes tests; }
            else sdist.fresh { inherit final name entry depsDrvs buildDrvs fixes tests; })
         else if provider == "nixpkgs" then
           let attr = entry.nixpkgs_attr or name; in
           if !(inSet prev attr) then
             throw "mach-nix: the lock takes ${name} from nixpkgs (attribute `${attr}`), but this nixpkgs' Python set has no such package. Re-lock with the current nixpkgs, or use providers = { ${name} = \"wheel,sdist\"; }."
+          else if !(overridable prev attr) then prev.${attr}
           else
             prev.${attr}.overridePythonAttrs (old: {
               dependencies = depsDrvs;

@@ -147,3 +147,29 @@ def test_flake_check_with_the_shim_as_nixpkgs() -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "running flake checks" in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_manylinux_wheel_is_patched_and_runs(tmp_path: Path) -> None:
+    """numpy's manylinux wheel: autoPatchelf finds its bundled OpenBLAS/gfortran (numpy.libs), the
+    manylinux2014 libraries, and zlib from overrides/packages.json; linear algebra then works."""
+    out = nix_build(COMMON + "machNix.mkPython { lockFile = ./tests/nix/locks/numpy.json; }", tmp_path / "result")
+    proc = subprocess.run([str(out / "bin" / "python"), "-c",
+                           "import numpy, certifi; print(numpy.__version__, numpy.linalg.inv(numpy.eye(3) * 2).sum())"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["2.1.3", "1.5"]
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_auto_patchelf_fails_on_an_unsatisfied_library() -> None:
+    """Without the zlib fix the same wheel must fail to build, naming the library (the shim's
+    autoPatchelfHook is as strict as nixpkgs')."""
+    expr = COMMON + ('(machNix.mkPython { lockFile = ./tests/nix/locks/numpy.json; overridesPost = f: p: '
+                     '{ numpy = p.numpy.overridePythonAttrs (o: { buildInputs = pkgs.pythonManylinuxPackages.manylinux2014; }); }; })'
+                     '.passthru.python.pkgs.numpy')
+    proc = subprocess.run(["nix-build", "--no-out-link", "--expr", expr], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode != 0
+    assert "auto-patchelf could not satisfy dependency libz.so.1" in proc.stderr
