@@ -114,12 +114,12 @@ def validate(lock: Any, where: str) -> None:
         fail("the top level is not an object")
     if lock.get("lock_version") != LOCK_VERSION:
         fail(f"lock_version is {lock.get('lock_version')!r}, this mach-nix reads {LOCK_VERSION}")
-    for key in ("target", "inputs", "index", "roots", "packages"):
+    for key, kind in (("target", dict), ("inputs", dict), ("index", dict), ("roots", list), ("packages", dict)):
         if key not in lock:
             fail(f"the key {key!r} is missing")
+        if not isinstance(lock[key], kind):
+            fail(f"{key!r} is not {'an object' if kind is dict else 'a list'}")
     packages = lock["packages"]
-    if not isinstance(packages, dict):
-        fail("'packages' is not an object")
     for name, entry in packages.items():
         if not isinstance(entry, dict):
             fail(f"packages.{name} is not an object")
@@ -127,20 +127,27 @@ def validate(lock: Any, where: str) -> None:
             if key not in entry:
                 fail(f"packages.{name} lacks {key!r}")
         provider = entry["provider"]
-        if provider not in PROVIDERS:
-            fail(f"packages.{name}.provider is {provider!r}")
+        if not isinstance(provider, str) or provider not in PROVIDERS:
+            fail(f"packages.{name}.provider is {provider!r}, expected one of {', '.join(PROVIDERS)}")
         needed = ("nixpkgs_attr",) if provider == "nixpkgs" else ("filename", "url", "sha256")
         for key in needed:
-            if not entry.get(key):
+            if not entry.get(key) or not isinstance(entry[key], str):
                 fail(f"packages.{name} ({provider}) lacks {key!r}")
+        if not isinstance(entry["dependencies"], list):
+            fail(f"packages.{name}.dependencies is not a list")
         for dep in entry["dependencies"]:
-            if dep not in packages:
+            if not isinstance(dep, str) or dep not in packages:
                 fail(f"packages.{name} depends on {dep!r}, which is not in 'packages'")
         bs = entry.get("build_system")
+        if bs is not None and not isinstance(bs, dict):
+            fail(f"packages.{name}.build_system is not an object")
         if bs is not None and bs.get("resolved", True):
-            for dep in bs.get("dependencies", []):
-                if dep not in packages:
+            build_deps = bs.get("dependencies", [])
+            if not isinstance(build_deps, list):
+                fail(f"packages.{name}.build_system.dependencies is not a list")
+            for dep in build_deps:
+                if not isinstance(dep, str) or dep not in packages:
                     fail(f"packages.{name}.build_system needs {dep!r}, which is not in 'packages'")
     for root in lock["roots"]:
-        if root not in packages:
+        if not isinstance(root, str) or root not in packages:
             fail(f"root {root!r} is not in 'packages'")

@@ -1,0 +1,129 @@
+"""Fuzzing every reader of untrusted text: a result or a clear MachNixError, never a traceback.
+
+Readers: requirements.txt, pyproject.toml (PEP 621 / PEP 735 / Poetry), METADATA/PKG-INFO,
+egg-info requires.txt, sdist pyproject.toml, and the lock reader. The number of inputs tried per
+reader is ``EXAMPLES`` (hypothesis' max_examples), reported by ``pytest -s`` via ``tried``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Callable
+
+import orjson
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from mach_nix.errors import MachNixError
+
+EXAMPLES = 300
+fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Text assembled from the tokens these formats are made of, so the fuzzer reaches deep paths
+# (markers, extras, options, continuations, tables) rather than failing on the first character.
+REQ_TOKENS = [
+    "requests", "Django", "numpy", "a.b_c-d", "[", "]", "socks", ",", ">=", "==", "~=", "===", "!=", "<", "*",
+    "1.0", "2", ".post1", "rc1", ";", " python_version", " < ", "'3.8'", " and ", " extra == ", '"x"', " or ",
+    "platform_system", "@", " https://files.pythonhosted.org/x/a-1.0-py3-none-any.whl", "file:///x", " --hash=",
+    "sha256:", "0" * 64, "-r", "-c", " other.txt", "-e", " .", "--index-url", " http://x", "--pre", "#", " ",
+    "\\\n", "\n", "\t", "(", ")", "\x00", "é",
+]
+TOML_TOKENS = [
+    "[project]", "[project.optional-dependencies]", "[dependency-groups]", "[tool.poetry.dependencies]",
+    "[tool.poetry]", "[build-system]", "name", "dependencies", "requires", "python", "dev", "test", " = ", "\"",
+    "'", "[", "]", "{", "}", ",", "\n", "requests>=2", "numpy", "^1.2", "~1.2.3", "*", "{include-group = \"dev\"}",
+    "version", "dynamic", "extras", "optional", "true", "1.0", "{version = \"^2\", extras = [\"socks\"]}",
+]
+META_TOKENS = [
+    "Metadata-Version: ", "2.1", "2.2", "2.4", "Name: ", "Version: ", "Requires-Dist: ", "Provides-Extra: ",
+    "Requires-Python: ", "Dynamic: ", "requires-dist", "foo", ">=1", "; extra == 'x'", "\n", "\n\n", " ", ":",
+    "[", "]", "\xff", "é", "\r\n", "\x00",
+]
+
+
+def _joined(tokens: list) -> st.SearchStrategy[str]:
+    return st.lists(st.sampled_from(tokens) | st.text(max_size=4), max_size=30).map("".join)
+
+
+def _only_clear_errors(call: Callable[[], object], allowed: tuple = (MachNixError,)) -> None:
+    """Run ``call``; the only acceptable failure is an ``allowed`` error with a message.
+
+    The crawler's metadata parsers raise ValueError, which the crawler records on the file node as
+    ``metadata_error`` (the index's way of saying "unknown, and why"); user-facing readers must
+    raise MachNixError.
+    """
+    try:
+        call()
+    except allowed as exc:
+        assert str(exc).strip() and "Traceback" not in str(exc)
+
+
+@fuzz
+@given(_joined(REQ_TOKENS))
+def test_requirements_txt(text: str) -> None:
+    from mach_nix.inputs.requirements_txt import read_requirements
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "requirements.txt"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        _only_clear_errors(lambda: read_requirements(path))
+
+
+@fuzz
+@given(_joined(TOML_TOKENS), st.sampled_from([(), ("dev",), ("x",)]))
+def test_pyproject_toml(text: str, groups: tuple) -> None:
+    from mach_nix.inputs.pyproject import read_pyproject
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "pyproject.toml"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        _only_clear_errors(lambda: read_pyproject(path, extras=groups, groups=groups))
+
+
+@fuzz
+@given(_joined(META_TOKENS).map(lambda s: s.encode("utf-8", "surrogatepass")) | st.binary(max_size=200))
+def test_core_metadata(data: bytes) -> None:
+    from mach_nix.index.metadata import parse_core_metadata
+
+    _only_clear_errors(lambda: parse_core_metadata(data), (MachNixError, ValueError))
+
+
+@fuzz
+@given(_joined(REQ_TOKENS + ["[dev]", "[:python_version < '3.8']", "[test:sys_platform == 'win32']"]))
+def test_egg_info_requires_txt(text: str) -> None:
+    from mach_nix.index.metadata import parse_requires_txt
+
+    _only_clear_errors(lambda: parse_requires_txt(text.encode("utf-8", "surrogatepass")), (MachNixError, ValueError))
+
+
+@fuzz
+@given(_joined(TOML_TOKENS))
+def test_sdist_pyproject(text: str) -> None:
+    from mach_nix.index.metadata import parse_pyproject
+
+    _only_clear_errors(lambda: parse_pyproject(text.encode("utf-8", "surrogatepass")), (MachNixError, ValueError))
+
+
+lock_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10, 10) | st.sampled_from(["wheel", "sdist", "nixpkgs", "x", ""]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["version", "provider", "dependencies", "filename", "url", "sha256", "nixpkgs_attr", "a"]),
+        inner, max_size=5),
+    max_leaves=15,
+)
+
+
+@fuzz
+@given(st.fixed_dictionaries(
+    {"lock_version": st.sampled_from([1, 2, "1"]), "target": lock_values, "inputs": lock_values,
+     "index": lock_values, "roots": lock_values,
+     "packages": st.dictionaries(st.sampled_from(["requests", "six", "x"]), lock_values, max_size=3)}
+) | lock_values)
+def test_lock_reader(doc: object) -> None:
+    from mach_nix import lock
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "mach-nix.lock.json"
+        path.write_bytes(orjson.dumps(doc))
+        _only_clear_errors(lambda: lock.read(path))
