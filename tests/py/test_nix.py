@@ -91,6 +91,30 @@ def test_ifd_resolution_uses_the_interpreter_target() -> None:
 
 
 @pytest.mark.slow
+def test_ifd_pyproject_with_extras_and_groups() -> None:
+    proc = nix_eval(COMMON + "let l = machNix.resolve { pyproject = ./tests/data/requirements/pyproject-pep621.toml; "
+                    'extras = [ "frames" ]; groups = [ "dev" ]; }; in { inherit (l) roots; inherit (l.inputs) extras groups; }')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout)
+    assert {"requests", "click", "pandas", "toolz", "packaging"} <= set(got["roots"])
+    assert "cryptography" not in got["roots"]
+    assert (got["extras"], got["groups"]) == (["frames"], ["dev"])
+
+
+@pytest.mark.slow
+def test_ifd_nixpkgs_provider_uses_the_package_set() -> None:
+    """providers naming nixpkgs pass python.pkgs to the resolver; the lock then takes requests from
+    the shim (2.28.1, older than the index's) and the overlay keeps that derivation's version."""
+    proc = nix_eval(COMMON + 'let e = machNix.mkPython { requirements = "requests<2.30\n"; '
+                    'providers = { requests = "nixpkgs"; _default = "wheel,sdist"; }; }; '
+                    "in { lock = e.passthru.lock.packages.requests; v = e.passthru.python.pkgs.requests.version; }")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout)
+    assert (got["lock"]["provider"], got["lock"]["nixpkgs_attr"], got["lock"]["version"]) == ("nixpkgs", "requests", "2.28.1")
+    assert got["v"] == "2.28.1"
+
+
+@pytest.mark.slow
 def test_failed_resolution_is_the_nix_error() -> None:
     proc = nix_eval(COMMON + '(machNix.mkPython { requirements = "requests>=99\\n"; }).drvPath')
     assert proc.returncode != 0
