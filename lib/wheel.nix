@@ -42,7 +42,9 @@ rec {
       src = pkgs.fetchurl { url = entry.url; sha256 = entry.sha256; name = entry.filename; };
       dependencies = map (d: final.${d}) deps;
       nativeBuildInputs = lib.optionals native [ pkgs.autoPatchelfHook ] ++ fixes.nativeBuildInputs;
-      buildInputs = lib.optionals native pkgs.pythonManylinuxPackages.${set} ++ fixes.buildInputs;
+      # auditwheel lets wheels link libz.so.1 without bundling it (numpy's and scipy's libgfortran,
+      # psycopg2-binary's libcrypto do), but nixpkgs' manylinux sets lack it.
+      buildInputs = lib.optionals native (pkgs.pythonManylinuxPackages.${set} ++ [ pkgs.zlib ]) ++ fixes.buildInputs;
       doCheck = tests;
       dontStrip = true;
       passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; };

@@ -4,6 +4,8 @@ resolution, and builds of environments from PyPI files (marked `nix`; builds als
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,6 +17,11 @@ NIX_TESTS = ROOT / "tests" / "nix"
 EVAL_CASES = sorted(p.stem for p in (NIX_TESTS / "eval").glob("*.nix"))
 FEATURES = ["--extra-experimental-features", "nix-command flakes"]
 COMMON = f"with import {NIX_TESTS / 'common.nix'} {{ }}; "
+
+# A real (crawled) index for IFD builds: the embedded data/ unless MACH_NIX_TEST_PYPI_DATA names another.
+REAL_DATA = Path(os.environ.get("MACH_NIX_TEST_PYPI_DATA", ROOT / "data"))
+needs_real_index = pytest.mark.skipif(not (REAL_DATA / "metadata.json").exists(),
+                                      reason=f"no crawled index at {REAL_DATA} (data/ is filled by the crawl)")
 
 pytestmark = [
     pytest.mark.nix,
@@ -177,7 +184,7 @@ def test_flake_check_with_the_shim_as_nixpkgs() -> None:
 @pytest.mark.network
 def test_manylinux_wheel_is_patched_and_runs(tmp_path: Path) -> None:
     """numpy's manylinux wheel: autoPatchelf finds its bundled OpenBLAS/gfortran (numpy.libs), the
-    manylinux2014 libraries, and zlib from overrides/packages.json; linear algebra then works."""
+    manylinux2014 libraries, and zlib; linear algebra then works."""
     out = nix_build(COMMON + "machNix.mkPython { lockFile = ./tests/nix/locks/numpy.json; }", tmp_path / "result")
     proc = subprocess.run([str(out / "bin" / "python"), "-c",
                            "import numpy, certifi; print(numpy.__version__, numpy.linalg.inv(numpy.eye(3) * 2).sum())"],
@@ -189,7 +196,7 @@ def test_manylinux_wheel_is_patched_and_runs(tmp_path: Path) -> None:
 @pytest.mark.slow
 @pytest.mark.network
 def test_auto_patchelf_fails_on_an_unsatisfied_library() -> None:
-    """Without the zlib fix the same wheel must fail to build, naming the library (the shim's
+    """Without zlib the same wheel must fail to build, naming the library (the shim's
     autoPatchelfHook is as strict as nixpkgs')."""
     expr = COMMON + ('(machNix.mkPython { lockFile = ./tests/nix/locks/numpy.json; overridesPost = f: p: '
                      '{ numpy = p.numpy.overridePythonAttrs (o: { buildInputs = pkgs.pythonManylinuxPackages.manylinux2014; }); }; })'
@@ -197,3 +204,32 @@ def test_auto_patchelf_fails_on_an_unsatisfied_library() -> None:
     proc = subprocess.run(["nix-build", "--no-out-link", "--expr", expr], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode != 0
     assert "auto-patchelf could not satisfy dependency libz.so.1" in proc.stderr
+
+
+def installed_versions(python: Path) -> dict:
+    script = "import json, importlib.metadata as m; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+    out = subprocess.run([str(python), "-c", script], capture_output=True, text=True, check=True).stdout
+    return {re.sub(r"[-_.]+", "-", k).lower(): v for k, v in json.loads(out).items()}
+
+
+@pytest.mark.slow
+@pytest.mark.network
+@needs_real_index
+@pytest.mark.parametrize("name, requirements, imports", [
+    ("requests", '"requests\\n"', "requests"),
+    ("web", f"builtins.readFile {ROOT.parent / 'shared' / 'bench' / 'web.txt'}",
+     "django, rest_framework, celery, redis, psycopg2, gunicorn, requests"),
+])
+def test_ifd_env_from_the_real_index(tmp_path: Path, name: str, requirements: str, imports: str) -> None:
+    """IFD resolution on the crawled index, then a build from PyPI: imports work and every installed
+    distribution has the version the lock (read back from the env's passthru) says."""
+    m = f"(import {ROOT} {{ pkgs = import {ROOT / 'tests/nixpkgs-shim'} {{ }}; pypiData = {REAL_DATA}; }})"
+    env = f"{m}.mkPython {{ requirements = {requirements}; }}"
+    out = nix_build(env, tmp_path / "result")
+    proc = subprocess.run([str(out / "bin" / "python"), "-c", f"import {imports}"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    lock = nix_eval(f"({env}).passthru.lock.packages")
+    assert lock.returncode == 0, lock.stderr[-2000:]
+    packages = json.loads(lock.stdout)
+    expected = {n: p["version"] for n, p in packages.items() if not p.get("build_only")}
+    assert installed_versions(out / "bin" / "python") == expected
