@@ -107,3 +107,29 @@ def test_seeds_and_default_since() -> None:
 
     assert default_since(3, dt.date(2024, 2, 29)) == "2021-02-28"
     assert Scope.from_json(Scope(since="2024-01-01", closure=True, seeds=["a"]).to_json()).closure
+
+
+def test_old_series_cutoff_and_newest_release_always_kept() -> None:
+    files = [
+        _entry("demo-1.0.tar.gz", "2015-01-01T00:00:00Z"),
+        _entry("demo-1.1.tar.gz", "2019-01-01T00:00:00Z"),
+        _entry("demo-1.2.tar.gz", "2021-06-01T00:00:00Z"),
+    ]
+    releases = releases_of(_page(files, ["1.0", "1.1", "1.2"]))
+    assert [r.key for r in select_releases(releases, "2024-01-01", set(), "2018-01-01")] == ["1.2", "1.1"]
+    assert [r.key for r in select_releases(releases, "2024-01-01", set(), "2022-01-01")] == ["1.2"]
+    abandoned = releases_of(_page(files[:1], ["1.0"]))
+    assert [r.key for r in select_releases(abandoned, "2024-01-01", set(), "2022-01-01")] == ["1.0"]
+
+
+def test_permuted_dependency_lists_are_stored_once() -> None:
+    from mach_nix.index.crawler import merge_permuted_deps
+    from mach_nix.index.schema import deps_key
+
+    a, b, c = ["x>=1", "y"], ["y", "x>=1"], ["z"]
+    record = {"deps": {deps_key(a): a, deps_key(b): b, deps_key(c): c},
+              "releases": {"1": [{"requires_dist": deps_key(a)}, {"requires_dist": deps_key(b)}, {"requires_dist": deps_key(c)}]}}
+    merge_permuted_deps(record)
+    keep = min(deps_key(a), deps_key(b))
+    assert set(record["deps"]) == {keep, deps_key(c)}
+    assert [n["requires_dist"] for n in record["releases"]["1"]] == [keep, keep, deps_key(c)]

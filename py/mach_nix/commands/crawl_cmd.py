@@ -14,7 +14,8 @@ def register(isub: "argparse._SubParsersAction[argparse.ArgumentParser]", add_in
     build.add_argument("--packages", nargs="+", default=[], metavar="FILE|REQ", help="requirement files or requirements (NAME, NAME[EXTRA], NAME==VERSION pins a release)")
     build.add_argument("--out", type=Path, required=True, metavar="DIR", help="index directory to write (replaced atomically)")
     build.add_argument("--closure", action="store_true", help="also include every project the included releases depend on")
-    build.add_argument("--since", metavar="DATE", help="keep releases first uploaded on/after DATE (YYYY-MM-DD; default: 3 years ago)")
+    build.add_argument("--since", metavar="DATE", help="keep releases first uploaded on/after DATE (YYYY-MM-DD; default: 2 years ago)")
+    build.add_argument("--series-since", metavar="DATE", help="keep the newest release of each older major.minor series if uploaded on/after DATE (default: 4 years ago; 'all' for every series)")
     build.add_argument("--top", type=int, default=0, metavar="N", help="also include the first N projects of --top-csv")
     build.add_argument("--top-csv", type=Path, metavar="CSV", help="top-pypi-packages CSV (download_count,project)")
     build.add_argument("--sdists", action="store_true", help="download every sdist in scope (default: only where it matters)")
@@ -129,6 +130,15 @@ def cmd_build(args: argparse.Namespace) -> int:
             raise MachNixError(f"--since {args.since!r} is not a date; write it as YYYY-MM-DD, e.g. --since 2023-01-01.") from None
     else:
         since = default_since()
+    if args.series_since == "all":
+        series_since = "0000-00-00"
+    elif args.series_since:
+        try:
+            series_since = dt.date.fromisoformat(args.series_since).isoformat()
+        except ValueError:
+            raise MachNixError(f"--series-since {args.series_since!r} is not a date; write YYYY-MM-DD or 'all'.") from None
+    else:
+        series_since = default_since(4)
     items = read_seed_args(args.packages)
     if args.top:
         if not args.top_csv:
@@ -137,7 +147,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not items:
         raise MachNixError("Nothing to crawl: give --packages FILE|NAME... and/or --top N --top-csv CSV.")
     seeds = parse_seeds(items)
-    scope = Scope(since=since, closure=args.closure, sdists="all" if args.sdists else "auto",
+    scope = Scope(since=since, series_since=series_since, closure=args.closure, sdists="all" if args.sdists else "auto",
                   seeds=sorted({i.split('#', 1)[0].strip() for i in items if i.split('#', 1)[0].strip() and not i.strip().startswith('-')}),
                   top=args.top, top_csv=str(args.top_csv) if args.top_csv else None)
     return _run(args, args.out, scope, seeds, None, {}, args.format or "json")

@@ -37,7 +37,7 @@ from mach_nix.index.pypi import FetchError, PyPIClient, SimpleProject
 from mach_nix.index.schema import SHARD_IDS, Project, deps_key, shard_of
 from mach_nix.names import normalize
 
-RECORD_VERSION = 2  # bump when the record assembly changes, so cached project records are redone
+RECORD_VERSION = 3  # bump when the record assembly changes, so cached project records are redone
 SDIST_LIMIT = 100 * 1024 * 1024  # bytes; larger sdists are not downloaded (metadata: unknown)
 WHEEL_DOWNLOAD_LIMIT = 300 * 1024 * 1024  # last-resort whole-wheel downloads
 # Targets a dependency's marker is evaluated against for the closure (docs/crawl.md).
@@ -55,6 +55,7 @@ class Scope:
     """Which projects and releases a crawl covers (stored in metadata.json under ``scope``)."""
 
     since: str  # ISO date: releases first uploaded on or after it are kept
+    series_since: str = "0000-00-00"  # ISO date: older series contribute their newest release if uploaded on/after it
     closure: bool = False
     sdists: str = "auto"  # "auto" (where they matter) | "all"
     seeds: List[str] = field(default_factory=list)  # requirement strings given by the user
@@ -64,24 +65,26 @@ class Scope:
     def to_json(self) -> Dict[str, Any]:
         return {
             "since": self.since,
+            "series_since": self.series_since,
             "closure": self.closure,
             "sdists": self.sdists,
             "seeds": sorted(self.seeds),
             "top": self.top,
             "top_csv": Path(self.top_csv).name if self.top_csv else None,
-            "releases": "first uploaded on/after `since`, plus the newest release of every older major.minor "
-            "series, plus versions pinned with == in the seeds",
+            "releases": "first uploaded on/after `since`; the newest release of every older major.minor series "
+            "if uploaded on/after `series_since`; the newest release; versions pinned with == in the seeds; "
+            "minus pre-releases older than the newest final release",
         }
 
     @classmethod
     def from_json(cls, doc: Dict[str, Any]) -> "Scope":
         return cls(
-            since=doc["since"], closure=bool(doc.get("closure")), sdists=doc.get("sdists", "auto"),
+            since=doc["since"], series_since=doc.get("series_since", "0000-00-00"), closure=bool(doc.get("closure")), sdists=doc.get("sdists", "auto"),
             seeds=list(doc.get("seeds", [])), top=int(doc.get("top") or 0), top_csv=doc.get("top_csv"),
         )
 
 
-def default_since(years: int = 3, today: Optional[_dt.date] = None) -> str:
+def default_since(years: int = 2, today: Optional[_dt.date] = None) -> str:
     """The default cutoff: the same day ``years`` years ago (Feb 29 → Feb 28)."""
     today = today or _dt.datetime.now(_dt.timezone.utc).date()
     try:
@@ -213,10 +216,13 @@ def releases_of(page: SimpleProject) -> Dict[Version, Release]:
     return {v: r for v, r in out.items() if r.files}
 
 
-def select_releases(releases: Dict[Version, Release], since: str, pins: Set[str]) -> List[Release]:
-    """The release rule: uploaded on/after ``since``, plus the newest release of every older
-    major.minor series, plus pinned versions; pre-releases older than the newest final release
-    are left out (unless pinned). Returns them newest first.
+def select_releases(
+    releases: Dict[Version, Release], since: str, pins: Set[str], series_since: str = "0000-00-00"
+) -> List[Release]:
+    """The release rule: uploaded on/after ``since``; the newest release of every older
+    major.minor series if uploaded on/after ``series_since``; the newest release; pinned versions.
+    Pre-releases older than the newest final release are left out (unless pinned).
+    Returns them newest first.
     """
     pinned = set()
     for pin in pins:
@@ -237,8 +243,13 @@ def select_releases(releases: Dict[Version, Release], since: str, pins: Set[str]
             chosen[version] = release
         elif version.is_prerelease and newest_final is not None and version < newest_final:
             continue  # a pre-release superseded by a final release
-        elif release.first_upload[:10] >= since or newest_of_series[(version.release + (0,))[:2]] == version:
+        elif release.first_upload[:10] >= since:
             chosen[version] = release
+        elif newest_of_series[(version.release + (0,))[:2]] == version and release.first_upload[:10] >= series_since:
+            chosen[version] = release
+    if releases and not chosen:  # an old project: still offer its newest release
+        newest = max(releases, key=_series_rank)
+        chosen[newest] = releases[newest]
     return [chosen[v] for v in sorted(chosen, reverse=True)]
 
 
@@ -468,7 +479,31 @@ def _apply(node: Dict[str, Any], result: FileResult, deps: Dict[str, List[str]])
 
 
 def _same(a: FileResult, b: FileResult) -> bool:
-    return a.get("requires_dist") == b.get("requires_dist") and sorted(a.get("provides_extra") or []) == sorted(b.get("provides_extra") or [])
+    """Same dependencies: equal Requires-Dist (as sets; order carries no meaning) and extras."""
+    ra, rb = a.get("requires_dist"), b.get("requires_dist")
+    return (ra is None) == (rb is None) and sorted(ra or []) == sorted(rb or []) and sorted(a.get("provides_extra") or []) == sorted(b.get("provides_extra") or [])
+
+
+def merge_permuted_deps(record: Project) -> None:
+    """Store lists that differ only in order once (some builds emit Requires-Dist in random order).
+
+    Of the orderings seen, the one with the smallest key is kept, so the choice is deterministic.
+    """
+    groups: Dict[Tuple[str, ...], List[str]] = {}
+    for key, requirements in record["deps"].items():
+        groups.setdefault(tuple(sorted(requirements)), []).append(key)
+    remap = {}
+    for keys in groups.values():
+        keep = min(keys)
+        for key in keys:
+            if key != keep:
+                remap[key] = keep
+                del record["deps"][key]
+    if remap:
+        for files in record["releases"].values():
+            for node in files:
+                if node.get("requires_dist") in remap:
+                    node["requires_dist"] = remap[node["requires_dist"]]
 
 
 # --- the crawler ------------------------------------------------------------------------------
@@ -557,7 +592,7 @@ class Crawler:
         old = self.reuse.get(name)
         if old is not None and old.get("last_serial") == page.last_serial and self._covers(old, pins):
             return old
-        releases = select_releases(releases_of(page), self.scope.since, pins)
+        releases = select_releases(releases_of(page), self.scope.since, pins, self.scope.series_since)
         deps: Dict[str, List[str]] = {}
         record: Project = {"name": page.name, "last_serial": page.last_serial, "deps": deps, "releases": {}}
         # Submit every release's fetches at once, so a project with hundreds of releases does not
@@ -567,6 +602,7 @@ class Crawler:
         for release, plan, futures in zip(releases, plans, pending):
             results = {name: future.result() for name, future in futures.items()}
             record["releases"][release.key] = self._release(release, plan, results, deps)
+        merge_permuted_deps(record)
         return record
 
     def _covers(self, record: Project, pins: Set[str]) -> bool:
@@ -728,7 +764,7 @@ class Crawler:
         return record
 
     def _scope_key(self, pins: Set[str]) -> str:
-        return hashlib.sha256(orjson.dumps([RECORD_VERSION, self.scope.since, self.scope.sdists, sorted(pins)])).hexdigest()[:16]
+        return hashlib.sha256(orjson.dumps([RECORD_VERSION, self.scope.since, self.scope.series_since, self.scope.sdists, sorted(pins)])).hexdigest()[:16]
 
     def close(self) -> None:
         self.files_pool.shutdown(wait=False, cancel_futures=True)
