@@ -29,8 +29,9 @@ rec {
       roots = lock.roots or [ ];
       acyclic = graph.acyclic { inherit roots; deps = lib.mapAttrs (_: e: e.dependencies or [ ]) packages; };
       keepNixpkgs = name: entry:
-        (lib.elem name names.neverOverride && !(lib.elem name roots))
-        || ((entry.build_only or false) && inSet prev name);
+        ((lib.elem name names.neverOverride && !(lib.elem name roots)) || (entry.build_only or false))
+        && inSet prev name;
+      clashes = lib.filter (n: lib.elem n names.setAttributes) (lib.attrNames packages);
       # Attribute names must not depend on prev's values (python-packages.nix uses `with self`).
       defined = packages;
       nonPureWheel = name: (packages.${name}.provider or null) == "wheel" && !(wheel.isPure packages.${name});
@@ -72,5 +73,7 @@ rec {
         lib.optional (defined.${name}.provider == "nixpkgs" && attr != name) (lib.nameValuePair attr built.${name}))
         (lib.attrNames defined));
     in
-    aliasAttrs // built;
+    if clashes != [ ] then
+      throw "mach-nix: the lock contains ${lib.concatStringsSep ", " clashes}, whose name is a function or helper of nixpkgs' Python set, so it cannot be placed there. Remove it from the requirements or build it yourself in overridesPost under another name."
+    else aliasAttrs // built;
 }
