@@ -75,6 +75,27 @@ def test_lock_target_mismatch_names_every_difference() -> None:
     assert "--python 3.11.2 --system x86_64-linux --glibc 2.36" in proc.stderr
 
 
+SHIM = "let pkgs = import ./tests/nixpkgs-shim { }; ps = pkgs.python3.pkgs; in "
+
+
+@pytest.mark.parametrize(
+    "expr, message",
+    [
+        ('(pkgs.fetchurl { url = "https://x/y.whl"; }).drvPath', "fetchurl requires a hash"),
+        ('(pkgs.fetchurl { url = "https://x/y.whl"; sha256 = "0"; hash = "sha256-x"; }).drvPath', "multiple hashes passed to fetchurl"),
+        ('(pkgs.fetchurl { sha256 = "0"; }).drvPath', "fetchurl requires either `url` or `urls` to be set"),
+        ('(ps.buildPythonPackage { pname = "x"; version = "1"; src = ./.; }).drvPath', "x-1 does not configure a `format`"),
+        ('(ps.buildPythonPackage { pname = "x"; version = "1"; src = ./.; pyproject = true; format = "wheel"; }).drvPath', "assertion"),
+        ('(ps.buildPythonPackage { pname = "x"; version = "1"; src = ./.; pyproject = true; disabled = true; }).drvPath', "not supported for interpreter python3.11"),
+        ("ps.six.drvPath", "six has been removed"),
+    ],
+)
+def test_shim_is_as_strict_as_nixpkgs(expr: str, message: str) -> None:
+    proc = nix_eval(SHIM + expr)
+    assert proc.returncode != 0
+    assert message in proc.stderr, proc.stderr[-2000:]
+
+
 def test_membership_check_rejects_non_modules() -> None:
     expr = ("let pkgs = import ./tests/nixpkgs-shim { }; py = pkgs.python3.override { packageOverrides = f: p: "
             "{ notamodule = pkgs.runCommand \"plain\" { } \"mkdir $out\"; }; }; in py.pkgs.notamodule.outPath")
