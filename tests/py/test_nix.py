@@ -68,6 +68,19 @@ def test_bad_arguments_throw_clear_messages(args: str, message: str) -> None:
     assert message in proc.stderr, proc.stderr[-2000:]
 
 
+def test_lock_file_needs_no_import_from_derivation() -> None:
+    """With lockFile, evaluation works with IFD forbidden; without, it needs IFD."""
+    def run(args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(["nix-instantiate", "--read-write-mode", "--option", "allow-import-from-derivation", "false",
+                               "--eval", "--strict", "--expr", COMMON + f"(machNix.mkPython {args}).drvPath"],
+                              cwd=ROOT, capture_output=True, text=True, timeout=600)
+    ok = run("{ lockFile = ./tests/nix/locks/requests.json; }")
+    assert ok.returncode == 0, ok.stderr[-2000:]
+    refused = run('{ requirements = "six\\n"; }')
+    assert refused.returncode != 0
+    assert "allow-import-from-derivation" in refused.stderr
+
+
 def test_lock_target_mismatch_names_every_difference() -> None:
     proc = nix_eval(COMMON + "(machNix.mkPython { lockFile = ./tests/nix/locks/requests-py312.json; }).drvPath")
     assert "Python 3.12 (lock) vs 3.11 (interpreter)" in proc.stderr
