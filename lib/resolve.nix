@@ -74,7 +74,13 @@ rec {
   checkTarget = { lock, target, lockFile }:
     let bad = targetLib.mismatches lock.target target; in
     if bad == [ ] then lock
-    else throw ("mach-nix: the lock ${toString lockFile} was made for another target: "
-      + lib.concatStringsSep "; " bad + ". Re-lock it for this interpreter and platform with:\n  mach-nix lock -r requirements.txt "
-      + targetLib.lockArgs target + " -o ${baseNameOf (toString lockFile)}");
+    else
+      let
+        files = map (f: f.path) (lock.inputs.files or [ ]);
+        inputFlags = if files == [ ] then "-r requirements.txt"
+          else lib.concatMapStringsSep " " (f: if lib.hasSuffix ".toml" f then "--pyproject ${f}" else "-r ${f}") files;
+      in
+      throw ("mach-nix: the lock ${toString lockFile} was made for another target: "
+        + lib.concatStringsSep "; " bad + ". Re-lock it for this interpreter and platform with:\n  mach-nix lock ${inputFlags} "
+        + targetLib.lockArgs target + " -o ${baseNameOf (toString lockFile)}");
 }
