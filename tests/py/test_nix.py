@@ -212,6 +212,11 @@ def test_flake_check_with_the_shim_as_nixpkgs() -> None:
         cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "running flake checks" in proc.stderr
+    run = subprocess.run(["nix", *FEATURES, "run", "--no-write-lock-file", "--override-input", "nixpkgs",
+                          f"path:{ROOT / 'tests/nixpkgs-shim'}", f"path:{ROOT}", "--", "--version"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.startswith("mach-nix ")
 
 
 @pytest.mark.slow
