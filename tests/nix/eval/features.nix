@@ -34,5 +34,9 @@ in
   providersArg = (import ../../../lib/resolve.nix { inherit lib pkgs; }).providersArg { _default = "wheel,sdist"; numpy = [ "nixpkgs" ]; };
   overlayApplies = let p = import ../../nixpkgs-shim { overlays = [ (machNix.mkOverlay { lockFile = ../locks/requests.json; }) ]; }; in
     { python311 = p.python311.pkgs.requests.version; python3 = p.python3.pkgs.requests.version; };
+  ignoreCollisions = [
+    (machNix.mkPython { lockFile = ../locks/requests.json; ignoreCollisions = true; }).drvAttrs.ignoreCollisions
+    (machNix.mkPython { lockFile = ../locks/requests.json; }).drvAttrs.ignoreCollisions
+  ];
   resolveFn = (machNix.resolve { lockFile = ../locks/requests.json; }).roots;
 }
