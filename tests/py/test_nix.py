@@ -272,3 +272,17 @@ def test_ifd_env_from_the_real_index(tmp_path: Path, name: str, requirements: st
     packages = json.loads(lock.stdout)
     expected = {n: p["version"] for n, p in packages.items() if not p.get("build_only")}
     assert installed_versions(out / "bin" / "python") == expected
+
+
+@pytest.mark.parametrize("ignore", [False, True])
+def test_env_collisions_fail_unless_ignored(tmp_path: Path, ignore: bool) -> None:
+    mk = ('mk = n: ps.toPythonModule (pkgs.runCommand n { } '
+          '"mkdir -p $out/lib/python3.11/site-packages; echo ${n} > $out/lib/python3.11/site-packages/same.py");')
+    expr = (SHIM.replace("in ", "") + mk + " in pkgs.python3.buildEnv.override { extraLibs = [ (mk \"a\") (mk \"b\") ]; "
+            f"ignoreCollisions = {'true' if ignore else 'false'}; }}")
+    proc = subprocess.run(["nix-build", "--no-out-link", "--expr", expr], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    if ignore:
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    else:
+        assert proc.returncode != 0
+        assert "collision between" in proc.stderr
