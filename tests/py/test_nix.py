@@ -88,7 +88,8 @@ def test_lock_target_mismatch_names_every_difference() -> None:
     assert "--python 3.11.2 --system x86_64-linux --glibc 2.36" in proc.stderr
 
 
-SHIM = "let pkgs = import ./tests/nixpkgs-shim { }; ps = pkgs.python3.pkgs; in "
+SHIM_LET = "let pkgs = import ./tests/nixpkgs-shim { }; ps = pkgs.python3.pkgs; "
+SHIM = SHIM_LET + "in "
 
 
 @pytest.mark.parametrize(
@@ -278,7 +279,7 @@ def test_ifd_env_from_the_real_index(tmp_path: Path, name: str, requirements: st
 def test_env_collisions_fail_unless_ignored(tmp_path: Path, ignore: bool) -> None:
     mk = ('mk = n: ps.toPythonModule (pkgs.runCommand n { } '
           '"mkdir -p $out/lib/python3.11/site-packages; echo ${n} > $out/lib/python3.11/site-packages/same.py");')
-    expr = (SHIM.replace("in ", "") + mk + " in pkgs.python3.buildEnv.override { extraLibs = [ (mk \"a\") (mk \"b\") ]; "
+    expr = (SHIM_LET + mk + " in pkgs.python3.buildEnv.override { extraLibs = [ (mk \"a\") (mk \"b\") ]; "
             f"ignoreCollisions = {'true' if ignore else 'false'}; }}")
     proc = subprocess.run(["nix-build", "--no-out-link", "--expr", expr], cwd=ROOT, capture_output=True, text=True, timeout=600)
     if ignore:
