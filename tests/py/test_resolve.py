@@ -223,3 +223,34 @@ def test_rejections_name_the_reason():
     with pytest.raises(MachNixError) as err:
         run("scipy==1.14.1", python="3.9")
     assert "requires Python >=3.10 (target 3.9." in err.value.message
+
+
+@pytest.mark.parametrize("text", [
+    "foo (>=1.0)", 'foo>=1.0 ; python_version<"3"', "zope.interface", "foo[bar, Baz] (>=1)", "a==1.*",
+    'requests[security] >= 2.8.1 ; extra == "security"', 'b ; (extra == "Dev_x")', 'c>=1,<2;extra=="test"',
+    'd (>=1.0,<2.0) ; python_version >= "3.6" and extra == "x"', "e===1.0-x", "name @ https://x/y-1.0.tar.gz",
+])
+def test_fast_dependency_parser_agrees_with_packaging(text):
+    from packaging.requirements import Requirement
+
+    from mach_nix.names import normalize
+    from mach_nix.resolve.provider import parse_dependency
+
+    name, extras, spec, marker = parse_dependency(text)
+    req = Requirement(text)
+    assert (name, set(extras), spec) == (normalize(req.name), {normalize(e) for e in req.extras}, req.specifier)
+    if "extra ==" in text and " and " not in text:
+        assert marker[0] == "extra"
+    assert parse_dependency("foo >= ") is None
+
+
+def test_lazy_index_matches_the_store():
+    from mach_nix.resolve.lazy_index import LazyIndex
+
+    lazy = LazyIndex(INDEX)
+    for name, project in INDEX.iter_projects():
+        view = lazy.project(name)
+        assert view["name"] == project["name"]
+        assert dict(view["deps"]) == project["deps"] and list(view["releases"]) == list(project["releases"])
+        assert {v: view["releases"][v] for v in view["releases"]} == project["releases"]
+    assert lazy.project("no-such-project") is None

@@ -185,13 +185,14 @@ def cmd_lock(args: argparse.Namespace) -> int:
     from mach_nix.index.store import Index
     from mach_nix.lock import build_lock, package_entry, write
     from mach_nix.resolve.candidates import parse_providers
+    from mach_nix.resolve.lazy_index import LazyIndex
     from mach_nix.resolve.resolver import resolve
     from mach_nix.resolve.target import Target
 
     target = Target.create(args.python, args.system, args.glibc, args.macos)
     providers = parse_providers(args.providers)
     inputs = _read_inputs(args)
-    index = Index.open(args.index)
+    index = LazyIndex(Index.open(args.index))
     nixpkgs = _read_nixpkgs(args.nixpkgs_json)
     request = build_request(inputs, index, target, providers, nixpkgs)
     resolution = resolve(index, target, request, build=not args.no_build_deps)

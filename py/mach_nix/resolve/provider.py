@@ -24,10 +24,15 @@ from mach_nix.resolve.target import Target
 _EMPTY = SpecifierSet("")
 
 
+@lru_cache(maxsize=None)
+def _is_pin(specifier: SpecifierSet) -> bool:
+    return any(s.operator in ("==", "===") and "*" not in s.version for s in specifier)
+
+
 class Req:
     """A requirement on one identifier; ``origin`` says where it came from (for messages)."""
 
-    __slots__ = ("name", "extra", "specifier", "text", "pin_key", "origin")
+    __slots__ = ("name", "extra", "specifier", "text", "pin_key", "origin", "is_pin", "identifier")
 
     def __init__(self, name: str, specifier: SpecifierSet, text: str, extra: Optional[str] = None,
                  pin_key: Optional[tuple] = None, origin: str = "") -> None:
@@ -37,15 +42,8 @@ class Req:
         self.text = text
         self.pin_key = pin_key
         self.origin = origin
-
-    @property
-    def identifier(self) -> str:
-        return f"{self.name}[{self.extra}]" if self.extra else self.name
-
-    @property
-    def is_pin(self) -> bool:
-        return self.pin_key is not None or any(s.operator in ("==", "===") and "*" not in s.version
-                                               for s in self.specifier)
+        self.identifier = f"{name}[{extra}]" if extra else name
+        self.is_pin = pin_key is not None or _is_pin(specifier)
 
     def __repr__(self) -> str:
         return f"<Req {self.text}>"
@@ -131,6 +129,9 @@ class Provider(AbstractProvider):
         self.projects: Dict[str, ProjectCandidates] = {}
         self.required_by: Dict[str, List[Tuple[Req, Optional[Candidate]]]] = {}
         self.deps_cache: Dict[Tuple[tuple, Optional[str]], List[Req]] = {}
+        self.sat_cache: Dict[Tuple[int, int], bool] = {}
+        self._causes_of: Any = None
+        self._cause_names: Set[str] = set()
         self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
 
     # --- data access -------------------------------------------------------------------------
@@ -172,10 +173,17 @@ class Provider(AbstractProvider):
 
     def get_preference(self, identifier: str, resolutions: Mapping[str, Candidate], candidates: Any,
                        information: Mapping[str, Iterator[Any]], backtrack_causes: Sequence[Any]) -> Any:
-        infos = list(information[identifier])
-        pinned = any(i.requirement.is_pin for i in infos)
-        root = any(i.parent is None for i in infos)
-        cause = any(c.requirement.name == identifier.split("[")[0] for c in backtrack_causes)
+        pinned = root = False
+        for info in information[identifier]:
+            pinned = pinned or info.requirement.is_pin
+            root = root or info.parent is None
+        if backtrack_causes:
+            if self._causes_of is not backtrack_causes:
+                self._causes_of = backtrack_causes
+                self._cause_names = {c.requirement.name for c in backtrack_causes}
+            cause = identifier.split("[")[0] in self._cause_names
+        else:
+            cause = False
         return (not pinned, not cause, not root, identifier)
 
     def find_matches(self, identifier: str, requirements: Mapping[str, Iterator[Req]],
@@ -193,11 +201,13 @@ class Provider(AbstractProvider):
         pinned = {parse_version(s.version) for spec in specs for s in spec
                   if s.operator in ("==", "===") and "*" not in s.version}
 
+        contains = self.contains
+
         def generate() -> Iterator[Candidate]:
             for version, vstr in pc.versions:
                 if not allow_pre and version.is_prerelease:
                     continue
-                if not all(spec.contains(version, prereleases=True) for spec in specs):
+                if not all(contains(spec, version) for spec in specs):
                     continue
                 for cand in pc.candidates(vstr, yanked_ok=version in pinned):
                     if cand.key in bad or (pin_keys and cand.key not in pin_keys):
@@ -209,7 +219,17 @@ class Provider(AbstractProvider):
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
         if requirement.pin_key is not None:
             return candidate.key == requirement.pin_key
-        return requirement.specifier.contains(candidate.version, prereleases=True)
+        # resolvelib re-checks every pin against every requirement each round: memoize by identity
+        # (specifiers and versions are interned by the parse caches, so ids are stable)
+        return self.contains(requirement.specifier, candidate.version)
+
+    def contains(self, spec: SpecifierSet, version: Any) -> bool:
+        """``spec.contains(version, prereleases=True)``, memoized by object identity."""
+        key = (id(spec), id(version))
+        hit = self.sat_cache.get(key)
+        if hit is None:
+            hit = self.sat_cache[key] = spec.contains(version, prereleases=True)
+        return hit
 
     def get_dependencies(self, candidate: Candidate) -> Iterable[Req]:
         deps = self.dependencies_of(candidate)

@@ -38,14 +38,54 @@ class Resolution:
     warnings: List[str] = field(default_factory=list)
 
 
-def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
+def _make_resolver(provider: Provider) -> Any:
+    """resolvelib's Resolver, with the per-round "is every pin still satisfied" check memoized.
+
+    resolvelib re-checks every pin against all its requirements twice per round, which dominates
+    large resolutions; criteria are never mutated (resolvelib replaces them), so the answer for a
+    (criterion, pin) pair never changes. Falls back to the plain Resolver on unknown versions.
+    """
     from resolvelib import BaseReporter, Resolver
+
+    try:
+        from resolvelib.resolvers import Resolution
+        try:
+            from resolvelib.resolvers.resolution import _build_result
+        except ImportError:  # resolvelib 1.0: a single module
+            from resolvelib.resolvers import _build_result  # type: ignore[attr-defined,no-redef]
+    except ImportError:
+        return Resolver(provider, BaseReporter())
+    if not hasattr(Resolution, "_is_current_pin_satisfying"):
+        return Resolver(provider, BaseReporter())
+
+    class _Resolution(Resolution):  # type: ignore[misc,valid-type]
+        def _is_current_pin_satisfying(self, name: Any, criterion: Any) -> bool:
+            pin = self.state.mapping.get(name)
+            if pin is None:
+                return False
+            cache = self.__dict__.setdefault("_mach_nix_sat", {})
+            key = (id(criterion), id(pin))
+            hit = cache.get(key)
+            if hit is None:
+                ok = all(self._p.is_satisfied_by(requirement=r, candidate=pin) for r in criterion.iter_requirement())
+                hit = cache[key] = (ok, criterion, pin)  # holding the objects keeps their ids unique
+            return hit[0]
+
+    class _Resolver(Resolver):  # type: ignore[misc,valid-type]
+        def resolve(self, requirements: Any, max_rounds: int = 100) -> Any:
+            state = _Resolution(self.provider, self.reporter).resolve(requirements, max_rounds=max_rounds)
+            return _build_result(state)
+
+    return _Resolver(provider, BaseReporter())
+
+
+def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
     from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
 
     for req in roots:
         provider.required_by.setdefault(req.identifier, []).append((req, None))
     try:
-        result = Resolver(provider, BaseReporter()).resolve(roots, max_rounds=MAX_ROUNDS)
+        result = _make_resolver(provider).resolve(roots, max_rounds=MAX_ROUNDS)
     except ResolutionImpossible as exc:
         from mach_nix.resolve.explain import explain_impossible
 
