@@ -41,7 +41,7 @@ rec {
           depsDrvs = map (d: final.${d}) deps;
           # Build requirements the resolver could not pin (build_system.resolved = false) come
           # from nixpkgs when it has them.
-          buildDrvs = map (d: final.${d}) (lib.filter (d: d != name && (packages ? ${d} || inSet prev d))
+          buildDrvs = map buildInput (lib.filter (d: d != name && (packages ? ${d} || inSet prev d))
             ((entry.build_system or { }).dependencies or [ ]));
           fixes = fixesOf { inherit name; inherit (entry) version provider; };
           provider = entry.provider;
@@ -68,6 +68,12 @@ rec {
             })
         else throw "mach-nix: package ${name} in the lock has unknown provider `${provider}` (expected wheel, sdist or nixpkgs).";
       built = lib.mapAttrs (name: entry: if keepNixpkgs name entry then prev.${name} else mkPackage name entry) defined;
+      # A build requirement kept from nixpkgs at another version than the lock's is built from the
+      # lock for the sdists that need it, outside the set (so nothing else is rebuilt).
+      sideBuilt = lib.mapAttrs mkPackage packages;
+      buildInput = d:
+        if packages ? ${d} && keepNixpkgs d packages.${d} && (prev.${d}.version or null) != packages.${d}.version
+        then sideBuilt.${d} else final.${d};
       aliasAttrs = lib.listToAttrs (lib.concatMap (name:
         let attr = defined.${name}.nixpkgs_attr or name; in
         lib.optional (defined.${name}.provider == "nixpkgs" && attr != name) (lib.nameValuePair attr built.${name}))

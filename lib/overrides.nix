@@ -9,8 +9,8 @@ let
       found = lib.attrByPath path null pkgs;
     in
     if found == null then
-      throw "mach-nix: overrides/packages.json says ${pkgName} needs the nixpkgs attribute `${attr}`, which this nixpkgs does not have. Remove it with an `overridesPost` entry or add the library to nixpkgs."
-    else found;
+      builtins.trace "mach-nix: warning: overrides/packages.json gives ${pkgName} the nixpkgs attribute `${attr}`, which this nixpkgs does not have; building without it (add it with overridesPost if the build needs it)." [ ]
+    else [ found ];
 in
 {
   /* forPackage :: { name, version, provider } -> { nativeBuildInputs, buildInputs, autoPatchelfIgnoreMissingDeps }
@@ -26,8 +26,8 @@ in
       collect = field: lib.unique (lib.concatMap (r: r.${field} or [ ]) rules);
     in
     {
-      nativeBuildInputs = map (resolveAttr name) (collect "nativeBuildInputs");
-      buildInputs = map (resolveAttr name) (collect "buildInputs");
+      nativeBuildInputs = lib.concatMap (resolveAttr name) (collect "nativeBuildInputs");
+      buildInputs = lib.concatMap (resolveAttr name) (collect "buildInputs");
       autoPatchelfIgnoreMissingDeps = collect "autoPatchelfIgnoreMissingDeps";
     };
 }

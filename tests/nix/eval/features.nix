@@ -38,5 +38,8 @@ in
     (machNix.mkPython { lockFile = ../locks/requests.json; ignoreCollisions = true; }).drvAttrs.ignoreCollisions
     (machNix.mkPython { lockFile = ../locks/requests.json; }).drvAttrs.ignoreCollisions
   ];
+  # A build requirement the set keeps at another version is built from the lock for the sdist only.
+  sideBuildTool = let p = pyOf { lockFile = ../locks/idna-newer-flit.json; }; in
+    { set = p.flit-core.version; idnaBuildSystem = map (d: d.version) p.idna.passthru.build-system; };
   resolveFn = (machNix.resolve { lockFile = ../locks/requests.json; }).roots;
 }
