@@ -287,3 +287,11 @@ def test_env_collisions_fail_unless_ignored(tmp_path: Path, ignore: bool) -> Non
     else:
         assert proc.returncode != 0
         assert "collision between" in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_sdist_builds_with_the_locked_build_tool(tmp_path: Path) -> None:
+    """idna 3.10 built from its sdist with the lock's flit-core 3.12.0 (the set keeps 3.10.1)."""
+    out = nix_build(COMMON + "machNix.mkPython { lockFile = ./tests/nix/locks/idna-newer-flit.json; }", tmp_path / "result")
+    assert installed_versions(out / "bin" / "python") == {"idna": "3.10"}
