@@ -26,6 +26,24 @@ rec {
         in if r.success then r.value else null;
     in builtins.toJSON (lib.listToAttrs (lib.filter (x: x != null) (map entry (lib.attrNames ps))));
 
+  /* inputDir :: path -> path — the directory of a requirements/pyproject file, copied with only
+     the files such a file can include (`-r`, `-c`): *.txt *.in *.toml *.cfg; hidden directories,
+     node_modules and result links are left out.
+  */
+  inputDir = file: builtins.path {
+    name = "mach-nix-inputs";
+    path = dirOf file;
+    filter = path: type:
+      let base = baseNameOf path; in
+      if type == "directory" then !(lib.hasPrefix "." base || base == "node_modules" || base == "__pycache__")
+      else type == "regular" && lib.any (s: lib.hasSuffix s base) [ ".txt" ".in" ".toml" ".cfg" ];
+  };
+
+  /* inputFile :: (path | string) -> string — a Nix path with its includable neighbours; a string
+     (e.g. a file in the store) as it is.
+  */
+  inputFile = file: if builtins.isPath file then "${inputDir file}/${baseNameOf file}" else toString file;
+
   /* lockDrv :: { mach-nix, index, target, requirements?, requirementsFile?, pyproject?, extras, groups,
                   providers, nixpkgsPackages? } -> derivation
      A derivation whose output is the lock file; a failed resolution gives {"error": "<message>"}.
@@ -36,8 +54,8 @@ rec {
       provArg = providersArg providers;
       flags = lib.concatStringsSep " " (
         lib.optional (requirements != null) "-r requirements.txt"
-        ++ lib.optional (requirementsFile != null) "-r ${requirementsFile}"
-        ++ lib.optional (pyproject != null) "--pyproject ${pyproject}"
+        ++ lib.optional (requirementsFile != null) "-r ${inputFile requirementsFile}"
+        ++ lib.optional (pyproject != null) "--pyproject ${inputFile pyproject}"
         ++ map (e: "--extra ${lib.escapeShellArg e}") extras
         ++ map (g: "--group ${lib.escapeShellArg g}") groups
         ++ lib.optional (provArg != null) "--providers ${lib.escapeShellArg provArg}"

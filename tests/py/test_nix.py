@@ -157,6 +157,14 @@ def test_ifd_nixpkgs_provider_uses_the_package_set() -> None:
 
 
 @pytest.mark.slow
+def test_ifd_requirements_file_with_includes() -> None:
+    """`-r sub/base.txt` and `-c constraints.txt` inside requirementsFile resolve in the derivation."""
+    proc = nix_eval(COMMON + "(machNix.resolve { requirementsFile = ./tests/data/requirements/main.txt; }).roots")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout) == ["cryptography", "dask", "idna", "requests"]
+
+
+@pytest.mark.slow
 def test_failed_resolution_is_the_nix_error() -> None:
     proc = nix_eval(COMMON + '(machNix.mkPython { requirements = "requests>=99\\n"; }).drvPath')
     assert proc.returncode != 0
