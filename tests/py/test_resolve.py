@@ -219,10 +219,13 @@ def test_absent_version_is_not_called_a_conflict():
 def test_rejections_name_the_reason():
     with pytest.raises(MachNixError) as err:
         run("numpy==2.2.0rc1", system="aarch64-linux")
-    assert "no tag compatible with CPython 3.11 on aarch64-linux (glibc 2.40)" in err.value.message
+    assert "numpy 2.2.0rc1: no wheel tag compatible with CPython 3.11 on aarch64-linux (glibc 2.40)" in err.value.message
     with pytest.raises(MachNixError) as err:
         run("scipy==1.14.1", python="3.9")
-    assert "requires Python >=3.10 (target 3.9." in err.value.message
+    assert "scipy 1.14.1: requires Python >=3.10 (target 3.9." in err.value.message
+    with pytest.raises(MachNixError) as err:
+        run("urllib3>=2.3")
+    assert "urllib3 2.3.0: yanked (Broken proxy support); pin it with == to use it" in err.value.message
 
 
 @pytest.mark.parametrize("text", [

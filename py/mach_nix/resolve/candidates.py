@@ -183,7 +183,7 @@ class ProjectCandidates:
         return cached
 
     def classify(self, vstr: str, yanked_ok: bool = False) -> Tuple[List[Candidate], List[str]]:
-        """Usable candidates of a version and the reasons every other file was rejected."""
+        """Usable candidates of a version and, per rejected file, why it was rejected."""
         files: List[Dict[str, Any]] = (self.project["releases"].get(vstr) or []) if self.project else []
         reasons: List[str] = []
         version = parse_version(vstr)
@@ -200,21 +200,21 @@ class ProjectCandidates:
             if self.only_file and filename != self.only_file:
                 continue
             if kind not in self.providers and not self.only_file:
-                reasons.append(f"{filename}: provider '{kind}' not allowed for {self.name}")
+                reasons.append(f"provider '{kind}' not allowed for {self.name}")
                 continue
             if self.hashes is not None and node["sha256"] not in self.hashes:
-                reasons.append(f"{filename}: sha256 not among the --hash values")
+                reasons.append("sha256 not among the --hash values")
                 continue
             if node.get("yanked") and not yanked_ok:
                 why = node["yanked"]
-                reasons.append(f"{filename}: yanked" + (f" ({why})" if isinstance(why, str) and why else "")
+                reasons.append("yanked" + (f" ({why})" if isinstance(why, str) and why else "")
                                + "; pin it with == to use it")
                 continue
             rp = node.get("requires_python")
             if rp:
                 spec = parse_specifier(rp)
                 if spec is not None and not spec.contains(self.target.python_full, prereleases=True):
-                    reasons.append(f"{filename}: requires Python {rp} (target {self.target.python_full})")
+                    reasons.append(f"requires Python {rp} (target {self.target.python_full})")
                     continue
             if is_whl:
                 wheels_seen += 1
@@ -226,8 +226,7 @@ class ProjectCandidates:
             elif sdist is None or filename < sdist["filename"]:
                 sdist = node
         if wheels_seen and best_wheel is None:
-            reasons.append(f"{wheels_seen} wheel(s) of {self.name} {vstr}: no tag compatible with "
-                           f"{self._target_text()}")
+            reasons += [f"no wheel tag compatible with {self._target_text()}"] * wheels_seen
         out: List[Candidate] = []
         order = self.providers if not self.only_file else ("wheel", "sdist")
         for provider in order:

@@ -47,23 +47,42 @@ def explain_absent(provider: Any, name: str, chain: Sequence[str]) -> str:
     return text + " If it exists on PyPI, the index lacks it. " + _refresh_hint(name)
 
 
+def _absent_hint(name: str, version: str, known: List[str], pc: Any) -> str:
+    from mach_nix.resolve.candidates import parse_version
+
+    wanted = parse_version(version)
+    newest = pc.versions[0][0] if pc.versions else None
+    if wanted is not None and newest is not None and wanted < newest:
+        return (f"The index holds a selection of releases (the recent ones and the newest of each older series); "
+                f"add this one with `mach-nix index build --packages '{name}=={version}' --out DIR` and pass "
+                "--index DIR.")
+    return "If it was released after the index was built, the index is out of date. " + _refresh_hint(name)
+
+
+def summarize_reasons(reasons: Sequence[str]) -> str:
+    """Distinct rejection reasons of a version's files, in order.
+
+    Example: ``summarize_reasons(["yanked", "yanked", "requires Python >=3.12"]) == "yanked; requires Python >=3.12"``
+    """
+    return "; ".join(dict.fromkeys(reasons)) or "no usable file"
+
+
 def _rejections(provider: Any, name: str, specs: Sequence[Any]) -> List[str]:
     pc = provider.project(name)
-    lines: List[str] = []
-    shown = 0
+    groups: List[List[str]] = []  # [newest, oldest, summary] of consecutive versions with one summary
     for version, vstr in pc.versions:
         if specs and not all(s.contains(version, prereleases=True) for s in specs):
             continue
-        if shown >= MAX_VERSIONS:
-            lines.append("    …")
-            break
         cands, reasons = pc.classify(vstr)
         if cands:
             continue
-        shown += 1
-        detail = "; ".join(reasons[:3]) + (f"; … ({len(reasons) - 3} more)" if len(reasons) > 3 else "")
-        lines.append(f"    {name} {vstr}: {detail or 'no usable file'}")
-    return lines
+        summary = summarize_reasons(reasons)
+        if groups and groups[-1][2] == summary:
+            groups[-1][1] = vstr
+        else:
+            groups.append([vstr, vstr, summary])
+    lines = [f"    {name} {new if new == old else f'{old} … {new}'}: {summary}" for new, old, summary in groups]
+    return lines[:MAX_VERSIONS] + (["    …"] if len(lines) > MAX_VERSIONS else [])
 
 
 def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
@@ -90,22 +109,23 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
                 lines.append(line)
         pins = [s for spec in specs for s in spec if s.operator in ("==", "===") and "*" not in s.version]
         known = [v for _, v in pc.versions]
+        span = f"{known[-1]} … {known[0]}" if len(known) > 1 else (known[0] if known else "none")
         absent = [p.version for p in pins if not any(p.contains(v, prereleases=True) for v, _ in pc.versions)]
+        matching = [v for v, _ in pc.versions if all(s.contains(v, prereleases=True) for s in specs)]
         if absent and known:
-            lines.append(f"    {name} {absent[0]} is not in {_index_text(provider)}, which knows {name} "
-                         f"{known[-1]} … {known[0]}. If it was released later, the index is out of date. "
-                         + _refresh_hint(name))
-        elif not any(all(s.contains(v, prereleases=True) for s in specs) for v, _ in pc.versions):
-            span = f"{known[-1]} … {known[0]}" if len(known) > 1 else (known[0] if known else "none")
+            lines.append(f"    {name} {absent[0]} is not in {_index_text(provider)}, which holds {name} {span}. "
+                         + _absent_hint(name, absent[0], known, pc))
+        elif not matching:
             lines.append(f"    no version of {name} in {_index_text(provider)} satisfies all of these together "
-                         f"(it knows {len(known)} version(s): {span})")
+                         f"(it holds {len(known)} version(s): {span}). If PyPI has one that does, the index lacks it: "
+                         f"extend it with `mach-nix index build --packages '{name}==VERSION' --out DIR`.")
         rejected = _rejections(provider, name, specs)
         if rejected:
             lines.append("    versions that match but cannot be used:")
             lines += rejected
         parts.append("\n".join(lines))
-    return ("Cannot find a set of packages that satisfies the requirements for "
-            f"CPython {provider.target.python} on {provider.target.system}. Conflicting requirements:\n"
+    return ("No set of packages satisfies the requirements for "
+            f"CPython {provider.target.python} on {provider.target.system}. What is required, and by whom:\n"
             + "\n".join(parts)
             + "\nRelax one of the requirements above, change --python/--system, or allow other providers "
               "with --providers.")
