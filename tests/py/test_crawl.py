@@ -37,6 +37,8 @@ class Mirror:
         self.pages: Dict[str, Any] = {p.stem: json.loads(p.read_text()) for p in (PYPI / "simple").glob("*.json")}
         self.log: List[str] = []
         self.fail: Optional[Callable[[str], Optional[int]]] = None
+        self.truncate_once: set = set()  # paths answered once with a body shorter than Content-Length
+        self.retry_after_once: set = set()  # paths answered once with 429 + Retry-After: 1
         self.lock = threading.Lock()
         mirror = self
 
@@ -47,6 +49,13 @@ class Mirror:
             def do_GET(self) -> None:  # noqa: N802
                 with mirror.lock:
                     mirror.log.append(self.path)
+                if self.path in mirror.retry_after_once:
+                    mirror.retry_after_once.discard(self.path)
+                    self.send_response(429)
+                    self.send_header("Retry-After", "1")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
                 status = mirror.fail(self.path) if mirror.fail else None
                 if status:
                     self._send(status, b"failure")
@@ -79,6 +88,11 @@ class Mirror:
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
+                if self.path in mirror.truncate_once:
+                    mirror.truncate_once.discard(self.path)
+                    self.wfile.write(body[: len(body) // 2])
+                    self.close_connection = True
+                    return
                 self.wfile.write(body)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
