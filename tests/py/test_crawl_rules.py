@@ -133,3 +133,13 @@ def test_permuted_dependency_lists_are_stored_once() -> None:
     keep = min(deps_key(a), deps_key(b))
     assert set(record["deps"]) == {keep, deps_key(c)}
     assert [n["requires_dist"] for n in record["releases"]["1"]] == [keep, keep, deps_key(c)]
+
+
+def test_window_cap_keeps_newest_and_series_heads() -> None:
+    files = [_entry(f"demo-1.{minor}.{micro}.tar.gz", f"2025-{minor:02d}-{micro + 1:02d}T00:00:00Z")
+             for minor in (1, 2, 3) for micro in range(5)]
+    releases = releases_of(_page(files, []))
+    chosen = [r.key for r in select_releases(releases, "2024-01-01", set(), "2024-01-01", max_window=4)]
+    # the 4 newest, plus the newest of the older series 1.1 and 1.2
+    assert chosen == ["1.3.4", "1.3.3", "1.3.2", "1.3.1", "1.2.4", "1.1.4"]
+    assert len(select_releases(releases, "2024-01-01", set(), "2024-01-01")) == 15

@@ -16,6 +16,7 @@ def register(isub: "argparse._SubParsersAction[argparse.ArgumentParser]", add_in
     build.add_argument("--closure", action="store_true", help="also include every project the included releases depend on")
     build.add_argument("--since", metavar="DATE", help="keep releases first uploaded on/after DATE (YYYY-MM-DD; default: 2 years ago)")
     build.add_argument("--series-since", metavar="DATE", help="keep the newest release of each older major.minor series if uploaded on/after DATE (default: 4 years ago; 'all' for every series)")
+    build.add_argument("--max-window-releases", type=int, default=0, metavar="N", help="of the releases since --since keep only the newest N per project (0: all; older ones still count for the series rule)")
     build.add_argument("--top", type=int, default=0, metavar="N", help="also include the first N projects of --top-csv")
     build.add_argument("--top-csv", type=Path, metavar="CSV", help="top-pypi-packages CSV (download_count,project)")
     build.add_argument("--sdists", action="store_true", help="download every sdist in scope (default: only where it matters)")
@@ -147,7 +148,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not items:
         raise MachNixError("Nothing to crawl: give --packages FILE|NAME... and/or --top N --top-csv CSV.")
     seeds = parse_seeds(items)
-    scope = Scope(since=since, series_since=series_since, closure=args.closure, sdists="all" if args.sdists else "auto",
+    scope = Scope(since=since, series_since=series_since, max_window=args.max_window_releases, closure=args.closure, sdists="all" if args.sdists else "auto",
                   seeds=sorted({i.split('#', 1)[0].strip() for i in items if i.split('#', 1)[0].strip() and not i.strip().startswith('-')}),
                   top=args.top, top_csv=str(args.top_csv) if args.top_csv else None)
     return _run(args, args.out, scope, seeds, None, {}, args.format or "json")

@@ -56,6 +56,7 @@ class Scope:
 
     since: str  # ISO date: releases first uploaded on or after it are kept
     series_since: str = "0000-00-00"  # ISO date: older series contribute their newest release if uploaded on/after it
+    max_window: int = 0  # at most this many of the newest releases from the window (0: all)
     closure: bool = False
     sdists: str = "auto"  # "auto" (where they matter) | "all"
     seeds: List[str] = field(default_factory=list)  # requirement strings given by the user
@@ -66,12 +67,13 @@ class Scope:
         return {
             "since": self.since,
             "series_since": self.series_since,
+            "max_window": self.max_window,
             "closure": self.closure,
             "sdists": self.sdists,
             "seeds": sorted(self.seeds),
             "top": self.top,
             "top_csv": Path(self.top_csv).name if self.top_csv else None,
-            "releases": "first uploaded on/after `since`; the newest release of every older major.minor series "
+            "releases": "first uploaded on/after `since` (the newest `max_window` of them, if set); the newest release of every older major.minor series "
             "if uploaded on/after `series_since`; the newest release; versions pinned with == in the seeds; "
             "minus pre-releases older than the newest final release",
         }
@@ -79,7 +81,8 @@ class Scope:
     @classmethod
     def from_json(cls, doc: Dict[str, Any]) -> "Scope":
         return cls(
-            since=doc["since"], series_since=doc.get("series_since", "0000-00-00"), closure=bool(doc.get("closure")), sdists=doc.get("sdists", "auto"),
+            since=doc["since"], series_since=doc.get("series_since", "0000-00-00"),
+            max_window=int(doc.get("max_window") or 0), closure=bool(doc.get("closure")), sdists=doc.get("sdists", "auto"),
             seeds=list(doc.get("seeds", [])), top=int(doc.get("top") or 0), top_csv=doc.get("top_csv"),
         )
 
@@ -217,10 +220,11 @@ def releases_of(page: SimpleProject) -> Dict[Version, Release]:
 
 
 def select_releases(
-    releases: Dict[Version, Release], since: str, pins: Set[str], series_since: str = "0000-00-00"
+    releases: Dict[Version, Release], since: str, pins: Set[str], series_since: str = "0000-00-00", max_window: int = 0
 ) -> List[Release]:
-    """The release rule: uploaded on/after ``since``; the newest release of every older
-    major.minor series if uploaded on/after ``series_since``; the newest release; pinned versions.
+    """The release rule: uploaded on/after ``since`` (only the newest ``max_window`` of those when
+    set); the newest release of every other major.minor series if uploaded on/after
+    ``series_since``; the newest release; pinned versions.
     Pre-releases older than the newest final release are left out (unless pinned).
     Returns them newest first.
     """
@@ -238,16 +242,21 @@ def select_releases(
             newest_of_series[series] = version
     finals = [v for v in releases if not v.is_prerelease]
     newest_final = max(finals) if finals else None
+    window = sorted(
+        (v for v, r in releases.items() if r.first_upload[:10] >= since and not (v.is_prerelease and newest_final is not None and v < newest_final)),
+        reverse=True,
+    )
+    in_window = set(window[:max_window] if max_window > 0 else window)
     for version, release in releases.items():
         if version in pinned:
             chosen[version] = release
         elif version.is_prerelease and newest_final is not None and version < newest_final:
             continue  # a pre-release superseded by a final release
-        elif release.first_upload[:10] >= since:
+        elif version in in_window:
             chosen[version] = release
         elif newest_of_series[(version.release + (0,))[:2]] == version and release.first_upload[:10] >= series_since:
             chosen[version] = release
-    if releases and not chosen:  # an old project: still offer its newest release
+    if releases:  # however old, the newest release is offered
         newest = max(releases, key=_series_rank)
         chosen[newest] = releases[newest]
     return [chosen[v] for v in sorted(chosen, reverse=True)]
@@ -592,7 +601,7 @@ class Crawler:
         old = self.reuse.get(name)
         if old is not None and old.get("last_serial") == page.last_serial and self._covers(old, pins):
             return old
-        releases = select_releases(releases_of(page), self.scope.since, pins, self.scope.series_since)
+        releases = select_releases(releases_of(page), self.scope.since, pins, self.scope.series_since, self.scope.max_window)
         deps: Dict[str, List[str]] = {}
         record: Project = {"name": page.name, "last_serial": page.last_serial, "deps": deps, "releases": {}}
         # Submit every release's fetches at once, so a project with hundreds of releases does not
@@ -764,7 +773,7 @@ class Crawler:
         return record
 
     def _scope_key(self, pins: Set[str]) -> str:
-        return hashlib.sha256(orjson.dumps([RECORD_VERSION, self.scope.since, self.scope.series_since, self.scope.sdists, sorted(pins)])).hexdigest()[:16]
+        return hashlib.sha256(orjson.dumps([RECORD_VERSION, self.scope.since, self.scope.series_since, self.scope.max_window, self.scope.sdists, sorted(pins)])).hexdigest()[:16]
 
     def close(self) -> None:
         self.files_pool.shutdown(wait=False, cancel_futures=True)
