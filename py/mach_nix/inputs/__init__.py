@@ -6,15 +6,13 @@ Every reader returns an :class:`InputSet`: root requirements, constraints and th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, FrozenSet, List, Optional, Tuple
+from typing import TYPE_CHECKING, FrozenSet, List, NamedTuple, Optional, Tuple
 
 if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
 
-@dataclass(frozen=True)
-class InputRequirement:
+class InputRequirement(NamedTuple):
     """One requirement with where it came from.
 
     Example: ``InputRequirement(Requirement("requests>=2"), "requirements.txt", 3)``
@@ -33,16 +31,18 @@ class InputRequirement:
         return str(self.req)
 
 
-@dataclass
 class InputSet:
     """What the user asked for: roots, constraints (pip ``-c``) and the files they came from."""
 
-    requirements: List[InputRequirement] = field(default_factory=list)
-    constraints: List[InputRequirement] = field(default_factory=list)
-    files: List[Tuple[str, str]] = field(default_factory=list)  # (path as given, sha256)
-    allow_prereleases: bool = False
-    warnings: List[str] = field(default_factory=list)
-    project_name: Optional[str] = None
+    def __init__(self, requirements: Optional[List[InputRequirement]] = None,
+                 constraints: Optional[List[InputRequirement]] = None,
+                 files: Optional[List[Tuple[str, str]]] = None) -> None:
+        self.requirements: List[InputRequirement] = requirements or []
+        self.constraints: List[InputRequirement] = constraints or []
+        self.files: List[Tuple[str, str]] = files or []  # (path as given, sha256)
+        self.allow_prereleases = False
+        self.warnings: List[str] = []
+        self.project_name: Optional[str] = None
 
     def extend(self, other: "InputSet") -> None:
         self.requirements += other.requirements

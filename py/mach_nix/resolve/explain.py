@@ -99,12 +99,13 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
             req = info.requirement
             if req.pin_key is None:
                 specs.append(req.specifier)
+            shown = req.text if info.parent is None else f"{req.identifier}{req.specifier}"
             if info.parent is None:
-                line = f"    {req.origin}: {req.text}"
+                line = f"    {req.origin}: {shown}"
             else:
                 chain = provider.chain_of(info.parent.identifier)
                 via = " → ".join(chain + [f"{info.parent.name} {info.parent.vstr}"])
-                line = f"    {via} requires {req.text}"
+                line = f"    {via} requires {shown}"
             if line not in lines:
                 lines.append(line)
         pins = [s for spec in specs for s in spec if s.operator in ("==", "===") and "*" not in s.version]

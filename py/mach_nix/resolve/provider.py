@@ -9,7 +9,6 @@ package resolves to one file whatever extras are asked for. Self-referencing ext
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -94,17 +93,24 @@ def parse_dependency(text: str) -> Optional[Tuple[str, Tuple[str, ...], Specifie
     return normalize(req.name), tuple(sorted(normalize(e) for e in req.extras)), spec, req.marker
 
 
-@dataclass
 class ResolveRequest:
-    """Everything one resolution needs besides the index (built by the lock command)."""
+    """Everything one resolution needs besides the index (built by the lock command).
 
-    roots: List[Tuple[str, Tuple[str, ...], SpecifierSet, str]]  # (name, extras, specifier, origin)
-    constraints: Dict[str, List[SpecifierSet]] = field(default_factory=dict)
-    providers: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
-    nixpkgs: Dict[str, Dict[str, Any]] = field(default_factory=dict)
-    allow_prereleases: bool = False
-    hashes: Dict[str, FrozenSet[str]] = field(default_factory=dict)
-    direct: Dict[str, str] = field(default_factory=dict)  # name -> filename (name @ url)
+    Example: ``ResolveRequest(roots=[("requests", ("socks",), SpecifierSet(">=2"), "requirements.txt, line 1")])``
+    """
+
+    def __init__(self, roots: List[Tuple[str, Tuple[str, ...], SpecifierSet, str]],
+                 constraints: Optional[Dict[str, List[SpecifierSet]]] = None,
+                 providers: Optional[Dict[str, Tuple[str, ...]]] = None,
+                 nixpkgs: Optional[Dict[str, Dict[str, Any]]] = None, allow_prereleases: bool = False,
+                 hashes: Optional[Dict[str, FrozenSet[str]]] = None, direct: Optional[Dict[str, str]] = None) -> None:
+        self.roots = roots  # (name, extras, specifier, origin)
+        self.constraints = constraints or {}
+        self.providers = providers or {}
+        self.nixpkgs = nixpkgs or {}
+        self.allow_prereleases = allow_prereleases
+        self.hashes = hashes or {}
+        self.direct = direct or {}  # name -> filename (name @ url)
 
 
 class NotInIndex(MachNixError):

@@ -8,7 +8,6 @@ way are marked ``build_only``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from mach_nix.errors import MachNixError
@@ -20,22 +19,24 @@ from mach_nix.index.schema import LEGACY_BUILD_SYSTEM
 MAX_ROUNDS = 20000
 
 
-@dataclass
 class ResolvedPackage:
     """One package of the result: the chosen candidate, active extras and dependency names."""
 
-    candidate: Candidate
-    extras: Set[str] = field(default_factory=set)
-    dependencies: Set[str] = field(default_factory=set)
-    build_only: bool = False
-    build_system: Optional[Dict[str, Any]] = None
+    def __init__(self, candidate: Candidate, build_only: bool = False) -> None:
+        self.candidate = candidate
+        self.extras: Set[str] = set()
+        self.dependencies: Set[str] = set()
+        self.build_only = build_only
+        self.build_system: Optional[Dict[str, Any]] = None
 
 
-@dataclass
 class Resolution:
-    roots: List[str]
-    packages: Dict[str, ResolvedPackage]
-    warnings: List[str] = field(default_factory=list)
+    """Root names, the packages chosen (normalized name → package) and warnings for the user."""
+
+    def __init__(self, roots: List[str], packages: Dict[str, ResolvedPackage]) -> None:
+        self.roots = roots
+        self.packages = packages
+        self.warnings: List[str] = []
 
 
 def _make_resolver(provider: Provider) -> Any:

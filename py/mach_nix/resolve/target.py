@@ -8,7 +8,6 @@ forward compatibility, macOS versions, universal2), best first.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from mach_nix.errors import MachNixError
@@ -24,21 +23,22 @@ DEFAULT_PATCH = {8: 20, 9: 23, 10: 18, 11: 13, 12: 11, 13: 5, 14: 0}
 _LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
 
 
-@dataclass(frozen=True)
 class Target:
     """Python version + Nix system + libc/macOS versions the lock is for.
 
     Example: ``Target.create("3.11", "x86_64-linux").tag_priority["cp311-cp311-manylinux_2_28_x86_64"]``
     """
 
-    python: str  # "3.11"
-    python_full: str  # "3.11.13"
-    system: str
-    glibc: Optional[str]
-    macos: Optional[str]
-    environment: Dict[str, str] = field(hash=False, compare=False)
-    tags: Tuple[str, ...] = field(hash=False, compare=False)
-    tag_priority: Dict[str, int] = field(hash=False, compare=False)
+    def __init__(self, python: str, python_full: str, system: str, glibc: Optional[str], macos: Optional[str],
+                 environment: Dict[str, str], tags: Tuple[str, ...], tag_priority: Dict[str, int]) -> None:
+        self.python = python  # "3.11"
+        self.python_full = python_full  # "3.11.13"
+        self.system = system
+        self.glibc = glibc
+        self.macos = macos
+        self.environment = environment  # PEP 508 marker values
+        self.tags = tags  # supported wheel tags, best first
+        self.tag_priority = tag_priority  # tag -> rank (lower is better)
 
     @classmethod
     def create(cls, python: str = DEFAULT_PYTHON, system: str = DEFAULT_SYSTEM, glibc: Optional[str] = None,
