@@ -60,17 +60,19 @@ def _make_resolver(provider: Provider) -> Any:
         return Resolver(provider, BaseReporter())
 
     class _Resolution(Resolution):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._mach_nix_sat: Dict[int, Tuple[Any, bool, Any]] = {}
+
         def _is_current_pin_satisfying(self, name: Any, criterion: Any) -> bool:
             pin = self.state.mapping.get(name)
             if pin is None:
                 return False
-            cache = self.__dict__.setdefault("_mach_nix_sat", {})
-            key = (id(criterion), id(pin))
-            hit = cache.get(key)
-            if hit is None:
+            hit = self._mach_nix_sat.get(id(criterion))
+            if hit is None or hit[0] is not pin:
                 ok = all(self._p.is_satisfied_by(requirement=r, candidate=pin) for r in criterion.iter_requirement())
-                hit = cache[key] = (ok, criterion, pin)  # holding the objects keeps their ids unique
-            return hit[0]
+                hit = self._mach_nix_sat[id(criterion)] = (pin, ok, criterion)  # holding criterion keeps its id unique
+            return hit[1]
 
     class _Resolver(Resolver):  # type: ignore[misc,valid-type]
         def resolve(self, requirements: Any, max_rounds: int = 100) -> Any:
