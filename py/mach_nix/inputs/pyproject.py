@@ -90,7 +90,7 @@ def _pep621(project: Dict[str, Any], shown: str, extras: Sequence[str], result: 
         _as_reqs(table[extra], f"{shown}: [project.optional-dependencies].{extra}", group, shown)
         for item in group:
             if own and normalize(item.req.name) == own:  # self-reference: pkg[all] = pkg[a,b]
-                todo += [normalize(e) for e in item.req.extras]
+                todo += sorted(normalize(e) for e in item.req.extras)
             else:
                 reqs.append(item)
     result.requirements += reqs
