@@ -76,3 +76,13 @@ def test_errors_are_one_paragraph_without_traceback(tmp_path):
     assert done.returncode == 0
     why = cli("why", "requests", cwd=tmp_path)
     assert why.returncode == 1 and "not in the lock" in why.stderr
+
+
+def test_project_requires_python_is_checked(tmp_path):
+    project = tmp_path / "pyproject.toml"
+    project.write_text('[project]\nname = "app"\nrequires-python = ">=3.12"\ndependencies = ["idna"]\n')
+    done = cli("lock", "--index", INDEX, "--pyproject", str(project), "-o", "-", cwd=tmp_path)
+    assert done.returncode == 2 and "[project].requires-python is '>=3.12'" in done.stderr
+    done = cli("lock", "--index", INDEX, "--pyproject", str(project), "--python", "3.12", "-o", "-", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["roots"] == ["idna"]

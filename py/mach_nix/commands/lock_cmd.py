@@ -117,6 +117,12 @@ def build_request(inputs: Any, index: Any, target: Any, providers: Dict[str, Tup
     from mach_nix.resolve.candidates import parse_specifier
     from mach_nix.resolve.provider import ResolveRequest
 
+    if inputs.requires_python:
+        spec, where = inputs.requires_python
+        allowed = parse_specifier(spec)
+        if allowed is not None and not allowed.contains(target.python_full, prereleases=True):
+            raise MachNixError(f"{where} is {spec!r}, which excludes the target CPython {target.python_full}; "
+                               "pass a matching --python (e.g. --python 3.12).")
     env = dict(target.environment, extra="")
     request = ResolveRequest(roots=[], providers=providers, nixpkgs=nixpkgs,
                              allow_prereleases=inputs.allow_prereleases)

@@ -43,6 +43,7 @@ class InputSet:
         self.allow_prereleases = False
         self.warnings: List[str] = []
         self.project_name: Optional[str] = None
+        self.requires_python: Optional[Tuple[str, str]] = None  # (specifier, where it was declared)
 
     def extend(self, other: "InputSet") -> None:
         self.requirements += other.requirements
@@ -50,3 +51,5 @@ class InputSet:
         self.files += [f for f in other.files if f not in self.files]
         self.allow_prereleases = self.allow_prereleases or other.allow_prereleases
         self.warnings += other.warnings
+        self.project_name = self.project_name or other.project_name
+        self.requires_python = self.requires_python or other.requires_python

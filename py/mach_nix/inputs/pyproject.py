@@ -46,6 +46,8 @@ def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str]
     if isinstance(project, dict) and ("dependencies" in project or "optional-dependencies" in project
                                      or not poetry):
         result.project_name = project.get("name")
+        if isinstance(project.get("requires-python"), str):
+            result.requires_python = (project["requires-python"], f"{shown}: [project].requires-python")
         if "dependencies" in project.get("dynamic", []):
             raise MachNixError(
                 f"{shown}: [project].dependencies is dynamic, so it cannot be read statically. List the "
@@ -54,6 +56,12 @@ def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str]
         _pep621(project, shown, extras, result)
     elif isinstance(poetry, dict):
         result.project_name = poetry.get("name")
+        python = (poetry.get("dependencies") or {}).get("python")
+        if isinstance(python, str):
+            try:
+                result.requires_python = (poetry_constraint(python), f"{shown}: [tool.poetry.dependencies].python")
+            except ValueError:
+                pass
         _poetry(poetry, shown, extras, result)
     elif extras:
         raise MachNixError(f"{shown} has neither [project] nor [tool.poetry], so --extra {extras[0]} has no meaning.")
