@@ -51,6 +51,8 @@ def main() -> int:
         print(f"no requirement sets in {args.bench_dir}", file=sys.stderr)
         return 2
     env = dict(os.environ, PYTHONPATH=str(ROOT / "py") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    # an installed mach-nix has its bytecode compiled; do the same here (PYTHONDONTWRITEBYTECODE may be set)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "py" / "mach_nix")], stdout=subprocess.DEVNULL)
     out = Path(tempfile.mkdtemp(prefix="mach-nix-bench-")) / "lock.json"
     uv_target = ["--python-version", "3.11", "--python-platform", "x86_64-manylinux_2_28", "--no-header", "-q"]
     print(f"{'set':<10} {'mach-nix s':>10} {'uv s':>8} {'ratio':>7} {'mach-nix MB':>12} {'uv MB':>7}  packages")

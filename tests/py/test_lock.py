@@ -73,3 +73,17 @@ def test_read_errors(tmp_path):
     bad.write_text("{")
     with pytest.raises(MachNixError, match="not valid JSON"):
         read(bad)
+
+
+def test_lz4_index_gives_the_same_lock(tmp_path):
+    from mach_nix.index.pack import pack
+
+    packed = tmp_path / "lz4"
+    pack(Path(INDEX), packed, "lz4")
+    outs = []
+    for index in (INDEX, str(packed)):
+        out = tmp_path / f"{len(outs)}.json"
+        assert main(["lock", "--index", index, "-q", "-o", str(out), "dask[complete]", "docopt"]) == 0
+        lock = read(out)
+        outs.append((lock.pop("index"), lock))
+    assert outs[0][1] == outs[1][1]
