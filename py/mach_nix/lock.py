@@ -78,7 +78,10 @@ def dumps(lock: Dict[str, Any]) -> bytes:
 
 
 def write(lock: Dict[str, Any], path: Path) -> None:
-    """Write a lock atomically (``-`` writes to stdout)."""
+    """Write a lock atomically (``-`` writes to stdout; devices and pipes are written in place).
+
+    Example: ``write(lock, Path("mach-nix.lock.json"))``
+    """
     data = dumps(lock)
     if str(path) == "-":
         import sys
@@ -86,7 +89,12 @@ def write(lock: Dict[str, Any], path: Path) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    atomic_write_bytes(Path(path), data)
+    path = Path(path)
+    if path.exists() and not path.is_file():  # /dev/stdout, a fifo: never rename over it
+        with open(path, "wb") as handle:
+            handle.write(data)
+        return
+    atomic_write_bytes(path, data)
 
 
 def read(path: Optional[Path] = None) -> Dict[str, Any]:

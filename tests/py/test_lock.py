@@ -87,3 +87,17 @@ def test_lz4_index_gives_the_same_lock(tmp_path):
         lock = read(out)
         outs.append((lock.pop("index"), lock))
     assert outs[0][1] == outs[1][1]
+
+
+def test_write_to_a_device_or_fifo_writes_in_place(tmp_path):
+    import os
+    import threading
+
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()))
+    reader.start()
+    assert main(["lock", "--index", INDEX, "-q", "-o", str(fifo), "idna"]) == 0
+    reader.join(10)
+    assert fifo.is_fifo() and b'"lock_version": 1' in got[0]

@@ -151,6 +151,9 @@ def build_request(inputs: Any, index: Any, target: Any, providers: Dict[str, Tup
             request.hashes[name] = request.hashes.get(name, frozenset()) | item.hashes
             _check_hashes(index, name, item)
     if not request.roots:
+        if not inputs.requirements:
+            shown = ", ".join(path for path, _ in inputs.files) or "the input"
+            raise MachNixError(f"{shown} lists no requirements; nothing to lock.")
         raise MachNixError("No requirement applies to the target (all were excluded by their markers); "
                            "nothing to lock.")
     return request
@@ -221,6 +224,10 @@ def cmd_lock(args: argparse.Namespace) -> int:
     if not args.quiet:
         for warning in inputs.warnings + resolution.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        stray = sorted(n for n in providers if n != "_default" and n not in packages)
+        if stray:
+            print(f"warning: --providers names {', '.join(stray)}, which the lock does not contain (a typo?).",
+                  file=sys.stderr)
         unknown = sorted(n for n, e in packages.items() if e.get("dependencies_unknown"))
         if unknown:
             print(f"warning: the dependencies of {', '.join(unknown)} are unknown to the index (sdists without "
