@@ -23,6 +23,17 @@ from mach_nix.resolve.target import Target
 _EMPTY = SpecifierSet("")
 
 
+_PRE: Dict[int, Tuple[SpecifierSet, bool]] = {}
+
+
+def _mentions_pre(specifier: SpecifierSet) -> bool:
+    """Whether a specifier names a pre-release (PEP 440: then pre-releases are acceptable), memoized."""
+    hit = _PRE.get(id(specifier))
+    if hit is None or hit[0] is not specifier:
+        hit = _PRE[id(specifier)] = (specifier, bool(specifier.prereleases))
+    return hit[1]
+
+
 @lru_cache(maxsize=None)
 def _is_pin(specifier: SpecifierSet) -> bool:
     return any(s.operator in ("==", "===") and "*" not in s.version for s in specifier)
@@ -203,7 +214,7 @@ class Provider(AbstractProvider):
         bad = {c.key for c in incompatibilities[identifier]}
         pin_keys = {r.pin_key for r in reqs if r.pin_key is not None}
         specs = [r.specifier for r in reqs if r.pin_key is None] + self.request.constraints.get(name, [])
-        allow_pre = self.request.allow_prereleases or not pc.has_final or any(s.prereleases for s in specs)
+        allow_pre = self.request.allow_prereleases or not pc.has_final or any(_mentions_pre(s) for s in specs)
         pinned = {parse_version(s.version) for spec in specs for s in spec
                   if s.operator in ("==", "===") and "*" not in s.version}
 
