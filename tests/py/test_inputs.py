@@ -132,3 +132,11 @@ def test_setup_cfg_static(tmp_path):
     dynamic.write_text("[options]\ninstall_requires = file: requirements.txt\n")
     with pytest.raises(MachNixError, match="not static"):
         read_setup_cfg(dynamic)
+
+
+def test_dependency_group_naming_the_project_itself(tmp_path):
+    path = tmp_path / "pyproject.toml"
+    path.write_text('[project]\nname = "My_App"\ndependencies = ["requests"]\n'
+                    '[project.optional-dependencies]\ntest = ["toolz"]\n'
+                    '[dependency-groups]\ndev = ["my-app[test]", "click"]\n')
+    assert names(read_pyproject(path, groups=["dev"]).requirements) == ["requests", "click", "toolz"]

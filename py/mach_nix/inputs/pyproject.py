@@ -66,7 +66,27 @@ def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str]
     elif extras:
         raise MachNixError(f"{shown} has neither [project] nor [tool.poetry], so --extra {extras[0]} has no meaning.")
     _pep735(data.get("dependency-groups"), shown, groups, result, poetry if isinstance(poetry, dict) else None)
+    if isinstance(project, dict) and project.get("name"):
+        _expand_own(project, shown, result)
     return result
+
+
+def _expand_own(project: Dict[str, Any], shown: str, result: InputSet) -> None:
+    """A group naming the project itself (``dev = ["app[test]"]``) means its dependencies and extras."""
+    own = normalize(project["name"])
+    wanted: List[str] = []
+    kept: List[InputRequirement] = []
+    for item in result.requirements:
+        if normalize(item.req.name) == own:
+            wanted += sorted(normalize(e) for e in item.req.extras)
+        else:
+            kept.append(item)
+    if len(kept) == len(result.requirements):
+        return
+    extra = InputSet()
+    _pep621(project, shown, wanted, extra)
+    seen = {str(item.req) for item in kept}
+    result.requirements = kept + [i for i in extra.requirements if str(i.req) not in seen]
 
 
 def _as_reqs(items: Any, where: str, result: List[InputRequirement], source: str) -> None:
