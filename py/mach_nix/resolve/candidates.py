@@ -13,7 +13,7 @@ still usable, with no dependencies, and flagged ``dependencies_unknown`` in the 
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -265,9 +265,3 @@ class ProjectCandidates:
         if not known:
             return None, None
         return self._deps(known[0]), known[0]["filename"]
-
-    def iter_matching(self, accept) -> Iterator[Tuple[Version, str]]:
-        """Versions (newest first) for which ``accept(version)`` holds."""
-        for v, vstr in self.versions:
-            if accept(v):
-                yield v, vstr
