@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import shutil
 import sys
 import tempfile
@@ -36,7 +35,6 @@ def dir_bytes(directory: Path) -> int:
 
 
 def bench_crawl(since: str) -> None:
-    from mach_nix.cli import main as cli_main
     from mach_nix.index.crawler import Crawler, Scope, WorkDir, parse_seeds
     from mach_nix.index.pypi import PyPIClient
 

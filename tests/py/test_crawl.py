@@ -7,10 +7,8 @@ tests/data/pypi/record.py); files/ holds the matching .metadata files, one wheel
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
