@@ -257,3 +257,11 @@ def test_lazy_index_matches_the_store():
         assert dict(view["deps"]) == project["deps"] and list(view["releases"]) == list(project["releases"])
         assert {v: view["releases"][v] for v in view["releases"]} == project["releases"]
     assert lazy.project("no-such-project") is None
+
+
+def test_backtracking_over_extra_candidates():
+    # airflow[celery] 2.10.3 is pinned first; a later requirement forces 2.9.3, and the stale
+    # "same file as the base" pin of the first extra-candidate must not break the resolution
+    res = run("apache-airflow[celery,all]\nzz-needs-old-airflow")
+    assert pins(res)["apache-airflow"] == "2.9.3"
+    assert res.packages["apache-airflow"].extras == {"all", "celery"}

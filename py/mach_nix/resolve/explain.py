@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Sequence
 from mach_nix.names import normalize
 
 MAX_VERSIONS = 6
+MAX_CHAINS_PER_PARENT = 2
 
 
 def _index_text(provider: Any) -> str:
@@ -23,6 +24,11 @@ def _index_text(provider: Any) -> str:
 def _refresh_hint(name: str) -> str:
     return (f"Refresh it with `mach-nix index update DIR`, or add the project with "
             f"`mach-nix index build --packages {name} --out DIR`, then pass --index DIR.")
+
+
+def _strs(pc: Any, versions: Sequence[Any]) -> List[str]:
+    wanted = set(versions)
+    return [vstr for v, vstr in pc.versions if v in wanted]
 
 
 def close_names(index: Any, name: str, limit: int = 3) -> List[str]:
@@ -67,11 +73,13 @@ def summarize_reasons(reasons: Sequence[str]) -> str:
     return "; ".join(dict.fromkeys(reasons)) or "no usable file"
 
 
-def _rejections(provider: Any, name: str, specs: Sequence[Any]) -> List[str]:
+def _rejections(provider: Any, name: str, specs: Sequence[Any], any_of: bool = False) -> List[str]:
+    """Versions matching the specifiers (all of them, or with ``any_of`` any one) that have no usable file."""
     pc = provider.project(name)
     groups: List[List[str]] = []  # [newest, oldest, summary] of consecutive versions with one summary
+    test = any if any_of else all
     for version, vstr in pc.versions:
-        if specs and not all(s.contains(version, prereleases=True) for s in specs):
+        if specs and not test(s.contains(version, prereleases=True) for s in specs):
             continue
         cands, reasons = pc.classify(vstr)
         if cands:
@@ -95,6 +103,7 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
         pc = provider.project(name)
         lines = [f"  {name}:"]
         specs = []
+        per_parent: Dict[str, List[str]] = {}  # parent name -> its versions, beyond the first shown
         for info in infos:
             req = info.requirement
             if req.pin_key is None:
@@ -103,11 +112,19 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
             if info.parent is None:
                 line = f"    {req.origin}: {shown}"
             else:
+                seen = per_parent.setdefault(info.parent.name, [])
+                seen.append(info.parent.vstr)
+                if len(seen) > MAX_CHAINS_PER_PARENT:
+                    continue
                 chain = provider.chain_of(info.parent.identifier)
                 via = " → ".join(chain + [f"{info.parent.name} {info.parent.vstr}"])
                 line = f"    {via} requires {shown}"
             if line not in lines:
                 lines.append(line)
+        for parent, versions in sorted(per_parent.items()):
+            rest = versions[MAX_CHAINS_PER_PARENT:]
+            if rest:
+                lines.append(f"    … and {len(rest)} more version(s) of {parent} with similar requirements")
         pins = [s for spec in specs for s in spec if s.operator in ("==", "===") and "*" not in s.version]
         known = [v for _, v in pc.versions]
         span = f"{known[-1]} … {known[0]}" if len(known) > 1 else (known[0] if known else "none")
@@ -120,10 +137,13 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
             lines.append(f"    no version of {name} in {_index_text(provider)} satisfies all of these together "
                          f"(it holds {len(known)} version(s): {span}). If PyPI has one that does, the index lacks it: "
                          f"extend it with `mach-nix index build --packages '{name}==VERSION' --out DIR`.")
-        rejected = _rejections(provider, name, specs)
+        rejected = _rejections(provider, name, specs, any_of=bool(per_parent))
         if rejected:
             lines.append("    versions that match but cannot be used:")
             lines += rejected
+            if matching and all(not pc.candidates(v) for v in _strs(pc, matching)):
+                lines.append(f"    The index holds a selection of {name}'s releases; if PyPI has one that fits, add it with "
+                             f"`mach-nix index build --packages '{name}==VERSION' --out DIR` and pass --index DIR.")
         parts.append("\n".join(lines))
     return ("No set of packages satisfies the requirements for "
             f"CPython {provider.target.python} on {provider.target.system}. What is required, and by whom:\n"

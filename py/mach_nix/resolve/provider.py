@@ -227,7 +227,9 @@ class Provider(AbstractProvider):
                 if not all(contains(spec, version) for spec in specs):
                     continue
                 for cand in pc.candidates(vstr, yanked_ok=version in pinned):
-                    if cand.key in bad or (pin_keys and cand.key not in pin_keys):
+                    # several different pins (stale ones from extra-candidates left behind by backtracking)
+                    # cannot all hold: then nothing matches and resolvelib backtracks further
+                    if cand.key in bad or (pin_keys and (len(pin_keys) > 1 or cand.key not in pin_keys)):
                         continue
                     yield cand.with_extra(extra) if extra else cand
 

@@ -83,7 +83,7 @@ def _make_resolver(provider: Provider) -> Any:
 
 
 def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
-    from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep
+    from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep, ResolverException
 
     for req in roots:
         provider.required_by.setdefault(req.identifier, []).append((req, None))
@@ -101,6 +101,9 @@ def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
         from mach_nix.resolve.explain import explain_absent
 
         raise MachNixError(explain_absent(provider, exc.name, exc.chain), exit_code=1) from None
+    except ResolverException as exc:  # a resolver inconsistency: a mach-nix bug, reported without a traceback
+        raise MachNixError(f"Internal resolver error ({type(exc).__name__}: {exc}). This is a bug in mach-nix; "
+                           "please report it with the requirements that trigger it.", exit_code=3) from None
     return dict(result.mapping)
 
 

@@ -293,6 +293,8 @@ def build() -> None:
     PROJECTS["pyyaml"]["name"] = "PyYAML"
     # depends on a project that is not in the index
     project("broken-dep", {"1.0": pure("broken_dep", "1.0", ["does-not-exist>=1"], ">=3.8")})
+    # forces apache-airflow back after its extras were pinned (backtracking over extra-candidates)
+    project("zz-needs-old-airflow", {"1.0": pure("zz_needs_old_airflow", "1.0", ["apache-airflow<2.10"], ">=3.8")})
     # conflicting requirements
     project("needs-old-idna", {"1.0": pure("needs_old_idna", "1.0", ["idna<3"], ">=3.8")})
 
