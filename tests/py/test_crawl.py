@@ -324,3 +324,15 @@ def test_smoke_real_pypi(tmp_path: Path) -> None:
         wheel = [n for n in project["releases"][newest] if n["filename"].endswith(".whl")][0]
         assert wheel["metadata"] in ("pep658", "range", "wheel") and "requires_dist" in wheel
         assert wheel["url"].startswith("https://files.pythonhosted.org/packages/")
+
+
+def test_known_results_beat_the_plan(mirror: Mirror, tmp_path: Path) -> None:
+    """An sdist the rule would skip keeps data an earlier crawl fetched (e.g. when it was newest)."""
+    page = mirror.pages["six"]
+    sha = next(f["hashes"]["sha256"] for f in page["files"] if f["filename"] == "six-1.16.0.tar.gz")
+    known = {sha: {"metadata": "egg-info", "requires_dist": [], "build_system": {"requires": ["setuptools"], "backend": "x", "source": "pyproject"}}}
+    crawl(mirror, tmp_path / "index", tmp_path / "work", names=["six"], known=known)
+    nodes = {n["filename"]: n for files in _projects(tmp_path / "index")["six"]["releases"].values() for n in files}
+    assert nodes["six-1.16.0.tar.gz"]["metadata"] == "egg-info"
+    assert nodes["six-1.15.0.tar.gz"]["metadata"] == "not-crawled"
+    assert "six-1.16.0.tar.gz" not in mirror.file_requests()

@@ -37,7 +37,7 @@ from mach_nix.index.pypi import FetchError, PyPIClient, SimpleProject
 from mach_nix.index.schema import SHARD_IDS, Project, deps_key, shard_of
 from mach_nix.names import normalize
 
-RECORD_VERSION = 3  # bump when the record assembly changes, so cached project records are redone
+RECORD_VERSION = 4  # bump when the record assembly changes, so cached project records are redone
 SDIST_LIMIT = 100 * 1024 * 1024  # bytes; larger sdists are not downloaded (metadata: unknown)
 WHEEL_DOWNLOAD_LIMIT = 300 * 1024 * 1024  # last-resort whole-wheel downloads
 # Targets a dependency's marker is evaluated against for the closure (docs/crawl.md).
@@ -568,8 +568,8 @@ class Crawler:
 
     def _file(self, entry: Dict[str, Any]) -> FileResult:
         sha = entry["hashes"]["sha256"]
-        cached = self.work.files.get(sha) or self.known.get(sha)
-        if cached is not None and cached.get("metadata") != "not-crawled":
+        cached = self._known(sha)
+        if cached is not None:
             self.progress.files_cached += 1
             return cached
         try:
@@ -584,6 +584,12 @@ class Crawler:
         self.work.add_file(sha, result)
         self.progress.files_fetched += 1
         return result
+
+    def _known(self, sha256: str) -> Optional[FileResult]:
+        cached = self.work.files.get(sha256) or self.known.get(sha256)
+        if cached is None or cached.get("metadata") == "not-crawled":
+            return None
+        return cached
 
     def _submit(self, entries: List[Dict[str, Any]]) -> Dict[str, "Future[FileResult]"]:
         return {e["filename"]: self.files_pool.submit(self._file, e) for e in entries}
@@ -639,8 +645,11 @@ class Crawler:
         for entry in sorted(release.files, key=lambda e: e["filename"]):
             node = _node(entry)
             filename = entry["filename"]
+            known = self._known(entry["hashes"]["sha256"])
             if filename in results:  # fetched: a representative, a sample, or an sdist
                 result = dict(results[filename])
+            elif known is not None:  # fetched by an earlier crawl: real data beats the rule
+                result = dict(known)
             elif filename in inherit:
                 rep = results[inherit[filename]]
                 result = {k: v for k, v in rep.items() if k in ("requires_dist", "provides_extra")}
