@@ -24,7 +24,8 @@ def register(isub: "argparse._SubParsersAction[argparse.ArgumentParser]", add_in
     build.set_defaults(func=cmd_build)
 
     update = isub.add_parser("update", help="refetch projects whose PyPI serial changed (same scope as the build)")
-    update.add_argument("dir", type=Path)
+    update.add_argument("dir", type=Path, nargs="?", default=None, help="index directory (default: --index, else the embedded data/)")
+    add_index_option(update)
     update.add_argument("--sdists", action="store_true", help="also download the sdists marked not-crawled")
     _common(update)
     update.set_defaults(func=cmd_update)
@@ -157,8 +158,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 def cmd_update(args: argparse.Namespace) -> int:
     from mach_nix.errors import MachNixError
     from mach_nix.index.crawler import Scope, parse_seeds, recover
-    from mach_nix.index.store import Index
+    from mach_nix.index.store import Index, default_index_dir
 
+    args.dir = args.dir or args.index or default_index_dir()
     recover(args.dir)
     index = Index.open(args.dir)
     scope_doc = index.metadata.get("scope")
