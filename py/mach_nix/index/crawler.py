@@ -526,6 +526,12 @@ class Progress:
     files_cached: int = 0
     failures: int = 0
     started: float = field(default_factory=time.monotonic)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, name: str) -> None:
+        """Thread-safe ``self.<name> += 1``."""
+        with self.lock:
+            setattr(self, name, getattr(self, name) + 1)
 
 
 class Crawler:
@@ -570,7 +576,7 @@ class Crawler:
         sha = entry["hashes"]["sha256"]
         cached = self._known(sha)
         if cached is not None:
-            self.progress.files_cached += 1
+            self.progress.count("files_cached")
             return cached
         try:
             if entry["filename"].endswith(".whl"):
@@ -579,10 +585,10 @@ class Crawler:
                 result = fetch_sdist(self.client, entry)
         except (FetchError, ArchiveError) as exc:
             # Not cached: the next run tries again.
-            self.progress.failures += 1
+            self.progress.count("failures")
             return {"metadata": "unknown", "metadata_error": f"fetch failed: {exc.message}", "transient": True}
         self.work.add_file(sha, result)
-        self.progress.files_fetched += 1
+        self.progress.count("files_fetched")
         return result
 
     def _known(self, sha256: str) -> Optional[FileResult]:
