@@ -332,11 +332,38 @@ def plan_release(release: Release, newest: bool, sdists: str) -> Plan:
 FileResult = Dict[str, Any]  # {"metadata", "requires_dist"?, "provides_extra"?, "build_system"?, "metadata_error"?}
 
 
+def _expected_metadata_sha256(entry: Dict[str, Any]) -> Optional[str]:
+    """The .metadata file's sha256 when the simple page states it (PEP 714 ``core-metadata``,
+    or the older ``dist-info-metadata`` key)."""
+    for key in ("core-metadata", "dist-info-metadata", "data-dist-info-metadata"):
+        value = entry.get(key)
+        if isinstance(value, dict) and isinstance(value.get("sha256"), str):
+            return value["sha256"].lower()
+    return None
+
+
+def _matches_file(data: bytes, filename: str) -> bool:
+    """True when metadata names the version its wheel's filename carries."""
+    try:
+        meta_version = Version(parse_core_metadata(data).version)
+        return meta_version == parse_wheel_filename(filename)[1]
+    except (InvalidVersion, InvalidWheelFilename):
+        return True  # nothing to compare against; the content is still what the host served
+
+
 def fetch_wheel(client: PyPIClient, entry: Dict[str, Any]) -> FileResult:
-    """A wheel's Requires-Dist: PEP 658 file, else range reads into the zip, else a download."""
+    """A wheel's Requires-Dist: PEP 658 file, else range reads into the zip, else a download.
+
+    A .metadata body whose sha256 differs from the one the simple page states (PEP 714), or
+    that names another version than the wheel, is not trusted: the wheel itself is read instead.
+    """
     url, filename = entry["url"], entry["filename"]
     data = client.pep658(url)
     source = "pep658"
+    if data is not None:
+        expected = _expected_metadata_sha256(entry)
+        if (expected and hashlib.sha256(data).hexdigest() != expected) or not _matches_file(data, filename):
+            data = None
     if data is None:
         try:
             handle = client.range_file(url, int(entry.get("size") or 0))
@@ -346,7 +373,10 @@ def fetch_wheel(client: PyPIClient, entry: Dict[str, Any]) -> FileResult:
         except (FetchError, ArchiveError):
             if int(entry.get("size") or 0) > WHEEL_DOWNLOAD_LIMIT:
                 raise
-            data = wheel_metadata(io.BytesIO(client.get(url).data), filename)
+            whole = client.get(url).data
+            if hashlib.sha256(whole).hexdigest() != entry["hashes"]["sha256"]:
+                raise FetchError(f"{filename}: the downloaded wheel does not match its sha256.") from None
+            data = wheel_metadata(io.BytesIO(whole), filename)
             source = "wheel"
     meta = parse_core_metadata(data)
     return {"metadata": source, "requires_dist": meta.requires_dist, "provides_extra": meta.provides_extra}
@@ -362,11 +392,17 @@ def fetch_sdist(client: PyPIClient, entry: Dict[str, Any], attempts: int = 3) ->
     for attempt in range(attempts):
         try:
             if filename.lower().endswith(".zip"):
-                members = sdist_members(io.BytesIO(client.get(url).data), filename)
+                data = client.get(url).data
+                if hashlib.sha256(data).hexdigest() != entry["hashes"]["sha256"]:
+                    raise FetchError(f"{filename}: the download does not match its sha256.")
+                members = sdist_members(io.BytesIO(data), filename)
             else:
                 body = client.stream(url, max_bytes=SDIST_LIMIT)
                 try:
                     members = sdist_members(io.BufferedReader(body, 1 << 16), filename)
+                    # A stream read to its end is checked; one stopped early cannot be.
+                    if body.eof and body.sha256.hexdigest() != entry["hashes"]["sha256"]:
+                        raise FetchError(f"{filename}: the download does not match its sha256.")
                 finally:
                     body.close()
             break

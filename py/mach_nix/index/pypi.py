@@ -8,6 +8,7 @@ time out while being read, which urllib3 does not retry by itself.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import threading
 import time
@@ -199,6 +200,8 @@ class StreamedBody(io.RawIOBase):
         self._stats = stats
         self.url = url
         self.read_bytes = 0
+        self.eof = False
+        self.sha256 = hashlib.sha256()  # of the bytes read so far (the whole file once eof)
 
     def readable(self) -> bool:
         return True
@@ -213,6 +216,9 @@ class StreamedBody(io.RawIOBase):
             raise FetchError(f"reading {self.url} failed: {exc}") from None
         n = len(chunk)
         buffer[:n] = chunk
+        if n == 0 and want > 0:
+            self.eof = True
+        self.sha256.update(chunk)
         self._left -= n
         self.read_bytes += n
         self._stats.add(nbytes=n)
