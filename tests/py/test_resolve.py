@@ -206,7 +206,7 @@ def test_conflicts_are_explained_with_chains():
         run("idna>=3.8\nneeds-old-idna")
     text = err.value.message
     assert "<requirements>, line 1: idna>=3.8" in text
-    assert "needs-old-idna 1.0 requires idna<3" in text
+    assert "needs-old-idna 1.0 requires idna<3.8" in text
     assert "Traceback" not in text
 
 
@@ -265,3 +265,12 @@ def test_backtracking_over_extra_candidates():
     res = run("apache-airflow[celery,all]\nzz-needs-old-airflow")
     assert pins(res)["apache-airflow"] == "2.9.3"
     assert res.packages["apache-airflow"].extras == {"all", "celery"}
+
+
+def test_candidates_whose_dependencies_can_never_be_met_are_pruned():
+    assert pins(run("deep-app", python="3.9")) == {"deep-app": "1.0"}
+    assert pins(run("deep-app", python="3.10"))["deep-app"] == "2.0"
+    with pytest.raises(MachNixError) as err:
+        run("deep-app==2.0", python="3.9")
+    assert ("deep-app 2.0: requires deep-lib>=1, which nothing in the index satisfies here (deep-lib 1.0: requires "
+            "deep-core, which nothing in the index satisfies here (deep-core 1.0: requires Python >=3.10") in err.value.message

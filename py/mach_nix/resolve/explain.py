@@ -82,8 +82,10 @@ def _rejections(provider: Any, name: str, specs: Sequence[Any], any_of: bool = F
         if specs and not test(s.contains(version, prereleases=True) for s in specs):
             continue
         cands, reasons = pc.classify(vstr)
-        if cands:
+        usable = [c for c in cands if c.key not in provider.pruned]
+        if usable:
             continue
+        reasons = reasons + [provider.pruned[c.key] for c in cands]
         summary = summarize_reasons(reasons)
         if groups and groups[-1][2] == summary:
             groups[-1][1] = vstr
@@ -141,7 +143,8 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
         if rejected:
             lines.append("    versions that match but cannot be used:")
             lines += rejected
-            if matching and all(not pc.candidates(v) for v in _strs(pc, matching)):
+            if matching and all(not [c for c in pc.candidates(v) if c.key not in provider.pruned]
+                                for v in _strs(pc, matching)):
                 lines.append(f"    The index holds a selection of {name}'s releases; if PyPI has one that fits, add it with "
                              f"`mach-nix index build --packages '{name}==VERSION' --out DIR` and pass --index DIR.")
         parts.append("\n".join(lines))

@@ -148,6 +148,10 @@ class Provider(AbstractProvider):
         self.deps_cache: Dict[Tuple[tuple, Optional[str]], List[Req]] = {}
         self.sat_cache: Dict[Tuple[int, int], bool] = {}
         self._causes_of: Any = None
+        self.viable_cache: Dict[tuple, bool] = {}
+        self.satisfiable_cache: Dict[Tuple[str, int], Tuple[SpecifierSet, bool]] = {}
+        self.pruned: Dict[tuple, str] = {}  # candidate key -> why it can never be used
+        self.unsatisfiable_why: Dict[Tuple[str, int], str] = {}
         self._cause_names: Set[str] = set()
         self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
 
@@ -231,9 +235,72 @@ class Provider(AbstractProvider):
                     # cannot all hold: then nothing matches and resolvelib backtracks further
                     if cand.key in bad or (pin_keys and (len(pin_keys) > 1 or cand.key not in pin_keys)):
                         continue
+                    if not self.viable(cand):
+                        continue
                     yield cand.with_extra(extra) if extra else cand
 
         return generate
+
+    # --- pruning: candidates that can never be part of a solution -----------------------------
+
+    def viable(self, cand: Candidate) -> bool:
+        """False when a dependency of ``cand`` has no usable release at all for the target.
+
+        Without this, resolvelib can explore exponentially many combinations of unrelated
+        packages before giving up on such a candidate (e.g. on an old Python where the index
+        holds no release of some deep dependency). Memoized; cycles are assumed viable.
+
+        Example: ``provider.viable(candidate)`` → False for bleach on Python 3.9 when every
+        webencodings release needs 3.10.
+        """
+        key = cand.key
+        hit = self.viable_cache.get(key)
+        if hit is not None:
+            return hit
+        self.viable_cache[key] = True  # optimistic while the dependencies are being checked
+        ok = True
+        for req in self.dependencies_of(cand.with_extra(None) if cand.extra else cand):
+            if req.pin_key is None and not self.satisfiable(req.name, req.specifier):
+                why = self.unsatisfiable_why.get((req.name, id(req.specifier)), "")
+                self.pruned[key] = f"requires {req.name}{req.specifier}, which nothing in the index satisfies here" + (
+                    f" ({why})" if why else "")
+                ok = False
+                break
+        self.viable_cache[key] = ok
+        return ok
+
+    def satisfiable(self, name: str, spec: SpecifierSet) -> bool:
+        """Whether some viable candidate of ``name`` matches ``spec`` (and the constraints)."""
+        key = (name, id(spec))
+        hit = self.satisfiable_cache.get(key)
+        if hit is not None and hit[0] is spec:
+            return hit[1]
+        self.satisfiable_cache[key] = (spec, True)  # optimistic during recursion
+        pc = self.project(name)
+        if not pc.versions:
+            return True  # absent from the index: the resolution reports it with its chain
+        specs = [spec] + self.request.constraints.get(name, [])
+        allow_pre = self.request.allow_prereleases or not pc.has_final or any(_mentions_pre(s) for s in specs)
+        pinned = {parse_version(s.version) for sp in specs for s in sp if s.operator in ("==", "===")
+                  and "*" not in s.version}
+        found = False
+        why_files = why_deps = ""  # the newest matching release rejected for its files / its dependencies
+        for version, vstr in pc.versions:
+            if (not allow_pre and version.is_prerelease) or not all(self.contains(sp, version) for sp in specs):
+                continue
+            cands = pc.candidates(vstr, yanked_ok=version in pinned)
+            if any(self.viable(cand) for cand in cands):
+                found = True
+                break
+            if cands and not why_deps:
+                why_deps = f"{name} {vstr}: " + "; ".join(dict.fromkeys(self.pruned.get(c.key, "") for c in cands))
+            elif not cands and not why_files:
+                why_files = f"{name} {vstr}: " + ("; ".join(dict.fromkeys(pc.classify(vstr)[1])) or "no usable file")
+        why = why_deps or why_files or f"no release of {name} matches"
+        if not found:
+            self.unsatisfiable_why[key] = why if len(why) < 400 else why[:400] + "…"
+        self.satisfiable_cache[key] = (spec, found)
+        return found
 
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
         if requirement.pin_key is not None:

@@ -295,8 +295,13 @@ def build() -> None:
     project("broken-dep", {"1.0": pure("broken_dep", "1.0", ["does-not-exist>=1"], ">=3.8")})
     # forces apache-airflow back after its extras were pinned (backtracking over extra-candidates)
     project("zz-needs-old-airflow", {"1.0": pure("zz_needs_old_airflow", "1.0", ["apache-airflow<2.10"], ">=3.8")})
+    # a dependency with no release for old Pythons: deep-app 2.0 can never be used on 3.9
+    project("deep-app", {"1.0": pure("deep_app", "1.0", [], ">=3.8"),
+                         "2.0": pure("deep_app", "2.0", ["deep-lib>=1"], ">=3.8")})
+    project("deep-lib", {"1.0": pure("deep_lib", "1.0", ["deep-core"], ">=3.8")})
+    project("deep-core", {"1.0": pure("deep_core", "1.0", [], ">=3.10")})
     # conflicting requirements
-    project("needs-old-idna", {"1.0": pure("needs_old_idna", "1.0", ["idna<3"], ">=3.8")})
+    project("needs-old-idna", {"1.0": pure("needs_old_idna", "1.0", ["idna<3.8"], ">=3.8")})
 
 
 def main() -> None:
