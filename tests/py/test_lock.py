@@ -101,3 +101,11 @@ def test_write_to_a_device_or_fifo_writes_in_place(tmp_path):
     assert main(["lock", "--index", INDEX, "-q", "-o", str(fifo), "idna"]) == 0
     reader.join(10)
     assert fifo.is_fifo() and b'"lock_version": 1' in got[0]
+
+
+def test_no_build_deps_marks_build_systems_unresolved(tmp_path):
+    out = tmp_path / "lock.json"
+    assert main(["lock", "--index", INDEX, "-q", "--no-build-deps", "-o", str(out), "docopt"]) == 0
+    lock = read(out)
+    assert lock["packages"]["docopt"]["build_system"]["resolved"] is False
+    assert set(lock["packages"]) == {"docopt"}

@@ -147,6 +147,12 @@ def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool 
     for pkg in packages.values():
         if pkg.candidate.provider == "sdist" and pkg.build_system is None:
             pkg.build_system = _build_system(pkg.candidate, target, provider)
+            if not build:
+                pkg.build_system["resolved"] = False  # --no-build-deps: the Nix side provides them
+    for pkg in packages.values():  # e.g. a build chain deeper than the rounds allowed in _resolve_build
+        bs = pkg.build_system
+        if bs is not None and any(dep not in packages for dep in bs["dependencies"]):
+            bs["resolved"] = False
     return resolution
 
 
