@@ -41,42 +41,51 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 class _Reporter:
-    """Progress: a rich live display on a TTY, else a plain line every 15 seconds."""
+    """Progress: a rich progress bar on a TTY, else a plain line every 15 seconds."""
 
     def __init__(self, quiet: bool) -> None:
-        self.live = None
+        self.bar: Any = None
+        self.task: Any = None
         self.last_line = 0.0
         if not quiet and sys.stderr.isatty():
             try:
                 from rich.console import Console
-                from rich.live import Live
+                from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-                self.live = Live(console=Console(stderr=True), refresh_per_second=4, transient=True)
-                self.live.start()
+                self.bar = Progress(
+                    TextColumn("projects"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[stats]}"),
+                    TimeElapsedColumn(), console=Console(stderr=True), transient=True,
+                )
+                self.task = self.bar.add_task("crawl", total=None, stats="")
+                self.bar.start()
             except ImportError:
-                self.live = None
+                self.bar = None
 
-    def text(self, progress: Any, crawler: Any) -> str:
+    @staticmethod
+    def stats(progress: Any, crawler: Any) -> str:
         elapsed = max(1e-6, time.monotonic() - progress.started)
-        stats = crawler.client.stats
+        client = crawler.client.stats
         return (
-            f"projects {progress.projects_done}/{progress.projects_total}  "
             f"files fetched {progress.files_fetched} ({progress.files_fetched / elapsed:.1f}/s), cached {progress.files_cached}  "
-            f"requests {stats.requests} ({stats.requests / elapsed:.1f}/s), {stats.bytes / 1e6:.0f} MB, "
-            f"retries {stats.retries}, failures {progress.failures}  [{elapsed:.0f}s]"
+            f"requests {client.requests} ({client.requests / elapsed:.1f}/s), {client.bytes / 1e6:.0f} MB, "
+            f"retries {client.retries}, failures {progress.failures}"
         )
 
+    def text(self, progress: Any, crawler: Any) -> str:
+        elapsed = time.monotonic() - progress.started
+        return f"projects {progress.projects_done}/{progress.projects_total}  {self.stats(progress, crawler)}  [{elapsed:.0f}s]"
+
     def __call__(self, progress: Any, crawler: Any) -> None:
-        line = self.text(progress, crawler)
-        if self.live is not None:
-            self.live.update(line)
+        if self.bar is not None:
+            self.bar.update(self.task, completed=progress.projects_done, total=progress.projects_total,
+                            stats=self.stats(progress, crawler))
         elif time.monotonic() - self.last_line >= 15:
             self.last_line = time.monotonic()
-            print(line, file=sys.stderr, flush=True)
+            print(self.text(progress, crawler), file=sys.stderr, flush=True)
 
     def stop(self, progress: Any, crawler: Any) -> None:
-        if self.live is not None:
-            self.live.stop()
+        if self.bar is not None:
+            self.bar.stop()
         print(self.text(progress, crawler), file=sys.stderr, flush=True)
 
 
