@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 import orjson
 from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
@@ -115,7 +115,7 @@ def parse_seeds(items: Iterable[str], where: str = "--packages") -> Dict[str, Se
             continue
         try:
             req = Requirement(text)
-        except InvalidRequirement as exc:
+        except ValueError as exc:  # InvalidRequirement or InvalidSpecifier
             raise MachNixError(f"{where}: {text!r} is not a valid requirement ({exc}); write NAME, NAME[EXTRA] or NAME==VERSION.") from None
         seed = seeds.setdefault(normalize(req.name), Seed(normalize(req.name)))
         seed.extras |= {canonicalize_name(e) for e in req.extras}
@@ -750,7 +750,7 @@ class Crawler:
             for text in requirements:
                 try:
                     req = Requirement(text)
-                except InvalidRequirement:
+                except ValueError:  # InvalidRequirement or InvalidSpecifier
                     continue
                 if req.marker is not None and not self._marker_possible(req.marker, wanted):
                     continue

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.requirements import Requirement
 
 from mach_nix.index.schema import LEGACY_BUILD_SYSTEM
 
@@ -124,7 +124,7 @@ def parse_requires_txt(data: bytes, where: str = "requires.txt") -> Tuple[List[s
             continue
         try:
             Requirement(line)
-        except InvalidRequirement as exc:
+        except ValueError as exc:  # InvalidRequirement or InvalidSpecifier
             raise ValueError(f"{where}: {line!r} is not a valid requirement ({exc})") from None
         requires.append(_with_marker(line, marker, extra))
     return requires, sorted(extras)
@@ -197,7 +197,7 @@ def parse_pyproject(data: bytes, where: str = "pyproject.toml") -> PyProject:
         for extra in sorted(optional):
             extras.append(extra)
             deps.extend(_extra_requirement(str(d), extra) for d in optional[extra])
-    except (InvalidRequirement, TypeError, AttributeError) as exc:
+    except (ValueError, TypeError, AttributeError) as exc:  # ValueError: InvalidRequirement/InvalidSpecifier
         return PyProject(build, None, [], requires_python, problem=f"{where} has an invalid requirement ({exc})")
     return PyProject(build, deps, extras, requires_python)
 

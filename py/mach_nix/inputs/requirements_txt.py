@@ -66,11 +66,11 @@ def parse_requirement(text: str, where: str):
 
     Example: ``parse_requirement("requests[socks]>=2", "requirements.txt, line 1").name == "requests"``
     """
-    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.requirements import Requirement
 
     try:
         return Requirement(text)
-    except InvalidRequirement as exc:
+    except ValueError as exc:  # InvalidRequirement, or InvalidSpecifier that packaging lets escape
         detail = str(exc).splitlines()[0]
         raise MachNixError(
             f"{where}: {text!r} is not a valid requirement ({detail}). Write it as "

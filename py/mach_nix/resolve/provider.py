@@ -94,11 +94,11 @@ def parse_dependency(text: str) -> Optional[Tuple[str, Tuple[str, ...], Specifie
             if marker is not False:
                 extras = tuple(sorted(normalize(e.strip()) for e in (m.group(2) or "").split(",") if e.strip()))
                 return normalize(m.group(1)), extras, spec, marker
-    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.requirements import Requirement
 
     try:
         req = Requirement(text)
-    except InvalidRequirement:
+    except ValueError:  # InvalidRequirement, or InvalidSpecifier that packaging lets escape
         return None
     spec = parse_specifier(str(req.specifier)) or _EMPTY
     return normalize(req.name), tuple(sorted(normalize(e) for e in req.extras)), spec, req.marker

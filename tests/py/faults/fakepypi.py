@@ -41,6 +41,11 @@ class FaultLog:
     requests: int = 0
 
 
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: object, client_address: object) -> None:
+        pass  # a client killed mid-request (the point of some tests) is not an error here
+
+
 class FakePyPI:
     def __init__(
         self,
@@ -51,6 +56,7 @@ class FakePyPI:
         faults: Tuple[str, ...] = TRANSIENT_FAULTS,
         max_faults_per_path: int = 2,
         stall_seconds: float = 3.0,
+        latency: float = 0.0,
     ) -> None:
         self.routes = routes
         self.rng = random.Random(seed)
@@ -58,6 +64,7 @@ class FakePyPI:
         self.faults = faults
         self.max_faults_per_path = max_faults_per_path
         self.stall_seconds = stall_seconds
+        self.latency = latency
         self.log = FaultLog()
         self._streak: Counter = Counter()
         self._lock = threading.Lock()
@@ -66,7 +73,7 @@ class FakePyPI:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def __enter__(self) -> "FakePyPI":
-        server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
         threading.Thread(target=server.serve_forever, daemon=True).start()
@@ -84,9 +91,13 @@ class FakePyPI:
         return f"http://{host}:{port}"
 
     def rewrite(self, url: str) -> str:
-        """Send any pypi.org / files.pythonhosted.org URL to this server instead."""
+        """Send pypi.org URLs to this server, and file-host URLs to its ``/files/`` tree.
+
+        This is the same mapping ``mach-nix index build --pypi URL`` applies for a mirror.
+        """
         parts = urlsplit(url)
-        return self.base + parts.path + (f"?{parts.query}" if parts.query else "")
+        prefix = "/files" if parts.netloc == "files.pythonhosted.org" else ""
+        return self.base + prefix + parts.path + (f"?{parts.query}" if parts.query else "")
 
     # -- fault schedule ------------------------------------------------------------------------
 
@@ -112,6 +123,8 @@ def _handler_for(server: FakePyPI) -> type:
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             path = urlsplit(self.path).path
             route = server.routes.get(path)
+            if server.latency:
+                time.sleep(server.latency)
             fault = server.next_fault(path)
             if fault == "reset":
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
