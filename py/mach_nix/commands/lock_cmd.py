@@ -252,6 +252,8 @@ def _label(name: str, entry: Dict[str, Any]) -> str:
         text = text.replace(f"{name} ", f"{name}[{','.join(entry['extras'])}] ", 1)
     if entry.get("build_only"):
         text += " (build only)"
+    if entry.get("dependencies_unknown"):
+        text += " (dependencies unknown)"
     return text
 
 
