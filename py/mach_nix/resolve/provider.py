@@ -1,4 +1,4 @@
-"""The resolvelib provider: requirements and candidates over the index, plus :func:`resolve`.
+"""The resolvelib provider: requirements and candidates over the index (run by resolver.py).
 
 Identifiers are normalized names, and ``name[extra]`` for each requested extra (one extra per
 identifier); an extra-candidate depends on its base candidate pinned to the same file, so a
