@@ -19,7 +19,7 @@ let
       provText = resolveLib.providersArg providers;
       # Listing nixpkgs' Python packages evaluates every one of them (seconds on real nixpkgs), so
       # it is done only when the providers name nixpkgs explicitly.
-      wantsNixpkgs = provText != null && lib.hasInfix "nixpkgs" provText;
+      wantsNixpkgs = resolveLib.wantsNixpkgs provText;
     in
     if unknown != [ ] then throw "mach-nix: unknown argument(s) ${lib.concatStringsSep ", " unknown}; known: ${lib.concatStringsSep ", " known}."
     else if given == [ ] then throw "mach-nix: give one of requirements (text), requirementsFile, pyproject or lockFile."

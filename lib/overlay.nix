@@ -60,6 +60,10 @@ rec {
           if !(inSet prev attr) then
             throw "mach-nix: the lock takes ${name} from nixpkgs (attribute `${attr}`), but this nixpkgs' Python set has no such package. Re-lock with the current nixpkgs, or use providers = { ${name} = \"wheel,sdist\"; }."
           else if !(overridable prev attr) then prev.${attr}
+          # The index does not know this release's dependencies (nixpkgs packages a version PyPI
+          # metadata was not crawled for): nixpkgs' own dependency list is the best there is.
+          else if entry.dependencies_unknown or false then
+            prev.${attr}.overridePythonAttrs (old: { doCheck = tests; })
           else
             prev.${attr}.overridePythonAttrs (old: {
               dependencies = depsDrvs;

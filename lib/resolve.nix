@@ -3,28 +3,58 @@
 { lib, pkgs }:
 let
   targetLib = import ./target.nix { inherit lib; };
+  names = import ./names.nix { inherit lib; };
 in
 rec {
   /* providersArg :: (string | attrs | null) -> string or null
+     Throws on a provider name other than wheel, sdist, nixpkgs.
      Example: providersArg { _default = "wheel,sdist"; numpy = "nixpkgs"; } == "_default=wheel,sdist,numpy=nixpkgs"
   */
   providersArg = p:
-    if p == null then null
-    else if lib.isString p then p
-    else lib.concatStringsSep "," (lib.mapAttrsToList (n: v: "${n}=${if lib.isList v then lib.concatStringsSep "," v else v}") p);
-
-  /* nixpkgsJson :: pythonPackages -> string
-     {"<name>": {"version", "attr"}} for every Python module of the set, for `--nixpkgs-json`.
-  */
-  nixpkgsJson = ps:
     let
+      text = if p == null then null
+        else if lib.isString p then p
+        else lib.concatStringsSep "," (lib.mapAttrsToList (n: v: "${n}=${if lib.isList v then lib.concatStringsSep "," v else v}") p);
+      # "numpy=sdist,_default=wheel,sdist" → tokens; `name=` prefixes start a new package's list.
+      tokens = map (t: lib.last (lib.splitString "=" t)) (lib.filter (t: t != "") (lib.splitString "," (lib.replaceStrings [ " " ] [ "" ] text)));
+      bad = lib.filter (t: !(lib.elem t knownProviders)) tokens;
+    in
+    if text == null then null
+    else if bad != [ ] then
+      throw "mach-nix: providers ${builtins.toJSON text} names ${lib.concatStringsSep ", " (map (b: "`${b}`") bad)}, which is not a provider; use wheel, sdist or nixpkgs, e.g. providers = { _default = \"nixpkgs,wheel,sdist\"; numpy = \"wheel\"; }."
+    else text;
+
+  knownProviders = [ "wheel" "sdist" "nixpkgs" ];
+
+  /* wantsNixpkgs :: (string | null) -> bool — whether a providers text (providersArg) names nixpkgs. */
+  wantsNixpkgs = text: text != null && lib.any (t: lib.last (lib.splitString "=" t) == "nixpkgs") (lib.splitString "," text);
+
+  /* nixpkgsPackages :: pythonPackages -> attrs
+     {"<normalized pname>" = { version; attr; }} for every Python module of the set: what
+     `mach-nix lock --nixpkgs-json` reads. Only `pname`, `version` and `pythonModule` of each
+     attribute are forced (the derivation's attribute set, never its drvPath, so no dependency or
+     meta check is evaluated); attributes that throw (removed aliases, disabled packages) are
+     skipped with tryEval, as are renaming aliases (an attribute whose name is not the normalized
+     pname, when the normalized pname is an attribute of its own).
+     Example: (nixpkgsPackages pkgs.python3.pkgs).requests == { version = "2.28.1"; attr = "requests"; }
+  */
+  nixpkgsPackages = ps:
+    let
+      skip = lib.genAttrs names.setAttributes (_: true);
       entry = attr:
         let r = builtins.tryEval (
           let v = ps.${attr}; in
-          if lib.isAttrs v && v ? pythonModule && v.pythonModule != false && v ? version && v ? pname
-          then { name = v.pname; value = { inherit (v) version; inherit attr; }; } else null);
+          if lib.isAttrs v && (v.pythonModule or false) != false && v ? pname && v ? version
+          then let n = names.normalize v.pname; in
+            # Prefer the attribute named like the project (drops renaming aliases such as flit_core).
+            if n != attr && ps ? ${n} then null
+            else { name = n; value = { version = toString v.version; inherit attr; }; }
+          else null);
         in if r.success then r.value else null;
-    in builtins.toJSON (lib.listToAttrs (lib.filter (x: x != null) (map entry (lib.attrNames ps))));
+    in lib.listToAttrs (lib.filter (x: x != null) (map entry (lib.filter (a: !(skip ? ${a})) (lib.attrNames ps))));
+
+  /* nixpkgsJson :: pythonPackages -> string — nixpkgsPackages as JSON. */
+  nixpkgsJson = ps: builtins.toJSON (nixpkgsPackages ps);
 
   /* inputDir :: path -> path — the directory of a requirements/pyproject file, copied with only
      the files such a file can include (`-r`, `-c`): *.txt *.in *.toml *.cfg; hidden directories,
