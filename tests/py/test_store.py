@@ -179,3 +179,17 @@ def test_cli_error_is_one_paragraph(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert main(["index", "show", "x", "--index", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
+
+
+def test_atomic_write_never_replaces_a_device(tmp_path: Path) -> None:
+    import os
+    import stat
+
+    from mach_nix.fsutil import atomic_write_bytes
+
+    atomic_write_bytes(Path("/dev/null"), b"x")
+    assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+    target = tmp_path / "a" / "b.json"
+    atomic_write_bytes(target, b"1")
+    atomic_write_bytes(target, b"2")
+    assert target.read_bytes() == b"2" and [p.name for p in target.parent.iterdir()] == ["b.json"]
