@@ -47,16 +47,20 @@ let
       ++ [ (overlayLib.fromLock { inherit lock; python = py; tests = args.tests or false; }) ]
       ++ toList (args.overridesPost or null));
 
+  /* withOverrides :: python -> overlay -> python — the interpreter whose set has the overlay. */
+  withOverrides = base: pythonOverrides:
+    let py = base.override (old: {
+      self = py;
+      packageOverrides = lib.composeExtensions (old.packageOverrides or (_: _: { })) pythonOverrides;
+    }); in py;
+
   /* mkPython :: args -> derivation — python.withPackages of the lock's roots (+ packagesExtra). */
   mkPython = args:
     let
       base = args.python or python;
       lock = resolve args;
       pythonOverrides = mkPythonOverrides args;
-      py = base.override (old: {
-        self = py;
-        packageOverrides = lib.composeExtensions (old.packageOverrides or (_: _: { })) pythonOverrides;
-      });
+      py = withOverrides base pythonOverrides;
       extra = args.packagesExtra or [ ];
       selectPkgs = ps: map (n: ps.${n}) lock.roots ++ (if lib.isFunction extra then extra ps else extra);
       env = (py.buildEnv.override {
@@ -72,10 +76,122 @@ let
       };
     });
 
-  /* mkPythonShell :: args -> derivation — a mkShell with mkPython's environment. */
+  /* mkPythonShell :: args -> derivation — a mkShell with mkPython's environment. With
+     `editable = true` (and `pyproject`), the project's source directory (its `src/` when it has
+     one) is put first on PYTHONPATH by the shellHook, so edits take effect without a rebuild;
+     `editable = "/abs/path"` names the directory instead.
+  */
   mkPythonShell = args:
-    let env = mkPython args; in
-    pkgs.mkShell { packages = [ env ]; passthru = { inherit env; }; };
+    let
+      editable = args.editable or false;
+      env = mkPython (removeAttrs args [ "editable" ]);
+      root = editableRoot args;
+      dir = if builtins.pathExists (root + "/src") then root + "/src" else root;
+    in
+    pkgs.mkShell ({ packages = [ env ]; passthru = { inherit env; }; }
+      // lib.optionalAttrs (editable != false) {
+        shellHook = ''
+          export PYTHONPATH=${lib.escapeShellArg dir}''${PYTHONPATH:+:$PYTHONPATH}
+        '';
+        passthru = { inherit env; editableDir = dir; };
+      });
+
+  /* editableRoot :: args -> string — the directory an editable shell puts on the path. */
+  editableRoot = args:
+    let
+      e = args.editable or false;
+      fromPyproject = if (args.pyproject or null) == null
+        then throw "mach-nix: editable = true needs `pyproject` (the project's pyproject.toml) to find the source directory; or give editable = \"/absolute/path/to/project\"."
+        else toString (dirOf args.pyproject);
+      root = if lib.isString e then e else fromPyproject;
+    in
+    if !(lib.hasPrefix "/" root) then
+      throw "mach-nix: editable = ${builtins.toJSON root} is not an absolute path; give the project's directory as an absolute string, e.g. editable = toString ./.;"
+    else if lib.hasPrefix builtins.storeDir root then
+      throw ("mach-nix: the editable source ${root} is in the Nix store (read-only, a copy: a flake's source, or an interpolated path), so edits would not take effect. "
+        + "Give the checkout's directory as a string that is not copied: editable = toString ./.; in a shell.nix, or editable = builtins.getEnv \"PWD\"; with `nix develop --impure` in a flake.")
+    else root;
+
+  projectLib = import ./project.nix { inherit lib; };
+
+  /* mkProject :: builderName -> args -> derivation — buildPythonPackage/buildPythonApplication of
+     a local project: metadata from its pyproject.toml/setup.cfg, dependencies resolved like
+     mkPython's (plus build requirements nixpkgs lacks), every other argument passed through.
+  */
+  projectArgs = [ "requirements" "requirementsExtra" "extras" "providers" "lockFile" "overridesPre" "overridesPost"
+    "python" "tests" ];
+  mkProject = builder: { src, ... }@args:
+    let
+      base = args.python or python;
+      extras = args.extras or [ ];
+      tests = args.tests or false;
+      extraText = args.requirementsExtra or null;
+      userReqs = args.requirements or null;
+      meta = projectLib.checkStatic (projectLib.read { inherit src extras; }) args;
+      # Build requirements the set lacks are resolved with the rest; the others are nixpkgs' own.
+      setHas = n: overlayLib.inSet base.pkgs n;
+      buildNames = lib.filter (n: n != null) (map projectLib.requirementName meta.buildRequires);
+      buildToResolve = lib.filter (n: !(setHas n)) buildNames;
+      buildText = lib.concatMapStrings (r: r + "\n") (lib.filter (r: lib.elem (projectLib.requirementName r) buildToResolve) meta.buildRequires);
+      reqText = lib.concatStringsSep "\n" (lib.filter (t: t != null && t != "") [ userReqs extraText buildText ]);
+      runtimeNames = (if userReqs != null then projectLib.requirementNames userReqs else meta.dependencies)
+        ++ lib.optionals (extraText != null) (projectLib.requirementNames extraText);
+      target = targetLib.fromPython { python = base; inherit (pkgs) stdenv; };
+      lock =
+        if (args.lockFile or null) != null then
+          resolveLib.checkTarget { inherit target; lockFile = args.lockFile; lock = resolveLib.readLock { path = args.lockFile; what = toString args.lockFile; }; }
+        else
+          let
+            provText = resolveLib.providersArg (args.providers or null);
+            drv = resolveLib.lockDrv {
+              inherit mach-nix index target;
+              python = base;
+              requirements = if reqText == "" then null else reqText + "\n";
+              pyproject = if userReqs == null && meta.kind == "pyproject" then meta.file' else null;
+              setupCfg = if userReqs == null && meta.kind == "setup.cfg" then meta.file' else null;
+              extras = if userReqs == null then extras else [ ];
+              providers = args.providers or null;
+              nixpkgsPackages = if resolveLib.wantsNixpkgs provText then base.pkgs else null;
+            };
+          in resolveLib.readLock { path = drv; what = "the requirements of ${toString meta.file}"; };
+      pythonOverrides = composeAll (toList (args.overridesPre or null)
+        ++ [ (overlayLib.fromLock { inherit lock tests; python = base; }) ]
+        ++ toList (args.overridesPost or null));
+      py = withOverrides base pythonOverrides;
+      ps = py.pkgs;
+      missingBuild = lib.filter (n: !(overlayLib.inSet ps n)) buildNames;
+      deps = lib.filter (n: lock.packages ? ${n}) (lib.unique runtimeNames);
+      passed = removeAttrs args projectArgs;
+    in
+    if missingBuild != [ ] then
+      throw "mach-nix: the build requirements ${lib.concatStringsSep ", " missingBuild} of ${toString meta.file} are neither in nixpkgs' Python set nor in the lock; add them to requirementsExtra or re-lock."
+    else
+    ps.${builder} (passed // {
+      pname = args.pname or meta.name;
+      version = args.version or meta.version;
+      inherit src;
+      build-system = map (n: ps.${n}) buildNames ++ (args.build-system or [ ]);
+      dependencies = map (n: ps.${n}) deps ++ (args.dependencies or [ ]);
+      doCheck = args.doCheck or tests;
+      passthru = (args.passthru or { }) // { inherit lock; python = py; pythonOverrides = pythonOverrides; };
+    } // lib.optionalAttrs (!(args ? format) && !(args ? pyproject)) { pyproject = true; });
+
+  buildPythonPackage = mkProject "buildPythonPackage";
+  buildPythonApplication = mkProject "buildPythonApplication";
+
+  /* mkDockerImage :: args -> derivation — a layered image (dockerTools.buildLayeredImage) of
+     mkPython's environment; `name`, `tag`, `config`, `maxLayers`, `contents` go to the image,
+     everything else to mkPython. Cmd defaults to the environment's python.
+  */
+  imageArgs = [ "name" "tag" "config" "maxLayers" "contents" "created" "extraCommands" ];
+  mkDockerImage = args:
+    let env = mkPython (removeAttrs args imageArgs); in
+    pkgs.dockerTools.buildLayeredImage ({
+      name = args.name or "python-env";
+      contents = [ env ] ++ (args.contents or [ ]);
+      config = { Cmd = [ "${env}/bin/python" ]; Env = [ "PATH=${env}/bin" ]; } // (args.config or { });
+      passthru = { inherit env; };
+    } // builtins.intersectAttrs (lib.genAttrs [ "tag" "maxLayers" "created" "extraCommands" ] (_: null)) args);
 
   /* mkOverlay :: args -> (final: prev: attrs) — a nixpkgs overlay giving the chosen interpreter
      (python.pythonAttr, e.g. python311) the lock's packageOverrides.
@@ -92,4 +208,4 @@ let
       });
     };
 in
-{ inherit resolve mkPython mkPythonShell mkOverlay mkPythonOverrides; }
+{ inherit resolve mkPython mkPythonShell mkOverlay mkPythonOverrides buildPythonPackage buildPythonApplication mkDockerImage; }

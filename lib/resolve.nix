@@ -78,7 +78,7 @@ rec {
                   providers, nixpkgsPackages? } -> derivation
      A derivation whose output is the lock file; a failed resolution gives {"error": "<message>"}.
   */
-  lockDrv = { mach-nix, index, target, python, requirements ? null, requirementsFile ? null, pyproject ? null
+  lockDrv = { mach-nix, index, target, python, requirements ? null, requirementsFile ? null, pyproject ? null, setupCfg ? null
             , extras ? [ ], groups ? [ ], providers ? null, nixpkgsPackages ? null }:
     let
       provArg = providersArg providers;
@@ -86,6 +86,7 @@ rec {
         lib.optional (requirements != null) "-r requirements.txt"
         ++ lib.optional (requirementsFile != null) "-r ${inputFile requirementsFile}"
         ++ lib.optional (pyproject != null) "--pyproject ${inputFile pyproject}"
+        ++ lib.optional (setupCfg != null) "--setup-cfg ${inputFile setupCfg}"
         ++ map (e: "--extra ${lib.escapeShellArg e}") extras
         ++ map (g: "--group ${lib.escapeShellArg g}") groups
         ++ lib.optional (provArg != null) "--providers ${lib.escapeShellArg provArg}"

@@ -106,6 +106,7 @@ let
         dynamicLinker = if cpu == "x86_64" then "/lib64/ld-linux-x86-64.so.2" else "/lib/ld-linux-${cpu}.so.1";
       };
     } ./build-support/auto-patchelf.sh;
+    dockerTools = import ./build-support/docker-tools.nix { inherit lib hostPython; inherit (final) runCommand; };
     unzip = null; # the host's unzip is on every builder's PATH
 
     # Wheels of the PyPA tools the Python hooks run (installer, build), unpacked: nixpkgs bootstraps

@@ -69,3 +69,131 @@ def test_unknown_provider_name_throws() -> None:
     proc = nix_eval(COMMON + '(machNix.mkPython { requirements = "requests"; providers = { _default = "nixpkgs,whel"; }; }).drvPath')
     assert proc.returncode != 0
     assert "names `whel`, which is not a provider; use wheel, sdist or nixpkgs" in proc.stderr
+
+
+# --- local projects ----------------------------------------------------------------------------
+
+APP = ROOT / "examples" / "app"
+
+
+@pytest.mark.slow
+def test_project_from_pyproject_resolves_its_requirements() -> None:
+    """buildPythonApplication { src = ./examples/app; }: name and version from [project], the
+    dependencies (+ extras, + requirementsExtra) resolved through IFD, the build system from
+    [build-system] (setuptools: nixpkgs' own), other arguments passed through."""
+    got = ok_json(nix_eval(COMMON + (
+        'let a = machNix.buildPythonApplication { src = ./examples/app; extras = [ "speed" ]; requirementsExtra = "idna<3.8"; '
+        'pythonImportsCheck = [ "hello_mach_nix" ]; meta.mainProgram = "hello-mach-nix"; }; in '
+        "{ inherit (a) name; deps = lib.sort (x: y: x < y) (map (d: d.pname) a.passthru.dependencies); "
+        "bs = map (d: d.drvPath) a.passthru.build-system; setuptools = pkgs.python3.pkgs.setuptools.drvPath; "
+        "roots = a.passthru.lock.roots; idna = a.passthru.lock.packages.idna.version; main = a.meta.mainProgram; "
+        "ic = a.drvAttrs.pythonImportsCheck; }")))
+    assert got["name"] == "hello-mach-nix-0.1.0"
+    assert got["deps"] == ["charset-normalizer", "idna", "requests"]
+    assert got["bs"] == [got["setuptools"]]
+    assert got["idna"] == "3.7"
+    assert got["main"] == "hello-mach-nix"
+    assert "hello_mach_nix" in str(got["ic"])
+
+
+@pytest.mark.slow
+def test_project_from_static_setup_cfg() -> None:
+    got = ok_json(nix_eval(COMMON + (
+        'let p = machNix.buildPythonPackage { src = ./tests/nix/projects/cfg; extras = [ "idn" ]; }; in '
+        "{ inherit (p) pname version; deps = lib.sort (x: y: x < y) (map (d: d.pname) p.passthru.dependencies); "
+        "bs = map (d: d.pname) p.passthru.build-system; }")))
+    assert got == {"pname": "cfg_tool", "version": "0.2.0", "deps": ["idna", "requests", "six"],
+                   "bs": ["setuptools", "wheel"]}
+
+
+@pytest.mark.slow
+def test_project_without_metadata_takes_explicit_arguments() -> None:
+    got = ok_json(nix_eval(COMMON + (
+        'let p = machNix.buildPythonPackage { src = ./tests/nix/projects/bare; pname = "bare"; version = "0.3"; '
+        'requirements = "six"; }; in { inherit (p) name; deps = map (d: d.pname) p.passthru.dependencies; }')))
+    assert got == {"name": "python3.11-bare-0.3", "deps": ["six"]}
+
+
+@pytest.mark.parametrize("args, message", [
+    ("src = ./tests/nix/projects/dynamic;", "declares version, dependencies dynamically"),
+    ("src = ./tests/nix/projects/dynamic;", 'Give version = "…", requirements = "…"'),
+    ("src = ./tests/nix/projects/bare;", "has no pyproject.toml with [project] or [tool.poetry], and no setup.cfg"),
+])
+def test_project_metadata_errors(args: str, message: str) -> None:
+    proc = nix_eval(COMMON + f"(machNix.buildPythonPackage {{ {args} }}).drvPath")
+    assert proc.returncode != 0
+    assert message in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_pyproject_application_builds_and_runs(tmp_path: Path) -> None:
+    """examples/app (committed lock): the console script runs with the locked requests."""
+    lock = json.loads((APP / "mach-nix.lock.json").read_text())
+    proc = subprocess.run(["nix-build", "--expr", COMMON + "import ./examples/app { inherit pkgs machNix; }",
+                           "-o", str(tmp_path / "app")], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = subprocess.run([str(tmp_path / "app" / "bin" / "hello-mach-nix")], capture_output=True, text=True)
+    assert out.stdout.strip() == f"hello from mach-nix with requests {lock['packages']['requests']['version']}"
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_editable_shell_sees_edits_without_rebuild(tmp_path: Path) -> None:
+    """An editable shell (the committed lock's environment, buildable here): the project's src/
+    comes first on the path, so a change to the source shows in the next run, with no rebuild."""
+    project = tmp_path / "proj"
+    shutil.copytree(APP, project, ignore=shutil.ignore_patterns("result*"))
+    expr = (COMMON + f'machNix.mkPythonShell {{ lockFile = {APP}/mach-nix.lock.json; editable = "{project}"; }}')
+    run = ["nix-shell", "-E", expr, "--run", "python -c 'import hello_mach_nix as h; h.main(); print(h.__file__)'"]
+    first = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert first.stdout.strip().splitlines()[-1] == str(project / "src" / "hello_mach_nix" / "__init__.py")
+    init = project / "src" / "hello_mach_nix" / "__init__.py"
+    init.write_text(init.read_text().replace("hello from mach-nix", "edited"))
+    second = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert second.stdout.strip().splitlines()[-2].startswith("edited with requests ")
+
+
+@pytest.mark.slow
+def test_editable_shell_from_pyproject() -> None:
+    """mkPythonShell { pyproject = ./pyproject.toml; editable = true; }: deps resolved from the
+    pyproject (IFD), the source directory taken from the pyproject's location (not copied)."""
+    got = ok_json(nix_eval(COMMON + (
+        "let s = machNix.mkPythonShell { pyproject = ./examples/app/pyproject.toml; editable = true; }; in "
+        "{ dir = s.passthru.editableDir; hook = s.shellHook; roots = s.passthru.env.passthru.lock.roots; }")))
+    assert got["dir"] == str(APP / "src")
+    assert f"export PYTHONPATH='{APP / 'src'}'" in got["hook"]
+    assert got["roots"] == ["requests"]
+
+
+@pytest.mark.parametrize("editable, message", [
+    ('"/nix/store/0000-src"', "is in the Nix store"),
+    ('"relative/dir"', "is not an absolute path"),
+    ("true", "editable = true needs `pyproject`"),
+])
+def test_editable_errors(editable: str, message: str) -> None:
+    proc = nix_eval(COMMON + f"(machNix.mkPythonShell {{ lockFile = ./tests/nix/locks/requests.json; editable = {editable}; }}).drvPath")
+    assert proc.returncode != 0
+    assert message in proc.stderr, proc.stderr[-2000:]
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_docker_image_is_a_layered_archive(tmp_path: Path) -> None:
+    import tarfile
+
+    expr = COMMON + ('machNix.mkDockerImage { lockFile = ./tests/nix/locks/requests.json; name = "req"; tag = "t1"; '
+                     'maxLayers = 4; config.WorkingDir = "/srv"; }')
+    proc = subprocess.run(["nix-build", "--expr", expr, "-o", str(tmp_path / "img")], cwd=ROOT,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with tarfile.open(tmp_path / "img") as tar:
+        manifest = json.load(tar.extractfile("manifest.json"))
+        assert manifest[0]["RepoTags"] == ["req:t1"]
+        assert len(manifest[0]["Layers"]) == 4  # 3 store-path layers (the rest merged) + customisation
+        config = json.load(tar.extractfile(manifest[0]["Config"]))
+        assert config["config"]["WorkingDir"] == "/srv"
+        assert config["config"]["Cmd"][0].endswith("-env/bin/python")
+        top = tarfile.open(fileobj=tar.extractfile(manifest[0]["Layers"][-1]))
+        assert "bin/python" in top.getnames()

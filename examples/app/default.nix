@@ -1,0 +1,13 @@
+# `nix-build` the application of pyproject.toml: name, version, dependencies and build system are
+# read from it; the dependencies are resolved by mach-nix (or taken from the committed lock).
+{ pkgs ? import <nixpkgs> { }
+, machNix ? import ../../. { inherit pkgs; }
+}:
+machNix.buildPythonApplication {
+  src = ./.;
+  # Pinned resolution (no import-from-derivation). Re-create with
+  #   mach-nix lock --pyproject pyproject.toml -o mach-nix.lock.json
+  # or delete this line to resolve at evaluation time.
+  lockFile = ./mach-nix.lock.json;
+  pythonImportsCheck = [ "hello_mach_nix" ];
+}
