@@ -13,7 +13,7 @@ from typing import List, Optional
 from mach_nix import __version__
 from mach_nix.errors import MachNixError
 
-COMMAND_MODULES = ("mach_nix.commands.index_cmd", "mach_nix.commands.lock_cmd")
+COMMAND_MODULES = ("mach_nix.commands.index_cmd", "mach_nix.commands.lock_cmd", "mach_nix.commands.env_cmd")
 
 
 def build_parser() -> argparse.ArgumentParser:
