@@ -197,3 +197,37 @@ def test_docker_image_is_a_layered_archive(tmp_path: Path) -> None:
         assert config["config"]["Cmd"][0].endswith("-env/bin/python")
         top = tarfile.open(fileobj=tar.extractfile(manifest[0]["Layers"][-1]))
         assert "bin/python" in top.getnames()
+
+
+# --- one-liners and examples -------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.network
+@pytest.mark.skipif(not (ROOT / "data" / "metadata.json").exists(), reason="no embedded index in data/")
+def test_shellWith_one_liner() -> None:
+    """nix-shell default.nix -A shellWith --argstr requirements "requests six" (the embedded index)."""
+    proc = subprocess.run(["nix-shell", "default.nix", "-A", "shellWith", "--argstr", "requirements", "requests six",
+                           "--arg", "pkgs", f"import {SHIM} {{ }}", "--run",
+                           "python -c 'import requests, six; print(requests.__name__, six.__name__)'"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "requests six"
+
+
+def test_shellWith_without_requirements_says_how() -> None:
+    proc = nix_eval(f"(import {ROOT} {{ pkgs = import {SHIM} {{ }}; }}).shellWith.drvPath")
+    assert proc.returncode != 0
+    assert 'shellWith needs --argstr requirements "requests pandas"' in proc.stderr
+
+
+def test_examples_evaluate() -> None:
+    """examples/data-science (manylinux numpy), examples/app (pyproject application) and the
+    editable examples/app/shell.nix evaluate against the shim with import-from-derivation off."""
+    expr = (COMMON + "{ ds = (import ./examples/data-science { inherit pkgs machNix; }).passthru.python.pkgs.numpy.passthru.machNix.manylinux; "
+            "app = (import ./examples/app { inherit pkgs machNix; }).name; "
+            "shell = (import ./examples/app/shell.nix { inherit pkgs machNix; }).passthru.editableDir; }")
+    proc = subprocess.run(["nix-instantiate", "--option", "allow-import-from-derivation", "false", "--eval", "--strict",
+                           "--json", "--expr", expr], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    got = ok_json(proc)
+    assert got == {"ds": "manylinux2014", "app": "hello-mach-nix-0.1.0", "shell": str(ROOT / "examples" / "app" / "src")}
