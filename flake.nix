@@ -16,6 +16,10 @@
 
       packages = forAll (system: { default = (mkMachNix (pkgsFor system)).mach-nix; });
 
+      # One-liners (the attribute path is the requirement list; resolved on demand):
+      #   nix shell .#gen.python.requests.pandas   nix build .#gen.docker.requests   nix develop .#gen.shell.requests
+      legacyPackages = forAll (system: { gen = (mkMachNix (pkgsFor system)).gen; });
+
       apps = forAll (system: {
         default = { type = "app"; program = "${self.packages.${system}.default}/bin/mach-nix"; };
       });

@@ -5,5 +5,6 @@ let
   mach-nix = import ./cli.nix { inherit lib python src; };
   index = import ./index.nix { inherit pkgs mach-nix pypiData; };
   fns = import ./mkPython.nix { inherit lib pkgs python mach-nix index; };
+  gen = import ./oneliners.nix { inherit lib pkgs mach-nix index fns; };
 in
-fns // { inherit mach-nix index; }
+fns // { inherit mach-nix index gen; }

@@ -231,3 +231,29 @@ def test_examples_evaluate() -> None:
                            "--json", "--expr", expr], cwd=ROOT, capture_output=True, text=True, timeout=600)
     got = ok_json(proc)
     assert got == {"ds": "manylinux2014", "app": "hello-mach-nix-0.1.0", "shell": str(ROOT / "examples" / "app" / "src")}
+
+
+@pytest.mark.slow
+@pytest.mark.network
+@pytest.mark.skipif(not (ROOT / "data" / "metadata.json").exists(), reason="no embedded index in data/")
+def test_flake_one_liners(tmp_path: Path) -> None:
+    """nix shell .#gen.python.requests.six and nix build .#gen.docker.requests, with the shim as nixpkgs."""
+    flake = ["--no-write-lock-file", "--override-input", "nixpkgs", f"path:{SHIM}"]
+    shell = subprocess.run(["nix", *FEATURES, "shell", *flake, f"path:{ROOT}#gen.python.requests.six", "-c",
+                            "python", "-c", "import requests, six; print(requests.__name__, six.__name__)"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert shell.returncode == 0, shell.stderr[-3000:]
+    assert shell.stdout.strip() == "requests six"
+    build = subprocess.run(["nix", *FEATURES, "build", *flake, f"path:{ROOT}#gen.docker.requests",
+                            "-o", str(tmp_path / "img")], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    assert build.returncode == 0, build.stderr[-3000:]
+    import tarfile
+
+    with tarfile.open(tmp_path / "img") as tar:
+        assert json.load(tar.extractfile("manifest.json"))[0]["RepoTags"] == ["requests:latest"]
+
+
+def test_one_liner_names_come_from_the_index() -> None:
+    got = ok_json(nix_eval(COMMON + "{ n = builtins.length machNix.gen.names; req = machNix.gen.python ? requests; "
+                           "nested = machNix.gen.python.requests ? six; notAName = machNix.gen.python ? left-pad; }"))
+    assert got == {"n": 58, "req": True, "nested": True, "notAName": False}

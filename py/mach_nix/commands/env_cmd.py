@@ -49,6 +49,12 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     gen.add_argument("-o", "--output", type=Path, default=None, metavar="FILE", help="write here instead of stdout")
     gen.set_defaults(func=cmd_gen)
 
+    names = sub.add_parser("names", help="print the normalized project names of the index (a JSON list)",
+                           description="Print the index's project names as a JSON list (what the flake's "
+                                       "gen.python.<name>… one-liners offer).")
+    names.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: embedded data/)")
+    names.set_defaults(func=cmd_names)
+
 
 def _generator(argv_name: str) -> str:
     return "mach-nix " + " ".join([argv_name] + [a for a in sys.argv[2:]]) if sys.argv[1:2] == [argv_name] else f"mach-nix {argv_name}"
@@ -145,4 +151,11 @@ def cmd_gen(args: argparse.Namespace) -> int:
         if not args.quiet and not args.json:
             print(f"wrote the overlay for {len(lock['packages'])} packages to {args.output}", file=sys.stderr)
     _summary(args, lock, output=str(args.output) if args.output else None)
+    return 0
+
+
+def cmd_names(args: argparse.Namespace) -> int:
+    from mach_nix.index.store import Index
+
+    sys.stdout.write(json.dumps(sorted(Index.open(args.index).names())) + "\n")
     return 0
