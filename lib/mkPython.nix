@@ -105,7 +105,9 @@ let
         else toString (dirOf args.pyproject);
       root = if lib.isString e then e else fromPyproject;
     in
-    if !(lib.hasPrefix "/" root) then
+    if root == "" then
+      throw "mach-nix: editable is an empty string: builtins.getEnv \"PWD\" is empty in pure evaluation (flakes). Run `nix develop --impure`, or give the directory as editable = \"/absolute/path/to/project\"."
+    else if !(lib.hasPrefix "/" root) then
       throw "mach-nix: editable = ${builtins.toJSON root} is not an absolute path; give the project's directory as an absolute string, e.g. editable = toString ./.;"
     else if lib.hasPrefix builtins.storeDir root then
       throw ("mach-nix: the editable source ${root} is in the Nix store (read-only, a copy: a flake's source, or an interpolated path), so edits would not take effect. "

@@ -5,6 +5,7 @@ and the examples (marker `nix`; IFD and builds also `slow`)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -257,3 +258,21 @@ def test_one_liner_names_come_from_the_index() -> None:
     got = ok_json(nix_eval(COMMON + "{ n = builtins.length machNix.gen.names; req = machNix.gen.python ? requests; "
                            "nested = machNix.gen.python.requests ? six; notAName = machNix.gen.python ? left-pad; }"))
     assert got == {"n": 58, "req": True, "nested": True, "notAName": False}
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_example_project_flake_runs_and_its_shell_needs_impure() -> None:
+    """examples/app/flake.nix with this checkout as its mach-nix input and the shim as nixpkgs."""
+    flake = ["--no-write-lock-file", "--override-input", "mach-nix", f"path:{ROOT}",
+             "--override-input", "mach-nix/nixpkgs", f"path:{SHIM}"]
+    run = subprocess.run(["nix", *FEATURES, "run", *flake, f"path:{APP}"], cwd=APP, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.startswith("hello from mach-nix with requests ")
+    attr = f"path:{APP}#devShells.x86_64-linux.default.passthru.editableDir"
+    pure = subprocess.run(["nix", *FEATURES, "eval", *flake, attr], cwd=APP, capture_output=True, text=True, timeout=900)
+    assert "Run `nix develop --impure`" in pure.stderr
+    impure = subprocess.run(["nix", *FEATURES, "eval", "--impure", "--raw", *flake, attr], cwd=APP,
+                            env={**os.environ, "PWD": str(APP)}, capture_output=True, text=True, timeout=900)
+    assert impure.returncode == 0, impure.stderr[-3000:]
+    assert impure.stdout == str(APP / "src")
