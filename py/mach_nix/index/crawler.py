@@ -743,10 +743,19 @@ class Crawler:
     def dependencies(self, record: Project, extras: Set[str]) -> Dict[str, Set[str]]:
         """Names (with requested extras) that the closure rule takes from a record: every
         Requires-Dist of every included release whose marker can hold on some supported target,
-        with only the ``extras`` asked for activated."""
+        with only the ``extras`` asked for activated, and every build-system requirement of its
+        crawled sdists."""
         wanted = tuple(sorted(extras))
         out: Dict[str, Set[str]] = {}
-        for requirements in record["deps"].values():
+        # Build-system requirements of the crawled sdists count too: an sdist is only usable
+        # when its build backend (flit-core, hatchling, setuptools-scm, …) can be resolved.
+        build_requirements = [
+            list(node["build_system"].get("requires", []))
+            for files in record["releases"].values()
+            for node in files
+            if isinstance(node.get("build_system"), dict)
+        ]
+        for requirements in [*record["deps"].values(), *build_requirements]:
             for text in requirements:
                 try:
                     req = Requirement(text)
