@@ -4,7 +4,8 @@ let
   lib = pkgs.lib;
   mach-nix = import ./cli.nix { inherit lib python src; };
   index = import ./index.nix { inherit pkgs mach-nix pypiData; };
-  fns = import ./mkPython.nix { inherit lib pkgs python mach-nix index; };
-  gen = import ./oneliners.nix { inherit lib pkgs mach-nix index fns; };
+  indexNames = import ./index-names.nix { inherit pkgs mach-nix index; };
+  fns = import ./mkPython.nix { inherit lib pkgs python mach-nix index indexNames; };
+  gen = import ./oneliners.nix { inherit lib fns; names = indexNames; };
 in
-fns // { inherit mach-nix index gen; }
+fns // { inherit mach-nix index indexNames gen; }

@@ -1,5 +1,5 @@
 # mkPython, mkPythonShell, mkOverlay, mkPythonOverrides, resolve: the user-facing functions.
-{ lib, pkgs, python, mach-nix, index }:
+{ lib, pkgs, python, mach-nix, index, indexNames ? null }:
 let
   resolveLib = import ./resolve.nix { inherit lib pkgs; };
   targetLib = import ./target.nix { inherit lib; };
@@ -31,6 +31,7 @@ let
       let drv = resolveLib.lockDrv {
         inherit mach-nix index target python requirements requirementsFile pyproject extras groups providers;
         nixpkgsPackages = if wantsNixpkgs then python.pkgs else null;
+        inherit indexNames;
       }; in
       resolveLib.readLock { path = drv; what = if requirementsFile != null then toString requirementsFile else if pyproject != null then toString pyproject else "the requirements"; };
   python' = python;
@@ -154,6 +155,7 @@ let
               extras = if userReqs == null then extras else [ ];
               providers = args.providers or null;
               nixpkgsPackages = if resolveLib.wantsNixpkgs provText then base.pkgs else null;
+              inherit indexNames;
             };
           in resolveLib.readLock { path = drv; what = "the requirements of ${toString meta.file}"; };
       pythonOverrides = composeAll (toList (args.overridesPre or null)

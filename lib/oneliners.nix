@@ -1,12 +1,7 @@
 # The flake's one-liners: `nix shell .#gen.python.requests.pandas`, `nix build .#gen.docker.requests`
 # (the attribute path after python/shell/docker is the requirement list), like the original mach-nix.
-{ lib, pkgs, mach-nix, index, fns }:
+{ lib, names, fns }:
 let
-  # The index's project names (import from derivation, built once per index).
-  names = builtins.fromJSON (builtins.readFile (pkgs.runCommand "mach-nix-index-names.json" {
-    nativeBuildInputs = [ mach-nix ];
-    preferLocalBuild = true;
-  } "mach-nix names --index ${index} > $out"));
   # Looks like the derivation `mk reqs` to `nix build`/`nix shell` without evaluating it before one
   # of these attributes is read, so walking down the path resolves only the final list.
   lazyDrv = drv: {

@@ -38,8 +38,17 @@ rec {
      pname, when the normalized pname is an attribute of its own).
      Example: (nixpkgsPackages pkgs.python3.pkgs).requests == { version = "2.28.1"; attr = "requests"; }
   */
-  nixpkgsPackages = ps:
+  nixpkgsPackages = ps: nixpkgsPackagesIn { inherit ps; };
+
+  /* nixpkgsPackagesIn :: { ps, only ? null } -> attrs — nixpkgsPackages of the attributes whose
+     normalized name is in `only` (the index's project names: a package the index does not know
+     cannot be resolved anyway), so the cost grows with the index ∩ set, not with the set. An
+     attribute named otherwise than its project (rare in nixpkgs) is then not offered.
+  */
+  nixpkgsPackagesIn = { ps, only ? null }:
     let
+      wanted = if only == null then null else lib.genAttrs only (_: true);
+      keep = a: !(skip ? ${a}) && (wanted == null || wanted ? ${names.normalize a});
       skip = lib.genAttrs names.setAttributes (_: true);
       entry = attr:
         let r = builtins.tryEval (
@@ -51,10 +60,10 @@ rec {
             else { name = n; value = { version = toString v.version; inherit attr; }; }
           else null);
         in if r.success then r.value else null;
-    in lib.listToAttrs (lib.filter (x: x != null) (map entry (lib.filter (a: !(skip ? ${a})) (lib.attrNames ps))));
+    in lib.listToAttrs (lib.filter (x: x != null) (map entry (lib.filter keep (lib.attrNames ps))));
 
-  /* nixpkgsJson :: pythonPackages -> string — nixpkgsPackages as JSON. */
-  nixpkgsJson = ps: builtins.toJSON (nixpkgsPackages ps);
+  /* nixpkgsJson :: pythonPackages -> [string] or null -> string — nixpkgsPackagesIn as JSON. */
+  nixpkgsJson = ps: only: builtins.toJSON (nixpkgsPackagesIn { inherit ps only; });
 
   /* inputDir :: path -> path — the directory of a requirements/pyproject file, copied with only
      the files such a file can include (`-r`, `-c`): *.txt *.in *.toml *.cfg; hidden directories,
@@ -79,7 +88,7 @@ rec {
      A derivation whose output is the lock file; a failed resolution gives {"error": "<message>"}.
   */
   lockDrv = { mach-nix, index, target, python, requirements ? null, requirementsFile ? null, pyproject ? null, setupCfg ? null
-            , extras ? [ ], groups ? [ ], providers ? null, nixpkgsPackages ? null }:
+            , extras ? [ ], groups ? [ ], providers ? null, nixpkgsPackages ? null, indexNames ? null }:
     let
       provArg = providersArg providers;
       flags = lib.concatStringsSep " " (
@@ -97,7 +106,7 @@ rec {
       passAsFile = lib.optional (requirements != null) "requirementsText" ++ lib.optional (nixpkgsPackages != null) "nixpkgsJson";
       preferLocalBuild = true;
     } // lib.optionalAttrs (requirements != null) { requirementsText = requirements; }
-      // lib.optionalAttrs (nixpkgsPackages != null) { nixpkgsJson = nixpkgsJson nixpkgsPackages; }) ''
+      // lib.optionalAttrs (nixpkgsPackages != null) { nixpkgsJson = nixpkgsJson nixpkgsPackages indexNames; }) ''
       ${lib.optionalString (requirements != null) ''cp "$requirementsTextPath" requirements.txt''}
       if mach-nix lock ${flags} ${targetLib.lockArgs target} --index ${index} --quiet -o $out 2> err.txt; then
         cat err.txt >&2
