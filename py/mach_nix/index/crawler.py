@@ -751,7 +751,7 @@ class Crawler:
         # when its build backend (flit-core, hatchling, setuptools-scm, …) can be resolved.
         build_requirements = [
             list(node["build_system"].get("requires", []))
-            for files in record["releases"].values()
+            for files in record.get("releases", {}).values()
             for node in files
             if isinstance(node.get("build_system"), dict)
         ]
