@@ -5,6 +5,7 @@
   pkgs = [
     "lib" "stdenv" "fetchurl" "runCommand" "mkShell" "autoPatchelfHook" "python3" "python311"
     "pythonManylinuxPackages.manylinux1" "pythonManylinuxPackages.manylinux2010" "pythonManylinuxPackages.manylinux2014"
+    "dockerTools.buildLayeredImage" # mkDockerImage
     "zlib" # overrides/packages.json names further attributes; each is looked up only when its rule applies
   ];
   stdenv = [
@@ -36,6 +37,7 @@
     "mapAttrs" "mapAttrsToList" "nameValuePair" "optional" "optionalAttrs" "optionalString"
     "optionals" "removePrefix" "replaceStrings" "sort" "splitString" "toLower" "unique"
   ];
-  # builtins, all present in Nix 2.8: compareVersions fromJSON genericClosure listToAttrs match path
-  # readFile split toJSON tryEval unsafeDiscardStringContext.
+  # builtins, all present in Nix 2.8: compareVersions fromJSON fromTOML genericClosure getEnv
+  # intersectAttrs isPath listToAttrs match path pathExists readFile split storeDir toJSON trace
+  # tryEval unsafeDiscardStringContext.
 }

@@ -108,6 +108,16 @@ def test_project_from_static_setup_cfg() -> None:
 
 
 @pytest.mark.slow
+def test_project_src_can_be_a_derivation() -> None:
+    """src = a derivation: its setup.cfg is read by import from derivation."""
+    got = ok_json(nix_eval(COMMON + (
+        'let src = pkgs.runCommand "cfg-src" { } "cp -r ${./tests/nix/projects/cfg} $out"; '
+        "p = machNix.buildPythonPackage { inherit src; }; in "
+        "{ inherit (p) version; deps = lib.sort (x: y: x < y) (map (d: d.pname) p.passthru.dependencies); }")))
+    assert got == {"version": "0.2.0", "deps": ["requests", "six"]}
+
+
+@pytest.mark.slow
 def test_project_without_metadata_takes_explicit_arguments() -> None:
     got = ok_json(nix_eval(COMMON + (
         'let p = machNix.buildPythonPackage { src = ./tests/nix/projects/bare; pname = "bare"; version = "0.3"; '
