@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -64,6 +63,7 @@ def _resolve(args: argparse.Namespace, out: Path) -> Dict[str, Any]:
     """Lock through `mach-nix lock` (or copy --lock) into `out`; return the lock."""
     from mach_nix.cli import main as cli_main
     from mach_nix.errors import MachNixError
+    from mach_nix.fsutil import atomic_write_bytes
     from mach_nix.lock import read
 
     if args.lock is not None:
@@ -71,7 +71,7 @@ def _resolve(args: argparse.Namespace, out: Path) -> Dict[str, Any]:
             raise MachNixError("--lock and requirements are mutually exclusive: a lock already records its requirements.")
         lock = read(args.lock)
         if args.lock.resolve() != out.resolve():
-            shutil.copyfile(args.lock, out)
+            atomic_write_bytes(out, args.lock.read_bytes())
         return lock
     argv: List[str] = ["lock", *args.requirements, "--python", args.python, "-o", str(out)]
     for r in args.requirement:
@@ -109,10 +109,8 @@ def cmd_env(args: argparse.Namespace) -> int:
     directory: Path = args.directory
     directory.mkdir(parents=True, exist_ok=True)
     lock_path = directory / "mach-nix.lock.json"
-    with tempfile.TemporaryDirectory() as tmp:
-        lock = _resolve(args, Path(tmp) / "lock.json")
-        atomic_write_bytes(lock_path, (Path(tmp) / "lock.json").read_bytes() if args.lock is None
-                           else args.lock.read_bytes())
+    # `mach-nix lock` writes its output atomically and only on success.
+    lock = _resolve(args, lock_path)
     python = lock["target"].get("python_full") or lock["target"]["python"]
     files = env_files(source=source, python=python, generator=_generator("env"))
     requirements = "".join(r + "\n" for r in lock["inputs"].get("requirements", []))
@@ -134,6 +132,8 @@ def cmd_gen(args: argparse.Namespace) -> int:
     from mach_nix.fsutil import atomic_write_bytes
     from mach_nix.nix import checkout_root, standalone_overlay
 
+    if args.json and args.output is None:
+        raise MachNixError("--json prints a summary on stdout; give -o FILE for the overlay.")
     root = checkout_root()
     if root is None:
         raise MachNixError("`mach-nix gen` copies lib/ of its checkout, and this mach-nix has none beside it; run it "
@@ -143,8 +143,6 @@ def cmd_gen(args: argparse.Namespace) -> int:
     python = lock["target"].get("python_full") or lock["target"]["python"]
     text = standalone_overlay(lock, python=python, generator=_generator("gen"), root=root)
     if args.output is None:
-        if args.json:
-            raise MachNixError("--json prints a summary on stdout; give -o FILE for the overlay.")
         sys.stdout.write(text)
     else:
         atomic_write_bytes(args.output, text.encode())
