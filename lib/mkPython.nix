@@ -165,12 +165,16 @@ let
       ps = py.pkgs;
       missingBuild = lib.filter (n: !(overlayLib.inSet ps n)) buildNames;
       deps = lib.filter (n: lock.packages ? ${n}) (lib.unique runtimeNames);
+      # With a lockFile, a dependency the lock lacks was excluded by a marker, or the lock is stale.
+      absent = lib.filter (n: !(lock.packages ? ${n})) (lib.unique runtimeNames);
+      warnAbsent = x: if (args.lockFile or null) == null || absent == [ ] then x else
+        builtins.trace "mach-nix: warning: the lock ${toString args.lockFile} has no ${lib.concatStringsSep ", " absent}, which ${toString meta.file} requires: excluded by an environment marker, or the lock is stale (re-lock with mach-nix lock)." x;
       passed = removeAttrs args projectArgs;
     in
     if missingBuild != [ ] then
       throw "mach-nix: the build requirements ${lib.concatStringsSep ", " missingBuild} of ${toString meta.file} are neither in nixpkgs' Python set nor in the lock; add them to requirementsExtra or re-lock."
     else
-    ps.${builder} (passed // {
+    warnAbsent (ps.${builder} (passed // {
       pname = args.pname or meta.name;
       version = args.version or meta.version;
       inherit src;
@@ -178,7 +182,7 @@ let
       dependencies = map (n: ps.${n}) deps ++ (args.dependencies or [ ]);
       doCheck = args.doCheck or tests;
       passthru = (args.passthru or { }) // { inherit lock; python = py; pythonOverrides = pythonOverrides; };
-    } // lib.optionalAttrs (!(args ? format) && !(args ? pyproject)) { pyproject = true; });
+    } // lib.optionalAttrs (!(args ? format) && !(args ? pyproject)) { pyproject = true; }));
 
   buildPythonPackage = mkProject "buildPythonPackage";
   buildPythonApplication = mkProject "buildPythonApplication";

@@ -286,3 +286,9 @@ def test_example_project_flake_runs_and_its_shell_needs_impure() -> None:
                             env={**os.environ, "PWD": str(APP)}, capture_output=True, text=True, timeout=900)
     assert impure.returncode == 0, impure.stderr[-3000:]
     assert impure.stdout == str(APP / "src")
+
+
+def test_project_with_a_stale_lock_warns() -> None:
+    proc = nix_eval(COMMON + "(machNix.buildPythonApplication { src = ./examples/app; lockFile = ./tests/nix/locks/numpy.json; }).name")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "numpy.json has no requests, which" in proc.stderr and "re-lock" in proc.stderr
