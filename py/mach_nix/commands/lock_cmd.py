@@ -203,8 +203,13 @@ def cmd_lock(args: argparse.Namespace) -> int:
     inputs = _read_inputs(args)
     index = LazyIndex(Index.open(args.index))
     nixpkgs = _read_nixpkgs(args.nixpkgs_json)
-    request = build_request(inputs, index, target, providers, nixpkgs)
-    resolution = resolve(index, target, request, build=not args.no_build_deps)
+    try:
+        request = build_request(inputs, index, target, providers, nixpkgs)
+        resolution = resolve(index, target, request, build=not args.no_build_deps)
+    except Exception:
+        index.check()  # a changed shard explains any failure better than what it caused
+        raise
+    index.check()
     packages: Dict[str, Dict[str, Any]] = {}
     for name, pkg in resolution.packages.items():
         project = index.project(name)

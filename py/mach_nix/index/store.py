@@ -1,7 +1,7 @@
 """The shard store: read and write index directories in both forms.
 
 * ``json``: ``DIR/XX.json``, sorted, pretty JSON (the repo's ``data/``; an update is a readable diff).
-* ``lz4``:  ``DIR/XX.json.lz4``, the same JSON, compact, in an lz4 frame (the Nix store form).
+* ``lz4``:  ``DIR/XX.json.lz4``, the same JSON bytes in an lz4 frame (the Nix store form).
 
 Both have ``DIR/metadata.json`` with the schema version, creation time, PyPI serial, counts and
 the sha256 of every shard file. Readers load only the shards of the names asked for.
@@ -55,25 +55,30 @@ def shard_filename(shard: str, fmt: str) -> str:
 def encode_shard(shard: str, projects: Dict[str, Project], fmt: str) -> bytes:
     """Serialize one shard deterministically (sorted keys) in ``fmt``."""
     doc = {"schema": SCHEMA_VERSION, "shard": shard, "projects": projects}
+    raw = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
     if fmt == "json":
-        return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+        return raw
     import lz4.frame
 
-    raw = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS)
+    # the pretty layout, not compact JSON: the resolver's lazy reader (resolve/lazy_index.py) slices
+    # projects and releases out of it by indentation without parsing the whole shard
     return lz4.frame.compress(raw, compression_level=lz4.frame.COMPRESSIONLEVEL_MINHC, content_checksum=True)
+
+
+def decode_lz4(data: bytes, where: Path) -> bytes:
+    """The JSON bytes inside an lz4 shard; corruption becomes an error naming the file."""
+    import lz4.frame
+
+    try:
+        return lz4.frame.decompress(data)
+    except Exception as exc:  # lz4 raises RuntimeError for corrupt frames
+        raise IndexError_(f"Index shard {where} is corrupt (lz4: {exc}). " + _FIX.format(dir=where.parent)) from None
 
 
 def decode_shard(data: bytes, fmt: str, where: Path) -> Dict[str, Any]:
     """Parse shard bytes, turning any corruption into an error that names the file."""
     if fmt == "lz4":
-        import lz4.frame
-
-        try:
-            data = lz4.frame.decompress(data)
-        except Exception as exc:  # lz4 raises RuntimeError for corrupt frames
-            raise IndexError_(
-                f"Index shard {where} is corrupt (lz4: {exc}). " + _FIX.format(dir=where.parent)
-            ) from None
+        data = decode_lz4(data, where)
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:

@@ -1,49 +1,79 @@
 """A lazy view of the index for the resolver: parse only the releases it looks at.
 
 A resolution touches a few hundred projects but only a few releases of each, while a shard holds
-every release of ~dozens of projects. The JSON form of a shard is written by orjson with a
-two-space indent and sorted keys, so a project, its ``deps`` entries and its ``releases`` entries
-start at known indentation; this module finds them with ``bytes.find`` and hands each slice to
-orjson only when it is used. Shard hashes are still checked against ``metadata.json``. Anything
-else (lz4 form, unexpected layout) falls back to the store's full parse.
+every release of ~dozens of projects. Both forms hold the same pretty JSON (the lz4 form inside an
+lz4 frame), written by orjson with a two-space indent and sorted keys, so a project, its ``deps``
+entries and its ``releases`` entries start at known indentation and end at a known closing line;
+this module walks them with ``bytes.find`` and hands each value to orjson only when it is used.
+
+Shard hashes are checked against ``metadata.json`` on a worker thread (hashlib releases the GIL),
+overlapping the resolution; :meth:`LazyIndex.check` waits for them and raises the store's error on
+a mismatch. Anything else (an older compact lz4 index, unexpected layout) falls back to the
+store's full parse, which checks the hash itself.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
+import threading
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import orjson
 
 from mach_nix.errors import IndexError_
 from mach_nix.index.schema import shard_of
-from mach_nix.index.store import Index, shard_filename
+from mach_nix.index.store import Index, decode_lz4, shard_filename
 from mach_nix.names import normalize
 
-_PROJECT_CLOSE = b"\n    }"
-_FIELD_CLOSE = b"\n      }"
+_SHARD_HEAD = b'{\n  "projects": {'
+_OPEN = (0x7B, 0x5B)  # { [
+_CLOSE = {0x7B: b"}", 0x5B: b"]"}
+_COMMA = 0x2C
 
 
 class _Fallback(Exception):
     """The shard does not have the expected layout: use the full parse."""
 
 
-_KEY_RE = {indent: re.compile(rb"\n" + b" " * indent + rb'"([^"\\]*)": ') for indent in (6, 8)}
+def _members(buf: bytes, pos: int, indent: int) -> Dict[str, Tuple[int, int]]:
+    """Keys of the non-empty object opened just before ``pos`` (members at ``indent``) → value ranges.
 
-
-def _entries(buf: bytes, start: int, end: int, indent: int) -> Dict[str, Tuple[int, int]]:
-    """Keys of the object whose members start at ``indent`` in ``buf[start:end]`` → value byte ranges."""
+    Example: for ``b'{\\n  "a": 1,\\n  "b": [\\n    2\\n  ]\\n}'``, ``_members(buf, 1, 2)`` is
+    ``{"a": (8, 9), "b": (17, 29)}``.
+    """
+    lead = b"\n" + b" " * indent + b'"'
+    closers = {c: b"\n" + b" " * indent + _CLOSE[c] for c in _OPEN}
     out: Dict[str, Tuple[int, int]] = {}
-    key: Optional[str] = None
-    value_start = 0
-    for m in _KEY_RE[indent].finditer(buf, start, end):
-        if key is not None:
-            out[key] = (value_start, m.start())
-        key, value_start = m.group(1).decode(), m.end()
-    if key is not None:
-        out[key] = (value_start, end)
-    return out
+    while True:
+        if not buf.startswith(lead, pos):
+            raise _Fallback
+        kstart = pos + len(lead)
+        kend = buf.find(b'": ', kstart)
+        if kend == -1:
+            raise _Fallback
+        key = buf[kstart:kend]
+        if b'"' in key or b"\\" in key:
+            raise _Fallback
+        vstart = kend + 3
+        first = buf[vstart]
+        if first in _OPEN:
+            if buf[vstart + 1] == first + 2:  # "{}" / "[]"
+                vend = vstart + 2
+            else:
+                vend = buf.find(closers[first], vstart)
+                if vend == -1:
+                    raise _Fallback
+                vend += indent + 2
+        else:  # a scalar: the rest of the line
+            vend = buf.find(b"\n", vstart)
+            if vend == -1:
+                raise _Fallback
+            if buf[vend - 1] == _COMMA:
+                vend -= 1
+        out[key.decode()] = (vstart, vend)
+        if buf[vend] != _COMMA:
+            return out
+        pos = vend + 1
 
 
 class _LazyMap(Mapping[str, Any]):
@@ -60,9 +90,11 @@ class _LazyMap(Mapping[str, Any]):
         hit = self._parsed.get(key)
         if hit is None:
             start, end = self._ranges[key]
-            raw = self._buf[start:end].rstrip().rstrip(b",")
-            hit = self._parsed[key] = orjson.loads(raw)
+            hit = self._parsed[key] = orjson.loads(self._buf[start:end])
         return hit
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._ranges else default
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._ranges)
@@ -74,14 +106,58 @@ class _LazyMap(Mapping[str, Any]):
         return key in self._ranges
 
 
+class _HashChecker:
+    """sha256 of shard bytes on one worker thread; :meth:`mismatches` joins it."""
+
+    def __init__(self) -> None:
+        self._jobs: List[Tuple[str, bytes, str]] = []
+        self._bad: List[str] = []
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread: Optional[threading.Thread] = None
+
+    def submit(self, shard: str, data: bytes, expected: str) -> None:
+        with self._cond:
+            self._jobs.append((shard, data, expected))
+            self._cond.notify()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="mach-nix-shard-hash", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._jobs and not self._closed:
+                    self._cond.wait()
+                if not self._jobs:
+                    return
+                shard, data, expected = self._jobs.pop()
+            if hashlib.sha256(data).hexdigest() != expected:
+                self._bad.append(shard)
+
+    def mismatches(self) -> List[str]:
+        """Shards whose hash did not match (waits for every submitted check)."""
+        if self._thread is not None:
+            with self._cond:
+                self._closed = True
+                self._cond.notify()
+            self._thread.join()
+            self._thread = None
+            self._closed = False
+        return sorted(self._bad)
+
+
 class LazyIndex:
     """Wraps an :class:`Index`; ``project(name)`` returns a dict whose ``deps`` and ``releases`` are lazy.
+
+    Call :meth:`check` before trusting a result: it waits for the shard hash checks.
 
     Example::
 
         index = LazyIndex(Index.open())
         project = index.project("requests")
         files = project["releases"]["2.31.0"]   # only this release is parsed
+        index.check()                            # raises IndexError_ on a changed shard
     """
 
     def __init__(self, index: Index) -> None:
@@ -90,6 +166,7 @@ class LazyIndex:
         self.metadata = index.metadata
         self._shards: Dict[str, Optional[bytes]] = {}
         self._projects: Dict[str, Optional[Dict[str, Any]]] = {}
+        self._hashes = _HashChecker()
 
     @property
     def identity(self) -> Dict[str, Any]:
@@ -98,23 +175,32 @@ class LazyIndex:
     def names(self) -> Iterator[str]:
         return self.index.names()
 
+    def check(self) -> None:
+        """Wait for the shard hash checks; raise the store's error for the first changed shard."""
+        for shard in self._hashes.mismatches():
+            self.index.shard(shard)  # re-reads, re-hashes and raises the store's message
+
     def _shard_bytes(self, shard: str) -> Optional[bytes]:
         if shard in self._shards:
             return self._shards[shard]
-        data: Optional[bytes] = None
-        if self.index.format == "json":
-            path = self.directory / shard_filename(shard, "json")
+        fmt = self.index.format
+        path = self.directory / shard_filename(shard, fmt)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise IndexError_(f"Index shard {path} is missing. Run `mach-nix index verify {self.directory}`.") from None
+        expected = self.metadata["shards"].get(shard)
+        if expected is not None:
+            self._hashes.submit(shard, data, expected)
+        if fmt == "lz4":
             try:
-                data = path.read_bytes()
-            except FileNotFoundError:
-                raise IndexError_(f"Index shard {path} is missing. Run `mach-nix index verify {self.directory}`.") from None
-            expected = self.metadata["shards"].get(shard)
-            if expected is not None and hashlib.sha256(data).hexdigest() != expected:
-                self.index.shard(shard)  # raises the store's error message
-            if not data.startswith(b'{\n  "projects": {'):
-                data = None
-        self._shards[shard] = data
-        return data
+                data = decode_lz4(data, path)
+            except IndexError_:
+                self.check()  # a hash mismatch explains it better
+                raise
+        result: Optional[bytes] = data if data.startswith(_SHARD_HEAD) else None
+        self._shards[shard] = result
+        return result
 
     def project(self, name: str) -> Optional[Dict[str, Any]]:
         """The project record (lazy ``deps``/``releases``), or None when absent."""
@@ -129,7 +215,8 @@ class LazyIndex:
         else:
             try:
                 project = self._slice(buf, key)
-            except _Fallback:
+            except (_Fallback, IndexError, orjson.JSONDecodeError):
+                self.check()
                 project = self.index.project(key)
         self._projects[key] = project
         return project
@@ -139,21 +226,16 @@ class LazyIndex:
         start = buf.find(head)
         if start == -1:
             return None
-        body = start + len(head)
-        end = buf.find(_PROJECT_CLOSE, body)
-        if end == -1:
+        body = start + len(head) - 1
+        if buf[body + 1] == 0x7D:  # "{}"
             raise _Fallback
-        fields = _entries(buf, body, end, 6)
+        fields = _members(buf, body + 1, 6)
         if not {"deps", "name", "releases"} <= fields.keys():
             raise _Fallback
-        project: Dict[str, Any] = {"name": orjson.loads(buf[slice(*fields["name"])].rstrip().rstrip(b","))}
+        project: Dict[str, Any] = {"name": orjson.loads(buf[slice(*fields["name"])])}
         for field in ("deps", "releases"):
             fstart, fend = fields[field]
-            if buf[fstart:fstart + 2] == b"{}":
-                project[field] = {}
-                continue
-            close = buf.rfind(_FIELD_CLOSE, fstart, fend)
-            if buf[fstart:fstart + 1] != b"{" or close == -1:
+            if buf[fstart] != 0x7B:
                 raise _Fallback
-            project[field] = _LazyMap(buf, _entries(buf, fstart, close, 8))
+            project[field] = {} if fend == fstart + 2 else _LazyMap(buf, _members(buf, fstart + 1, 8))
         return project
