@@ -123,8 +123,10 @@ let
   */
   projectArgs = [ "requirements" "requirementsExtra" "extras" "providers" "lockFile" "overridesPre" "overridesPost"
     "python" "tests" ];
-  mkProject = builder: { src, ... }@args:
+  mkProject = builder: { src, ... }@args':
     let
+      args = args' // { src = sourceOf args'.src; };
+      src = args.src;
       base = args.python or python;
       extras = args.extras or [ ];
       tests = args.tests or false;
@@ -183,6 +185,29 @@ let
       doCheck = args.doCheck or tests;
       passthru = (args.passthru or { }) // { inherit lock; python = py; pythonOverrides = pythonOverrides; };
     } // lib.optionalAttrs (!(args ? format) && !(args ? pyproject)) { pyproject = true; }));
+
+  /* sourceOf :: (path | derivation | { url; hash | sha256; }) -> path or derivation
+     A `{ url; hash; }` source (an sdist or a source archive: .tar.gz, .tar.bz2, .tar.xz, .zip) is
+     fetched with fetchurl and unpacked (its single top directory stripped), so its metadata can
+     be read (import from derivation).
+  */
+  sourceOf = src:
+    if !(lib.isAttrs src) || lib.isDerivation src then src
+    else if !(src ? url) then throw "mach-nix: src must be a path, a derivation, or { url = \"https://…/project-1.0.tar.gz\"; hash = \"sha256-…\"; }."
+    else
+      let
+        archive = pkgs.fetchurl (removeAttrs src [ "stripRoot" ]);
+        name = lib.last (lib.splitString "/" src.url);
+      in
+      pkgs.runCommand "${builtins.replaceStrings [ ".tar.gz" ".tar.bz2" ".tar.xz" ".tgz" ".zip" ] [ "" "" "" "" "" ] name}-source" { nativeBuildInputs = lib.optional (lib.hasSuffix ".zip" name) pkgs.unzip; } ''
+        mkdir unpacked $out
+        case ${lib.escapeShellArg name} in
+          *.zip) unzip -qq ${archive} -d unpacked ;;
+          *) tar xf ${archive} -C unpacked ;;
+        esac
+        entries=(unpacked/*)
+        if [ ''${#entries[@]} -eq 1 ] && [ -d "''${entries[0]}" ]; then cp -r "''${entries[0]}"/. $out/; else cp -r unpacked/. $out/; fi
+      '';
 
   buildPythonPackage = mkProject "buildPythonPackage";
   buildPythonApplication = mkProject "buildPythonApplication";

@@ -6,6 +6,7 @@
     "lib" "stdenv" "fetchurl" "runCommand" "mkShell" "autoPatchelfHook" "python3" "python311"
     "pythonManylinuxPackages.manylinux1" "pythonManylinuxPackages.manylinux2010" "pythonManylinuxPackages.manylinux2014"
     "dockerTools.buildLayeredImage" # mkDockerImage
+    "unzip" # a `{ url; hash; }` project source that is a .zip
     "zlib" # overrides/packages.json names further attributes; each is looked up only when its rule applies
   ];
   stdenv = [
@@ -33,7 +34,7 @@
   lib = [
     "all" "any" "attrByPath" "attrNames" "composeExtensions" "concatMap" "concatMapStrings"
     "concatStringsSep" "elem" "elemAt" "escapeShellArg" "filter" "foldl'" "genAttrs" "hasInfix" "hasPrefix"
-    "hasSuffix" "head" "isAttrs" "isFunction" "isList" "isString" "last" "length" "listToAttrs"
+    "hasSuffix" "head" "isAttrs" "isDerivation" "isFunction" "isList" "isString" "last" "length" "listToAttrs"
     "mapAttrs" "mapAttrsToList" "nameValuePair" "optional" "optionalAttrs" "optionalString"
     "optionals" "removePrefix" "replaceStrings" "sort" "splitString" "toLower" "unique"
   ];

@@ -107,7 +107,8 @@ let
       };
     } ./build-support/auto-patchelf.sh;
     dockerTools = import ./build-support/docker-tools.nix { inherit lib hostPython; inherit (final) runCommand; };
-    unzip = null; # the host's unzip is on every builder's PATH
+    # The host's unzip (also on every builder's PATH), as a package with bin/unzip like nixpkgs'.
+    unzip = runCommand "unzip" { } "mkdir -p $out/bin; ln -s /usr/bin/unzip $out/bin/unzip";
 
     # Wheels of the PyPA tools the Python hooks run (installer, build), unpacked: nixpkgs bootstraps
     # these the same way before its package set exists.

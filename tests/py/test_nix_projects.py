@@ -118,6 +118,28 @@ def test_project_src_can_be_a_derivation() -> None:
 
 
 @pytest.mark.slow
+def test_project_src_can_be_a_url_with_hash() -> None:
+    """src = { url; sha256; }: fetched, unpacked (top directory stripped), metadata read by IFD."""
+    import hashlib
+    import tarfile
+
+    import tempfile
+
+    # Nix's build users must be able to read it (pytest's tmp_path is private to root).
+    public = Path(tempfile.mkdtemp(prefix="mach-nix-test-", dir="/tmp"))
+    public.chmod(0o755)
+    archive = public / "cfg_tool-0.2.0.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(ROOT / "tests/nix/projects/cfg", arcname="cfg_tool-0.2.0")
+    sha = hashlib.sha256(archive.read_bytes()).hexdigest()
+    got = ok_json(nix_eval(COMMON + (
+        f'let p = machNix.buildPythonPackage {{ src = {{ url = "file://{archive}"; sha256 = "{sha}"; }}; }}; in '
+        "{ inherit (p) version; deps = lib.sort (x: y: x < y) (map (d: d.pname) p.passthru.dependencies); }")))
+    assert got == {"version": "0.2.0", "deps": ["requests", "six"]}
+    shutil.rmtree(public)
+
+
+@pytest.mark.slow
 def test_project_without_metadata_takes_explicit_arguments() -> None:
     got = ok_json(nix_eval(COMMON + (
         'let p = machNix.buildPythonPackage { src = ./tests/nix/projects/bare; pname = "bare"; version = "0.3"; '
