@@ -55,8 +55,13 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     names.set_defaults(func=cmd_names)
 
 
-def _generator(argv_name: str) -> str:
-    return "mach-nix " + " ".join([argv_name] + [a for a in sys.argv[2:]]) if sys.argv[1:2] == [argv_name] else f"mach-nix {argv_name}"
+def _generator(command: str) -> str:
+    """The command line that wrote a file (for its header), when it is this process's own."""
+    import shlex
+
+    if sys.argv[1:2] == [command]:
+        return "mach-nix " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    return f"mach-nix {command}"
 
 
 def _resolve(args: argparse.Namespace, out: Path) -> Dict[str, Any]:
