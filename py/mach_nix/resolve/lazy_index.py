@@ -35,44 +35,54 @@ class _Fallback(Exception):
     """The shard does not have the expected layout: use the full parse."""
 
 
-def _members(buf: bytes, pos: int, indent: int) -> Dict[str, Tuple[int, int]]:
-    """Keys of the non-empty object opened just before ``pos`` (members at ``indent``) → value ranges.
+def _members(buf: bytes, pos: int, indent: int, nested: Tuple[str, ...] = ()) -> Tuple[Dict[str, Any], int]:
+    """Members of the non-empty object opened just before ``pos`` (at ``indent``) → value ranges, and its end.
 
-    Example: for ``b'{\\n  "a": 1,\\n  "b": [\\n    2\\n  ]\\n}'``, ``_members(buf, 1, 2)`` is
-    ``{"a": (8, 9), "b": (17, 29)}``.
+    A member named in ``nested`` (a non-empty object) is walked too, its value being
+    ``(start, end, members)``; every other value is found by searching for its closing line only,
+    so each byte is scanned about once (needles with spaces are slow to search in indented JSON).
+
+    Example: for ``b'{\n  "a": 1,\n  "b": [\n    2\n  ]\n}'``, ``_members(buf, 1, 2)`` is
+    ``({"a": (9, 10), "b": (19, 30)}, 30)``.
     """
     lead = b"\n" + b" " * indent + b'"'
     closers = {c: b"\n" + b" " * indent + _CLOSE[c] for c in _OPEN}
-    out: Dict[str, Tuple[int, int]] = {}
+    out: Dict[str, Any] = {}
     while True:
         if not buf.startswith(lead, pos):
             raise _Fallback
         kstart = pos + len(lead)
-        kend = buf.find(b'": ', kstart)
-        if kend == -1:
+        kend = buf.find(b'"', kstart)
+        if kend == -1 or buf[kend - 1] == 0x5C or buf[kend + 1:kend + 3] != b": ":  # backslash: escaped key
             raise _Fallback
-        key = buf[kstart:kend]
-        if b'"' in key or b"\\" in key:
-            raise _Fallback
+        key = buf[kstart:kend].decode()
         vstart = kend + 3
         first = buf[vstart]
         if first in _OPEN:
             if buf[vstart + 1] == first + 2:  # "{}" / "[]"
                 vend = vstart + 2
+                out[key] = (vstart, vend)
+            elif first == 0x7B and key in nested:
+                sub, vend = _members(buf, vstart + 1, indent + 2)
+                if not buf.startswith(closers[first], vend):
+                    raise _Fallback
+                vend += indent + 2
+                out[key] = (vstart, vend, sub)
             else:
                 vend = buf.find(closers[first], vstart)
                 if vend == -1:
                     raise _Fallback
                 vend += indent + 2
+                out[key] = (vstart, vend)
         else:  # a scalar: the rest of the line
             vend = buf.find(b"\n", vstart)
             if vend == -1:
                 raise _Fallback
             if buf[vend - 1] == _COMMA:
                 vend -= 1
-        out[key.decode()] = (vstart, vend)
+            out[key] = (vstart, vend)
         if buf[vend] != _COMMA:
-            return out
+            return out, vend
         pos = vend + 1
 
 
@@ -229,13 +239,16 @@ class LazyIndex:
         body = start + len(head) - 1
         if buf[body + 1] == 0x7D:  # "{}"
             raise _Fallback
-        fields = _members(buf, body + 1, 6)
+        fields, _ = _members(buf, body + 1, 6, ("deps", "releases"))
         if not {"deps", "name", "releases"} <= fields.keys():
             raise _Fallback
-        project: Dict[str, Any] = {"name": orjson.loads(buf[slice(*fields["name"])])}
+        project: Dict[str, Any] = {"name": orjson.loads(buf[fields["name"][0]:fields["name"][1]])}
         for field in ("deps", "releases"):
-            fstart, fend = fields[field]
-            if buf[fstart] != 0x7B:
+            value = fields[field]
+            if len(value) == 3:
+                project[field] = _LazyMap(buf, value[2])
+            elif buf[value[0]:value[1]] == b"{}":
+                project[field] = {}
+            else:
                 raise _Fallback
-            project[field] = {} if fend == fstart + 2 else _LazyMap(buf, _members(buf, fstart + 1, 8))
         return project
