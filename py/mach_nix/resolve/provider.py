@@ -142,13 +142,14 @@ class Provider(AbstractProvider):
         self.index = index
         self.target = target
         self.request = request
-        self.env_cache: Dict[Tuple[Any, str], bool] = {}
+        self.env_cache: Dict[Tuple[int, str], Tuple[Any, bool]] = {}
         self.projects: Dict[str, ProjectCandidates] = {}
         self.required_by: Dict[str, List[Tuple[Req, Optional[Candidate]]]] = {}
         self.deps_cache: Dict[Tuple[tuple, Optional[str]], List[Req]] = {}
         self.sat_cache: Dict[Tuple[int, int], bool] = {}
         self._causes_of: Any = None
         self.viable_cache: Dict[tuple, bool] = {}
+        self.pref_cache: Dict[int, Tuple[Any, bool, bool]] = {}  # id(criterion) -> (criterion, not pinned, not root)
         self.satisfiable_cache: Dict[Tuple[str, int], Tuple[SpecifierSet, bool]] = {}
         self.pruned: Dict[tuple, str] = {}  # candidate key -> why it can never be used
         self.unsatisfiable_why: Dict[Tuple[str, int], str] = {}
@@ -172,19 +173,21 @@ class Provider(AbstractProvider):
             return not extra
         if type(marker) is tuple:  # ("extra", name)
             return marker[1] == extra
-        key = (marker, extra)
-        hit = self.env_cache.get(key)
-        if hit is None:
-            env = dict(self.target.environment)
-            env["extra"] = extra
-            try:
-                hit = bool(marker.evaluate(env))
-            except Exception:  # undefined names in a broken marker: treat the requirement as absent
-                hit = False
-            if extra and hit:
-                # an extra-candidate only adds what the extra adds; the base candidate has the rest
-                hit = not self.marker_ok(marker, "")
-            self.env_cache[key] = hit
+        # by identity: markers come from the parse caches, and hashing a Marker re-serializes it
+        key = (id(marker), extra)
+        cached = self.env_cache.get(key)
+        if cached is not None and cached[0] is marker:
+            return cached[1]
+        env = dict(self.target.environment)
+        env["extra"] = extra
+        try:
+            hit = bool(marker.evaluate(env))
+        except Exception:  # undefined names in a broken marker: treat the requirement as absent
+            hit = False
+        if extra and hit:
+            # an extra-candidate only adds what the extra adds; the base candidate has the rest
+            hit = not self.marker_ok(marker, "")
+        self.env_cache[key] = (marker, hit)
         return hit
 
     # --- resolvelib protocol -----------------------------------------------------------------
@@ -215,9 +218,29 @@ class Provider(AbstractProvider):
         resolvelib would call get_preference through two freshly built mappings per identifier and
         round; ranking here with the mappings it passes once gives the same choice, cheaper.
         """
-        best = min(identifiers, key=lambda ident: self.get_preference(ident, resolutions, candidates, information,
-                                                                      backtrack_causes))
-        return [best]
+        criteria = getattr(information, "_mapping", None)
+        if type(criteria) is not dict or getattr(information, "_appends", None):  # not resolvelib 1.x's layout
+            return [min(identifiers, key=lambda ident: self.get_preference(ident, resolutions, candidates,
+                                                                            information, backtrack_causes))]
+        if backtrack_causes and self._causes_of is not backtrack_causes:
+            self._causes_of = backtrack_causes
+            self._cause_names = {c.requirement.name for c in backtrack_causes}
+        causes = self._cause_names if backtrack_causes else ()
+        flags = self.pref_cache
+        best: Any = None
+        for ident in identifiers:
+            criterion = criteria[ident]
+            hit = flags.get(id(criterion))
+            if hit is None or hit[0] is not criterion:  # criteria are replaced, never changed: memoize by identity
+                pinned = root = False
+                for info in criterion.information:
+                    pinned = pinned or info.requirement.is_pin
+                    root = root or info.parent is None
+                hit = flags[id(criterion)] = (criterion, not pinned, not root)
+            key = (hit[1], not (causes and ident.split("[")[0] in causes), hit[2], ident)
+            if best is None or key < best:
+                best = key
+        return [best[3]]
 
     def find_matches(self, identifier: str, requirements: Mapping[str, Iterator[Req]],
                      incompatibilities: Mapping[str, Iterator[Candidate]]) -> Callable[[], Iterator[Candidate]]:

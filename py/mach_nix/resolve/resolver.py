@@ -59,13 +59,16 @@ def _make_resolver(provider: Provider) -> Any:
     if not hasattr(Resolution, "_is_current_pin_satisfying"):
         return Resolver(provider, BaseReporter())
 
+    stack = "_states" in Resolution.__init__.__code__.co_names
+
     class _Resolution(Resolution):  # type: ignore[misc,valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._mach_nix_sat: Dict[int, Tuple[Any, bool, Any]] = {}
 
         def _is_current_pin_satisfying(self, name: Any, criterion: Any) -> bool:
-            pin = self.state.mapping.get(name)
+            # called ~criteria x rounds times: read the state stack directly, not through the property
+            pin = (self._states[-1] if stack else self.state).mapping.get(name)
             if pin is None:
                 return False
             hit = self._mach_nix_sat.get(id(criterion))
