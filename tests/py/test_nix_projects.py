@@ -314,3 +314,21 @@ def test_project_with_a_stale_lock_warns() -> None:
     proc = nix_eval(COMMON + "(machNix.buildPythonApplication { src = ./examples/app; lockFile = ./tests/nix/locks/numpy.json; }).name")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "numpy.json has no requests, which" in proc.stderr and "re-lock" in proc.stderr
+
+
+@pytest.mark.slow
+def test_example_default_nix_and_template_flake_evaluate() -> None:
+    """examples/default.nix (IFD on the small index) and examples/flake.nix (the template; this
+    checkout as its mach-nix input, the shim as nixpkgs, IFD on the embedded index)."""
+    small = f"import {ROOT} {{ pkgs = import {SHIM} {{ }}; pypiData = {ROOT / 'tests/data/index-small'}; }}"
+    got = ok_json(nix_eval(f"(import {ROOT / 'examples'} {{ machNix = {small}; }}).passthru.lock.roots"))
+    assert got == ["requests"]
+    if not (ROOT / "data" / "metadata.json").exists():
+        pytest.skip("no embedded index in data/")
+    flake = ["--no-write-lock-file", "--override-input", "mach-nix", f"path:{ROOT}",
+             "--override-input", "mach-nix/nixpkgs", f"path:{SHIM}"]
+    proc = subprocess.run(["nix", *FEATURES, "eval", "--json", *flake,
+                           f"path:{ROOT / 'examples'}#packages.x86_64-linux.default.passthru.lock.roots"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout) == ["requests"]
