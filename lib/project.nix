@@ -114,7 +114,7 @@ rec {
     if missing == [ ] then meta
     else if meta.kind == null then
       throw "mach-nix: ${meta.file} has no pyproject.toml with [project] or [tool.poetry], and no setup.cfg, so its ${lib.concatStringsSep ", " missing} cannot be read. Give them: buildPythonPackage { pname = \"…\"; version = \"…\"; requirements = \"…\"; src = …; }."
-    else throw ("mach-nix: ${toString meta.file} declares ${lib.concatStringsSep ", " missing} dynamically (computed by the build backend), which mach-nix cannot read without building. Give "
+    else throw ("mach-nix: ${toString meta.file} does not give ${lib.concatStringsSep ", " missing} statically (missing, or listed in `dynamic`: computed by the build backend), which mach-nix cannot read without building. Give "
       + lib.concatStringsSep ", " (map (m: if m == "name" then "pname = \"…\"" else if m == "version" then "version = \"…\"" else "requirements = \"…\" (requirements.txt text)") missing)
       + " to buildPythonPackage/buildPythonApplication.");
 

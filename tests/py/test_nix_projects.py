@@ -148,7 +148,7 @@ def test_project_without_metadata_takes_explicit_arguments() -> None:
 
 
 @pytest.mark.parametrize("args, message", [
-    ("src = ./tests/nix/projects/dynamic;", "declares version, dependencies dynamically"),
+    ("src = ./tests/nix/projects/dynamic;", "does not give version, dependencies statically (missing, or listed in `dynamic`"),
     ("src = ./tests/nix/projects/dynamic;", 'Give version = "…", requirements = "…"'),
     ("src = ./tests/nix/projects/bare;", "has no pyproject.toml with [project] or [tool.poetry], and no setup.cfg"),
 ])
