@@ -99,3 +99,25 @@ def test_gen_overlay_builds_a_requests_env(tmp_path: Path) -> None:
                           "import requests, idna, six; print(requests.__version__, idna.__version__)"],
                          capture_output=True, text=True)
     assert out.stdout.split() == ["2.32.3", "3.10"]
+
+
+def test_pin_to_a_tarball_or_another_checkout(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from mach_nix.errors import MachNixError
+    from mach_nix.nix import machnix_import
+
+    assert machnix_import("https://example.org/mach-nix.tar.gz") == 'import (builtins.fetchTarball "https://example.org/mach-nix.tar.gz")'
+    assert machnix_import(str(ROOT)) == f"import {ROOT}"
+    with pytest.raises(MachNixError, match="has no default.nix"):
+        machnix_import(str(tmp_path))
+    assert main(["env", str(tmp_path / "env"), "--lock", str(LOCK), "--mach-nix", "https://example.org/m.tar.gz", "-q"]) == 0
+    assert 'builtins.fetchTarball "https://example.org/m.tar.gz"' in (tmp_path / "env" / "default.nix").read_text()
+    assert main(["env", str(tmp_path / "env2"), "--lock", str(LOCK), "--mach-nix", str(tmp_path)]) == 2
+    assert "has no default.nix" in capsys.readouterr().err
+    assert not (tmp_path / "env2").exists()
+
+
+def test_bad_python_version() -> None:
+    from mach_nix.errors import MachNixError
+
+    with pytest.raises(MachNixError, match="not a CPython version"):
+        python_attr("three")

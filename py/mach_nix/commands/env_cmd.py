@@ -102,7 +102,7 @@ def _summary(args: argparse.Namespace, lock: Dict[str, Any], **extra: Any) -> No
 def cmd_env(args: argparse.Namespace) -> int:
     from mach_nix.errors import MachNixError
     from mach_nix.fsutil import atomic_write_bytes
-    from mach_nix.nix import checkout_root, env_files
+    from mach_nix.nix import checkout_root, env_files, machnix_import
 
     source = args.machnix
     if source is None:
@@ -111,6 +111,7 @@ def cmd_env(args: argparse.Namespace) -> int:
             raise MachNixError("this mach-nix does not run from a checkout (it has no lib/ beside it), so it cannot pin "
                                "itself; pass --mach-nix /path/to/mach-nix or --mach-nix https://…/mach-nix.tar.gz.")
         source = str(root)
+    machnix_import(source)  # checked before anything is written
     directory: Path = args.directory
     directory.mkdir(parents=True, exist_ok=True)
     lock_path = directory / "mach-nix.lock.json"
