@@ -15,7 +15,9 @@ store's full parse, which checks the hash itself.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import threading
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 
 import orjson
@@ -49,7 +51,7 @@ def _members(buf: bytes, pos: int, indent: int, nested: Tuple[str, ...] = ()) ->
     closers = {c: b"\n" + b" " * indent + _CLOSE[c] for c in _OPEN}
     out: Dict[str, Any] = {}
     while True:
-        if not buf.startswith(lead, pos):
+        if buf[pos:pos + len(lead)] != lead:
             raise _Fallback
         kstart = pos + len(lead)
         kend = buf.find(b'"', kstart)
@@ -64,7 +66,7 @@ def _members(buf: bytes, pos: int, indent: int, nested: Tuple[str, ...] = ()) ->
                 out[key] = (vstart, vend)
             elif first == 0x7B and key in nested:
                 sub, vend = _members(buf, vstart + 1, indent + 2)
-                if not buf.startswith(closers[first], vend):
+                if buf[vend:vend + indent + 2] != closers[first]:
                     raise _Fallback
                 vend += indent + 2
                 out[key] = (vstart, vend, sub)
@@ -84,6 +86,20 @@ def _members(buf: bytes, pos: int, indent: int, nested: Tuple[str, ...] = ()) ->
         if buf[vend] != _COMMA:
             return out, vend
         pos = vend + 1
+
+
+def _map(path: Path) -> Any:
+    """The file's bytes as a read-only memory map (bytes-like: find, slices, indexing), else its bytes.
+
+    Mapping the page cache in one go (MAP_POPULATE) is several times cheaper than copying a shard
+    into a fresh bytes object; shards are replaced by rename, never rewritten in place.
+    """
+    with open(path, "rb") as f:
+        try:
+            return mmap.mmap(f.fileno(), 0, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
+                             prot=mmap.PROT_READ)
+        except (AttributeError, OSError, TypeError, ValueError):  # an empty file, or no POSIX mmap
+            return f.read()
 
 
 class _LazyMap(Mapping[str, Any]):
@@ -141,16 +157,26 @@ class _HashChecker:
                     self._cond.wait()
                 if not self._jobs:
                     return
-                shard, data, expected = self._jobs.pop()
-            if hashlib.sha256(data).hexdigest() != expected:
-                self._bad.append(shard)
+                job = self._jobs.pop()
+            self._hash(*job)
+
+    def _hash(self, shard: str, data: bytes, expected: str) -> None:
+        if hashlib.sha256(data).hexdigest() != expected:
+            self._bad.append(shard)
 
     def mismatches(self) -> List[str]:
-        """Shards whose hash did not match (waits for every submitted check)."""
+        """Shards whose hash did not match (waits for every submitted check, helping with the rest)."""
         if self._thread is not None:
-            with self._cond:
-                self._closed = True
-                self._cond.notify()
+            # the worker gets the GIL back only every switch interval while this thread runs Python,
+            # so it may lag: hash what is left here too, concurrently (sha256 releases the GIL)
+            while True:
+                with self._cond:
+                    if not self._jobs:
+                        self._closed = True
+                        self._cond.notify()
+                        break
+                    job = self._jobs.pop(0)
+                self._hash(*job)
             self._thread.join()
             self._thread = None
             self._closed = False
@@ -196,7 +222,7 @@ class LazyIndex:
         fmt = self.index.format
         path = self.directory / shard_filename(shard, fmt)
         try:
-            data = path.read_bytes()
+            data: Any = _map(path) if fmt == "json" else path.read_bytes()
         except FileNotFoundError:
             raise IndexError_(f"Index shard {path} is missing. Run `mach-nix index verify {self.directory}`.") from None
         expected = self.metadata["shards"].get(shard)
@@ -208,7 +234,7 @@ class LazyIndex:
             except IndexError_:
                 self.check()  # a hash mismatch explains it better
                 raise
-        result: Optional[bytes] = data if data.startswith(_SHARD_HEAD) else None
+        result: Optional[bytes] = data if data[:len(_SHARD_HEAD)] == _SHARD_HEAD else None
         self._shards[shard] = result
         return result
 
