@@ -1,6 +1,7 @@
 {
   description = "A Python environment from requirements.txt with mach-nix";
-  inputs.mach-nix.url = "github:DavHau/mach-nix";
+  # Where your copy of mach-nix lives: a git URL (e.g. "github:OWNER/mach-nix") or "path:/abs/path/to/mach-nix".
+  inputs.mach-nix.url = "github:OWNER/mach-nix";
   inputs.nixpkgs.follows = "mach-nix/nixpkgs";
   outputs = { self, nixpkgs, mach-nix }:
     let

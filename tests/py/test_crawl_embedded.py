@@ -36,8 +36,8 @@ def test_bench_set_pins_are_in_the_embedded_index(name: str) -> None:
     """uv resolves the set against PyPI as of the index's creation time; every package and pinned
     version it picks must be in data/."""
     uv = shutil.which("uv")
-    if uv is None or not (BENCH / f"{name}.txt").exists():
-        pytest.skip("needs uv and ../shared/bench")
+    assert uv is not None, "uv is missing: .ci/setup installs it"
+    assert (BENCH / f"{name}.txt").exists(), f"bench set {name} not found in {BENCH}"
     index = Index.open(DATA)
     out = subprocess.run(
         [uv, "pip", "compile", "--quiet", "--no-header", "--python-version", "3.11",

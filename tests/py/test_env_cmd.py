@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -17,7 +16,6 @@ from mach_nix.nix import nix_string, python_attr, to_nix
 ROOT = Path(__file__).resolve().parents[2]
 LOCK = ROOT / "tests" / "nix" / "locks" / "requests.json"
 SHIM = ROOT / "tests" / "nixpkgs-shim"
-needs_nix = pytest.mark.skipif(shutil.which("nix-build") is None, reason="Nix is not installed")
 
 
 def test_nix_literals() -> None:
@@ -70,7 +68,7 @@ def test_gen_overlay_is_standalone(capsys: pytest.CaptureFixture) -> None:
     assert '"requests" = {' in text and "python311" in text
 
 
-@needs_nix
+@pytest.mark.nix
 @pytest.mark.nix
 @pytest.mark.slow
 @pytest.mark.network
@@ -83,7 +81,7 @@ def test_nix_shell_of_env_dir_needs_no_ifd(tmp_path: Path) -> None:
     assert proc.stdout.strip().splitlines()[-1] == "2.32.3"
 
 
-@needs_nix
+@pytest.mark.nix
 @pytest.mark.nix
 @pytest.mark.slow
 @pytest.mark.network

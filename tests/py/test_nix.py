@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,12 +19,9 @@ COMMON = f"with import {NIX_TESTS / 'common.nix'} {{ }}; "
 
 # A real (crawled) index for IFD builds: the embedded data/ unless MACH_NIX_TEST_PYPI_DATA names another.
 REAL_DATA = Path(os.environ.get("MACH_NIX_TEST_PYPI_DATA", ROOT / "data"))
-needs_real_index = pytest.mark.skipif(not (REAL_DATA / "metadata.json").exists(),
-                                      reason=f"no crawled index at {REAL_DATA} (data/ is filled by the crawl)")
 
 pytestmark = [
     pytest.mark.nix,
-    pytest.mark.skipif(shutil.which("nix-instantiate") is None, reason="Nix is not installed (.ci/setup installs it)"),
 ]
 
 
@@ -262,7 +258,6 @@ def installed_versions(python: Path) -> dict:
 
 @pytest.mark.slow
 @pytest.mark.network
-@needs_real_index
 @pytest.mark.parametrize("name, requirements, imports", [
     ("requests", '"requests\\n"', "requests"),
     ("web", f"builtins.readFile {ROOT.parent / 'shared' / 'bench' / 'web.txt'}",

@@ -20,7 +20,6 @@ SHIM = ROOT / "tests" / "nixpkgs-shim"
 
 pytestmark = [
     pytest.mark.nix,
-    pytest.mark.skipif(shutil.which("nix-instantiate") is None, reason="Nix is not installed (.ci/setup installs it)"),
 ]
 
 
@@ -237,7 +236,6 @@ def test_docker_image_is_a_layered_archive(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 @pytest.mark.network
-@pytest.mark.skipif(not (ROOT / "data" / "metadata.json").exists(), reason="no embedded index in data/")
 def test_shellWith_one_liner() -> None:
     """nix-shell default.nix -A shellWith --argstr requirements "requests six" (the embedded index)."""
     proc = subprocess.run(["nix-shell", "default.nix", "-A", "shellWith", "--argstr", "requirements", "requests six",
@@ -268,7 +266,6 @@ def test_examples_evaluate() -> None:
 
 @pytest.mark.slow
 @pytest.mark.network
-@pytest.mark.skipif(not (ROOT / "data" / "metadata.json").exists(), reason="no embedded index in data/")
 def test_flake_one_liners(tmp_path: Path) -> None:
     """nix shell .#gen.python.requests.six and nix build .#gen.docker.requests, with the shim as nixpkgs."""
     flake = ["--no-write-lock-file", "--override-input", "nixpkgs", f"path:{SHIM}"]
@@ -323,8 +320,6 @@ def test_example_default_nix_and_template_flake_evaluate() -> None:
     small = f"import {ROOT} {{ pkgs = import {SHIM} {{ }}; pypiData = {ROOT / 'tests/data/index-small'}; }}"
     got = ok_json(nix_eval(f"(import {ROOT / 'examples'} {{ machNix = {small}; }}).passthru.lock.roots"))
     assert got == ["requests"]
-    if not (ROOT / "data" / "metadata.json").exists():
-        pytest.skip("no embedded index in data/")
     flake = ["--no-write-lock-file", "--override-input", "mach-nix", f"path:{ROOT}",
              "--override-input", "mach-nix/nixpkgs", f"path:{SHIM}"]
     proc = subprocess.run(["nix", *FEATURES, "eval", "--json", *flake,

@@ -24,7 +24,7 @@ from mach_nix.errors import MachNixError
 
 PYPI = "https://pypi.org"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
-USER_AGENT = "mach-nix-crawler/0.1 (+https://github.com/DavHau/mach-nix)"
+USER_AGENT = "mach-nix-crawler/0.1"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
 

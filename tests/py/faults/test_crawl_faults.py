@@ -11,14 +11,13 @@ Run with ``pytest -s`` to see the fault report.
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Dict
 from urllib.parse import urlsplit
 
 import pytest

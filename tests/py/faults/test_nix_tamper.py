@@ -8,7 +8,6 @@ provider is refused at evaluation with a message that names the package.
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -20,7 +19,6 @@ COMMON = ROOT / "tests" / "nix" / "common.nix"
 
 pytestmark = [
     pytest.mark.nix,
-    pytest.mark.skipif(shutil.which("nix-build") is None, reason="Nix is not installed (.ci/setup installs it)"),
 ]
 
 
