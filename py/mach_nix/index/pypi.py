@@ -93,7 +93,12 @@ class PyPIClient:
         self.retries = retries
         self.backoff = backoff
         self.stats = Stats()
-        retry = Retry(
+        stats = self.stats
+        # urllib3 retries 429/5xx and connection errors itself; count those retries too.
+        counting = type("CountingRetry", (Retry,), {
+            "increment": lambda self, *a, **kw: (stats.add(retries=1), Retry.increment(self, *a, **kw))[1],
+        })
+        retry = counting(
             total=retries,
             connect=retries,
             read=retries,

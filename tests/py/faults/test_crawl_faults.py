@@ -82,6 +82,7 @@ def test_transient_faults_lose_no_record(seed: int, reference: Dict[str, Any], t
           f"({sum(injected.values())}), client retries {crawler.client.stats.retries}, failures {dict(crawler.failed)}")
     assert sum(injected.values()) >= 4, "the schedule must actually inject faults"
     assert not crawler.failed
+    assert crawler.client.stats.retries >= sum(injected.values()) // 2  # faults were met by retries
     write_verified(tmp_path / "index", crawler.records, "json", {})  # type: ignore[attr-defined]
     assert projects_of(tmp_path / "index") == reference  # records lost: 0
 
