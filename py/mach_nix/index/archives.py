@@ -67,36 +67,8 @@ def _check_link(member: tarfile.TarInfo, path: str, archive: str) -> None:
         )
 
 
-class _CountingReader(io.RawIOBase):
-    """Counts decompressed bytes and enforces the total and ratio limits."""
-
-    def __init__(self, inner: IO[bytes], raw: "_CountingRaw", limits: Limits, archive: str) -> None:
-        super().__init__()
-        self.inner = inner
-        self.raw = raw
-        self.limits = limits
-        self.archive = archive
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-        data = self.inner.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self.count += n
-        if self.count > self.limits.total:
-            raise ArchiveError(f"{self.archive}: more than {self.limits.total} bytes decompressed; refusing (archive bomb?).")
-        if self.count > self.limits.ratio_floor and self.count > self.limits.ratio * max(1, self.raw.count):
-            raise ArchiveError(
-                f"{self.archive}: decompresses {self.count // max(1, self.raw.count)}x its size; refusing (archive bomb?)."
-            )
-        return n
-
-
 class _CountingRaw(io.RawIOBase):
-    """Counts compressed bytes read from the source."""
+    """Counts the bytes read through it (the compressed bytes read from the source)."""
 
     def __init__(self, inner: IO[bytes]) -> None:
         super().__init__()
@@ -111,7 +83,29 @@ class _CountingRaw(io.RawIOBase):
         n = len(data)
         buffer[:n] = data
         self.count += n
+        self._check()
         return n
+
+    def _check(self) -> None:
+        pass
+
+
+class _CountingReader(_CountingRaw):
+    """Counts decompressed bytes and enforces the total and ratio limits."""
+
+    def __init__(self, inner: IO[bytes], raw: _CountingRaw, limits: Limits, archive: str) -> None:
+        super().__init__(inner)
+        self.raw = raw
+        self.limits = limits
+        self.archive = archive
+
+    def _check(self) -> None:
+        if self.count > self.limits.total:
+            raise ArchiveError(f"{self.archive}: more than {self.limits.total} bytes decompressed; refusing (archive bomb?).")
+        if self.count > self.limits.ratio_floor and self.count > self.limits.ratio * max(1, self.raw.count):
+            raise ArchiveError(
+                f"{self.archive}: decompresses {self.count // max(1, self.raw.count)}x its size; refusing (archive bomb?)."
+            )
 
 
 Wanted = Callable[[str], bool]
