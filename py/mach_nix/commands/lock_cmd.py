@@ -191,6 +191,26 @@ def _direct_file(index: Any, name: str, url: str, item: Any) -> str:
 
 
 def cmd_lock(args: argparse.Namespace) -> int:
+    """``mach-nix lock``: resolve the inputs against the index and write the lock.
+
+    A resolution builds ~1M objects that live until the end and makes few reference cycles, so
+    the cyclic garbage collector is paused meanwhile (its collections would only re-scan them), and
+    what is left is then frozen (``gc.freeze``): otherwise the first collection after re-enabling,
+    or the one at interpreter exit, scans all of it. Together ~20% of a large lock's run time.
+    """
+    import gc
+
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lock(args)
+    finally:
+        gc.freeze()
+        if enabled:
+            gc.enable()
+
+
+def _lock(args: argparse.Namespace) -> int:
     from mach_nix.index.store import Index
     from mach_nix.lock import build_lock, package_entry, write
     from mach_nix.resolve.candidates import parse_providers
