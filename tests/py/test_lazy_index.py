@@ -9,7 +9,7 @@ import pytest
 from mach_nix.errors import IndexError_
 from mach_nix.index.pack import pack, verify
 from mach_nix.index.schema import shard_of
-from mach_nix.index.store import Index
+from mach_nix.index.store import Index, decode_lz4, frame_table
 from mach_nix.resolve.lazy_index import LazyIndex, _members
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "index-small"
@@ -39,33 +39,39 @@ def test_lazy_view_matches_the_store_in_both_forms(tmp_path: Path, fmt: str) -> 
     lazy.check()
 
 
-def test_lz4_shard_holds_the_json_form_bytes(tmp_path: Path) -> None:
-    import lz4.frame
-
+def test_lz4_shard_is_the_json_form_one_frame_per_project(tmp_path: Path) -> None:
     pack(SMALL, tmp_path / "lz4", "lz4")
-    name = next(Index.open(SMALL).names())
-    shard = shard_of(name)
-    assert lz4.frame.decompress((tmp_path / "lz4" / f"{shard}.json.lz4").read_bytes()) == (SMALL / f"{shard}.json").read_bytes()
+    for name in Index.open(SMALL).names():
+        shard = shard_of(name)
+        data = (tmp_path / "lz4" / f"{shard}.json.lz4").read_bytes()
+        where = tmp_path / "lz4" / f"{shard}.json.lz4"
+        assert decode_lz4(data, where) == (SMALL / f"{shard}.json").read_bytes()
+        table = frame_table(data, where)
+        assert table is not None and name in {n for n, _, _ in table}
 
 
-def test_compact_lz4_shards_of_older_packs_still_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", ["compact", "pretty"])
+def test_single_frame_lz4_shards_of_older_packs_still_read(tmp_path: Path, layout: str) -> None:
+    import hashlib
+
     import lz4.frame
     import orjson
 
     out = tmp_path / "old"
     pack(SMALL, out, "lz4")
     meta = orjson.loads((out / "metadata.json").read_bytes())
-    import hashlib
-
     for path in out.glob("*.json.lz4"):
-        compact = orjson.dumps(orjson.loads(lz4.frame.decompress(path.read_bytes())), option=orjson.OPT_SORT_KEYS)
-        data = lz4.frame.compress(compact, content_checksum=True)
+        text = decode_lz4(path.read_bytes(), path)
+        if layout == "compact":
+            text = orjson.dumps(orjson.loads(text), option=orjson.OPT_SORT_KEYS)
+        data = lz4.frame.compress(text, content_checksum=True)
         path.write_bytes(data)
         meta["shards"][path.name[:2]] = hashlib.sha256(data).hexdigest()
     (out / "metadata.json").write_bytes(orjson.dumps(meta, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2))
+    assert verify(out) == []
     index = Index.open(out)
     assert _same_as_store(LazyIndex(index), Index.open(SMALL)) > 0
-    assert index._shards  # read through the store's full parse
+    assert bool(index._shards) == (layout == "compact")  # only compact JSON needs the store's full parse
 
 
 @pytest.mark.parametrize("fmt", ["json", "lz4"])

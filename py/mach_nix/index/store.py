@@ -1,7 +1,8 @@
 """The shard store: read and write index directories in both forms.
 
 * ``json``: ``DIR/XX.json``, sorted, pretty JSON (the repo's ``data/``; an update is a readable diff).
-* ``lz4``:  ``DIR/XX.json.lz4``, the same JSON bytes in an lz4 frame (the Nix store form).
+* ``lz4``:  ``DIR/XX.json.lz4``, the same JSON bytes as lz4 frames, one per project, behind a
+  skippable frame holding their table (the Nix store form).
 
 Both have ``DIR/metadata.json`` with the schema version, creation time, PyPI serial, counts and
 the sha256 of every shard file. Readers load only the shards of the names asked for.
@@ -12,8 +13,9 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
+import struct
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, Optional, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import orjson
 
@@ -30,6 +32,7 @@ from mach_nix.names import normalize
 
 FORMATS = ("json", "lz4")
 _SUFFIX = {"json": ".json", "lz4": ".json.lz4"}
+_SKIPPABLE = struct.pack("<I", 0x184D2A50)  # magic of an lz4 skippable frame (ignored by lz4 decoders)
 
 _FIX = (
     "Run `mach-nix index verify {dir}` to see what is wrong, then restore the directory "
@@ -53,24 +56,84 @@ def shard_filename(shard: str, fmt: str) -> str:
 
 
 def encode_shard(shard: str, projects: Dict[str, Project], fmt: str) -> bytes:
-    """Serialize one shard deterministically (sorted keys) in ``fmt``."""
+    """Serialize one shard deterministically (sorted keys) in ``fmt``.
+
+    The lz4 form compresses the json form's bytes as one lz4 frame per segment (the opening, each
+    project, the closing), preceded by a skippable frame holding the table of frames (see
+    docs/index-format.md), so a reader decompresses only the projects it needs.
+    """
     doc = {"schema": SCHEMA_VERSION, "shard": shard, "projects": projects}
     raw = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
     if fmt == "json":
         return raw
     import lz4.frame
 
-    # the pretty layout, not compact JSON: the resolver's lazy reader (resolve/lazy_index.py) slices
-    # projects and releases out of it by indentation without parsing the whole shard
-    return lz4.frame.compress(raw, compression_level=lz4.frame.COMPRESSIONLEVEL_MINHC, content_checksum=True)
+    frames: List[bytes] = []
+    table: List[List[Any]] = []
+    offset = 0
+    for name, segment in _segments(raw, sorted(projects)):
+        frame = lz4.frame.compress(segment, compression_level=lz4.frame.COMPRESSIONLEVEL_MINHC, content_checksum=True)
+        table.append([name, offset, len(frame)])
+        frames.append(frame)
+        offset += len(frame)
+    head = orjson.dumps({"frames": table})
+    return _SKIPPABLE + struct.pack("<I", len(head)) + head + b"".join(frames)
+
+
+def _segments(raw: bytes, names: List[str]) -> List[Tuple[str, bytes]]:
+    """Split a pretty shard into ("", opening), (name, project text with its comma)…, ("", closing)."""
+    out: List[Tuple[str, bytes]] = []
+    pos = 0
+    for name in names:
+        start = raw.index(b"\n    " + orjson.dumps(name) + b": {", pos)
+        if start != pos or not out:
+            out.append(("", raw[pos:start]))
+        end = raw.index(b"\n    }", start) + 6
+        if raw[end:end + 1] == b",":
+            end += 1
+        out.append((name, raw[start:end]))
+        pos = end
+    out.append(("", raw[pos:]))
+    return out
+
+
+def frame_table(data: bytes, where: Path) -> Optional[List[Tuple[str, int, int]]]:
+    """(project name or "", offset, length) of each lz4 frame of a framed lz4 shard; None if not framed."""
+    if data[:4] != _SKIPPABLE:
+        return None
+    try:
+        (size,) = struct.unpack("<I", data[4:8])
+        table = orjson.loads(data[8:8 + size])["frames"]
+        rows = [(str(name), int(offset) + 8 + size, int(length)) for name, offset, length in table]
+    except Exception:  # truncated, not JSON, wrong shape
+        raise IndexError_(f"Index shard {where} is corrupt (its frame table is unreadable). "
+                          + _FIX.format(dir=where.parent)) from None
+    end = 8 + size
+    for _, offset, length in rows:
+        if offset != end or length <= 0:
+            raise IndexError_(f"Index shard {where} is corrupt (its frame table does not match the frames). "
+                              + _FIX.format(dir=where.parent))
+        end += length
+    if end != len(data):
+        raise IndexError_(f"Index shard {where} is corrupt (truncated or extended: {len(data)} bytes, the frame "
+                          f"table covers {end}). " + _FIX.format(dir=where.parent))
+    return rows
 
 
 def decode_lz4(data: bytes, where: Path) -> bytes:
-    """The JSON bytes inside an lz4 shard; corruption becomes an error naming the file."""
+    """The JSON bytes inside an lz4 shard (framed, or one frame as older packs wrote); corruption names the file."""
+    table = frame_table(data, where)
+    if table is None:
+        return decode_frame(data, where)
+    return b"".join(decode_frame(data[offset:offset + length], where) for _, offset, length in table)
+
+
+def decode_frame(frame: bytes, where: Path) -> bytes:
+    """Decompress one lz4 frame (its content checksum is verified)."""
     import lz4.frame
 
     try:
-        return lz4.frame.decompress(data)
+        return lz4.frame.decompress(frame)
     except Exception as exc:  # lz4 raises RuntimeError for corrupt frames
         raise IndexError_(f"Index shard {where} is corrupt (lz4: {exc}). " + _FIX.format(dir=where.parent)) from None
 

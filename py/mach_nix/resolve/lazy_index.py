@@ -24,7 +24,7 @@ import orjson
 
 from mach_nix.errors import IndexError_
 from mach_nix.index.schema import shard_of
-from mach_nix.index.store import Index, decode_lz4, shard_filename
+from mach_nix.index.store import Index, decode_frame, decode_lz4, frame_table, shard_filename
 from mach_nix.names import normalize
 
 _SHARD_HEAD = b'{\n  "projects": {'
@@ -214,7 +214,7 @@ class LazyIndex:
         self.index = index
         self.directory = index.directory
         self.metadata = index.metadata
-        self._shards: Dict[str, Optional[bytes]] = {}
+        self._shards: Dict[str, Any] = {}
         self._projects: Dict[str, Optional[Dict[str, Any]]] = {}
         self._hashes = _HashChecker()
 
@@ -230,7 +230,9 @@ class LazyIndex:
         for shard in self._hashes.mismatches():
             self.index.shard(shard)  # re-reads, re-hashes and raises the store's message
 
-    def _shard_bytes(self, shard: str) -> Optional[bytes]:
+    def _source(self, shard: str) -> Any:
+        """What the projects of a shard are sliced from: the JSON bytes, or for a framed lz4 shard a
+        dict name -> its frame (decompressed on use); None when only the store's full parse will do."""
         if shard in self._shards:
             return self._shards[shard]
         fmt = self.index.format
@@ -242,13 +244,19 @@ class LazyIndex:
         expected = self.metadata["shards"].get(shard)
         if expected is not None:
             self._hashes.submit(shard, data, expected)
-        if fmt == "lz4":
-            try:
-                data = decode_lz4(data, path)
-            except IndexError_:
-                self.check()  # a hash mismatch explains it better
-                raise
-        result: Optional[bytes] = data if data[:len(_SHARD_HEAD)] == _SHARD_HEAD else None
+        result: Any = data
+        try:
+            if fmt == "lz4":
+                table = frame_table(data, path)
+                if table is not None:
+                    result = {name: data[offset:offset + length] for name, offset, length in table if name}
+                else:
+                    result = decode_lz4(data, path)
+        except IndexError_:
+            self.check()  # a hash mismatch explains it better
+            raise
+        if type(result) is not dict and result[:len(_SHARD_HEAD)] != _SHARD_HEAD:
+            result = None
         self._shards[shard] = result
         return result
 
@@ -258,14 +266,19 @@ class LazyIndex:
         if key in self._projects:
             return self._projects[key]
         shard = shard_of(key)
-        buf = self._shard_bytes(shard)
+        source = self._source(shard)
         project: Optional[Dict[str, Any]]
-        if buf is None:
+        if source is None:
             project = self.index.project(key)
         else:
             try:
-                project = self._slice(buf, key)
-            except (_Fallback, IndexError, orjson.JSONDecodeError):
+                if type(source) is dict:
+                    frame = source.get(key)
+                    path = self.directory / shard_filename(shard, self.index.format)
+                    project = None if frame is None else self._slice(decode_frame(frame, path), key)
+                else:
+                    project = self._slice(source, key)
+            except (_Fallback, IndexError, IndexError_, orjson.JSONDecodeError):
                 self.check()
                 project = self.index.project(key)
         self._projects[key] = project
