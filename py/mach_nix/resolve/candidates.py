@@ -13,6 +13,7 @@ still usable, with no dependencies, and flagged ``dependencies_unknown`` in the 
 from __future__ import annotations
 
 from functools import lru_cache
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -169,7 +170,10 @@ class ProjectCandidates:
                 self.nix_version = nv
                 if not any(pv == v for pv, _ in versions):
                     versions.append((v, nv))
-        versions.sort(reverse=True)
+        # == sorting the (version, text) pairs newest first, but comparing Versions with < only
+        # (tuple comparison calls == on every pair first): two stable sorts
+        versions.sort(key=itemgetter(1), reverse=True)
+        versions.sort(key=itemgetter(0), reverse=True)
         self.versions = versions
         self.has_final = any(not v.is_prerelease for v, _ in versions)
         self._cache: Dict[Tuple[str, bool], List[Candidate]] = {}
