@@ -50,6 +50,16 @@ def parse_specifier(text: str) -> Optional[SpecifierSet]:
         return None
 
 
+@lru_cache(maxsize=None)
+def python_allowed(requires_python: str, python_full: str) -> bool:
+    """Whether ``python_full`` satisfies a Requires-Python (an invalid one is not enforced), memoized.
+
+    Example: ``python_allowed(">=3.8", "3.11.13") is True``; ``python_allowed("<3", "3.11.13") is False``
+    """
+    spec = parse_specifier(requires_python)
+    return spec is None or spec.contains(python_full, prereleases=True)
+
+
 def wheel_tags(filename: str) -> List[str]:
     """Expanded tags of a wheel filename (compressed tag sets included).
 
@@ -216,13 +226,12 @@ class ProjectCandidates:
                 continue
             rp = node.get("requires_python")
             if rp:
-                spec = parse_specifier(rp)
-                if spec is not None and not spec.contains(self.target.python_full, prereleases=True):
+                if not python_allowed(rp, self.target.python_full):
                     reasons.append(f"requires Python {rp} (target {self.target.python_full})")
                     continue
             if is_whl:
                 wheels_seen += 1
-                rank = min((self.target.tag_priority.get(t, 1 << 30) for t in wheel_tags(filename)), default=1 << 30)
+                rank = self._tag_rank(filename)
                 if rank == 1 << 30:
                     continue  # counted below: one summary line instead of one per platform
                 if best_wheel is None or (rank, filename) < best_wheel[:2]:
@@ -249,6 +258,19 @@ class ProjectCandidates:
         if not files and not out:
             reasons.append(f"{self.name} {vstr} has no files in the index")
         return out, reasons
+
+    def _tag_rank(self, filename: str) -> int:
+        """Best rank of a wheel's tags for the target (1 << 30: none fits), memoized per tag triple."""
+        parts = filename[:-4].split("-")
+        if len(parts) < 5:
+            return 1 << 30
+        triple = "-".join(parts[-3:])
+        cache = self.target.rank_cache
+        rank = cache.get(triple)
+        if rank is None:
+            rank = cache[triple] = min((self.target.tag_priority.get(t, 1 << 30) for t in wheel_tags(filename)),
+                                       default=1 << 30)
+        return rank
 
     def _target_text(self) -> str:
         t = self.target

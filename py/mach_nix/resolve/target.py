@@ -39,6 +39,7 @@ class Target:
         self.environment = environment  # PEP 508 marker values
         self.tags = tags  # supported wheel tags, best first
         self.tag_priority = tag_priority  # tag -> rank (lower is better)
+        self.rank_cache: Dict[str, int] = {}  # "py-abi-platform" of a wheel filename -> best rank (candidates.py)
 
     @classmethod
     def create(cls, python: str = DEFAULT_PYTHON, system: str = DEFAULT_SYSTEM, glibc: Optional[str] = None,
