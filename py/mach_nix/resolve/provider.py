@@ -149,7 +149,7 @@ class Provider(AbstractProvider):
         self.sat_cache: Dict[Tuple[int, int], bool] = {}
         self._causes_of: Any = None
         self.viable_cache: Dict[tuple, bool] = {}
-        self.pref_cache: Dict[int, Tuple[Any, bool, bool]] = {}  # id(criterion) -> (criterion, not pinned, not root)
+        self.pref_cache: Dict[Any, Tuple[bool, bool]] = {}  # criterion -> (not pinned, not root)
         self.satisfiable_cache: Dict[Tuple[str, int], Tuple[SpecifierSet, bool]] = {}
         self.pruned: Dict[tuple, str] = {}  # candidate key -> why it can never be used
         self.unsatisfiable_why: Dict[Tuple[str, int], str] = {}
@@ -230,14 +230,14 @@ class Provider(AbstractProvider):
         best: Any = None
         for ident in identifiers:
             criterion = criteria[ident]
-            hit = flags.get(id(criterion))
-            if hit is None or hit[0] is not criterion:  # criteria are replaced, never changed: memoize by identity
+            hit = flags.get(criterion)  # criteria are replaced, never changed, and hash by identity
+            if hit is None:
                 pinned = root = False
                 for info in criterion.information:
                     pinned = pinned or info.requirement.is_pin
                     root = root or info.parent is None
-                hit = flags[id(criterion)] = (criterion, not pinned, not root)
-            key = (hit[1], not (causes and ident.split("[")[0] in causes), hit[2], ident)
+                hit = flags[criterion] = (not pinned, not root)
+            key = (hit[0], not (causes and ident.split("[")[0] in causes), hit[1], ident)
             if best is None or key < best:
                 best = key
         return [best[3]]

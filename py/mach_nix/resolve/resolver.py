@@ -64,17 +64,18 @@ def _make_resolver(provider: Provider) -> Any:
     class _Resolution(Resolution):  # type: ignore[misc,valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._mach_nix_sat: Dict[int, Tuple[Any, bool, Any]] = {}
+            # criterion -> (pin, satisfied); Criterion hashes by identity, and keying by it keeps it alive
+            self._mach_nix_sat: Dict[Any, Tuple[Any, bool]] = {}
 
         def _is_current_pin_satisfying(self, name: Any, criterion: Any) -> bool:
             # called ~criteria x rounds times: read the state stack directly, not through the property
             pin = (self._states[-1] if stack else self.state).mapping.get(name)
             if pin is None:
                 return False
-            hit = self._mach_nix_sat.get(id(criterion))
+            hit = self._mach_nix_sat.get(criterion)
             if hit is None or hit[0] is not pin:
                 ok = all(self._p.is_satisfied_by(requirement=r, candidate=pin) for r in criterion.iter_requirement())
-                hit = self._mach_nix_sat[id(criterion)] = (pin, ok, criterion)  # holding criterion keeps its id unique
+                hit = self._mach_nix_sat[criterion] = (pin, ok)
             return hit[1]
 
     class _Resolver(Resolver):  # type: ignore[misc,valid-type]
