@@ -223,9 +223,14 @@ def _lock(args: argparse.Namespace) -> int:
     inputs = _read_inputs(args)
     index = LazyIndex(Index.open(args.index))
     nixpkgs = _read_nixpkgs(args.nixpkgs_json)
+    from mach_nix.progress import SlowNotice
+
+    notice = SlowNotice(lambda: f"resolving {len(inputs.requirements)} requirement(s) for CPython {target.python} on {target.system}",
+                        enabled=not getattr(args, "quiet", False))
     try:
-        request = build_request(inputs, index, target, providers, nixpkgs)
-        resolution = resolve(index, target, request, build=not args.no_build_deps)
+        with notice:
+            request = build_request(inputs, index, target, providers, nixpkgs)
+            resolution = resolve(index, target, request, build=not args.no_build_deps)
     except Exception:
         index.check()  # a changed shard explains any failure better than what it caused
         raise
