@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from mach_nix.errors import MachNixError
 
 EXAMPLES = 300
-fuzz = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: CI runs the same inputs every time (a failure reproduces; exploring is for local runs).
+fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 
 # Text assembled from the tokens these formats are made of, so the fuzzer reaches deep paths
 # (markers, extras, options, continuations, tables) rather than failing on the first character.

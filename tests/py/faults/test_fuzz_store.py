@@ -19,7 +19,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=400, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=512), st.sampled_from(["json", "lz4"]))
 def test_random_bytes_never_escape(data: bytes, fmt: str) -> None:
     try:
@@ -28,7 +28,7 @@ def test_random_bytes_never_escape(data: bytes, fmt: str) -> None:
         assert str(WHERE) in exc.message
 
 
-@settings(max_examples=400)
+@settings(max_examples=400, derandomize=True)
 @given(json_values)
 def test_random_json_documents_are_checked(doc: object) -> None:
     try:
@@ -39,7 +39,7 @@ def test_random_json_documents_are_checked(doc: object) -> None:
         assert isinstance(out["projects"], dict) and out["schema"] == 1
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.dictionaries(st.text(max_size=5), json_values, max_size=3))
 def test_malformed_project_records_name_the_project(record: dict) -> None:
     import tempfile
