@@ -3,109 +3,84 @@
 # urllib3, certifi, charset-normalizer), so mach-nix's overriding is exercised; `requests` and
 # `idna` use `rec`, so overriding `version` alone leaves `src` (and thus the built version) as is.
 { lib, fetchurl }:
-self: super: with self; {
-  packaging = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage {
-    pname = "packaging";
-    version = "24.2";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/88/ef/eb23f262cca3c0c4eb7ab1933c3b1f03d021f2c48f54763065b6f0e321be/packaging-24.2-py3-none-any.whl"; sha256 = "09abb1bccd265c01f4a3aa3f7a7db064b36514d2cba19a2f694fe6150451a759"; };
-    pythonImportsCheck = [ "packaging" ];
-    doCheck = false;
-  }) { };
-  setuptools = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage {
-    pname = "setuptools";
-    version = "75.6.0";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/55/21/47d163f615df1d30c094f6c8bbb353619274edccf0327b185cc2493c2c33/setuptools-75.6.0-py3-none-any.whl"; sha256 = "ce74b49e8f7110f9bf04883b730f4765b774ef3ef28f722cce7c273d253aaf7d"; };
-    pythonImportsCheck = [ "setuptools" ];
-    doCheck = false;
-  }) { };
-  wheel = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage {
-    pname = "wheel";
-    version = "0.45.1";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/0b/2c/87f3254fd8ffd29e4c02732eee68a83a1d3c346ae39bc6822dcbcb697f2b/wheel-0.45.1-py3-none-any.whl"; sha256 = "708e7481cc80179af0e556bbf0cc00b8444c7321e2700b8d8580231d13017248"; };
-    doCheck = false;
-  }) { };
-  flit-core = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage {
-    pname = "flit-core";
-    version = "3.10.1";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/be/2d/293fe6a58e73df57cc2b5e5cf2b17c6bb4fb5b0c390bab8f1e87bdc62529/flit_core-3.10.1-py3-none-any.whl"; sha256 = "cb31a76e8b31ad3351bb89e531f64ef2b05d1e65bd939183250bf81ddf4922a8"; };
-    doCheck = false;
-  }) { };
-  installer = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage {
-    pname = "installer";
-    version = "0.7.0";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/e5/ca/1172b6638d52f2d6caa2dd262ec4c811ba59eee96d54a7701930726bce18/installer-0.7.0-py3-none-any.whl"; sha256 = "05d1933f0a5ba7d8d6296bb6d5018e7c94fa473ceb10cf198a92ccea19c27b53"; };
-    doCheck = false;
-  }) { };
-  pyproject-hooks = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage {
-    pname = "pyproject-hooks";
-    version = "1.2.0";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/bd/24/12818598c362d7f300f18e74db45963dbcb85150324092410c8b49405e42/pyproject_hooks-1.2.0-py3-none-any.whl"; sha256 = "9e5c6bfa8dcc30091c74b0cf803c81fdd29d94f01992a7707bc97babb1141913"; };
-    doCheck = false;
-  }) { };
-  build = callPackage ({ buildPythonPackage, fetchurl, packaging, pyproject-hooks }: buildPythonPackage {
-    pname = "build";
-    version = "1.2.2.post1";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/84/c2/80633736cd183ee4a62107413def345f7e6e3c01563dbca1417363cf957e/build-1.2.2.post1-py3-none-any.whl"; sha256 = "1d61c0887fa860c01971625baae8bdd338e517b836a2f70dd1f7aa3a6b2fc5b5"; };
+self: super: with self;
+let
+  # A package built from one pinned PyPI wheel, as nixpkgs' `format = "wheel"` expressions are;
+  # `manylinux` wheels get autoPatchelfHook and the manylinux2014 libraries.
+  pypiWheel = pname: version: { url, sha256, dependencies ? [ ], imports ? [ ], manylinux ? false }:
+    callPackage ({ buildPythonPackage, fetchurl, autoPatchelfHook, pythonManylinuxPackages }: buildPythonPackage ({
+      inherit pname version dependencies;
+      format = "wheel";
+      src = fetchurl { inherit url sha256; };
+      pythonImportsCheck = imports;
+      doCheck = false;
+    } // lib.optionalAttrs manylinux {
+      nativeBuildInputs = [ autoPatchelfHook ];
+      buildInputs = pythonManylinuxPackages.manylinux2014;
+    })) { };
+in
+{
+  packaging = pypiWheel "packaging" "24.2" {
+    url = "https://files.pythonhosted.org/packages/88/ef/eb23f262cca3c0c4eb7ab1933c3b1f03d021f2c48f54763065b6f0e321be/packaging-24.2-py3-none-any.whl";
+    sha256 = "09abb1bccd265c01f4a3aa3f7a7db064b36514d2cba19a2f694fe6150451a759";
+    imports = [ "packaging" ];
+  };
+  setuptools = pypiWheel "setuptools" "75.6.0" {
+    url = "https://files.pythonhosted.org/packages/55/21/47d163f615df1d30c094f6c8bbb353619274edccf0327b185cc2493c2c33/setuptools-75.6.0-py3-none-any.whl";
+    sha256 = "ce74b49e8f7110f9bf04883b730f4765b774ef3ef28f722cce7c273d253aaf7d";
+    imports = [ "setuptools" ];
+  };
+  wheel = pypiWheel "wheel" "0.45.1" {
+    url = "https://files.pythonhosted.org/packages/0b/2c/87f3254fd8ffd29e4c02732eee68a83a1d3c346ae39bc6822dcbcb697f2b/wheel-0.45.1-py3-none-any.whl";
+    sha256 = "708e7481cc80179af0e556bbf0cc00b8444c7321e2700b8d8580231d13017248";
+  };
+  flit-core = pypiWheel "flit-core" "3.10.1" {
+    url = "https://files.pythonhosted.org/packages/be/2d/293fe6a58e73df57cc2b5e5cf2b17c6bb4fb5b0c390bab8f1e87bdc62529/flit_core-3.10.1-py3-none-any.whl";
+    sha256 = "cb31a76e8b31ad3351bb89e531f64ef2b05d1e65bd939183250bf81ddf4922a8";
+  };
+  installer = pypiWheel "installer" "0.7.0" {
+    url = "https://files.pythonhosted.org/packages/e5/ca/1172b6638d52f2d6caa2dd262ec4c811ba59eee96d54a7701930726bce18/installer-0.7.0-py3-none-any.whl";
+    sha256 = "05d1933f0a5ba7d8d6296bb6d5018e7c94fa473ceb10cf198a92ccea19c27b53";
+  };
+  pyproject-hooks = pypiWheel "pyproject-hooks" "1.2.0" {
+    url = "https://files.pythonhosted.org/packages/bd/24/12818598c362d7f300f18e74db45963dbcb85150324092410c8b49405e42/pyproject_hooks-1.2.0-py3-none-any.whl";
+    sha256 = "9e5c6bfa8dcc30091c74b0cf803c81fdd29d94f01992a7707bc97babb1141913";
+  };
+  build = pypiWheel "build" "1.2.2.post1" {
+    url = "https://files.pythonhosted.org/packages/84/c2/80633736cd183ee4a62107413def345f7e6e3c01563dbca1417363cf957e/build-1.2.2.post1-py3-none-any.whl";
+    sha256 = "1d61c0887fa860c01971625baae8bdd338e517b836a2f70dd1f7aa3a6b2fc5b5";
     dependencies = [ packaging pyproject-hooks ];
-    doCheck = false;
-  }) { };
-  resolvelib = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage {
-    pname = "resolvelib";
-    version = "1.0.1";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/d2/fc/e9ccf0521607bcd244aa0b3fbd574f71b65e9ce6a112c83af988bbbe2e23/resolvelib-1.0.1-py2.py3-none-any.whl"; sha256 = "d2da45d1a8dfee81bdd591647783e340ef3bcb104b54c383f70d422ef5cc7dbf"; };
-    pythonImportsCheck = [ "resolvelib" ];
-    doCheck = false;
-  }) { };
-  orjson = callPackage ({ buildPythonPackage, fetchurl, autoPatchelfHook, pythonManylinuxPackages }: buildPythonPackage {
-    pname = "orjson";
-    version = "3.10.12";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/98/7e/8d5835449ddd873424ee7b1c4ba73a0369c1055750990d824081652874d6/orjson-3.10.12-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"; sha256 = "362d204ad4b0b8724cf370d0cd917bb2dc913c394030da748a3bb632445ce7c4"; };
-    nativeBuildInputs = [ autoPatchelfHook ];
-    buildInputs = pythonManylinuxPackages.manylinux2014;
-    pythonImportsCheck = [ "orjson" ];
-    doCheck = false;
-  }) { };
-  lz4 = callPackage ({ buildPythonPackage, fetchurl, autoPatchelfHook, pythonManylinuxPackages }: buildPythonPackage {
-    pname = "lz4";
-    version = "4.3.3";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/cf/d4/12915eb3083dfd1746d50b71b73334030b129cd25abbed9133dd2d413c21/lz4-4.3.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"; sha256 = "0e9c410b11a31dbdc94c05ac3c480cb4b222460faf9231f12538d0074e56c563"; };
-    nativeBuildInputs = [ autoPatchelfHook ];
-    buildInputs = pythonManylinuxPackages.manylinux2014;
-    pythonImportsCheck = [ "lz4.frame" ];
-    doCheck = false;
-  }) { };
-  urllib3 = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage {
-    pname = "urllib3";
-    version = "1.26.13";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/65/0c/cc6644eaa594585e5875f46f3c83ee8762b647b51fc5b0fb253a242df2dc/urllib3-1.26.13-py2.py3-none-any.whl"; sha256 = "47cc05d99aaa09c9e72ed5809b60e7ba354e64b59c9c173ac3018642d8bb41fc"; };
-    pythonImportsCheck = [ "urllib3" ];
-    doCheck = false;
-  }) { };
-  certifi = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage {
-    pname = "certifi";
-    version = "2022.12.7";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/71/4c/3db2b8021bd6f2f0ceb0e088d6b2d49147671f25832fb17970e9b583d742/certifi-2022.12.7-py3-none-any.whl"; sha256 = "4ad3232f5e926d6718ec31cfc1fcadfde020920e278684144551c91769c7bc18"; };
-    doCheck = false;
-  }) { };
-  charset-normalizer = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage {
-    pname = "charset-normalizer";
-    version = "2.1.1";
-    format = "wheel";
-    src = fetchurl { url = "https://files.pythonhosted.org/packages/db/51/a507c856293ab05cdc1db77ff4bc1268ddd39f29e7dc4919aa497f0adbec/charset_normalizer-2.1.1-py3-none-any.whl"; sha256 = "83e9a75d1911279afd89352c68b45348559d1fc0506b054b346651b5e7fee29f"; };
-    doCheck = false;
-  }) { };
+  };
+  resolvelib = pypiWheel "resolvelib" "1.0.1" {
+    url = "https://files.pythonhosted.org/packages/d2/fc/e9ccf0521607bcd244aa0b3fbd574f71b65e9ce6a112c83af988bbbe2e23/resolvelib-1.0.1-py2.py3-none-any.whl";
+    sha256 = "d2da45d1a8dfee81bdd591647783e340ef3bcb104b54c383f70d422ef5cc7dbf";
+    imports = [ "resolvelib" ];
+  };
+  orjson = pypiWheel "orjson" "3.10.12" {
+    url = "https://files.pythonhosted.org/packages/98/7e/8d5835449ddd873424ee7b1c4ba73a0369c1055750990d824081652874d6/orjson-3.10.12-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+    sha256 = "362d204ad4b0b8724cf370d0cd917bb2dc913c394030da748a3bb632445ce7c4";
+    imports = [ "orjson" ];
+    manylinux = true;
+  };
+  lz4 = pypiWheel "lz4" "4.3.3" {
+    url = "https://files.pythonhosted.org/packages/cf/d4/12915eb3083dfd1746d50b71b73334030b129cd25abbed9133dd2d413c21/lz4-4.3.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+    sha256 = "0e9c410b11a31dbdc94c05ac3c480cb4b222460faf9231f12538d0074e56c563";
+    imports = [ "lz4.frame" ];
+    manylinux = true;
+  };
+  urllib3 = pypiWheel "urllib3" "1.26.13" {
+    url = "https://files.pythonhosted.org/packages/65/0c/cc6644eaa594585e5875f46f3c83ee8762b647b51fc5b0fb253a242df2dc/urllib3-1.26.13-py2.py3-none-any.whl";
+    sha256 = "47cc05d99aaa09c9e72ed5809b60e7ba354e64b59c9c173ac3018642d8bb41fc";
+    imports = [ "urllib3" ];
+  };
+  certifi = pypiWheel "certifi" "2022.12.7" {
+    url = "https://files.pythonhosted.org/packages/71/4c/3db2b8021bd6f2f0ceb0e088d6b2d49147671f25832fb17970e9b583d742/certifi-2022.12.7-py3-none-any.whl";
+    sha256 = "4ad3232f5e926d6718ec31cfc1fcadfde020920e278684144551c91769c7bc18";
+  };
+  charset-normalizer = pypiWheel "charset-normalizer" "2.1.1" {
+    url = "https://files.pythonhosted.org/packages/db/51/a507c856293ab05cdc1db77ff4bc1268ddd39f29e7dc4919aa497f0adbec/charset_normalizer-2.1.1-py3-none-any.whl";
+    sha256 = "83e9a75d1911279afd89352c68b45348559d1fc0506b054b346651b5e7fee29f";
+  };
   # From the sdist, built with flit-core, like nixpkgs does.
   idna = callPackage ({ buildPythonPackage, fetchurl, flit-core }: buildPythonPackage rec {
     pname = "idna";
