@@ -7,6 +7,7 @@ reader is ``EXAMPLES`` (hypothesis' max_examples), reported by ``pytest -s`` via
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -17,9 +18,11 @@ from hypothesis import strategies as st
 
 from mach_nix.errors import MachNixError
 
-EXAMPLES = 300
-# derandomize: CI runs the same inputs every time (a failure reproduces; exploring is for local runs).
-fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+# CI runs the same inputs every time (a failure reproduces). To explore new inputs locally:
+#   MACH_NIX_FUZZ_EXPLORE=1 MACH_NIX_FUZZ_EXAMPLES=3000 pytest tests/py/faults
+EXAMPLES = int(os.environ.get("MACH_NIX_FUZZ_EXAMPLES", "300"))
+DERANDOMIZE = not os.environ.get("MACH_NIX_FUZZ_EXPLORE")
+fuzz = settings(max_examples=EXAMPLES, deadline=None, derandomize=DERANDOMIZE, suppress_health_check=[HealthCheck.too_slow])
 
 # Text assembled from the tokens these formats are made of, so the fuzzer reaches deep paths
 # (markers, extras, options, continuations, tables) rather than failing on the first character.

@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mach_nix.errors import IndexError_
+
+from .test_fuzz_inputs import DERANDOMIZE, EXAMPLES
 from mach_nix.index.store import decode_shard
 
 WHERE = Path("/idx/ab.json")
@@ -19,7 +21,7 @@ json_values = st.recursive(
 )
 
 
-@settings(max_examples=400, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES, derandomize=DERANDOMIZE, suppress_health_check=[HealthCheck.too_slow])
 @given(st.binary(max_size=512), st.sampled_from(["json", "lz4"]))
 def test_random_bytes_never_escape(data: bytes, fmt: str) -> None:
     try:
@@ -28,7 +30,7 @@ def test_random_bytes_never_escape(data: bytes, fmt: str) -> None:
         assert str(WHERE) in exc.message
 
 
-@settings(max_examples=400, derandomize=True)
+@settings(max_examples=EXAMPLES, derandomize=DERANDOMIZE)
 @given(json_values)
 def test_random_json_documents_are_checked(doc: object) -> None:
     try:
@@ -39,7 +41,7 @@ def test_random_json_documents_are_checked(doc: object) -> None:
         assert isinstance(out["projects"], dict) and out["schema"] == 1
 
 
-@settings(max_examples=60, deadline=None, derandomize=True)
+@settings(max_examples=max(1, EXAMPLES // 5), deadline=None, derandomize=DERANDOMIZE)
 @given(st.dictionaries(st.text(max_size=5), json_values, max_size=3))
 def test_malformed_project_records_name_the_project(record: dict) -> None:
     import tempfile
