@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import List
 
 from mach_nix.errors import IndexError_
-from mach_nix.index.schema import METADATA_FILE, SHARD_IDS
-from mach_nix.index.store import FORMATS, Index, decode_shard, read_metadata, shard_filename, write_index
+from mach_nix.index.schema import METADATA_FILE, SHARD_IDS, shard_of
+from mach_nix.index.store import FORMATS, Index, read_metadata, shard_filename, tally, write_index
 
 
 def pack(source: Path, out: Path, fmt: str = "lz4") -> dict:
@@ -39,35 +38,22 @@ def verify(directory: Path) -> List[str]:
     except IndexError_ as exc:
         return [exc.message]
     problems: List[str] = []
-    fmt = meta["format"]
+    index = Index(directory, meta)
     counts = {"projects": 0, "releases": 0, "files": 0}
-    from mach_nix.index.schema import shard_of
-
     for shard in SHARD_IDS:
-        path = directory / shard_filename(shard, fmt)
-        expected = meta["shards"].get(shard)
-        if expected is None:
+        if shard not in meta["shards"]:
             problems.append(f"{directory / METADATA_FILE} records no hash for shard {shard}.")
             continue
         try:
-            data = path.read_bytes()
-        except FileNotFoundError:
-            problems.append(f"{path} is missing.")
-            continue
-        if hashlib.sha256(data).hexdigest() != expected:
-            problems.append(f"{path} does not match its recorded sha256.")
-            continue
-        try:
-            doc = decode_shard(data, fmt, path)
+            projects = index.load_shard(shard)
         except IndexError_ as exc:
             problems.append(exc.message)
             continue
-        for name, project in doc["projects"].items():
+        for name in projects:
             if shard_of(name) != shard:
+                path = directory / shard_filename(shard, meta["format"])
                 problems.append(f"{path}: project {name!r} belongs in shard {shard_of(name)}.")
-            counts["projects"] += 1
-            counts["releases"] += len(project.get("releases", {}))
-            counts["files"] += sum(len(files) for files in project.get("releases", {}).values())
+        tally(counts, projects)
     if not problems:
         for key, value in counts.items():
             if meta.get(key) != value:

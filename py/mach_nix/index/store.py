@@ -195,6 +195,15 @@ def now_utc() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def tally(counts: Dict[str, int], projects: Dict[str, Project]) -> None:
+    """Add the projects, releases and files of one shard to ``counts`` (as metadata.json records them)."""
+    for project in projects.values():
+        releases = project.get("releases", {})
+        counts["projects"] += 1
+        counts["releases"] += len(releases)
+        counts["files"] += sum(len(files) for files in releases.values())
+
+
 def write_index(
     directory: Path,
     shards: Dict[str, Dict[str, Project]],
@@ -220,10 +229,7 @@ def write_index(
         if not (target.exists() and target.read_bytes() == data):
             atomic_write_bytes(target, data)
         hashes[shard] = hashlib.sha256(data).hexdigest()
-        for project in projects.values():
-            counts["projects"] += 1
-            counts["releases"] += len(project["releases"])
-            counts["files"] += sum(len(files) for files in project["releases"].values())
+        tally(counts, projects)
     meta: Dict[str, Any] = {
         "schema": SCHEMA_VERSION,
         "format": fmt,
@@ -287,6 +293,12 @@ class Index:
         cached = self._shards.get(shard)
         if cached is not None:
             return cached
+        projects = self.load_shard(shard)
+        self._shards[shard] = projects
+        return projects
+
+    def load_shard(self, shard: str) -> Dict[str, Project]:
+        """Read, hash-check and decode one shard without keeping it (``verify`` walks them all)."""
         path = self.directory / shard_filename(shard, self.format)
         expected = self.metadata["shards"].get(shard)
         try:
@@ -298,9 +310,7 @@ class Index:
                 f"Index shard {path} does not match the sha256 recorded in {self.directory / METADATA_FILE} "
                 "(changed, truncated or corrupt). " + _FIX.format(dir=self.directory)
             )
-        projects = decode_shard(data, self.format, path)["projects"]
-        self._shards[shard] = projects
-        return projects
+        return decode_shard(data, self.format, path)["projects"]
 
     def project(self, name: str) -> Optional[Project]:
         """The record of one project (any spelling of its name), or None when absent."""
