@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 from urllib.parse import urlsplit
 
 import pytest
@@ -49,14 +49,15 @@ def recorded_routes(pages: Dict[str, Any] | None = None) -> Dict[str, Route]:
     return routes
 
 
-def run_crawl(server: FakePyPI, work: Path, *, timeout: float = 1.0) -> Crawler:
+def run_crawl(server: FakePyPI, work: Path, *, timeout: float = 1.0) -> Tuple[Crawler, Dict[str, Any]]:
+    """Crawl NAMES from the fake PyPI; return the crawler (stats, failures) and its records."""
     client = PyPIClient(server.base, pool_size=8, timeout=timeout, retries=6, backoff=0.01, rewrite=server.rewrite)
     crawler = Crawler(client, WorkDir(work), SCOPE, threads=4, project_threads=2, log=lambda m: None)
     try:
-        crawler.records = crawler.run(parse_seeds(NAMES))  # type: ignore[attr-defined]
+        records = crawler.run(parse_seeds(NAMES))
     finally:
         crawler.close()
-    return crawler
+    return crawler, records
 
 
 def projects_of(directory: Path) -> Dict[str, Any]:
@@ -67,23 +68,23 @@ def projects_of(directory: Path) -> Dict[str, Any]:
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
     tmp = tmp_path_factory.mktemp("reference")
     with FakePyPI(recorded_routes()) as server:
-        crawler = run_crawl(server, tmp / "work")
+        crawler, records = run_crawl(server, tmp / "work")
     assert not crawler.failed
-    write_verified(tmp / "index", crawler.records, "json", {})  # type: ignore[attr-defined]
+    write_verified(tmp / "index", records, "json", {})
     return projects_of(tmp / "index")
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_transient_faults_lose_no_record(seed: int, reference: Dict[str, Any], tmp_path: Path) -> None:
     with FakePyPI(recorded_routes(), seed=seed, rate=0.5, stall_seconds=1.5) as server:
-        crawler = run_crawl(server, tmp_path / "work")
+        crawler, records = run_crawl(server, tmp_path / "work")
     injected = dict(server.log.injected)
     print(f"\nseed {seed}: {server.log.requests} requests, faults injected {injected} "
           f"({sum(injected.values())}), client retries {crawler.client.stats.retries}, failures {dict(crawler.failed)}")
     assert sum(injected.values()) >= 4, "the schedule must actually inject faults"
     assert not crawler.failed
     assert crawler.client.stats.retries >= sum(injected.values()) // 2  # faults were met by retries
-    write_verified(tmp_path / "index", crawler.records, "json", {})  # type: ignore[attr-defined]
+    write_verified(tmp_path / "index", records, "json", {})
     assert projects_of(tmp_path / "index") == reference  # records lost: 0
 
 
@@ -91,7 +92,7 @@ def test_malformed_simple_page_is_named(tmp_path: Path) -> None:
     routes = recorded_routes()
     routes["/simple/idna/"] = Route(b'{"meta": {"api-version": "1.1"}, "files": [', SIMPLE_TYPE)
     with FakePyPI(routes) as server:
-        crawler = run_crawl(server, tmp_path / "work")
+        crawler, records = run_crawl(server, tmp_path / "work")
     assert list(crawler.failed) == ["idna"]
     assert "idna" in crawler.failed["idna"] or "JSON" in crawler.failed["idna"]
 
@@ -102,8 +103,8 @@ def test_missing_metadata_file_falls_back_to_range_reads(reference: Dict[str, An
     assert wheel.is_file()  # recorded without its .metadata: the range-read path
     assert not any(path.endswith("six-1.15.0-py2.py3-none-any.whl.metadata") for path in routes)
     with FakePyPI(routes) as server:
-        crawler = run_crawl(server, tmp_path / "work")
-    node = next(n for n in crawler.records["six"]["releases"]["1.15.0"] if n["filename"].endswith(".whl"))  # type: ignore[attr-defined]
+        crawler, records = run_crawl(server, tmp_path / "work")
+    node = next(n for n in records["six"]["releases"]["1.15.0"] if n["filename"].endswith(".whl"))
     assert node["metadata"] == "range"
     assert not crawler.failed
 
@@ -122,9 +123,9 @@ def test_metadata_with_wrong_sha256_is_not_trusted(reference: Dict[str, Any], tm
     path = next(p for p in routes if p.endswith(target + ".metadata"))
     routes[path] = Route(routes[path].body.replace(b"Version: 1.16.0", b"Version: 6.6.6\nRequires-Dist: evil"))
     with FakePyPI(routes) as server:
-        crawler = run_crawl(server, tmp_path / "work")
-    node = next(n for n in crawler.records["six"]["releases"]["1.16.0"] if n["filename"] == target)  # type: ignore[attr-defined]
-    deps = crawler.records["six"]["deps"].get(node.get("requires_dist"), None)  # type: ignore[attr-defined]
+        crawler, records = run_crawl(server, tmp_path / "work")
+    node = next(n for n in records["six"]["releases"]["1.16.0"] if n["filename"] == target)
+    deps = records["six"]["deps"].get(node.get("requires_dist"), None)
     assert deps is None or "evil" not in deps
     assert node["metadata"] != "pep658"
 
@@ -166,8 +167,8 @@ def test_interrupted_update_leaves_a_verified_index(tmp_path: Path) -> None:
 
     original = tmp_path / "original"
     with FakePyPI(recorded_routes()) as server:
-        crawler = run_crawl(server, tmp_path / "work0")
-    write_verified(original, crawler.records, "json", {"scope": SCOPE.to_json()})  # type: ignore[attr-defined]
+        crawler, records = run_crawl(server, tmp_path / "work0")
+    write_verified(original, records, "json", {"scope": SCOPE.to_json()})
     pages = {p.stem: json.loads(p.read_text()) for p in (PYPI / "simple").glob("*.json")}
     pages["six"]["meta"]["_last-serial"] = int(pages["six"]["meta"]["_last-serial"]) + 1
     for entry in pages["six"]["files"]:
