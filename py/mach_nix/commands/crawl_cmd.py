@@ -134,20 +134,18 @@ def cmd_build(args: argparse.Namespace) -> int:
     from mach_nix.errors import MachNixError
     from mach_nix.index.crawler import Scope, default_since, parse_seeds, read_seed_args, read_top
 
-    if args.since:
+    def date_option(flag: str, value: str, hint: str) -> str:
         try:
-            since = dt.date.fromisoformat(args.since).isoformat()
+            return dt.date.fromisoformat(value).isoformat()
         except ValueError:
-            raise MachNixError(f"--since {args.since!r} is not a date; write it as YYYY-MM-DD, e.g. --since 2023-01-01.") from None
-    else:
-        since = default_since()
+            raise MachNixError(f"{flag} {value!r} is not a date; {hint}.") from None
+
+    since = (date_option("--since", args.since, "write it as YYYY-MM-DD, e.g. --since 2023-01-01")
+             if args.since else default_since())
     if args.series_since == "all":
         series_since = "0000-00-00"
     elif args.series_since:
-        try:
-            series_since = dt.date.fromisoformat(args.series_since).isoformat()
-        except ValueError:
-            raise MachNixError(f"--series-since {args.series_since!r} is not a date; write YYYY-MM-DD or 'all'.") from None
+        series_since = date_option("--series-since", args.series_since, "write YYYY-MM-DD or 'all'")
     else:
         series_since = default_since(4)
     items = read_seed_args(args.packages)
