@@ -7,11 +7,12 @@ command functions so that start-up stays fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import List, Optional
 
 from mach_nix import __version__
-from mach_nix.errors import MachNixError
+from mach_nix.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, MachNixError
 
 COMMAND_MODULES = ("mach_nix.commands.index_cmd", "mach_nix.commands.lock_cmd", "mach_nix.commands.env_cmd")
 
@@ -34,12 +35,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Entry point of the ``mach-nix`` console script; returns the exit status."""
+    """Entry point of the ``mach-nix`` console script; returns the exit status (see mach_nix.errors).
+
+    Example: ``main(["tree", "mach-nix.lock.json"])``
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
-        return 2
+        return EXIT_BAD_INPUT
     try:
         return int(args.func(args) or 0)
     except MachNixError as exc:
@@ -47,6 +51,37 @@ def main(argv: Optional[List[str]] = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
-        return 0
+        return EXIT_OK
+    except OSError as exc:  # a file or directory the command could not read or write
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a bug, never a traceback
+        if os.environ.get("MACH_NIX_DEBUG"):
+            raise
+        print(f"error: internal error in mach-nix ({type(exc).__name__}: {exc}). This is a bug; run again with "
+              "MACH_NIX_DEBUG=1 to see the traceback, and report it with the command line.", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One sentence for an OSError, naming the path and what to do.
+
+    Example: ``describe_os_error(IsADirectoryError(21, "Is a directory", "out/"))``
+    → ``"out/ is a directory, not a file: name a file inside it (e.g. out/mach-nix.lock.json)."``
+    """
+    import errno
+
+    path = exc.filename if exc.filename is not None else "a file"
+    hints = {
+        errno.EISDIR: f"{path} is a directory, not a file: name a file (e.g. {path}/mach-nix.lock.json).",
+        errno.ENOTDIR: f"{path}: a part of this path is a file, not a directory; choose another path.",
+        errno.ENOENT: f"{path} does not exist (or its directory does not); create the directory or fix the path.",
+        errno.EACCES: f"{path} is not accessible (permission denied); choose a path you may write to.",
+        errno.EPERM: f"{path}: operation not permitted; choose another path.",
+        errno.EROFS: f"{path} is on a read-only file system; choose a writable path.",
+        errno.ENOSPC: f"no space left on the device holding {path}; free some space and retry.",
+        errno.EEXIST: f"{path} already exists and is in the way; move it or choose another path.",
+    }
+    return hints.get(exc.errno, f"{path}: {exc.strerror or exc} (errno {exc.errno}); check the path and retry.")

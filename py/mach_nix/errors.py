@@ -1,17 +1,36 @@
-"""User-facing errors: one paragraph that names the culprit and the fix, never a traceback."""
+"""User-facing errors: one paragraph that names the culprit and the fix, never a traceback.
+
+Exit statuses (documented in README.md, pinned by tests/py/test_exit_codes.py):
+
+======  =====================================================================================
+0       success
+1       something asked for is absent: a project or release not in the index, a package not
+        in the lock (`why`), a project `index show` does not know; `index verify` problems
+2       bad input (a file, an option, a lock that does not validate) or an impossible
+        resolution (conflicting requirements, or a resolution past its budget)
+3       internal error: a bug in mach-nix, reported as one paragraph
+130     interrupted (Ctrl-C)
+======  =====================================================================================
+"""
 
 from __future__ import annotations
 
+EXIT_OK = 0
+EXIT_ABSENT = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
 
 class MachNixError(Exception):
-    """An error caused by the user's input or data, reported as one clear paragraph.
+    """An error caused by the user's input or data, reported as one clear paragraph (exit 2).
 
     Example:
         raise MachNixError("requirements.txt, line 3: 'foo>=' is not a valid requirement; "
                            "write it as NAME[SPECIFIER], e.g. 'foo>=1.0'.")
     """
 
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
     def __init__(self, message: str, *, exit_code: int | None = None) -> None:
         super().__init__(message)
@@ -28,6 +47,18 @@ class IndexError_(MachNixError):
 
 
 class NotFound(MachNixError):
-    """Something asked for (a project, a file) is absent; exit status 1."""
+    """Something asked for (a project, a release, a package of a lock) is absent; exit status 1."""
 
-    exit_code = 1
+    exit_code = EXIT_ABSENT
+
+
+class ResolutionImpossible(MachNixError):
+    """The requirements conflict (or the resolution ran past its budget); exit status 2."""
+
+    exit_code = EXIT_BAD_INPUT
+
+
+class InternalError(MachNixError):
+    """A bug in mach-nix, caught and reported without a traceback; exit status 3."""
+
+    exit_code = EXIT_INTERNAL

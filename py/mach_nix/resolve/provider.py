@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Map
 from packaging.specifiers import SpecifierSet
 from resolvelib.providers import AbstractProvider
 
-from mach_nix.errors import MachNixError
+from mach_nix.errors import EXIT_ABSENT, MachNixError
 from mach_nix.names import normalize
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates, parse_specifier, parse_version
 from mach_nix.resolve.target import Target
@@ -125,9 +125,9 @@ class ResolveRequest:
 
 
 class NotInIndex(MachNixError):
-    """A requirement names a project the index does not have."""
+    """A requirement names a project the index does not have (exit status 1, like NotFound)."""
 
-    exit_code = 1
+    exit_code = EXIT_ABSENT
 
     def __init__(self, name: str, chain: List[str]) -> None:
         super().__init__(name)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from mach_nix.errors import MachNixError
+from mach_nix.errors import InternalError, MachNixError, NotFound, ResolutionImpossible as Impossible
 from mach_nix.resolve.candidates import Candidate, parse_specifier
 from mach_nix.resolve.provider import NotInIndex, Provider, Req, ResolveRequest, parse_dependency
 from mach_nix.resolve.target import Target
@@ -96,18 +96,18 @@ def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
     except ResolutionImpossible as exc:
         from mach_nix.resolve.explain import explain_impossible
 
-        raise MachNixError(explain_impossible(provider, exc.causes), exit_code=1) from None
+        raise Impossible(explain_impossible(provider, exc.causes)) from None
     except ResolutionTooDeep:
-        raise MachNixError(
+        raise Impossible(
             f"The resolution did not finish within {MAX_ROUNDS} rounds of backtracking. Narrow the requirements "
-            "(pin the packages that backtrack the most, e.g. boto3/botocore) and retry.", exit_code=1) from None
+            "(pin the packages that backtrack the most, e.g. boto3/botocore) and retry.") from None
     except NotInIndex as exc:
         from mach_nix.resolve.explain import explain_absent
 
-        raise MachNixError(explain_absent(provider, exc.name, exc.chain), exit_code=1) from None
+        raise NotFound(explain_absent(provider, exc.name, exc.chain)) from None
     except ResolverException as exc:  # a resolver inconsistency: a mach-nix bug, reported without a traceback
-        raise MachNixError(f"Internal resolver error ({type(exc).__name__}: {exc}). This is a bug in mach-nix; "
-                           "please report it with the requirements that trigger it.", exit_code=3) from None
+        raise InternalError(f"Internal resolver error ({type(exc).__name__}: {exc}). This is a bug in mach-nix; "
+                           "please report it with the requirements that trigger it.") from None
     return dict(result.mapping)
 
 
