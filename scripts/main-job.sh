@@ -11,8 +11,8 @@ work="$(mktemp -d -t mach-nix-main.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
 echo "== resolving $reqs against the embedded index"
-python3 -m mach_nix lock -r "$reqs" -o "$work/mach-nix.lock.json"
-python3 -m mach_nix tree "$work/mach-nix.lock.json"
+"$repo/.ci/python" -m mach_nix lock -r "$reqs" -o "$work/mach-nix.lock.json"
+"$repo/.ci/python" -m mach_nix tree "$work/mach-nix.lock.json"
 
 if nix-instantiate --find-file nixpkgs >/dev/null 2>&1; then
   pkgs="import <nixpkgs> { }"
