@@ -33,7 +33,7 @@
   # lib.* functions (all in nixpkgs' lib since before R24.05).
   lib = [
     "all" "any" "attrByPath" "attrNames" "composeExtensions" "concatMap" "concatMapStrings"
-    "concatStringsSep" "elem" "elemAt" "escapeShellArg" "filter" "foldl'" "genAttrs" "hasInfix" "hasPrefix"
+    "concatStringsSep" "elem" "elemAt" "escapeShellArg" "escapeShellArgs" "filter" "foldl'" "genAttrs" "hasInfix" "hasPrefix"
     "hasSuffix" "head" "isAttrs" "isDerivation" "isFunction" "isList" "isString" "last" "length" "listToAttrs"
     "mapAttrs" "mapAttrsToList" "nameValuePair" "optional" "optionalAttrs" "optionalString"
     "optionals" "removePrefix" "replaceStrings" "sort" "splitString" "toLower" "unique"

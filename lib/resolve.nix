@@ -128,15 +128,24 @@ rec {
       throw "mach-nix: ${what} is not a mach-nix lock of schema 1 (lock_version = ${builtins.toJSON (lock.lock_version or null)}). Re-create it with `mach-nix lock`."
     else lock;
 
-  /* checkTarget :: { lock, target, lockFile } -> lock — throw when the lock does not fit. */
+  /* checkTarget :: { lock, target, lockFile } -> lock — throw when the lock does not fit.
+     The re-lock command it prints repeats the lock's own inputs (`inputs.arguments`, recorded by
+     `mach-nix lock`: files with -r/-c/--pyproject, extras, groups, providers, --pre…); locks written
+     before that field existed get a best guess from their files.
+       lock:     the parsed lock
+       target:   the target of the interpreter and platform (targetLib.fromPython)
+       lockFile: the path the lock came from (named in the message)
+  */
   checkTarget = { lock, target, lockFile }:
     let bad = targetLib.mismatches lock.target target; in
     if bad == [ ] then lock
     else
       let
-        files = map (f: f.path) (lock.inputs.files or [ ]);
-        inputFlags = if files == [ ] then "-r requirements.txt"
+        inputs = lock.inputs or { };
+        files = map (f: f.path) (inputs.files or [ ]);
+        guessed = if files == [ ] then "-r requirements.txt"
           else lib.concatMapStringsSep " " (f: if lib.hasSuffix ".toml" f then "--pyproject ${f}" else "-r ${f}") files;
+        inputFlags = if inputs ? arguments then lib.escapeShellArgs inputs.arguments else guessed;
       in
       throw ("mach-nix: the lock ${toString lockFile} was made for another target: "
         + lib.concatStringsSep "; " bad + ". Re-lock it for this interpreter and platform with:\n  mach-nix lock ${inputFlags} "

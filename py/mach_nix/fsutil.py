@@ -39,6 +39,19 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         raise
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Like :func:`atomic_write_bytes` for UTF-8 text."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+def write_output(path: Path, data: bytes, what: str, default_name: str = "mach-nix.lock.json") -> None:
+    """Atomically write a file the user named; any OSError becomes one MachNixError naming ``path``.
+
+    Example: ``write_output(Path("mach-nix.lock.json"), b"{}", "the lock")``
+    """
+    from mach_nix.errors import MachNixError
+
+    path = Path(path)
+    if path.is_dir():
+        raise MachNixError(f"{path} is a directory: name a file to write {what} to, e.g. {path / default_name}.")
+    try:
+        atomic_write_bytes(path, data)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise MachNixError(f"cannot write {what} to {path} ({reason}); choose a path in a directory you may "
+                           "write to (its parent directories must be directories, not files).") from None

@@ -13,7 +13,7 @@ import orjson
 
 from mach_nix import __version__
 from mach_nix.errors import MachNixError
-from mach_nix.fsutil import atomic_write_bytes
+from mach_nix.fsutil import write_output
 
 LOCK_VERSION = 1
 DEFAULT_LOCK = "mach-nix.lock.json"
@@ -89,12 +89,7 @@ def write(lock: Dict[str, Any], path: Path) -> None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    path = Path(path)
-    if path.exists() and not path.is_file():  # /dev/stdout, a fifo: never rename over it
-        with open(path, "wb") as handle:
-            handle.write(data)
-        return
-    atomic_write_bytes(path, data)
+    write_output(Path(path), data, "the lock")
 
 
 def read(path: Optional[Path] = None) -> Dict[str, Any]:
@@ -114,7 +109,11 @@ def read(path: Optional[Path] = None) -> Dict[str, Any]:
 
 
 def validate(lock: Any, where: str) -> None:
-    """Check the structure and internal consistency of a lock; raise MachNixError naming the problem."""
+    """Check the structure and internal consistency of a lock; raise MachNixError naming the problem.
+
+    Everything `tree`, `why`, `env`, `gen` and the Nix library read is checked here, so that they
+    can rely on it. Example: ``validate({"lock_version": 1}, "x.json")`` raises (keys missing).
+    """
     def fail(what: str) -> None:
         raise MachNixError(f"Lock file {where} is invalid: {what}. Re-create it with `mach-nix lock`.")
 
@@ -127,35 +126,75 @@ def validate(lock: Any, where: str) -> None:
             fail(f"the key {key!r} is missing")
         if not isinstance(lock[key], kind):
             fail(f"{key!r} is not {'an object' if kind is dict else 'a list'}")
+    _validate_target(lock["target"], fail)
     packages = lock["packages"]
     for name, entry in packages.items():
-        if not isinstance(entry, dict):
-            fail(f"packages.{name} is not an object")
-        for key in ("version", "provider", "dependencies"):
-            if key not in entry:
-                fail(f"packages.{name} lacks {key!r}")
-        provider = entry["provider"]
-        if not isinstance(provider, str) or provider not in PROVIDERS:
-            fail(f"packages.{name}.provider is {provider!r}, expected one of {', '.join(PROVIDERS)}")
-        needed = ("nixpkgs_attr",) if provider == "nixpkgs" else ("filename", "url", "sha256")
-        for key in needed:
-            if not entry.get(key) or not isinstance(entry[key], str):
-                fail(f"packages.{name} ({provider}) lacks {key!r}")
-        if not isinstance(entry["dependencies"], list):
-            fail(f"packages.{name}.dependencies is not a list")
-        for dep in entry["dependencies"]:
-            if not isinstance(dep, str) or dep not in packages:
-                fail(f"packages.{name} depends on {dep!r}, which is not in 'packages'")
-        bs = entry.get("build_system")
-        if bs is not None and not isinstance(bs, dict):
-            fail(f"packages.{name}.build_system is not an object")
-        if bs is not None and bs.get("resolved", True):
-            build_deps = bs.get("dependencies", [])
-            if not isinstance(build_deps, list):
-                fail(f"packages.{name}.build_system.dependencies is not a list")
-            for dep in build_deps:
-                if not isinstance(dep, str) or dep not in packages:
-                    fail(f"packages.{name}.build_system needs {dep!r}, which is not in 'packages'")
+        _validate_package(name, entry, packages, fail)
     for root in lock["roots"]:
         if not isinstance(root, str) or root not in packages:
             fail(f"root {root!r} is not in 'packages'")
+    arguments = lock["inputs"].get("arguments")
+    if arguments is not None and not _strings(arguments):
+        fail("inputs.arguments is not a list of strings")
+
+
+def _strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _validate_target(target: Dict[str, Any], fail: Any) -> None:
+    for key in ("python", "system"):
+        if not isinstance(target.get(key), str):
+            fail(f"target.{key} is {target.get(key)!r}, expected a string")
+    for key in ("python_full", "glibc", "macos", "implementation"):
+        if target.get(key) is not None and not isinstance(target[key], str):
+            fail(f"target.{key} is {target[key]!r}, expected a string or null")
+
+
+def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Any) -> None:
+    if not isinstance(entry, dict):
+        fail(f"packages.{name} is not an object")
+    for key in ("version", "provider", "dependencies"):
+        if key not in entry:
+            fail(f"packages.{name} lacks {key!r}")
+    if not isinstance(entry["version"], str) or not entry["version"]:
+        fail(f"packages.{name}.version is {entry['version']!r}, expected a version string")
+    provider = entry["provider"]
+    if not isinstance(provider, str) or provider not in PROVIDERS:
+        fail(f"packages.{name}.provider is {provider!r}, expected one of {', '.join(PROVIDERS)}")
+    needed = ("nixpkgs_attr",) if provider == "nixpkgs" else ("filename", "url", "sha256")
+    for key in needed:
+        if not entry.get(key) or not isinstance(entry[key], str):
+            fail(f"packages.{name} ({provider}) lacks {key!r}")
+    for key in ("filename", "url", "sha256", "name", "nixpkgs_attr", "requires_python"):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            fail(f"packages.{name}.{key} is {entry[key]!r}, expected a string")
+    for key in ("extras", "wheel_tags"):
+        if key in entry and not _strings(entry[key]):
+            fail(f"packages.{name}.{key} is not a list of strings")
+    for key in ("build_only", "dependencies_unknown", "yanked"):
+        if key in entry and not isinstance(entry[key], bool):
+            fail(f"packages.{name}.{key} is {entry[key]!r}, expected true or false")
+    if not isinstance(entry["dependencies"], list):
+        fail(f"packages.{name}.dependencies is not a list")
+    for dep in entry["dependencies"]:
+        if not isinstance(dep, str) or dep not in packages:
+            fail(f"packages.{name} depends on {dep!r}, which is not in 'packages'")
+    _validate_build_system(name, entry.get("build_system"), packages, fail)
+
+
+def _validate_build_system(name: str, bs: Any, packages: Dict[str, Any], fail: Any) -> None:
+    if bs is None:
+        return
+    if not isinstance(bs, dict):
+        fail(f"packages.{name}.build_system is not an object")
+    resolved = bs.get("resolved", True)
+    if not isinstance(resolved, bool):
+        fail(f"packages.{name}.build_system.resolved is {resolved!r}, expected true or false")
+    for key in ("requires", "dependencies"):
+        if key in bs and not _strings(bs[key]):
+            fail(f"packages.{name}.build_system.{key} is not a list of strings")
+    if resolved:
+        for dep in bs.get("dependencies", []):
+            if dep not in packages:
+                fail(f"packages.{name}.build_system needs {dep!r}, which is not in 'packages'")

@@ -27,8 +27,10 @@ def test_includes_constraints_continuations_and_comments():
     requests = result.requirements[2]
     assert (requests.source, requests.line) == (str(DATA / "main.txt"), 6)
     assert result.requirements[0].source.endswith("sub/../common.txt")
-    assert [Path(p).name for p, _ in result.files] == ["main.txt", "base.txt", "common.txt", "constraints.txt"]
-    assert all(len(sha) == 64 for _, sha in result.files)
+    assert [(Path(f.path).name, f.kind) for f in result.files] == [
+        ("main.txt", "requirements"), ("base.txt", "requirements"), ("common.txt", "requirements"),
+        ("constraints.txt", "constraints")]
+    assert all(len(f.sha256) == 64 for f in result.files)
     assert any("--index-url is ignored" in w and "line 4" in w for w in result.warnings)
 
 

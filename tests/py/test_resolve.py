@@ -7,7 +7,7 @@ from typing import Dict, Optional
 
 import pytest
 
-from mach_nix.commands.lock_cmd import build_request
+from mach_nix.resolve.request import build_request
 from mach_nix.errors import MachNixError
 from mach_nix.index.store import Index
 from mach_nix.inputs.requirements_txt import read_requirement_text, read_requirements

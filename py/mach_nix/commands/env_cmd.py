@@ -1,8 +1,7 @@
 """`mach-nix env DIR` (a directory with default.nix, shell.nix and a lock: `nix-shell DIR` works with
 no import-from-derivation) and `mach-nix gen` (a standalone nixpkgs overlay).
 
-Exit codes: 0 success; 1 a package or file was not found; 2 bad input or a failed resolution
-(the resolver's explanation is printed); 130 interrupted.
+Exit statuses are those of every command (mach_nix.errors).
 """
 
 from __future__ import annotations
@@ -12,22 +11,14 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict
+
+from mach_nix.commands.options import add_index_option, add_lock_options, lock_options
 
 
 def _lock_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("requirements", nargs="*", metavar="REQ", help="requirements given directly, e.g. 'requests>=2'")
-    p.add_argument("-r", "--requirement", action="append", default=[], type=Path, metavar="FILE",
-                   help="requirements.txt (repeatable)")
-    p.add_argument("--pyproject", type=Path, metavar="FILE", help="pyproject.toml instead of requirements")
+    add_lock_options(p)
     p.add_argument("--lock", type=Path, metavar="FILE", help="use this existing lock instead of resolving")
-    p.add_argument("--python", default="3.11", help="target CPython, e.g. 3.11 or 3.11.9 (default 3.11)")
-    p.add_argument("--system", default=None, help="target system (default x86_64-linux)")
-    p.add_argument("--glibc", default=None, help="target glibc (default 2.40, nixpkgs')")
-    p.add_argument("--macos", default=None, help="macOS deployment target (default 11.3)")
-    p.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: embedded data/)")
-    p.add_argument("--providers", default=None, help="provider order, e.g. '_default=wheel,sdist'")
-    p.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     p.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 
 
@@ -51,7 +42,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     names = sub.add_parser("names", help="print the normalized project names of the index (a JSON list)",
                            description="Print the index's project names as a JSON list (what the flake's "
                                        "gen.python.<name>… one-liners offer).")
-    names.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: embedded data/)")
+    add_index_option(names)
     names.set_defaults(func=cmd_names)
 
 
@@ -65,32 +56,25 @@ def _generator(command: str) -> str:
 
 
 def _resolve(args: argparse.Namespace, out: Path) -> Dict[str, Any]:
-    """Lock through `mach-nix lock` (or copy --lock) into `out`; return the lock."""
-    from mach_nix.cli import main as cli_main
+    """Lock the inputs (or copy ``--lock``) into ``out``; return the lock."""
     from mach_nix.errors import MachNixError
-    from mach_nix.fsutil import atomic_write_bytes
-    from mach_nix.lock import read
+    from mach_nix.fsutil import write_output
+    from mach_nix.lock import read, write
+    from mach_nix.pipeline import lock_requirements
 
     if args.lock is not None:
-        if args.requirements or args.requirement or args.pyproject:
+        if args.requirements or args.requirement or args.pyproject or args.requirement_text or args.setup_cfg:
             raise MachNixError("--lock and requirements are mutually exclusive: a lock already records its requirements.")
         lock = read(args.lock)
         if args.lock.resolve() != out.resolve():
-            atomic_write_bytes(out, args.lock.read_bytes())
+            write_output(out, args.lock.read_bytes(), "the lock")
         return lock
-    argv: List[str] = ["lock", *args.requirements, "--python", args.python, "-o", str(out)]
-    for r in args.requirement:
-        argv += ["-r", str(r)]
-    for flag, value in (("--pyproject", args.pyproject), ("--system", args.system), ("--glibc", args.glibc),
-                        ("--macos", args.macos), ("--index", args.index), ("--providers", args.providers)):
-        if value is not None:
-            argv += [flag, str(value)]
-    if args.quiet or args.json:
-        argv.append("--quiet")
-    code = cli_main(argv)
-    if code != 0:
-        raise MachNixError("the resolution failed (see above); nothing was written.", exit_code=code)
-    return read(out)
+    result = lock_requirements(lock_options(args), notice=not (args.quiet or args.json))
+    write(result.lock, out)
+    if not (args.quiet or args.json):
+        for warning in result.warnings:
+            print(f"warning: {warning}", file=sys.stderr)
+    return result.lock
 
 
 def _summary(args: argparse.Namespace, lock: Dict[str, Any], **extra: Any) -> None:
@@ -101,7 +85,7 @@ def _summary(args: argparse.Namespace, lock: Dict[str, Any], **extra: Any) -> No
 
 def cmd_env(args: argparse.Namespace) -> int:
     from mach_nix.errors import MachNixError
-    from mach_nix.fsutil import atomic_write_bytes
+    from mach_nix.fsutil import write_output
     from mach_nix.nix import checkout_root, env_files, machnix_import
 
     source = args.machnix
@@ -113,7 +97,13 @@ def cmd_env(args: argparse.Namespace) -> int:
         source = str(root)
     machnix_import(source)  # checked before anything is written
     directory: Path = args.directory
-    directory.mkdir(parents=True, exist_ok=True)
+    if directory.exists() and not directory.is_dir():
+        raise MachNixError(f"{directory} exists and is not a directory; `mach-nix env DIR` writes default.nix, "
+                           "shell.nix and the lock into DIR. Name a new or existing directory.")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise MachNixError(f"cannot create the directory {directory} ({exc.strerror or exc}); choose another DIR.") from None
     lock_path = directory / "mach-nix.lock.json"
     # `mach-nix lock` writes its output atomically and only on success.
     lock = _resolve(args, lock_path)
@@ -124,7 +114,7 @@ def cmd_env(args: argparse.Namespace) -> int:
         requirements = args.requirement[0].read_text(encoding="utf-8")
     files["requirements.txt"] = requirements
     for name, text in files.items():
-        atomic_write_bytes(directory / name, text.encode())
+        write_output(directory / name, text.encode(), name)
     written = sorted([*files, "mach-nix.lock.json"])
     if not args.quiet and not args.json:
         print(f"wrote {', '.join(written)} to {directory} ({len(lock['packages'])} packages, mach-nix from {source}); "
@@ -135,7 +125,7 @@ def cmd_env(args: argparse.Namespace) -> int:
 
 def cmd_gen(args: argparse.Namespace) -> int:
     from mach_nix.errors import MachNixError
-    from mach_nix.fsutil import atomic_write_bytes
+    from mach_nix.fsutil import write_output
     from mach_nix.nix import checkout_root, standalone_overlay
 
     if args.json and args.output is None:
@@ -151,7 +141,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        atomic_write_bytes(args.output, text.encode())
+        write_output(args.output, text.encode(), "the overlay", default_name="overlay.nix")
         if not args.quiet and not args.json:
             print(f"wrote the overlay for {len(lock['packages'])} packages to {args.output}", file=sys.stderr)
     _summary(args, lock, output=str(args.output) if args.output else None)

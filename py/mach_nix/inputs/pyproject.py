@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
 
 from mach_nix.errors import MachNixError
-from mach_nix.inputs import InputRequirement, InputSet
+from mach_nix.inputs import InputFile, InputRequirement, InputSet
 from mach_nix.inputs.requirements_txt import parse_requirement
 from mach_nix.names import normalize
 
@@ -40,7 +40,7 @@ def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str]
     path = Path(path)
     data = _load_toml(path)
     shown = str(path)
-    result = InputSet(files=[(shown, hashlib.sha256(path.read_bytes()).hexdigest())])
+    result = InputSet(files=[InputFile(shown, hashlib.sha256(path.read_bytes()).hexdigest(), "pyproject")])
     project = data.get("project")
     poetry = data.get("tool", {}).get("poetry") if isinstance(data.get("tool"), dict) else None
     if isinstance(project, dict) and ("dependencies" in project or "optional-dependencies" in project
@@ -302,7 +302,7 @@ def read_setup_cfg(path: Path, extras: Sequence[str] = ()) -> InputSet:
         raise MachNixError(f"{path} does not exist.") from None
     except configparser.Error as exc:
         raise MachNixError(f"{path} is not a valid setup.cfg: {exc}.") from None
-    result = InputSet(files=[(str(path), hashlib.sha256(text.encode()).hexdigest())])
+    result = InputSet(files=[InputFile(str(path), hashlib.sha256(text.encode()).hexdigest(), "setup_cfg")])
     result.project_name = parser.get("metadata", "name", fallback=None)
     sections = [("options", "install_requires")] + [("options.extras_require", e) for e in extras]
     lines = text.splitlines()

@@ -14,17 +14,12 @@ from pathlib import Path
 from typing import List, Optional, Set, Tuple
 
 from mach_nix.errors import MachNixError
-from mach_nix.inputs import InputRequirement, InputSet
+from mach_nix.inputs import InputFile, InputRequirement, InputSet
 
 # Options that change where pip looks for packages: harmless to ignore (the index decides), so warn.
 _IGNORED_OPTIONS = {
     "--index-url", "-i", "--extra-index-url", "--no-index", "--find-links", "-f", "--trusted-host",
     "--prefer-binary", "--use-feature", "--only-binary", "--no-binary", "--progress-bar",
-    "--require-hashes",
-}
-_OPTIONS_WITH_VALUE = {
-    "--index-url", "-i", "--extra-index-url", "--find-links", "-f", "--trusted-host", "--use-feature",
-    "--only-binary", "--no-binary", "--progress-bar",
 }
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _HASH_RE = re.compile(r"^(sha256|sha384|sha512|md5):([0-9a-fA-F]+)$")
@@ -55,10 +50,6 @@ def _emit(out: List[Tuple[int, str]], start: int, parts: List[str]) -> None:
     joined = _COMMENT.sub("", "".join(parts)).strip()
     if joined:
         out.append((start, " ".join(joined.split())))
-
-
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 def parse_requirement(text: str, where: str):
@@ -97,7 +88,8 @@ def read_requirements(path: Path, *, constraint: bool = False, _seen: Optional[S
         raise MachNixError(f"Requirements file {display} does not exist. Check the path given to -r/-c.") from None
     except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
         raise MachNixError(f"Cannot read requirements file {display}: {exc}.") from None
-    result = InputSet(files=[(display, hashlib.sha256(text.encode()).hexdigest())])
+    kind = "constraints" if constraint else "requirements"
+    result = InputSet(files=[InputFile(display, hashlib.sha256(text.encode()).hexdigest(), kind)])
     parse_text(text, display, result, base=path.parent, constraint=constraint, seen=seen)
     return result
 
@@ -212,6 +204,9 @@ def _option_line(line: str, where: str, display: str, result: InputSet, *, base:
         )
     if option == "--pre":
         result.allow_prereleases = True
+        return
+    if option == "--require-hashes":
+        result.require_hashes = result.require_hashes or where
         return
     if option in _IGNORED_OPTIONS:
         result.warnings.append(f"{where}: {option} is ignored; mach-nix resolves against its own index.")

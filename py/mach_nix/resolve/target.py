@@ -17,8 +17,10 @@ DEFAULT_PYTHON = "3.11"
 DEFAULT_SYSTEM = "x86_64-linux"
 DEFAULT_GLIBC = "2.40"  # nixpkgs' glibc (stdenv.cc.libc.version)
 DEFAULT_MACOS = "11.3"  # nixpkgs' darwinSdkVersion / darwinMinVersion
-# Full versions assumed for a bare "3.X" (python_full_version markers); pass 3.X.Y to override.
-DEFAULT_PATCH = {8: 20, 9: 23, 10: 18, 11: 13, 12: 11, 13: 5, 14: 0}
+# The CPython minor versions mach-nix knows, with the full version assumed for a bare "3.X"
+# (python_full_version markers); pass 3.X.Y to override. 3.15.0 came out in October 2026.
+DEFAULT_PATCH = {8: 20, 9: 23, 10: 18, 11: 13, 12: 11, 13: 5, 14: 0, 15: 0}
+KNOWN_PYTHONS = tuple(f"3.{minor}" for minor in sorted(DEFAULT_PATCH))
 # PEP 600 legacy aliases: manylinux_2_17 == manylinux2014 etc.
 _LEGACY_MANYLINUX = {(2, 17): "manylinux2014", (2, 12): "manylinux2010", (2, 5): "manylinux1"}
 
@@ -71,10 +73,11 @@ class Target:
 
 def _parse_python(text: str) -> Tuple[int, int, str]:
     m = re.match(r"^(?:python|cpython)?(\d)\.(\d+)(?:\.(\d+))?$", text.strip())
-    if not m or int(m.group(1)) != 3 or int(m.group(2)) < 8:
-        raise MachNixError(f"--python {text!r} is not a supported CPython version; write e.g. 3.11 or 3.11.9 (3.8+).")
+    if not m or int(m.group(1)) != 3 or int(m.group(2)) not in DEFAULT_PATCH:
+        raise MachNixError(f"--python {text!r} is not a CPython version mach-nix knows; use one of "
+                           f"{', '.join(KNOWN_PYTHONS)} (optionally with the patch level, e.g. 3.11.9).")
     major, minor = int(m.group(1)), int(m.group(2))
-    patch = m.group(3) if m.group(3) is not None else str(DEFAULT_PATCH.get(minor, 0))
+    patch = m.group(3) if m.group(3) is not None else str(DEFAULT_PATCH[minor])
     return major, minor, f"{major}.{minor}.{patch}"
 
 

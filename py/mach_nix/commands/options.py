@@ -1,0 +1,64 @@
+"""Command-line options shared by several commands, each defined once with one default.
+
+Example: ``add_index_option(parser); add_lock_options(parser)`` then ``lock_options(args)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from mach_nix.inputs import InputSources
+from mach_nix.pipeline import LockOptions
+
+SYSTEMS_HELP = "x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin (default x86_64-linux)"
+
+
+def add_index_option(parser: argparse.ArgumentParser) -> None:
+    """``--index DIR`` (default: the embedded data/)."""
+    parser.add_argument("--index", type=Path, default=None, metavar="DIR",
+                        help="index directory (default: embedded data/)")
+
+
+def add_quiet_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+
+
+def add_lock_options(parser: argparse.ArgumentParser) -> None:
+    """Inputs, target and resolver options of `lock`, `env` and `gen` (see :func:`lock_options`)."""
+    parser.add_argument("requirements", nargs="*", metavar="REQ", help="requirements given directly, e.g. 'requests>=2'")
+    parser.add_argument("-r", "--requirement", action="append", default=[], type=Path, metavar="FILE",
+                        help="requirements.txt (repeatable)")
+    parser.add_argument("-c", "--constraint", action="append", default=[], type=Path, metavar="FILE",
+                        help="constraints file (repeatable)")
+    parser.add_argument("--requirement-text", action="append", default=[], metavar="TEXT",
+                        help="requirements.txt content as a string (repeatable)")
+    parser.add_argument("--pyproject", type=Path, metavar="FILE", help="pyproject.toml (PEP 621, PEP 735, Poetry)")
+    parser.add_argument("--setup-cfg", type=Path, metavar="FILE", help="setup.cfg with static install_requires")
+    parser.add_argument("--extra", action="append", default=[], help="optional-dependencies group of the project")
+    parser.add_argument("--group", action="append", default=[], help="PEP 735 dependency group (or Poetry group)")
+    parser.add_argument("--python", default="3.11", help="target CPython, e.g. 3.11 or 3.11.9 (default 3.11)")
+    parser.add_argument("--system", default="x86_64-linux", help=SYSTEMS_HELP)
+    parser.add_argument("--glibc", default=None, help="target glibc for manylinux wheels (default 2.40, nixpkgs')")
+    parser.add_argument("--macos", default=None, help="macOS deployment target for darwin wheels (default 11.3)")
+    add_index_option(parser)
+    parser.add_argument("--providers", default=None,
+                        help="provider order per package, e.g. 'numpy=sdist,_default=wheel,sdist' "
+                             "(default wheel,sdist,nixpkgs)")
+    parser.add_argument("--nixpkgs-json", type=Path, default=None, metavar="FILE",
+                        help='nixpkgs Python packages: {"name": {"version": "1.2", "attr": "name"}}')
+    parser.add_argument("--pre", action="store_true", help="allow pre-releases everywhere")
+    parser.add_argument("--no-build-deps", action="store_true", help="do not resolve the build requirements of sdists")
+    add_quiet_option(parser)
+
+
+def lock_options(args: argparse.Namespace) -> LockOptions:
+    """The :class:`LockOptions` of parsed :func:`add_lock_options` arguments."""
+    sources = InputSources(
+        requirements=list(args.requirements), requirement_files=list(args.requirement),
+        constraint_files=list(args.constraint), requirement_texts=list(args.requirement_text),
+        pyproject=args.pyproject, setup_cfg=args.setup_cfg, extras=list(args.extra), groups=list(args.group),
+        prereleases=bool(args.pre))
+    return LockOptions(sources, python=args.python, system=args.system, glibc=args.glibc, macos=args.macos,
+                       index=args.index, providers=args.providers, nixpkgs_json=args.nixpkgs_json,
+                       build_deps=not args.no_build_deps)
