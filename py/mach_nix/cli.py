@@ -84,4 +84,5 @@ def describe_os_error(exc: OSError) -> str:
         errno.ENOSPC: f"no space left on the device holding {path}; free some space and retry.",
         errno.EEXIST: f"{path} already exists and is in the way; move it or choose another path.",
     }
-    return hints.get(exc.errno, f"{path}: {exc.strerror or exc} (errno {exc.errno}); check the path and retry.")
+    fallback = f"{path}: {exc.strerror or exc} (errno {exc.errno}); check the path and retry."
+    return hints.get(exc.errno, fallback) if exc.errno is not None else fallback

@@ -9,9 +9,14 @@ from __future__ import annotations
 import gc
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from mach_nix.inputs import InputSet, InputSources
+
+if TYPE_CHECKING:
+    from mach_nix.resolve.resolver import ResolvedPackage, Resolution
+
+Providers = Dict[str, Tuple[str, ...]]
 
 
 @dataclass
@@ -127,11 +132,11 @@ def _lock(options: LockOptions, notice: bool) -> LockResult:
         packages[name] = package_entry(pkg, project["name"] if project else name)
     lock = build_lock(target=target.to_json(), inputs=_lock_inputs(options, inputs, providers),
                       index=index.identity, roots=resolution.roots, packages=packages)
-    warnings = inputs.warnings + resolution.warnings + _advice(options, providers, resolution, packages)
+    warnings = inputs.warnings + resolution.warnings + _advice(providers, resolution, packages)
     return LockResult(lock, warnings)
 
 
-def _lock_inputs(options: LockOptions, inputs: InputSet, providers: Dict[str, Any]) -> Dict[str, Any]:
+def _lock_inputs(options: LockOptions, inputs: InputSet, providers: Providers) -> Dict[str, Any]:
     return {
         "files": [{"path": f.path, "sha256": f.sha256, "kind": f.kind} for f in inputs.files],
         "requirements": [str(r.req) for r in inputs.requirements],
@@ -144,10 +149,9 @@ def _lock_inputs(options: LockOptions, inputs: InputSet, providers: Dict[str, An
     }
 
 
-def _advice(options: LockOptions, providers: Dict[str, Any], resolution: Any,
-            packages: Dict[str, Dict[str, Any]]) -> List[str]:
-    out = [unknown_extra_warning(name, pkg) for name, pkg in sorted(resolution.packages.items())]
-    out = [w for w in out if w]
+def _advice(providers: Providers, resolution: Resolution, packages: Dict[str, Dict[str, Any]]) -> List[str]:
+    warnings = (unknown_extra_warning(name, pkg) for name, pkg in sorted(resolution.packages.items()))
+    out = [w for w in warnings if w]
     stray = sorted(n for n in providers if n != "_default" and n not in packages)
     if stray:
         out.append(f"--providers names {', '.join(stray)}, which the lock does not contain (a typo?).")
@@ -159,7 +163,7 @@ def _advice(options: LockOptions, providers: Dict[str, Any], resolution: Any,
     return out
 
 
-def unknown_extra_warning(name: str, pkg: Any) -> Optional[str]:
+def unknown_extra_warning(name: str, pkg: ResolvedPackage) -> Optional[str]:
     """A warning when extras were asked of a package whose chosen file does not provide them (as pip does).
 
     Example: ``"requests 2.32.3 does not provide the extra 'nonexistent' (it has: socks, use-chardet-on-py3)"``

@@ -6,10 +6,12 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict, Optional
+
+from mach_nix.commands.options import add_index_option
 
 
-def register(isub: "argparse._SubParsersAction[argparse.ArgumentParser]", add_index_option: Callable[[argparse.ArgumentParser], None]) -> None:
+def register(isub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     build = isub.add_parser("build", help="crawl PyPI into a new index directory (see docs/crawl.md)")
     build.add_argument("--packages", nargs="+", default=[], metavar="FILE|REQ", help="requirement files or requirements (NAME, NAME[EXTRA], NAME==VERSION pins a release)")
     build.add_argument("--out", type=Path, required=True, metavar="DIR", help="index directory to write (replaced atomically)")

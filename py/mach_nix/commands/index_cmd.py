@@ -6,9 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-
-def _add_index_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--index", type=Path, default=None, metavar="DIR", help="index directory (default: embedded data/)")
+from mach_nix.commands.options import add_index_option
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -18,7 +16,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     show = isub.add_parser("show", help="print a project's releases and files (exit 1 when absent)")
     show.add_argument("name")
     show.add_argument("--json", action="store_true", help="print the raw project record")
-    _add_index_option(show)
+    add_index_option(show)
     show.set_defaults(func=cmd_show)
 
     pack = isub.add_parser("pack", help="convert an index directory to the other form (default: lz4)")
@@ -29,7 +27,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
 
     verify = isub.add_parser("verify", help="check metadata, hashes and schema of an index directory")
     verify.add_argument("dir", type=Path, nargs="?", default=None)
-    _add_index_option(verify)
+    add_index_option(verify)
     verify.set_defaults(func=cmd_verify)
 
     import importlib
@@ -40,7 +38,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
         if exc.name != "mach_nix.commands.crawl_cmd":
             raise
     else:
-        crawl_cmd.register(isub, _add_index_option)
+        crawl_cmd.register(isub)
 
 
 def cmd_show(args: argparse.Namespace) -> int:

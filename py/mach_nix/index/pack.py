@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List
+from typing import Any, Dict, List
 
 from mach_nix.errors import IndexError_
-from mach_nix.index.schema import METADATA_FILE, SHARD_IDS, shard_of
+from mach_nix.index.schema import METADATA_FILE, METADATA_SOURCES, SHARD_IDS, shard_of
 from mach_nix.index.store import FORMATS, Index, read_metadata, shard_filename, tally, write_index
 
 
@@ -24,6 +24,14 @@ def pack(source: Path, out: Path, fmt: str = "lz4") -> dict:
     for key in ("projects", "releases", "files"):
         keep.pop(key, None)
     return write_index(out, index.all_shards(), fmt, created_at=created_at, pypi_serial=serial, extra=keep)
+
+
+def _node_problems(path: Path, name: str, project: Dict[str, Any]) -> List[str]:
+    """File nodes whose ``metadata`` source is not one of the schema's METADATA_SOURCES."""
+    return [f"{path}: {name} {version}: {node.get('filename')!r} has metadata source {node.get('metadata')!r}, "
+            f"not one of {', '.join(METADATA_SOURCES)}."
+            for version, files in project.get("releases", {}).items() for node in files
+            if node.get("metadata") not in METADATA_SOURCES]
 
 
 def verify(directory: Path) -> List[str]:
@@ -49,10 +57,11 @@ def verify(directory: Path) -> List[str]:
         except IndexError_ as exc:
             problems.append(exc.message)
             continue
-        for name in projects:
+        path = directory / shard_filename(shard, meta["format"])
+        for name, project in projects.items():
             if shard_of(name) != shard:
-                path = directory / shard_filename(shard, meta["format"])
                 problems.append(f"{path}: project {name!r} belongs in shard {shard_of(name)}.")
+            problems += _node_problems(path, name, project)
         tally(counts, projects)
     if not problems:
         for key, value in counts.items():

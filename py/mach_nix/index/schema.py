@@ -68,10 +68,6 @@ def deps_key(requirements: List[str]) -> str:
     return hashlib.sha256(orjson.dumps(requirements)).hexdigest()[:12]
 
 
-def is_wheel(filename: str) -> bool:
-    return filename.endswith(".whl")
-
-
 def file_requires_dist(project: Project, node: FileNode) -> Optional[List[str]]:
     """The Requires-Dist list of a file node, or None when its dependencies are unknown.
 

@@ -8,12 +8,18 @@ references are checked against the index, and pip's hash-checking mode is enforc
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
 from mach_nix.errors import MachNixError
 from mach_nix.names import normalize
 from mach_nix.resolve.candidates import parse_specifier
 from mach_nix.resolve.provider import ResolveRequest
+from mach_nix.specifiers import is_exact_pin
+
+if TYPE_CHECKING:
+    from mach_nix.inputs import InputRequirement, InputSet
+    from mach_nix.resolve.lazy_index import LazyIndex
+    from mach_nix.resolve.target import Target
 
 NixpkgsMap = Dict[str, Dict[str, Any]]
 
@@ -57,9 +63,9 @@ def check_providers(providers: Dict[str, Tuple[str, ...]], nixpkgs: NixpkgsMap) 
             "or add wheel/sdist to the list, e.g. --providers '_default=nixpkgs,wheel,sdist'.")
 
 
-def build_request(inputs: Any, index: Any, target: Any, providers: Dict[str, Tuple[str, ...]],
+def build_request(inputs: InputSet, index: LazyIndex, target: Target, providers: Dict[str, Tuple[str, ...]],
                   nixpkgs: NixpkgsMap) -> ResolveRequest:
-    """Turn parsed inputs (an :class:`mach_nix.inputs.InputSet`) into a :class:`ResolveRequest`.
+    """Turn parsed inputs into a :class:`ResolveRequest` (``index`` may be any store with ``project()``).
 
     Example: ``build_request(read_inputs(InputSources(requirements=["idna"])), index, Target.create(), {}, {})``
     """
@@ -78,7 +84,7 @@ def build_request(inputs: Any, index: Any, target: Any, providers: Dict[str, Tup
         name = normalize(req.name)
         if own and name == own:
             continue  # a project listing itself (e.g. in a dependency group): its deps are already roots
-        spec = parse_specifier(str(req.specifier))
+        spec = parse_specifier(str(req.specifier)) or req.specifier  # the shared, cached parse
         request.roots.append((name, tuple(sorted(normalize(e) for e in req.extras)), spec, item.where))
         _add_hashes(request, index, name, item)
         if req.url:
@@ -88,7 +94,7 @@ def build_request(inputs: Any, index: Any, target: Any, providers: Dict[str, Tup
         if req.marker is not None and not req.marker.evaluate(env):
             continue
         name = normalize(req.name)
-        request.constraints.setdefault(name, []).append(parse_specifier(str(req.specifier)))
+        request.constraints.setdefault(name, []).append(parse_specifier(str(req.specifier)) or req.specifier)
         _add_hashes(request, index, name, item)
     if not request.roots:
         if not inputs.requirements:
@@ -99,7 +105,7 @@ def build_request(inputs: Any, index: Any, target: Any, providers: Dict[str, Tup
     return request
 
 
-def check_hash_coverage(inputs: Any, request: ResolveRequest, runtime_names: List[str]) -> None:
+def check_hash_coverage(inputs: InputSet, request: ResolveRequest, runtime_names: List[str]) -> None:
     """In hash-checking mode every runtime package fetched from PyPI needs a ``--hash`` (as in pip).
 
     ``runtime_names``: the resolution's packages that are neither build-only nor from nixpkgs.
@@ -116,7 +122,7 @@ def check_hash_coverage(inputs: Any, request: ResolveRequest, runtime_names: Lis
             "--generate-hashes`), or drop --require-hashes and every --hash to lock without hash checking.")
 
 
-def _check_requires_python(inputs: Any, target: Any) -> None:
+def _check_requires_python(inputs: InputSet, target: Target) -> None:
     if not inputs.requires_python:
         return
     spec, where = inputs.requires_python
@@ -126,12 +132,12 @@ def _check_requires_python(inputs: Any, target: Any) -> None:
                            "pass a matching --python (e.g. --python 3.12).")
 
 
-def _check_roots_hashed(inputs: Any) -> None:
+def _check_roots_hashed(inputs: InputSet) -> None:
     """pip's rule for hash-checking mode: every requirement pinned with ``==`` and hashed."""
     bad = []
     for item in inputs.requirements:
         spec = list(item.req.specifier)
-        pinned = item.req.url or (len(spec) == 1 and spec[0].operator in ("==", "===") and "*" not in spec[0].version)
+        pinned = item.req.url or (len(spec) == 1 and is_exact_pin(spec[0]))
         if not pinned or not (item.hashes or item.req.url):
             bad.append(f"{item.where}: {item.req}")
     if bad:
@@ -141,7 +147,7 @@ def _check_roots_hashed(inputs: Any) -> None:
             "--generate-hashes`), or drop --require-hashes and every --hash.")
 
 
-def _add_hashes(request: ResolveRequest, index: Any, name: str, item: Any) -> None:
+def _add_hashes(request: ResolveRequest, index: LazyIndex, name: str, item: InputRequirement) -> None:
     if not item.hashes:
         return
     request.hashes[name] = request.hashes.get(name, frozenset()) | item.hashes
@@ -154,7 +160,7 @@ def _add_hashes(request: ResolveRequest, index: Any, name: str, item: Any) -> No
             "(e.g. `pip hash FILE`) or the index.")
 
 
-def _direct_file(index: Any, name: str, url: str, item: Any) -> str:
+def _direct_file(index: LazyIndex, name: str, url: str, item: InputRequirement) -> str:
     filename = url.split("#")[0].rsplit("/", 1)[-1]
     fragment = url.partition("#")[2]
     project = index.project(name)
