@@ -188,6 +188,14 @@ def test_ratio_limit_on_a_zip_counts_members_together() -> None:
     assert len(_read("zip", _zip(members[:2]))) == 1  # at the floor, not past it: read (one top dir wins)
 
 
+def test_ratio_limit_on_a_zip_is_checked_per_member_too() -> None:
+    # An incompressible member first dilutes the ratio of the members together (5 MiB out of
+    # ~3 MiB); the bomb after it is still refused on its own ratio, before it is inflated.
+    members = [("pkg-0/PKG-INFO", _random(3 * 1024 * 1024)), ("pkg-1/PKG-INFO", bytes(2 * 1024 * 1024))]
+    with pytest.raises(ArchiveError, match=rf"pkg-1/PKG-INFO: 2097152 bytes out of [0-9]+ compressed .* ratio limit of {RATIO}x"):
+        _read("zip", _zip(members))
+
+
 def test_forty_metadata_members_in_a_small_wheel_are_refused() -> None:
     # The case from issue 12: METADATA members just under the member limit, a few kB compressed.
     wheel = _zip([(f"x-{i}.dist-info/METADATA", bytes(MEMBER - 1)) for i in range(40)])
@@ -221,18 +229,15 @@ def test_zip_traversal_and_symlink() -> None:
     assert read_zip_members(io.BytesIO(buf.getvalue()), "pkg-1.zip", lambda p: True) == {}
 
 
-def test_tar_stream_stops_early_once_metadata_is_found() -> None:
+def test_tar_decompression_stops_once_metadata_is_found() -> None:
+    # (The crawler then reads the rest of the download without decompressing it, for its sha256.)
     pkg_info = b"Metadata-Version: 2.2\nName: pkg\nVersion: 1\nRequires-Dist: b\n"
-    filler = bytes(range(256)) * 40000  # ~10 MB of poorly compressible data after the metadata
-    import random
-
-    rng = random.Random(1)
-    filler = bytes(rng.getrandbits(8) for _ in range(2 * 1024 * 1024))
+    filler = _random(2 * 1024 * 1024)  # poorly compressible data after the metadata
     data = _tar_gz([("pkg-1/PKG-INFO", pkg_info), ("pkg-1/pyproject.toml", b"[project]\nname='pkg'\n"), ("pkg-1/blob", filler)])
     source = _CountingSource(data)
     members = sdist_members(io.BufferedReader(source), "pkg-1.tar.gz")
     assert set(members) == {"PKG-INFO", "pyproject.toml"}
-    assert source.read_total < len(data) / 2  # the blob was never downloaded
+    assert source.read_total < len(data) / 2  # the blob was never decompressed
 
 
 def test_corrupt_archive_is_a_clear_error() -> None:
