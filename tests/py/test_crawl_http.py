@@ -1,12 +1,20 @@
-"""The PyPI client's retries: truncated bodies, 429 with Retry-After, range reads."""
+"""The PyPI client's retries (truncated bodies, 429 with Retry-After), range reads, streamed
+bodies, and the sha256 check of every downloaded sdist."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import random
+import tarfile
 import time
 import zipfile
+from typing import Any, Dict, Iterator, Tuple
 
 import pytest
 
+from faults.fakepypi import FakePyPI, Route
+from mach_nix.index.crawler import fetch_sdist, read_sdist
 from mach_nix.index.pypi import FetchError, PyPIClient
 from test_crawl import PYPI, Mirror, mirror  # noqa: F401  (fixture)
 
@@ -38,9 +46,12 @@ def test_429_honours_retry_after(mirror: Mirror) -> None:  # noqa: F811
 def test_persistent_failure_is_a_fetch_error(mirror: Mirror) -> None:  # noqa: F811
     mirror.fail = lambda path: 503
     client = PyPIClient(mirror.url, retries=1, backoff=0.01)
-    with pytest.raises(FetchError, match="503"):
+    with pytest.raises(FetchError, match=r"/simple/six/ answered HTTP 503"):
         client.simple("six")
-    assert client.simple  # the client object stays usable
+    assert mirror.log.count("/simple/six/") == 2  # the first try and the one retry asked for
+    mirror.fail = None
+    page = client.simple("six")  # the same client works again once the server does
+    assert page is not None and page.name == "six" and mirror.log.count("/simple/six/") == 3
 
 
 def test_missing_project_is_none(mirror: Mirror) -> None:  # noqa: F811
@@ -58,3 +69,102 @@ def test_range_file_reads_wheel_metadata_with_few_requests(mirror: Mirror) -> No
         assert b"Name: six" in archive.read("six-1.15.0.dist-info/METADATA")
     assert handle.requests <= 2
     assert client.pep658(_wheel_url(mirror, filename)) is None  # the host has no .metadata for it
+
+
+# --- streamed bodies and the sha256 of sdists -----------------------------------------------
+
+PKG_INFO = b"Metadata-Version: 2.2\nName: pkg\nVersion: 1\nRequires-Dist: b>=1\n"
+PYPROJECT = b"[build-system]\nrequires = ['flit_core']\nbuild-backend = 'flit_core.buildapi'\n"
+
+
+def _sdist(fmt: str, blob: bytes, first: bytes = b"") -> bytes:
+    """An sdist of ``first`` (when given), the metadata, then ``blob`` (a tar stops decompressing
+    before the blob)."""
+    members = [("pkg-1/PKG-INFO", PKG_INFO), ("pkg-1/pyproject.toml", PYPROJECT), ("pkg-1/blob", blob)]
+    members = [("pkg-1/first", first)] + members if first else members
+    buf = io.BytesIO()
+    if fmt == "zip":
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
+            for name, data in members:
+                archive.writestr(name, data)
+    else:
+        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+            for name, data in members:
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def _served(body: bytes, filename: str, expected: bytes) -> Tuple[FakePyPI, Dict[str, Any]]:
+    """A loopback host serving ``body`` as ``filename``, and the simple-page entry that states
+    the sha256 of ``expected``."""
+    path = f"/packages/ab/cd/{filename}"
+    entry = {
+        "url": f"https://files.pythonhosted.org{path}",
+        "filename": filename,
+        "hashes": {"sha256": hashlib.sha256(expected).hexdigest()},
+        "size": len(expected),
+    }
+    return FakePyPI({f"/files{path}": Route(body)}), entry
+
+
+@pytest.fixture
+def blobs() -> Iterator[Tuple[bytes, bytes]]:
+    rng = random.Random(7)
+    yield rng.randbytes(512 * 1024), rng.randbytes(512 * 1024)
+
+
+@pytest.mark.parametrize("fmt", ["tar.gz", "zip"])
+def test_sdist_matching_its_sha256_is_read(fmt: str, blobs: Tuple[bytes, bytes]) -> None:
+    good = _sdist(fmt, blobs[0])
+    server, entry = _served(good, f"pkg-1.{fmt}", good)
+    with server:
+        client = PyPIClient(rewrite=server.rewrite, retries=0)
+        assert read_sdist(client, entry) == {"PKG-INFO": PKG_INFO, "pyproject.toml": PYPROJECT}
+        result = fetch_sdist(client, entry, attempts=1)
+    assert result["metadata"] == "pkg-info" and result["requires_dist"] == ["b>=1"]
+    assert result["build_system"]["backend"] == "flit_core.buildapi"
+
+
+@pytest.mark.parametrize("fmt", ["tar.gz", "zip"])
+def test_tampered_sdist_is_refused_even_when_its_metadata_is_intact(fmt: str, blobs: Tuple[bytes, bytes]) -> None:
+    # Same metadata, another blob after it: only the sha256 can tell (a tar's metadata is read
+    # before the blob arrives).
+    good, tampered = _sdist(fmt, blobs[0]), _sdist(fmt, blobs[1])
+    server, entry = _served(tampered, f"pkg-1.{fmt}", good)
+    with server:
+        client = PyPIClient(rewrite=server.rewrite, retries=0)
+        with pytest.raises(FetchError, match=rf"pkg-1\.{fmt}: the download \({len(tampered)} bytes\) does not match the sha256"):
+            fetch_sdist(client, entry, attempts=2)
+    assert server.log.requests == 2  # a mismatch is retried (a transient corruption heals), then raised
+
+
+def test_archive_refusal_counts_only_for_bytes_that_match_the_sha256(blobs: Tuple[bytes, bytes]) -> None:
+    # 8 MiB of zeros first: refused by the ratio limit long before the blob after it is read.
+    bomb, tampered = (_sdist("tar.gz", blob, first=bytes(8 * 1024 * 1024)) for blob in blobs)
+    server, entry = _served(bomb, "pkg-1.tar.gz", bomb)
+    with server:
+        client = PyPIClient(rewrite=server.rewrite, retries=0)
+        result = fetch_sdist(client, entry, attempts=1)
+        assert result["metadata"] == "unknown" and "ratio limit" in result["metadata_error"]
+        server.routes[next(iter(server.routes))] = Route(tampered)  # the same bomb, another tail
+        with pytest.raises(FetchError, match="does not match the sha256"):
+            fetch_sdist(client, entry, attempts=1)  # not recorded as the file's verdict: tried again next time
+
+
+@pytest.mark.parametrize("limit, ok", [(1000, True), (999, False)])
+def test_streamed_body_limit_is_exact(limit: int, ok: bool) -> None:
+    body = bytes(range(250)) * 4
+    server, entry = _served(body, "pkg-1.tar.gz", body)
+    with server:
+        stream = PyPIClient(rewrite=server.rewrite, retries=0).stream(entry["url"], max_bytes=limit)
+        try:
+            if ok:
+                assert stream.read() == body and stream.eof
+                assert stream.sha256.hexdigest() == entry["hashes"]["sha256"]
+            else:
+                with pytest.raises(FetchError, match="larger than the crawler's limit of 999 bytes"):
+                    stream.read()
+        finally:
+            stream.close()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mach_nix.index.metadata import (
+    MetadataError,
     build_system_of,
     parse_core_metadata,
     parse_pyproject,
@@ -133,3 +136,32 @@ def test_build_system_defaults() -> None:
     assert partial == {"requires": ["setuptools>=64", "setuptools-scm"], "backend": LEGACY_BUILD_SYSTEM["backend"], "source": "pyproject"}
     broken = parse_pyproject(b"[build-system\nrequires=")
     assert broken.build_system == LEGACY_BUILD_SYSTEM and "not valid TOML" in (broken.problem or "")
+
+
+@pytest.mark.parametrize("table, problem", [
+    ('dynamic = 5', "[project] dynamic is not a list of strings"),  # was a TypeError
+    ('dependencies = "requests"', "[project] dependencies is not a list of strings"),  # was r, e, q, u, …
+    ('dependencies = [1]', "[project] dependencies is not a list of strings"),  # was the requirement "1"
+    ('optional-dependencies = [1]', "[project] optional-dependencies is not a table"),  # was an IndexError
+    ('optional-dependencies = {x = "abc"}', "[project] optional-dependencies.x is not a list of strings"),
+    ('optional-dependencies = {"a\\"b" = ["x"]}', "(from optional-dependencies.a\"b) is not a valid requirement"),
+    ('dependencies = ["a; python_version"]', "'a; python_version' is not a valid requirement"),
+])
+def test_malformed_project_tables_are_a_named_problem(table: str, problem: str) -> None:
+    py = parse_pyproject(f"[project]\nname = 'a'\n{table}\n".encode(), "a-1.tar.gz: pyproject.toml")
+    assert py.requires_dist is None and py.problem is not None
+    assert py.problem.startswith("a-1.tar.gz: pyproject.toml: ") and problem in py.problem
+
+
+@pytest.mark.parametrize("text, line, culprit", [
+    (b"a >=\n", 1, "'a >=' is not"),
+    (b"a\n[:bogus marker]\nb\n", 3, "'b; bogus marker' under [:bogus marker] is not"),  # was kept, unparseable
+    (b'[x"y]\nb\n', 2, "under [x\"y] is not"),
+])
+def test_invalid_requires_txt_names_the_file_and_line(text: bytes, line: int, culprit: str) -> None:
+    with pytest.raises(MetadataError) as caught:
+        parse_requires_txt(text, "a-1.tar.gz: a.egg-info/requires.txt")
+    assert caught.value.message.startswith(f"a-1.tar.gz: a.egg-info/requires.txt, line {line}: ")
+    assert culprit in caught.value.message
+    meta = sdist_metadata({"a.egg-info/requires.txt": text, "a.egg-info/PKG-INFO": b""}, "a-1.tar.gz")
+    assert meta.source == "unknown" and meta.error == caught.value.message

@@ -20,7 +20,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
+from typing import IO, Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
 import orjson
 from packaging.markers import Marker, UndefinedComparison, UndefinedEnvironmentName
@@ -33,7 +33,7 @@ from mach_nix.fsutil import atomic_write_bytes
 from mach_nix.index import tags
 from mach_nix.index.archives import ArchiveError, sdist_members, wheel_metadata
 from mach_nix.index.metadata import parse_core_metadata, sdist_metadata
-from mach_nix.index.pypi import FetchError, PyPIClient, SimpleProject
+from mach_nix.index.pypi import FetchError, PyPIClient, SimpleProject, StreamedBody
 from mach_nix.index.schema import SHARD_IDS, Project, deps_key, shard_of
 from mach_nix.names import normalize
 
@@ -374,45 +374,87 @@ def fetch_wheel(client: PyPIClient, entry: Dict[str, Any]) -> FileResult:
             if int(entry.get("size") or 0) > WHEEL_DOWNLOAD_LIMIT:
                 raise
             whole = client.get(url).data
-            if hashlib.sha256(whole).hexdigest() != entry["hashes"]["sha256"]:
-                raise FetchError(f"{filename}: the downloaded wheel does not match its sha256.") from None
+            if hashlib.sha256(whole).hexdigest() != entry["hashes"]["sha256"].lower():
+                raise _mismatch(entry, len(whole)) from None
             data = wheel_metadata(io.BytesIO(whole), filename)
             source = "wheel"
     meta = parse_core_metadata(data)
     return {"metadata": source, "requires_dist": meta.requires_dist, "provides_extra": meta.provides_extra}
 
 
+def _mismatch(entry: Dict[str, Any], nbytes: int) -> FetchError:
+    return FetchError(
+        f"{entry['filename']}: the download ({nbytes} bytes) does not match the sha256 the simple page "
+        f"states ({entry['hashes']['sha256'].lower()}); nothing from it is used, the next crawl tries again."
+    )
+
+
+def _verify_download(body: StreamedBody, entry: Dict[str, Any]) -> None:
+    """Raise FetchError unless ``body`` was read to its end and matches the entry's sha256."""
+    if not body.eof or body.sha256.hexdigest() != entry["hashes"]["sha256"].lower():
+        raise _mismatch(entry, body.read_bytes)
+
+
+def _drain(reader: IO[bytes]) -> None:
+    """Read ``reader`` to its end without decompressing anything (the body hashes what passes)."""
+    while reader.read(1 << 20):
+        pass
+
+
+def read_sdist(client: PyPIClient, entry: Dict[str, Any]) -> Dict[str, bytes]:
+    """Download an sdist (streamed, at most SDIST_LIMIT bytes), check its sha256, and return its
+    metadata members (see :func:`archives.sdist_members`).
+
+    A tar's metadata is decompressed as it streams by; the rest of the download is then read
+    without decompressing it, so the whole file is hash-checked before anything read from it is
+    trusted, its refusal (an ArchiveError) included. A zip is downloaded and checked first.
+    Raises FetchError when the download does not match its sha256.
+
+    Example: ``read_sdist(PyPIClient(), entry)["PKG-INFO"]`` for an ``entry`` of a PEP 691 page.
+    """
+    filename = entry["filename"]
+    body = client.stream(entry["url"], max_bytes=SDIST_LIMIT)
+    try:
+        reader = io.BufferedReader(body, 1 << 16)
+        if filename.lower().endswith(".zip"):
+            data = reader.read()
+            _verify_download(body, entry)
+            return sdist_members(io.BytesIO(data), filename)
+        refused: Optional[ArchiveError] = None
+        try:
+            members = sdist_members(reader, filename)
+        except ArchiveError as exc:
+            refused = exc
+        _drain(reader)
+        _verify_download(body, entry)
+        if refused is not None:
+            raise refused
+        return members
+    finally:
+        body.close()
+
+
 def fetch_sdist(client: PyPIClient, entry: Dict[str, Any], attempts: int = 3) -> FileResult:
-    """An sdist's dependencies and build system, read from a streamed download."""
-    url, filename = entry["url"], entry["filename"]
+    """An sdist's dependencies and build system, read from a streamed, hash-checked download.
+
+    A failed or mismatching download is retried ``attempts`` times, then raised as FetchError
+    (the crawler records it as transient); an archive refused although its sha256 matches is
+    recorded as ``metadata: unknown`` with the reason.
+    """
+    filename = entry["filename"]
     size = int(entry.get("size") or 0)
     if size > SDIST_LIMIT:
         return {"metadata": "unknown", "metadata_error": f"sdist is {size} bytes, over the crawler's {SDIST_LIMIT} byte limit; not downloaded"}
     last: Optional[Exception] = None
     for attempt in range(attempts):
         try:
-            if filename.lower().endswith(".zip"):
-                data = client.get(url).data
-                if hashlib.sha256(data).hexdigest() != entry["hashes"]["sha256"]:
-                    raise FetchError(f"{filename}: the download does not match its sha256.")
-                members = sdist_members(io.BytesIO(data), filename)
-            else:
-                body = client.stream(url, max_bytes=SDIST_LIMIT)
-                try:
-                    members = sdist_members(io.BufferedReader(body, 1 << 16), filename)
-                    # A stream read to its end is checked; one stopped early cannot be.
-                    if body.eof and body.sha256.hexdigest() != entry["hashes"]["sha256"]:
-                        raise FetchError(f"{filename}: the download does not match its sha256.")
-                finally:
-                    body.close()
+            members = read_sdist(client, entry)
             break
         except FetchError as exc:
             last = exc
-            time.sleep(0.5 * 2 ** attempt)
+            if attempt + 1 < attempts:
+                time.sleep(0.5 * 2 ** attempt)
         except ArchiveError as exc:
-            if "not a readable" in exc.message and attempt + 1 < attempts:  # maybe a truncated stream
-                last = exc
-                continue
             return {"metadata": "unknown", "metadata_error": exc.message}
     else:
         raise FetchError(f"{filename}: {last}")

@@ -2,6 +2,11 @@
 static ``pyproject.toml`` ``[project]`` tables and ``[build-system]``.
 
 Nothing here executes project code: it only reads files that some tool already wrote.
+
+Errors: :func:`parse_core_metadata` and :func:`parse_pyproject` never raise (a pyproject.toml
+that cannot be used says why in ``PyProject.problem``); :func:`parse_requires_txt` raises
+:class:`MetadataError` naming the file and the line. Every requirement string returned parses
+with ``packaging.requirements.Requirement``.
 """
 
 from __future__ import annotations
@@ -14,12 +19,28 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from packaging.requirements import Requirement
 
+from mach_nix.errors import MachNixError
 from mach_nix.index.schema import LEGACY_BUILD_SYSTEM
 
 try:  # Python >= 3.11
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - exercised on 3.9/3.10
     import tomli as tomllib  # type: ignore[no-redef]
+
+
+class MetadataError(MachNixError):
+    """A metadata file is invalid; the message names the file and the line or key. The crawler
+    records it on the file node as ``metadata_error`` (the dependencies are then unknown)."""
+
+
+def _checked(requirement: str, where: str, what: str = "") -> str:
+    """``requirement`` if it parses, else MetadataError naming ``where`` (and ``what`` made it)."""
+    try:
+        Requirement(requirement)
+    except ValueError as exc:  # packaging raises InvalidRequirement, and InvalidSpecifier for e.g. "a===,a"
+        reason = str(exc).splitlines()[0]
+        raise MetadataError(f"{where}: {requirement!r}{what} is not a valid requirement ({reason}).") from None
+    return requirement
 
 
 @dataclass
@@ -79,6 +100,7 @@ def parse_core_metadata(data: bytes) -> CoreMetadata:
     )
 
 
+_LINES = re.compile(r"\r\n|\r|\n")  # universal newlines, as setuptools reads requires.txt; not str.splitlines
 _SECTION = re.compile(r"^\[(?P<extra>[^:\]]*)(?::(?P<marker>.*))?\]$")
 
 
@@ -100,7 +122,9 @@ def _with_marker(requirement: str, marker: Optional[str], extra: Optional[str]) 
 def parse_requires_txt(data: bytes, where: str = "requires.txt") -> Tuple[List[str], List[str]]:
     """Convert setuptools' ``*.egg-info/requires.txt`` to Requires-Dist strings and extras.
 
-    Sections are ``[extra]``, ``[extra:marker]`` and ``[:marker]``.
+    Sections are ``[extra]``, ``[extra:marker]`` and ``[:marker]``. Raises MetadataError naming
+    ``where`` and the line when a line, or a line under its section's marker, is not a valid
+    requirement.
 
     Example::
 
@@ -111,22 +135,21 @@ def parse_requires_txt(data: bytes, where: str = "requires.txt") -> Tuple[List[s
     extras: List[str] = []
     extra: Optional[str] = None
     marker: Optional[str] = None
-    for raw in _decode(data).splitlines():
+    header = ""
+    for number, raw in enumerate(_LINES.split(_decode(data)), 1):  # numbered as an editor shows them
         line = raw.strip()
         if not line or line.startswith("#"):
             continue
         section = _SECTION.match(line)
         if section:
+            header = line
             extra = (section.group("extra") or "").strip() or None
             marker = (section.group("marker") or "").strip() or None
             if extra and extra not in extras:
                 extras.append(extra)
             continue
-        try:
-            Requirement(line)
-        except ValueError as exc:  # InvalidRequirement or InvalidSpecifier
-            raise ValueError(f"{where}: {line!r} is not a valid requirement ({exc})") from None
-        requires.append(_with_marker(line, marker, extra))
+        _checked(line, f"{where}, line {number}")
+        requires.append(_checked(_with_marker(line, marker, extra), f"{where}, line {number}", f" under {header}"))
     return requires, sorted(extras)
 
 
@@ -167,8 +190,31 @@ def build_system_of(doc: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     return {"requires": list(requires), "backend": backend, "source": "pyproject"}
 
 
+def _strings(value: Any, where: str, key: str) -> List[str]:
+    """``value`` when it is a list of strings, else MetadataError naming the key."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise MetadataError(f"{where}: [project] {key} is not a list of strings.")
+    return value
+
+
+def _static_dependencies(project: Dict[str, Any], where: str) -> Tuple[List[str], List[str]]:
+    """Requires-Dist strings and extras of a static ``[project]`` table; MetadataError when its
+    ``dependencies`` or ``optional-dependencies`` are not what PEP 621 says they are."""
+    deps = [_checked(d, where) for d in _strings(project.get("dependencies", []), where, "dependencies")]
+    optional = project.get("optional-dependencies", {})
+    if not isinstance(optional, dict):
+        raise MetadataError(f"{where}: [project] optional-dependencies is not a table.")
+    for extra in sorted(optional):
+        key = f"optional-dependencies.{extra}"
+        for requirement in _strings(optional[extra], where, key):
+            _checked(requirement, where)
+            deps.append(_checked(_extra_requirement(requirement, extra), where, f" (from {key})"))
+    return deps, sorted(optional)
+
+
 def parse_pyproject(data: bytes, where: str = "pyproject.toml") -> PyProject:
     """Read ``[build-system]`` and the static parts of ``[project]`` from pyproject.toml bytes.
+    Never raises: what makes the dependencies unusable is in ``problem``, naming ``where``.
 
     Example::
 
@@ -183,22 +229,15 @@ def parse_pyproject(data: bytes, where: str = "pyproject.toml") -> PyProject:
     project = doc.get("project")
     if not isinstance(project, dict):
         return PyProject(build, None, [], None, problem=f"{where} has no [project] table")
-    dynamic = [str(d).lower() for d in project.get("dynamic", []) or []]
     rp = project.get("requires-python")
     requires_python = rp if isinstance(rp, str) else None
-    if "dependencies" in dynamic or "optional-dependencies" in dynamic:
-        return PyProject(build, None, [], requires_python, problem=f"{where} declares its dependencies dynamic")
     try:
-        deps = [str(d) for d in project.get("dependencies", []) or []]
-        for d in deps:
-            Requirement(d)
-        extras: List[str] = []
-        optional = project.get("optional-dependencies", {}) or {}
-        for extra in sorted(optional):
-            extras.append(extra)
-            deps.extend(_extra_requirement(str(d), extra) for d in optional[extra])
-    except (ValueError, TypeError, AttributeError) as exc:  # ValueError: InvalidRequirement/InvalidSpecifier
-        return PyProject(build, None, [], requires_python, problem=f"{where} has an invalid requirement ({exc})")
+        dynamic = [d.lower() for d in _strings(project.get("dynamic", []), where, "dynamic")]
+        if "dependencies" in dynamic or "optional-dependencies" in dynamic:
+            return PyProject(build, None, [], requires_python, problem=f"{where} declares its dependencies dynamic")
+        deps, extras = _static_dependencies(project, where)
+    except MetadataError as exc:
+        return PyProject(build, None, [], requires_python, problem=exc.message)
     return PyProject(build, deps, extras, requires_python)
 
 
@@ -233,8 +272,8 @@ def sdist_metadata(members: Dict[str, bytes], filename: str = "sdist") -> SdistM
         requires_txt = members.get(f"{egg_dirs[0]}/requires.txt")
         try:
             requires, egg_extras = parse_requires_txt(requires_txt or b"", f"{filename}: {egg_dirs[0]}/requires.txt")
-        except ValueError as exc:
-            return SdistMetadata("unknown", None, extras, build, error=str(exc))
+        except MetadataError as exc:
+            return SdistMetadata("unknown", None, extras, build, error=exc.message)
         return SdistMetadata("egg-info", requires, sorted(set(extras) | set(egg_extras)), build)
     if pyproject and pyproject.requires_dist is not None:
         return SdistMetadata("pyproject", pyproject.requires_dist, pyproject.provides_extra, build)

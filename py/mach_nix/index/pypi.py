@@ -196,7 +196,10 @@ class _Truncated(Exception):
 
 
 class StreamedBody(io.RawIOBase):
-    """A streamed response body with a hard byte limit (for sdists, read once front to back)."""
+    """A streamed response body with a hard byte limit (for sdists, read once front to back).
+
+    ``sha256`` hashes every byte read; once ``eof`` is true it is the whole file's.
+    """
 
     def __init__(self, resp: Any, max_bytes: int, stats: Stats, url: str) -> None:
         super().__init__()
@@ -212,14 +215,14 @@ class StreamedBody(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        if self._left <= 0:
-            raise FetchError(f"{self.url} is larger than the crawler's limit; not read.")
-        want = min(len(buffer), self._left)
+        want = min(len(buffer), self._left + 1)  # one byte past the limit tells "larger" from "exactly"
         try:
             chunk = self._resp.read(want)
         except Urllib3Error as exc:
             raise FetchError(f"reading {self.url} failed: {exc}") from None
         n = len(chunk)
+        if n > self._left:
+            raise FetchError(f"{self.url} is larger than the crawler's limit of {self.read_bytes + self._left} bytes; not read.")
         buffer[:n] = chunk
         if n == 0 and want > 0:
             self.eof = True

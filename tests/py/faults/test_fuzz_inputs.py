@@ -7,7 +7,9 @@ reader is ``EXAMPLES`` (hypothesis' max_examples), reported by ``pytest -s`` via
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Callable
@@ -15,6 +17,7 @@ from typing import Callable
 import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from packaging.requirements import Requirement
 
 from mach_nix.errors import MachNixError
 
@@ -51,12 +54,8 @@ def _joined(tokens: list) -> st.SearchStrategy[str]:
 
 
 def _only_clear_errors(call: Callable[[], object], allowed: tuple = (MachNixError,)) -> None:
-    """Run ``call``; the only acceptable failure is an ``allowed`` error with a message.
-
-    The crawler's metadata parsers raise ValueError, which the crawler records on the file node as
-    ``metadata_error`` (the index's way of saying "unknown, and why"); user-facing readers must
-    raise MachNixError.
-    """
+    """Run ``call``; the only acceptable failure is an ``allowed`` error with a message
+    (user-facing readers raise MachNixError)."""
     try:
         call()
     except allowed as exc:
@@ -85,28 +84,87 @@ def test_pyproject_toml(text: str, groups: tuple) -> None:
         _only_clear_errors(lambda: read_pyproject(path, extras=groups, groups=groups))
 
 
+def _all_parse(requirements: list) -> None:
+    """Every requirement string the index would record parses (else the test fails here)."""
+    for requirement in requirements:
+        Requirement(requirement)
+
+
+# The crawler's metadata parsers (mach_nix.index.metadata) document their errors exactly:
+# parse_core_metadata and parse_pyproject never raise, parse_requires_txt raises MetadataError
+# naming the file and line; whatever they return parses.
+REQUIRES_TXT = "pkg-1.tar.gz: pkg.egg-info/requires.txt"
+SDIST_PYPROJECT = "pkg-1.tar.gz: pyproject.toml"
+SDIST_TOML_TOKENS = TOML_TOKENS + ["optional-dependencies", "requires-python", "5", "[1]", "; python_version"]
+
+
+def _toml(value: object) -> str:
+    """``value`` as a TOML inline value (JSON strings are TOML basic strings)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, str)):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    assert isinstance(value, dict)
+    return "{" + ", ".join(f"{json.dumps(k)} = {_toml(v)}" for k, v in value.items()) + "}"
+
+
+# [project] tables of any shape: the right keys holding wrong types, odd extra names, requirement
+# strings made of requirement tokens.
+_requirement_text = st.lists(st.sampled_from(REQ_TOKENS[:30]), min_size=1, max_size=6).map("".join)
+_toml_values = st.recursive(
+    st.integers(-3, 3) | st.booleans() | _requirement_text,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["x", "dev", 'a"b', "a b", ""]), inner, max_size=2),
+    max_leaves=6,
+)
+_project_tables = st.dictionaries(
+    st.sampled_from(["dependencies", "optional-dependencies", "dynamic", "requires-python", "name"]), _toml_values, max_size=4
+).map(lambda table: "[project]\n" + "".join(f"{key} = {_toml(value)}\n" for key, value in table.items()))
+
+
 @fuzz
 @given(_joined(META_TOKENS).map(lambda s: s.encode("utf-8", "surrogatepass")) | st.binary(max_size=200))
 def test_core_metadata(data: bytes) -> None:
     from mach_nix.index.metadata import parse_core_metadata
 
-    _only_clear_errors(lambda: parse_core_metadata(data), (MachNixError, ValueError))
+    meta = parse_core_metadata(data)
+    assert all(isinstance(v, str) for v in (meta.metadata_version, meta.name, meta.version))
+    assert all(isinstance(r, str) and r and r == r.strip() for r in meta.requires_dist + meta.provides_extra)
+    assert meta.provides_extra == sorted(set(meta.provides_extra))
 
 
 @fuzz
-@given(_joined(REQ_TOKENS + ["[dev]", "[:python_version < '3.8']", "[test:sys_platform == 'win32']"]))
+@given(_joined(REQ_TOKENS + ["[dev]", "[:python_version < '3.8']", "[test:sys_platform == 'win32']", '[x"y]', "[:bogus]"]))
 def test_egg_info_requires_txt(text: str) -> None:
-    from mach_nix.index.metadata import parse_requires_txt
+    from mach_nix.index.metadata import MetadataError, parse_requires_txt
 
-    _only_clear_errors(lambda: parse_requires_txt(text.encode("utf-8", "surrogatepass")), (MachNixError, ValueError))
+    data = text.encode("utf-8", "surrogatepass")
+    try:
+        requires, extras = parse_requires_txt(data, REQUIRES_TXT)
+    except MetadataError as exc:
+        named = re.match(rf"{re.escape(REQUIRES_TXT)}, line ([0-9]+): (.+) is not a valid requirement \(.+\)\.$", exc.message, re.S)
+        assert named, exc.message
+        lines = re.split(r"\r\n|\r|\n", data.decode("utf-8", "replace"))  # as an editor counts them
+        number = int(named.group(1))
+        assert 0 < number <= len(lines) and lines[number - 1].strip()  # the line it names is a requirement line
+    else:
+        _all_parse(requires)
+        assert extras == sorted(set(extras))
 
 
 @fuzz
-@given(_joined(TOML_TOKENS))
+@given(_joined(SDIST_TOML_TOKENS) | _project_tables)
 def test_sdist_pyproject(text: str) -> None:
     from mach_nix.index.metadata import parse_pyproject
 
-    _only_clear_errors(lambda: parse_pyproject(text.encode("utf-8", "surrogatepass")), (MachNixError, ValueError))
+    py = parse_pyproject(text.encode("utf-8", "surrogatepass"), SDIST_PYPROJECT)
+    if py.requires_dist is None:
+        assert py.problem is not None and py.problem.startswith(SDIST_PYPROJECT)
+    else:
+        assert py.problem is None
+        _all_parse(py.requires_dist)
+    assert isinstance(py.build_system["backend"], str) and all(isinstance(r, str) for r in py.build_system["requires"])
 
 
 lock_values = st.recursive(
