@@ -30,6 +30,7 @@ from packaging.version import InvalidVersion, Version
 
 from mach_nix.errors import MachNixError
 from mach_nix.fsutil import atomic_write_bytes
+from mach_nix.specifiers import exact_pins
 from mach_nix.index import tags
 from mach_nix.index.archives import ArchiveError, sdist_members, wheel_metadata
 from mach_nix.index.metadata import parse_core_metadata, sdist_metadata
@@ -119,9 +120,7 @@ def parse_seeds(items: Iterable[str], where: str = "--packages") -> Dict[str, Se
             raise MachNixError(f"{where}: {text!r} is not a valid requirement ({exc}); write NAME, NAME[EXTRA] or NAME==VERSION.") from None
         seed = seeds.setdefault(normalize(req.name), Seed(normalize(req.name)))
         seed.extras |= {canonicalize_name(e) for e in req.extras}
-        for spec in req.specifier:
-            if spec.operator in ("==", "===") and "*" not in spec.version:
-                seed.pins.add(spec.version)
+        seed.pins.update(exact_pins(req.specifier))
     return seeds
 
 
