@@ -35,6 +35,9 @@ class LockOptions:
     providers: Optional[str] = None  # e.g. "numpy=sdist,_default=wheel,sdist"
     nixpkgs_json: Optional[Path] = None
     build_deps: bool = True
+    from_lock: Optional[Path] = None  # a uv.lock, poetry.lock or pylock.toml to convert instead of resolving
+    lock_format: Optional[str] = None  # its format, when its name does not say
+    offline: bool = False  # never reach PyPI (a converted lock may need it for URLs and build systems)
 
     def arguments(self) -> List[str]:
         """The `mach-nix lock` arguments that give these inputs again (no target, no output).
@@ -45,6 +48,8 @@ class LockOptions:
         """
         src = self.sources
         args: List[str] = []
+        if self.from_lock is not None:
+            args += ["--from", str(self.from_lock)] + (["--lock-format", self.lock_format] if self.lock_format else [])
         args += [a for path in src.requirement_files for a in ("-r", str(path))]
         args += [a for path in src.constraint_files for a in ("-c", str(path))]
         args += [a for text in src.requirement_texts for a in ("--requirement-text", text)]
@@ -88,6 +93,8 @@ def lock_requirements(options: LockOptions, *, notice: bool = False) -> LockResu
 
     Example: ``lock_requirements(LockOptions(InputSources(requirements=["idna"]))).lock["roots"] == ["idna"]``
     """
+    if options.from_lock is not None:
+        return _convert(options)
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -134,6 +141,39 @@ def _lock(options: LockOptions, notice: bool) -> LockResult:
                       index=index.identity, roots=resolution.roots, packages=packages)
     warnings = inputs.warnings + resolution.warnings + _advice(providers, resolution, packages)
     return LockResult(lock, warnings)
+
+
+def _convert(options: LockOptions) -> LockResult:
+    """A mach-nix lock of a foreign lock (uv.lock, poetry.lock, pylock.toml) for the target."""
+    from mach_nix.errors import MachNixError
+    from mach_nix.index.store import Index
+    from mach_nix.inputs.foreign import read_foreign_lock
+    from mach_nix.inputs.foreign.convert import convert
+    from mach_nix.lock import build_lock
+    from mach_nix.resolve.lazy_index import LazyIndex
+    from mach_nix.resolve.target import Target
+
+    src = options.sources
+    if src.requirements or src.requirement_files or src.constraint_files or src.requirement_texts or src.pyproject \
+            or src.setup_cfg:
+        raise MachNixError("--from converts a lock and takes no requirements: a lock already records them. Drop "
+                           "-r/-c/--pyproject/REQ, or drop --from to resolve them.")
+    assert options.from_lock is not None
+    target = Target.create(options.python, options.system, options.glibc, options.macos)
+    foreign = read_foreign_lock(options.from_lock, options.lock_format)
+    index = LazyIndex(Index.open(options.index))
+    lookup = None
+    if not options.offline:
+        from mach_nix.index.fetch import PyPIFileLookup
+
+        lookup = PyPIFileLookup()
+    converted = convert(foreign, target, index=index, extras=src.extras, groups=src.groups, lookup=lookup)
+    inputs = {"files": [{"path": foreign.path, "sha256": foreign.sha256, "kind": foreign.format}],
+              "requirements": [], "constraints": [], "extras": sorted(src.extras), "groups": sorted(src.groups),
+              "providers": {}, "prereleases": False, "arguments": options.arguments()}
+    lock = build_lock(target=target.to_json(), inputs=inputs, index=index.identity, roots=converted.roots,
+                      packages=converted.packages)
+    return LockResult(lock, converted.warnings)
 
 
 def _lock_inputs(options: LockOptions, inputs: InputSet, providers: Providers) -> Dict[str, Any]:

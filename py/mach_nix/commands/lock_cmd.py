@@ -17,6 +17,12 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
         "lock", help="resolve requirements against the index and write a lock file",
         description="Resolve requirements offline against the mach-nix index and write a lock (schema v1).")
     add_lock_options(lock)
+    lock.add_argument("--from", dest="from_lock", type=Path, default=None, metavar="LOCK",
+                      help="convert uv.lock, poetry.lock or pylock.toml (PEP 751) instead of resolving")
+    lock.add_argument("--lock-format", choices=("uv", "poetry", "pylock"), default=None,
+                      help="the format of --from when its file name does not say")
+    lock.add_argument("--offline", action="store_true",
+                      help="never reach PyPI (--from may need it for URLs and sdist build systems)")
     lock.add_argument("-o", "--output", type=Path, default=Path("mach-nix.lock.json"), metavar="FILE",
                       help="lock file to write ('-' for stdout; default mach-nix.lock.json)")
     lock.set_defaults(func=cmd_lock)
@@ -37,7 +43,9 @@ def cmd_lock(args: argparse.Namespace) -> int:
     from mach_nix.lock import write
     from mach_nix.pipeline import lock_requirements
 
-    result = lock_requirements(lock_options(args), notice=not args.quiet)
+    options = lock_options(args)
+    options.from_lock, options.lock_format, options.offline = args.from_lock, args.lock_format, args.offline
+    result = lock_requirements(options, notice=not args.quiet)
     write(result.lock, args.output)
     if not args.quiet:
         for warning in result.warnings:
