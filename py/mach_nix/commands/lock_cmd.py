@@ -25,6 +25,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
                       help="never reach PyPI (--from may need it for URLs and sdist build systems)")
     lock.add_argument("-o", "--output", type=Path, default=Path("mach-nix.lock.json"), metavar="FILE",
                       help="lock file to write ('-' for stdout; default mach-nix.lock.json)")
+    lock.add_argument("--format", choices=("mach-nix", "pylock"), default=None,
+                      help="mach-nix (JSON, schema v1) or pylock (PEP 751 pylock.toml); default: pylock when -o is "
+                           "named pylock.toml or pylock.*.toml, else mach-nix")
     lock.set_defaults(func=cmd_lock)
 
     tree = sub.add_parser("tree", help="print the dependency tree of a lock")
@@ -46,13 +49,31 @@ def cmd_lock(args: argparse.Namespace) -> int:
     options = lock_options(args)
     options.from_lock, options.lock_format, options.offline = args.from_lock, args.lock_format, args.offline
     result = lock_requirements(options, notice=not args.quiet)
-    write(result.lock, args.output)
+    if output_format(args.format, args.output) == "pylock":
+        from mach_nix.fsutil import write_output
+        from mach_nix.pylock_export import to_pylock
+
+        data = to_pylock(result.lock).encode()
+        if str(args.output) == "-":
+            sys.stdout.buffer.write(data)
+        else:
+            write_output(args.output, data, "the pylock.toml", default_name="pylock.toml")
+    else:
+        write(result.lock, args.output)
     if not args.quiet:
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         where = "stdout" if str(args.output) == "-" else str(args.output)
         print(f"{result.summary} → {where}", file=sys.stderr)
     return 0
+
+
+def output_format(given: "str | None", output: Path) -> str:
+    """``--format``, else ``pylock`` for an output named like PEP 751 says (pylock.toml, pylock.NAME.toml)."""
+    if given:
+        return given
+    name = output.name
+    return "pylock" if name == "pylock.toml" or (name.startswith("pylock.") and name.endswith(".toml")) else "mach-nix"
 
 
 def cmd_tree(args: argparse.Namespace) -> int:
