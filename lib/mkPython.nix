@@ -1,18 +1,22 @@
 # mkPython, mkPythonShell, mkOverlay, mkPythonOverrides, resolve: the user-facing functions.
-{ lib, pkgs, python, mach-nix, index, indexNames ? null }:
+{ lib, pkgs, python, mach-nix, index, indexNames ? null, pypiData ? null }:
 let
   resolveLib = import ./resolve.nix { inherit lib pkgs; };
+  foreignLib = import ./foreign-lock.nix { inherit lib; };
   targetLib = import ./target.nix { inherit lib; };
   overlayLib = import ./overlay.nix { inherit lib pkgs; };
   inputNames = [ "requirements" "requirementsFile" "pyproject" "lockFile" ];
   known = inputNames ++ [ "extras" "groups" "providers" "overridesPre" "overridesPost" "python" "tests"
-    "ignoreCollisions" "packagesExtra" ];
+    "ignoreCollisions" "packagesExtra" "lockFormat" ];
   toList = x: if x == null then [ ] else if lib.isList x then x else [ x ];
 
   /* The lock for the arguments: resolved in a derivation (IFD), or read from lockFile. */
   resolve = { requirements ? null, requirementsFile ? null, pyproject ? null, lockFile ? null
-            , extras ? [ ], groups ? [ ], providers ? null, python ? python', ... }@args:
+            , extras ? [ ], groups ? [ ], providers ? null, python ? python', lockFormat ? null, ... }@args:
     let
+      # uv.lock, poetry.lock, pylock.toml: converted while Nix evaluates (lib/foreign-lock.nix)
+      foreignFormat = if lockFile == null then null
+        else if lockFormat != null then lockFormat else foreignLib.formatOf lockFile;
       given = lib.filter (n: args.${n} or null != null) inputNames;
       unknown = lib.attrNames (removeAttrs args known);
       target = targetLib.fromPython { inherit python; inherit (pkgs) stdenv; };
@@ -24,7 +28,10 @@ let
     if unknown != [ ] then throw "mach-nix: unknown argument(s) ${lib.concatStringsSep ", " unknown}; known: ${lib.concatStringsSep ", " known}."
     else if given == [ ] then throw "mach-nix: give one of requirements (text), requirementsFile, pyproject or lockFile."
     else if lib.length given > 1 then throw "mach-nix: ${lib.concatStringsSep " and " given} are mutually exclusive; give exactly one (a lockFile already records its requirements)."
-    else if (extras != [ ] || groups != [ ]) && pyproject == null then throw "mach-nix: extras and groups select parts of a pyproject; give `pyproject` too, or write the extras into the requirements (e.g. \"celery[redis]\")."
+    else if lockFormat != null && !(lib.elem lockFormat [ "uv" "poetry" "pylock" ]) then throw "mach-nix: lockFormat = \"${lockFormat}\" is not one of uv, poetry, pylock (a mach-nix lock needs none)."
+    else if (extras != [ ] || groups != [ ]) && pyproject == null && foreignFormat == null then throw "mach-nix: extras and groups select parts of a pyproject or of a uv.lock, poetry.lock or pylock.toml; give `pyproject` too, or write the extras into the requirements (e.g. \"celery[redis]\")."
+    else if foreignFormat != null then
+      foreignLib.toLock { path = lockFile; format = foreignFormat; inherit target extras groups pypiData; }
     else if lockFile != null then
       resolveLib.checkTarget { inherit target lockFile; lock = resolveLib.readLock { path = lockFile; what = toString lockFile; }; }
     else

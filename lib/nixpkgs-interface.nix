@@ -32,13 +32,13 @@
   packageAttributes = [ "overridePythonAttrs" "pythonModule" "pname" "version" ];
   # lib.* functions (all in nixpkgs' lib since before R24.05).
   lib = [
-    "all" "any" "attrByPath" "attrNames" "composeExtensions" "concatMap" "concatMapStrings"
+    "all" "any" "attrByPath" "attrNames" "attrValues" "composeExtensions" "concatMap" "concatMapStrings" "concatMapStringsSep"
     "concatStringsSep" "elem" "elemAt" "escapeShellArg" "escapeShellArgs" "filter" "foldl'" "genAttrs" "hasInfix" "hasPrefix"
     "hasSuffix" "head" "isAttrs" "isDerivation" "isFunction" "isList" "isString" "last" "length" "listToAttrs"
     "mapAttrs" "mapAttrsToList" "nameValuePair" "optional" "optionalAttrs" "optionalString"
     "optionals" "removePrefix" "replaceStrings" "sort" "splitString" "toLower" "unique"
   ];
-  # builtins, all present in Nix 2.8: compareVersions fromJSON fromTOML genericClosure getEnv
+  # builtins, all present in Nix 2.8: compareVersions fromJSON fromTOML genericClosure getEnv hashString
   # intersectAttrs isPath listToAttrs match path pathExists readFile split storeDir toJSON trace
   # tryEval unsafeDiscardStringContext.
 }

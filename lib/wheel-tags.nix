@@ -1,0 +1,87 @@
+# Wheel tags (PEP 425, PEP 600 manylinux, macOS) against a target, in pure Nix: which wheels of a
+# foreign lock (uv.lock, pylock.toml, poetry.lock) install on the target, and which is best.
+#
+# The order follows packaging.tags (what pip, uv and mach-nix's resolver use): the interpreter's own
+# ABI before abi3 before none; a platform wheel before `any`, the newest manylinux/macOS first; the
+# exact Python version before older ones.
+{ lib }:
+let
+  toInt = s: if builtins.match "[0-9]+" s != null then builtins.fromJSON s else null;
+  legacyManylinux = { manylinux1 = [ 2 5 ]; manylinux2010 = [ 2 12 ]; manylinux2014 = [ 2 17 ]; };
+  # Version pairs compare as one number: MAJOR * 1000 + MINOR.
+  pair = major: minor: major * 1000 + minor;
+  twoNumbers = text: let m = builtins.match "([0-9]+)\\.([0-9]+).*" text; in
+    if m == null then null else pair (toInt (builtins.elemAt m 0)) (toInt (builtins.elemAt m 1));
+
+  /* platformRank :: target -> string -> int|null — lower is better; null: does not install. */
+  platformRank = target: plat:
+    let
+      arch = builtins.head (lib.splitString "-" target.system);
+      linux = lib.hasSuffix "-linux" target.system;
+      glibc = twoNumbers (if target.glibc or null != null then target.glibc else "2.40");
+      macos = twoNumbers (if target.macos or null != null then target.macos else "11.3");
+      manylinux = builtins.match "manylinux_([0-9]+)_([0-9]+)_(.*)" plat;
+      legacy = builtins.match "(manylinux1|manylinux2010|manylinux2014)_(.*)" plat;
+      mac = builtins.match "macosx_([0-9]+)_([0-9]+)_(.*)" plat;
+      macArchs = if arch == "aarch64" then [ "arm64" "universal2" ] else [ "x86_64" "universal2" "intel" "universal" "fat64" "fat3" ];
+      # newer platform versions rank better: 100000 - version
+      byVersion = v: 100000 - v;
+    in
+    if plat == "any" then 200000
+    else if linux && manylinux != null then
+      let v = pair (toInt (builtins.elemAt manylinux 0)) (toInt (builtins.elemAt manylinux 1)); in
+      if builtins.elemAt manylinux 2 == arch && v <= glibc then byVersion v else null
+    else if linux && legacy != null then
+      let p = legacyManylinux.${builtins.elemAt legacy 0}; v = pair (builtins.elemAt p 0) (builtins.elemAt p 1); in
+      if builtins.elemAt legacy 1 == arch && v <= glibc then byVersion v else null
+    else if !linux && mac != null then
+      let v = pair (toInt (builtins.elemAt mac 0)) (toInt (builtins.elemAt mac 1)); in
+      if lib.elem (builtins.elemAt mac 2) macArchs && v <= macos then byVersion v else null
+    else null;
+
+  /* interpreterRank :: target -> string -> string -> int|null — python tag + ABI tag; lower is better. */
+  interpreterRank = target: py: abi:
+    let
+      minor = toInt (builtins.elemAt (lib.splitString "." target.python) 1);
+      own = "cp3${toString minor}";
+      cp = builtins.match "cp3([0-9]+)" py;
+      pyN = builtins.match "py3([0-9]*)" py;
+      cpMinor = if cp == null then null else toInt (builtins.head cp);
+    in
+    if py == own && abi == own then 0
+    else if cp != null && abi == "abi3" && cpMinor <= minor then 1000 + (minor - cpMinor)
+    else if cp != null && abi == "none" && cpMinor <= minor then 2000 + (minor - cpMinor)
+    else if pyN != null && abi == "none" then
+      let n = builtins.head pyN; in
+      if n == "" then 3500 else if toInt n <= minor then 3000 + (minor - toInt n) else null
+    else null;
+
+  cartesian = xs: ys: zs: lib.concatMap (x: lib.concatMap (y: map (z: [ x y z ]) zs) ys) xs;
+in
+rec {
+  /* rank :: target -> filename -> int|null — the wheel's best tag for the target; null: it does not install.
+     Example: rank { python = "3.11"; system = "x86_64-linux"; glibc = "2.40"; } "a-1-py3-none-any.whl" == 3500 * 1000000 + 200000
+  */
+  rank = target: filename:
+    let
+      parts = lib.splitString "-" (builtins.substring 0 (builtins.stringLength filename - 4) filename);
+      n = builtins.length parts;
+      tagsOf = i: lib.splitString "." (builtins.elemAt parts (n - i));
+      scores = map (t:
+        let i = interpreterRank target (builtins.elemAt t 0) (builtins.elemAt t 1);
+            p = platformRank target (builtins.elemAt t 2); in
+        if i == null || p == null then null else i * 1000000 + p)
+        (cartesian (tagsOf 3) (tagsOf 2) (tagsOf 1));
+      valid = lib.filter (s: s != null) scores;
+    in
+    if n < 5 || !(lib.hasSuffix ".whl" filename) || valid == [ ] then null
+    else lib.foldl' (a: b: if b < a then b else a) (builtins.head valid) valid;
+
+  /* best :: target -> [file] -> file|null — the best-ranked wheel (ties: the smaller file name). */
+  best = target: wheels:
+    let
+      ranked = lib.filter (w: w.rank != null) (map (w: w // { rank = rank target w.filename; }) wheels);
+      better = a: b: a.rank < b.rank || (a.rank == b.rank && a.filename < b.filename);
+    in
+    if ranked == [ ] then null else removeAttrs (lib.foldl' (a: b: if better b a then b else a) (builtins.head ranked) ranked) [ "rank" ];
+}

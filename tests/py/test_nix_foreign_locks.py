@@ -1,0 +1,111 @@
+"""mkPython { lockFile = ./uv.lock | ./poetry.lock | ./pylock.toml; } on the nixpkgs stand-in.
+
+The Nix conversion (lib/foreign-lock.nix, pure evaluation, no import from derivation) must agree
+with `mach-nix lock --from` for the same target, and the environments it builds must hold exactly
+the versions the source lock records.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mach_nix.inputs.foreign import parse_toml
+from mach_nix.names import normalize
+
+ROOT = Path(__file__).resolve().parents[2]
+FOREIGN = ROOT / "tests" / "data" / "foreign"
+COMMON = f"with import {ROOT / 'tests' / 'nix' / 'common.nix'} {{ pypiData = {ROOT / 'data'}; }}; "
+CASES = {
+    # name: (lock, extras, groups)
+    "uv": ("uv/uv.lock", ["socks"], ["dev"]),
+    "uv-plain": ("uv/uv.lock", [], []),
+    "pylock": ("uv/pylock.toml", [], []),
+    "poetry": ("poetry-indexed/poetry.lock", ["socks"], []),
+}
+SHIM_TARGET = COMMON + "target.fromPython { python = pkgs.python3; inherit (pkgs) stdenv; }"
+
+pytestmark = [pytest.mark.nix]
+
+
+def nix_list(items) -> str:
+    return "[ " + " ".join(json.dumps(i) for i in items) + " ]"
+
+
+def mk_args(case: str) -> str:
+    lock, extras, groups = CASES[case]
+    return f"{{ lockFile = {FOREIGN / lock}; extras = {nix_list(extras)}; groups = {nix_list(groups)}; }}"
+
+
+def nix_eval(expr: str, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", *extra, "--expr", expr], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def essentials(packages: dict) -> dict:
+    keys = ("version", "provider", "filename", "url", "sha256", "dependencies", "extras")
+    return {n: {k: e.get(k) for k in keys} | {"build_system": (e.get("build_system") or {}).get("requires")}
+            for n, e in packages.items()}
+
+
+@pytest.fixture(scope="module")
+def shim_target() -> dict:
+    proc = nix_eval(SHIM_TARGET)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_nix_conversion_agrees_with_the_cli_and_needs_no_ifd(case, shim_target, tmp_path):
+    proc = nix_eval(COMMON + f"(machNix.mkPython {mk_args(case)}).lock", "--option", "allow-import-from-derivation",
+                    "false")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    from_nix = json.loads(proc.stdout)
+    lock, extras, groups = CASES[case]
+    cmd = [sys.executable, "-m", "mach_nix", "lock", "--from", str(FOREIGN / lock), "--offline", "-q",
+           "--python", shim_target["python_full"], "--glibc", shim_target["glibc"], "-o", str(tmp_path / "l.json")]
+    cmd += [a for x in extras for a in ("--extra", x)] + [a for g in groups for a in ("--group", g)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    from_cli = json.loads((tmp_path / "l.json").read_text())
+    assert from_nix["roots"] == from_cli["roots"]
+    assert essentials(from_nix["packages"]) == essentials(from_cli["packages"])
+
+
+def test_a_file_the_index_lacks_throws_with_the_cli_command():
+    proc = nix_eval(COMMON + f"(machNix.mkPython {{ lockFile = {FOREIGN / 'poetry' / 'poetry.lock'}; }}).drvPath")
+    assert proc.returncode != 0
+    assert "certifi-2026.10.19.post1-py3-none-any.whl (certifi) has no URL in the lock nor in the index" in proc.stderr
+    assert "mach-nix lock --from poetry.lock --python" in proc.stderr
+
+
+def test_unknown_extra_and_format_throw():
+    proc = nix_eval(COMMON + f'(machNix.mkPython {{ lockFile = {FOREIGN / "uv" / "uv.lock"}; extras = [ "sock" ]; }}).drvPath')
+    assert proc.returncode != 0 and "demo-app has no extra sock (it has: socks)" in proc.stderr
+    proc = nix_eval(COMMON + f'(machNix.mkPython {{ lockFile = {FOREIGN / "uv" / "uv.lock"}; lockFormat = "pdm"; }}).drvPath')
+    assert proc.returncode != 0 and 'lockFormat = "pdm" is not one of uv, poetry, pylock' in proc.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.network
+@pytest.mark.parametrize("case", ["uv", "pylock", "poetry"])
+def test_environment_holds_the_source_locks_versions(case, tmp_path):
+    out = tmp_path / "result"
+    build = subprocess.run(["nix-build", "--expr", COMMON + f"machNix.mkPython {mk_args(case)}", "-o", str(out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert build.returncode == 0, build.stderr[-4000:]
+    script = ("import json, importlib.metadata as m;"
+              "print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))")
+    run = subprocess.run([str(out / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True)
+    installed = {normalize(n): v for n, v in json.loads(run.stdout).items()}
+    source = FOREIGN / CASES[case][0]
+    doc = parse_toml(source, source.read_text())
+    locked = {normalize(p["name"]): p.get("version") for p in doc.get("package") or doc.get("packages")}
+    lock = json.loads(nix_eval(COMMON + f"(machNix.mkPython {mk_args(case)}).lock").stdout)
+    assert set(installed) >= set(lock["packages"])
+    assert {n: installed[n] for n in lock["packages"]} == {n: locked[n] for n in lock["packages"]}
+    assert "six" not in installed  # a win32-only dependency of the project
