@@ -128,8 +128,8 @@ let
      a local project: metadata from its pyproject.toml/setup.cfg, dependencies resolved like
      mkPython's (plus build requirements nixpkgs lacks), every other argument passed through.
   */
-  projectArgs = [ "requirements" "requirementsExtra" "extras" "providers" "lockFile" "overridesPre" "overridesPost"
-    "python" "tests" ];
+  projectArgs = [ "requirements" "requirementsExtra" "extras" "groups" "providers" "lockFile" "lockFormat"
+    "overridesPre" "overridesPost" "python" "tests" ];
   mkProject = builder: { src, ... }@args':
     let
       args = args' // { src = sourceOf args'.src; };
@@ -149,8 +149,12 @@ let
       runtimeNames = (if userReqs != null then projectLib.requirementNames userReqs else meta.dependencies)
         ++ lib.optionals (extraText != null) (projectLib.requirementNames extraText);
       target = targetLib.fromPython { python = base; inherit (pkgs) stdenv; };
+      foreignFormat = if (args.lockFile or null) == null then null
+        else if (args.lockFormat or null) != null then args.lockFormat else foreignLib.formatOf args.lockFile;
       lock =
-        if (args.lockFile or null) != null then
+        if foreignFormat != null then  # uv.lock, poetry.lock, pylock.toml: the project itself is not fetched
+          foreignLib.toLock { path = args.lockFile; format = foreignFormat; inherit target extras pypiData; groups = args.groups or [ ]; }
+        else if (args.lockFile or null) != null then
           resolveLib.checkTarget { inherit target; lockFile = args.lockFile; lock = resolveLib.readLock { path = args.lockFile; what = toString args.lockFile; }; }
         else
           let

@@ -109,3 +109,34 @@ def test_environment_holds_the_source_locks_versions(case, tmp_path):
     assert set(installed) >= set(lock["packages"])
     assert {n: installed[n] for n in lock["packages"]} == {n: locked[n] for n in lock["packages"]}
     assert "six" not in installed  # a win32-only dependency of the project
+
+
+@pytest.mark.slow
+@pytest.mark.network
+def test_build_python_application_from_its_uv_lock(tmp_path):
+    """The lock's own project (uv's editable member) is built from `src`; its dependencies come from the lock."""
+    project = tmp_path / "app"
+    (project / "src" / "demo_app").mkdir(parents=True)
+    (project / "src" / "demo_app" / "__init__.py").write_text("import requests, click, socks\nVERSION = requests.__version__\n")
+    text = (FOREIGN / "uv" / "pyproject.toml").read_text()
+    # the stand-in has setuptools, not hatchling: the backend does not change what uv locked
+    (project / "pyproject.toml").write_text(text.replace('requires = ["hatchling"]', 'requires = ["setuptools>=61"]')
+                                            .replace('"hatchling.build"', '"setuptools.build_meta"'))
+    (project / "uv.lock").write_text((FOREIGN / "uv" / "uv.lock").read_text())
+    app = (f"machNix.buildPythonApplication {{ src = {project}; lockFile = {project / 'uv.lock'}; "
+           'extras = [ "socks" ]; }')
+    proc = nix_eval(COMMON + f"let app = {app}; in map (d: d.pname + \"-\" + d.version) app.propagatedBuildInputs")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sorted(d for d in json.loads(proc.stdout) if not d.startswith("python3-")) == \
+        ["click-8.5.1", "docopt-0.6.2", "pysocks-1.7.1", "requests-2.34.2"]
+    # buildPythonPackage makes the same project importable in an environment (an application is not a module)
+    package = app.replace("buildPythonApplication", "buildPythonPackage")
+    env = f"let package = {package}; in package.passthru.python.withPackages (ps: [ package ])"
+    out = tmp_path / "result"
+    build = subprocess.run(["nix-build", "--expr", COMMON + env, "-o", str(out)], cwd=ROOT, capture_output=True,
+                           text=True, timeout=1800)
+    assert build.returncode == 0, build.stderr[-4000:]
+    run = subprocess.run([str(out / "bin" / "python"), "-c", "import demo_app; print(demo_app.VERSION)"],
+                         capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "2.34.2"
