@@ -38,6 +38,9 @@ class LockOptions:
     from_lock: Optional[Path] = None  # a uv.lock, poetry.lock or pylock.toml to convert instead of resolving
     lock_format: Optional[str] = None  # its format, when its name does not say
     offline: bool = False  # never reach PyPI (a converted lock may need it for URLs and build systems)
+    previous: Optional[Path] = None  # a lock being redone: its pins are kept where they still fit
+    upgrade: bool = False  # ignore the previous lock's pins
+    upgrade_packages: List[str] = field(default_factory=list)  # free these pins only
 
     def arguments(self) -> List[str]:
         """The `mach-nix lock` arguments that give these inputs again (no target, no output).
@@ -70,10 +73,11 @@ class LockOptions:
 
 @dataclass
 class LockResult:
-    """A new lock document and what the user should hear about it."""
+    """A new lock document, what the user should hear about it, and what changed against ``previous``."""
 
     lock: Dict[str, Any]
     warnings: List[str] = field(default_factory=list)
+    previous: Optional[Dict[str, Any]] = None  # the lock that was redone (None: a first lock)
 
     @property
     def summary(self) -> str:
@@ -119,6 +123,7 @@ def _lock(options: LockOptions, notice: bool) -> LockResult:
     target = Target.create(options.python, options.system, options.glibc, options.macos)
     providers = parse_providers(options.providers)
     inputs = read_inputs(options.sources)
+    previous, why_not = read_previous(options.previous)
     nixpkgs = read_nixpkgs_json(options.nixpkgs_json)
     index = LazyIndex(Index.open(options.index))
     status = SlowNotice(lambda: f"resolving {len(inputs.requirements)} requirement(s) for CPython {target.python} "
@@ -126,6 +131,7 @@ def _lock(options: LockOptions, notice: bool) -> LockResult:
     try:
         with status:
             request = build_request(inputs, index, target, providers, nixpkgs)
+            request.preferred = kept_pins(previous, options)
             resolution = resolve(index, target, request, build=options.build_deps)
     except Exception:
         index.check()  # a changed shard explains any failure better than what it caused
@@ -140,7 +146,56 @@ def _lock(options: LockOptions, notice: bool) -> LockResult:
     lock = build_lock(target=target.to_json(), inputs=_lock_inputs(options, inputs, providers),
                       index=index.identity, roots=resolution.roots, packages=packages)
     warnings = inputs.warnings + resolution.warnings + _advice(providers, resolution, packages)
-    return LockResult(lock, warnings)
+    if why_not:
+        warnings.append(why_not)
+    return LockResult(lock, warnings, previous)
+
+
+def read_previous(path: Optional[Path]) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
+    """The lock being redone, or None with the reason it is not used (None: there is none)."""
+    if path is None or not Path(path).is_file():
+        return None, None
+    from mach_nix.errors import MachNixError
+    from mach_nix.lock import read
+
+    try:
+        return read(path), None
+    except MachNixError as exc:
+        return None, f"the existing {path} is not used for its pins ({exc.message}); it is replaced."
+
+
+def kept_pins(previous: Optional[Dict[str, Any]], options: LockOptions) -> Dict[str, str]:
+    """name → version of the previous lock that the resolver tries first (``--upgrade``: none).
+
+    Example: ``kept_pins(old_lock, LockOptions(src, upgrade_packages=["requests"]))`` keeps all but requests.
+    """
+    from mach_nix.names import normalize
+
+    if previous is None or options.upgrade:
+        return {}
+    freed = {normalize(n) for n in options.upgrade_packages}
+    return {n: e["version"] for n, e in previous["packages"].items() if n not in freed and e["provider"] != "nixpkgs"}
+
+
+def changes(previous: Optional[Dict[str, Any]], lock: Dict[str, Any]) -> List[str]:
+    """``added``/``removed``/``changed`` lines of a re-lock, sorted by name (empty for a first lock).
+
+    Example: ``changes(old, new) == ["changed idna 3.7 → 3.8", "added six 1.16.0"]``
+    """
+    if previous is None:
+        return []
+    old, new = previous["packages"], lock["packages"]
+    out = []
+    for name in sorted(set(old) | set(new)):
+        if name not in old:
+            out.append(f"added {name} {new[name]['version']}")
+        elif name not in new:
+            out.append(f"removed {name} {old[name]['version']}")
+        elif (old[name]["version"], old[name]["provider"]) != (new[name]["version"], new[name]["provider"]):
+            before, after = old[name], new[name]
+            provider = "" if before["provider"] == after["provider"] else f" ({before['provider']} → {after['provider']})"
+            out.append(f"changed {name} {before['version']} → {after['version']}{provider}")
+    return out
 
 
 def _convert(options: LockOptions) -> LockResult:

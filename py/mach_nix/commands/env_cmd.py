@@ -69,7 +69,9 @@ def _resolve(args: argparse.Namespace, out: Path) -> Dict[str, Any]:
         if args.lock.resolve() != out.resolve():
             write_output(out, args.lock.read_bytes(), "the lock")
         return lock
-    result = lock_requirements(lock_options(args), notice=not (args.quiet or args.json))
+    options = lock_options(args)
+    options.previous = out  # an env made before keeps its pins where they still fit
+    result = lock_requirements(options, notice=not (args.quiet or args.json))
     write(result.lock, out)
     if not (args.quiet or args.json):
         for warning in result.warnings:

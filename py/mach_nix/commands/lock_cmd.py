@@ -24,7 +24,11 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     lock.add_argument("--offline", action="store_true",
                       help="never reach PyPI (--from may need it for URLs and sdist build systems)")
     lock.add_argument("-o", "--output", type=Path, default=Path("mach-nix.lock.json"), metavar="FILE",
-                      help="lock file to write ('-' for stdout; default mach-nix.lock.json)")
+                      help="lock file to write ('-' for stdout; default mach-nix.lock.json); when it exists, its "
+                           "pins are kept wherever they still fit")
+    lock.add_argument("-U", "--upgrade", action="store_true", help="re-resolve everything, ignoring the pins of -o")
+    lock.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
+                      help="free this package's pin (and what must move with it); repeatable")
     lock.add_argument("--format", choices=("mach-nix", "pylock"), default=None,
                       help="mach-nix (JSON, schema v1) or pylock (PEP 751 pylock.toml); default: pylock when -o is "
                            "named pylock.toml or pylock.*.toml, else mach-nix")
@@ -48,8 +52,12 @@ def cmd_lock(args: argparse.Namespace) -> int:
 
     options = lock_options(args)
     options.from_lock, options.lock_format, options.offline = args.from_lock, args.lock_format, args.offline
+    fmt = output_format(args.format, args.output)
+    if fmt == "mach-nix" and str(args.output) != "-":
+        options.previous = args.output
+    options.upgrade, options.upgrade_packages = args.upgrade, list(args.upgrade_package)
     result = lock_requirements(options, notice=not args.quiet)
-    if output_format(args.format, args.output) == "pylock":
+    if fmt == "pylock":
         from mach_nix.fsutil import write_output
         from mach_nix.pylock_export import to_pylock
 
@@ -63,6 +71,10 @@ def cmd_lock(args: argparse.Namespace) -> int:
     if not args.quiet:
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
+        from mach_nix.pipeline import changes
+
+        for line in changes(result.previous, result.lock):
+            print(line, file=sys.stderr)
         where = "stdout" if str(args.output) == "-" else str(args.output)
         print(f"{result.summary} → {where}", file=sys.stderr)
     return 0

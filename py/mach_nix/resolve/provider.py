@@ -122,6 +122,7 @@ class ResolveRequest:
         self.allow_prereleases = allow_prereleases
         self.hashes = hashes or {}
         self.direct = direct or {}  # name -> filename (name @ url)
+        self.preferred: Dict[str, str] = {}  # name -> version tried first (the pins of the lock being redone)
 
 
 class NotInIndex(MachNixError):
@@ -259,8 +260,13 @@ class Provider(AbstractProvider):
 
         contains = self.contains
 
+        preferred = self.request.preferred.get(name)
+        versions = pc.versions
+        if preferred is not None:  # a re-lock keeps the old pin while it still fits: try it first
+            versions = sorted(versions, key=lambda v: v[1] != preferred)  # stable: the rest stay newest first
+
         def generate() -> Iterator[Candidate]:
-            for version, vstr in pc.versions:
+            for version, vstr in versions:
                 if not allow_pre and version.is_prerelease:
                     continue
                 if not all(contains(spec, version) for spec in specs):

@@ -207,6 +207,7 @@ def _resolve_build(index: Any, target: Target, request: ResolveRequest, resoluti
         sub = ResolveRequest(roots=list(wanted.values()), constraints=constraints, providers=request.providers,
                              nixpkgs=request.nixpkgs, allow_prereleases=request.allow_prereleases,
                              hashes=request.hashes, direct=request.direct)
+        sub.preferred = request.preferred
         provider = Provider(index, target, sub)
         try:
             mapping = _run(provider, roots_from(sub))
