@@ -57,8 +57,9 @@ def test_macos_versions_and_universal2():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"python": "2.7"}, "not a supported CPython"),
-    ({"python": "3.11.x"}, "not a supported CPython"),
+    ({"python": "2.7"}, "not a CPython version mach-nix knows"),
+    ({"python": "3.11.x"}, "not a CPython version mach-nix knows"),
+    ({"python": "3.99"}, "use one of 3.8, 3.9, 3.10, 3.11, 3.12, 3.13, 3.14, 3.15"),
     ({"system": "x86_64-windows"}, "is not supported"),
     ({"glibc": "2"}, "not a MAJOR.MINOR"),
     ({"system": "aarch64-darwin", "macos": "10.15"}, "needs macOS 11.0"),
