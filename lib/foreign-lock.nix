@@ -57,7 +57,9 @@ let
     let
       pkgs = doc.package or [ ];
       sourceKind = p: builtins.head ((lib.filter (k: (p.source or { }) ? ${k}) [ "registry" "url" "path" "directory" "git" "editable" "virtual" ]) ++ [ "registry" ]);
-      file = f: { filename = fileNameOf (f.url or f.path or f.filename); url = f.url or null; sha256 = sha256Of (f.hash or null); };
+      file = p: f: let name = fileNameOf (f.url or f.path or f.filename); src = (p.source or { }).path or null; in {
+        filename = name; url = f.url or null; sha256 = sha256Of (f.hash or null);
+        path = if f ? path then f.path else if src != null && fileNameOf src == name then src else null; };
       edges = list: map (e: { name = norm e.name; marker = e.marker or null; extras = map norm (e.extra or [ ]); version = e.version or null; }) list;
       mapAttrsOfEdges = attrs: lib.listToAttrs (map (k: lib.nameValuePair (norm k) (edges attrs.${k})) (lib.attrNames attrs));
     in
@@ -67,8 +69,8 @@ let
       packages = map (p: {
         name = norm p.name; version = p.version or "0"; source = sourceKind p;
         sourceRef = let k = sourceKind p; in if k == "registry" then null else toString p.source.${k};
-        wheels = map file (p.wheels or [ ]);
-        sdist = if p ? sdist then file p.sdist else null;
+        wheels = map (file p) (p.wheels or [ ]);
+        sdist = if p ? sdist then file p p.sdist else null;
         dependencies = edges (p.dependencies or [ ]);
         optional = mapAttrsOfEdges (p.optional-dependencies or { });
         groups = mapAttrsOfEdges (p.dev-dependencies or { });
@@ -77,7 +79,8 @@ let
 
   fromPylock = doc:
     let
-      file = f: { filename = if f ? url then fileNameOf f.url else f.name or (fileNameOf f.path); url = f.url or null; sha256 = f.hashes.sha256 or null; };
+      file = f: { filename = if f ? url then fileNameOf f.url else f.name or (fileNameOf f.path); url = f.url or null;
+        sha256 = f.hashes.sha256 or null; path = if f ? url then null else f.path or null; };
       kindOf = p: if p ? vcs then "git" else if p ? directory then "directory" else if p ? archive then "url" else "registry";
     in
     {
@@ -97,6 +100,9 @@ let
 
   fromPoetry = doc:
     let
+      # a `file` source is the file itself, at its url (a path relative to the lock)
+      poetryFile = p: f: { filename = f.file; url = null; sha256 = sha256Of (f.hash or null);
+        path = if (p.source or { }).type or null == "file" && lib.hasSuffix f.file (p.source.url or "") then p.source.url else null; };
       entries = doc.package or [ ];
       depEdges = deps: lib.concatMap (n:
         let specs = if lib.isList deps.${n} then deps.${n} else [ deps.${n} ]; in
@@ -112,9 +118,9 @@ let
         name = norm p.name; version = p.version;
         source = { git = "git"; url = "url"; file = "path"; directory = "directory"; legacy = "registry"; }.${(p.source or { }).type or "legacy"} or "registry";
         sourceRef = (p.source or { }).url or null;
-        wheels = map (f: { filename = f.file; url = null; sha256 = sha256Of (f.hash or null); }) (lib.filter (f: lib.hasSuffix ".whl" f.file) (p.files or [ ]));
+        wheels = map (f: poetryFile p f) (lib.filter (f: lib.hasSuffix ".whl" f.file) (p.files or [ ]));
         sdist = let s = lib.filter (f: !(lib.hasSuffix ".whl" f.file)) (p.files or [ ]); in
-          if s == [ ] then null else { filename = (builtins.head s).file; url = null; sha256 = sha256Of ((builtins.head s).hash or null); };
+          if s == [ ] then null else poetryFile p (builtins.head s);
         inGroups = map norm (p.groups or [ "main" ]);
         marker = if lib.isString (p.markers or null) then p.markers else null;
         groupMarkers = if lib.isAttrs (p.markers or null) then lib.listToAttrs (map (g: lib.nameValuePair (norm g) p.markers.${g}) (lib.attrNames p.markers)) else { };
@@ -178,12 +184,13 @@ let
 
   # --- entries ----------------------------------------------------------------------------------
 
-  entryOf = { package, target, pypiData, what }:
+  entryOf = { package, target, pypiData, what, lockDir }:
     let
       wheel = tags.best target package.wheels;
       file = if wheel != null then wheel else package.sdist;
       project = indexProject pypiData package.name;
       known = if file == null then null else indexFile project file.filename;
+      local = if file.path or null != null then lockDir + "/${file.path}" else null;
       url = if file.url or null != null then file.url else known.url or null;
       sha256 = if file.sha256 or null != null then file.sha256 else known.sha256 or null;
       bs = if known != null && known ? build_system then known.build_system else null;
@@ -192,9 +199,10 @@ let
         else legacyBuildSystem // { source = "assumed"; };
     in
     if file == null then { error = "${package.name} ${package.version} has no wheel for ${target.system} CPython ${target.python} and no sdist"; }
-    else if url == null || sha256 == null then { error = "${file.filename} (${package.name}) has no ${if url == null then "URL" else "sha256"} in the lock nor in the index"; }
+    else if local == null && (url == null || sha256 == null) then { error = "${file.filename} (${package.name}) has no ${if url == null then "URL" else "sha256"} in the lock nor in the index"; }
     else {
-      name = package.name; inherit (package) version; inherit url sha256; inherit (file) filename;
+      name = package.name; inherit (package) version; inherit sha256; inherit (file) filename;
+      ${if local != null then "path" else "url"} = if local != null then local else url;
       provider = if wheel != null then "wheel" else "sdist";
       requires_python = null;
       indexDeps = if known == null || !(known ? requires_dist) then [ ] else project.deps.${known.requires_dist} or [ ];
@@ -231,8 +239,9 @@ rec {
       env = markers.environment target;
       selArgs = { inherit parsed env what; extras = map norm extras; groups = map norm groups; };
       sel = if parsed.flat then selectFlat (selArgs // { format = fmt; }) else selectGraph selArgs;
-      unreadable = lib.filter (p: lib.elem p.source [ "git" "directory" "path" ]) (lib.attrValues sel.chosen);
-      raw = lib.mapAttrs (_: p: entryOf { package = p; inherit target pypiData what; }) sel.chosen;
+      localFile = p: p.source == "path" && lib.all (f: f.path or null != null && f.sha256 != null) (p.wheels ++ lib.optional (p.sdist != null) p.sdist);
+      unreadable = lib.filter (p: lib.elem p.source [ "git" "directory" "path" ] && !(localFile p)) (lib.attrValues sel.chosen);
+      raw = lib.mapAttrs (_: p: entryOf { package = p; inherit target pypiData what; lockDir = dirOf path; }) sel.chosen;
       errors = lib.concatMap (e: lib.optional (e ? error) e.error) (lib.attrValues raw);
       names = lib.attrNames raw;
       depsOf = name:

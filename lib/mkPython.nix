@@ -33,7 +33,7 @@ let
     else if foreignFormat != null then
       foreignLib.toLock { path = lockFile; format = foreignFormat; inherit target extras groups pypiData; }
     else if lockFile != null then
-      resolveLib.checkTarget { inherit target lockFile; lock = resolveLib.readLock { path = lockFile; what = toString lockFile; }; }
+      resolveLib.anchorPaths lockFile (resolveLib.checkTarget { inherit target lockFile; lock = resolveLib.readLock { path = lockFile; what = toString lockFile; }; })
     else
       let drv = resolveLib.lockDrv {
         inherit mach-nix index target python requirements requirementsFile pyproject extras groups providers;
@@ -155,7 +155,7 @@ let
         if foreignFormat != null then  # uv.lock, poetry.lock, pylock.toml: the project itself is not fetched
           foreignLib.toLock { path = args.lockFile; format = foreignFormat; inherit target extras pypiData; groups = args.groups or [ ]; }
         else if (args.lockFile or null) != null then
-          resolveLib.checkTarget { inherit target; lockFile = args.lockFile; lock = resolveLib.readLock { path = args.lockFile; what = toString args.lockFile; }; }
+          resolveLib.anchorPaths args.lockFile (resolveLib.checkTarget { inherit target; lockFile = args.lockFile; lock = resolveLib.readLock { path = args.lockFile; what = toString args.lockFile; }; })
         else
           let
             provText = resolveLib.providersArg (args.providers or null);

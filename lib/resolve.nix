@@ -128,6 +128,15 @@ rec {
       throw "mach-nix: ${what} is not a mach-nix lock of schema 1 (lock_version = ${builtins.toJSON (lock.lock_version or null)}). Re-create it with `mach-nix lock`."
     else lock;
 
+  /* anchorPaths :: lockFile -> lock -> lock — local files (`path`, relative to the lock) as paths
+     next to the lock file, so that lib/artefact.nix copies them.
+       lockFile: the lock's path; lock: the parsed lock
+  */
+  anchorPaths = lockFile: lock: lock // {
+    packages = lib.mapAttrs (_: e: if e ? path && lib.isString e.path
+      then e // { path = if lib.hasPrefix "/" e.path then e.path else dirOf lockFile + "/${e.path}"; } else e) lock.packages;
+  };
+
   /* checkTarget :: { lock, target, lockFile } -> lock — throw when the lock does not fit.
      The re-lock command it prints repeats the lock's own inputs (`inputs.arguments`, recorded by
      `mach-nix lock`: files with -r/-c/--pyproject, extras, groups, providers, --pre…); locks written

@@ -5,8 +5,8 @@ rec {
   /* nonPython :: [drv] -> [drv] — the inputs that are not Python modules (native libraries). */
   nonPython = lib.filter (d: !(d ? pythonModule) || d.pythonModule == false);
 
-  /* srcOf :: entry -> derivation */
-  srcOf = entry: pkgs.fetchurl { url = entry.url; sha256 = entry.sha256; name = entry.filename; };
+  /* srcOf :: entry -> path or derivation (lib/artefact.nix) */
+  inherit (import ./artefact.nix { inherit pkgs; }) srcOf;
 
   /* override :: { base, entry, depsDrvs, buildDrvs, fixes, tests } -> derivation
      `base` is nixpkgs' package (prev.X). Keeps its patches, native inputs and checks' configuration;

@@ -39,7 +39,7 @@ rec {
       pname = name;
       inherit (entry) version;
       format = "wheel";
-      src = pkgs.fetchurl { url = entry.url; sha256 = entry.sha256; name = entry.filename; };
+      src = (import ./artefact.nix { inherit pkgs; }).srcOf entry;
       dependencies = map (d: final.${d}) deps;
       nativeBuildInputs = lib.optionals native [ pkgs.autoPatchelfHook ] ++ fixes.nativeBuildInputs;
       # auditwheel lets wheels link libz.so.1 without bundling it (numpy's and scipy's libgfortran,

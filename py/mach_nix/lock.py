@@ -162,11 +162,13 @@ def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Any
     provider = entry["provider"]
     if not isinstance(provider, str) or provider not in PROVIDERS:
         fail(f"packages.{name}.provider is {provider!r}, expected one of {', '.join(PROVIDERS)}")
-    needed = ("nixpkgs_attr",) if provider == "nixpkgs" else ("filename", "url", "sha256")
+    needed = ("nixpkgs_attr",) if provider == "nixpkgs" else ("filename", "sha256")
     for key in needed:
         if not entry.get(key) or not isinstance(entry[key], str):
             fail(f"packages.{name} ({provider}) lacks {key!r}")
-    for key in ("filename", "url", "sha256", "name", "nixpkgs_attr", "requires_python"):
+    if provider != "nixpkgs" and not (entry.get("url") or entry.get("path")):
+        fail(f"packages.{name} ({provider}) lacks 'url' (or 'path', for a local file)")
+    for key in ("filename", "url", "path", "sha256", "name", "nixpkgs_attr", "requires_python"):
         if entry.get(key) is not None and not isinstance(entry[key], str):
             fail(f"packages.{name}.{key} is {entry[key]!r}, expected a string")
     for key in ("extras", "wheel_tags"):

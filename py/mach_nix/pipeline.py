@@ -39,6 +39,7 @@ class LockOptions:
     lock_format: Optional[str] = None  # its format, when its name does not say
     offline: bool = False  # never reach PyPI (a converted lock may need it for URLs and build systems)
     previous: Optional[Path] = None  # a lock being redone: its pins are kept where they still fit
+    output: Optional[Path] = None  # where the lock goes: local files (path sources) are named relative to it
     upgrade: bool = False  # ignore the previous lock's pins
     upgrade_packages: List[str] = field(default_factory=list)  # free these pins only
 
@@ -223,12 +224,24 @@ def _convert(options: LockOptions) -> LockResult:
 
         lookup = PyPIFileLookup()
     converted = convert(foreign, target, index=index, extras=src.extras, groups=src.groups, lookup=lookup)
+    relocate_paths(converted.packages, Path(foreign.path).parent, options.output)
     inputs = {"files": [{"path": foreign.path, "sha256": foreign.sha256, "kind": foreign.format}],
               "requirements": [], "constraints": [], "extras": sorted(src.extras), "groups": sorted(src.groups),
               "providers": {}, "prereleases": False, "arguments": options.arguments()}
     lock = build_lock(target=target.to_json(), inputs=inputs, index=index.identity, roots=converted.roots,
                       packages=converted.packages)
     return LockResult(lock, converted.warnings)
+
+
+def relocate_paths(packages: Dict[str, Dict[str, Any]], source_dir: Path, output: Optional[Path]) -> None:
+    """Local files of a foreign lock are named relative to it; the new lock names them relative to itself."""
+    import os
+
+    base = output.parent if output is not None and str(output) != "-" else Path(".")
+    for entry in packages.values():
+        if entry.get("path"):
+            target = (source_dir / entry["path"]).resolve()
+            entry["path"] = os.path.relpath(target, base.resolve())
 
 
 def _lock_inputs(options: LockOptions, inputs: InputSet, providers: Providers) -> Dict[str, Any]:

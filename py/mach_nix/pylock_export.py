@@ -53,7 +53,8 @@ def _package(name: str, entry: Dict[str, Any]) -> List[str]:
     if entry["dependencies"]:
         deps = ", ".join(f"{{ name = {_string(d)} }}" for d in entry["dependencies"])
         out.append(f"dependencies = [{deps}]")
-    file = (f"{{ name = {_string(entry['filename'])}, url = {_string(entry['url'])}, "
+    location = f"url = {_string(entry['url'])}" if entry.get("url") else f"path = {_string(entry['path'])}"
+    file = (f"{{ name = {_string(entry['filename'])}, {location}, "
             f"hashes = {{ sha256 = {_string(entry['sha256'])} }} }}")
     out.append(f"wheels = [{file}]" if entry["provider"] == "wheel" else f"sdist = {file}")
     return out

@@ -155,3 +155,15 @@ def test_poetry_lock_against_pypi_matches_poetrys_hashes(index):
     assert {n: e["sha256"] for n, e in converted.packages.items()} == \
         {n: hashes[e["filename"]] for n, e in converted.packages.items()}
     assert all(e["url"].endswith("/" + e["filename"]) for e in converted.packages.values())
+
+
+def test_a_path_source_becomes_a_local_file_named_relative_to_the_new_lock(tmp_path):
+    """uv.lock's `source = { path = "wheels/six-….whl" }` (a hashed local wheel): no URL, a path."""
+    out = tmp_path / "locks" / "lock.json"
+    done = subprocess.run([sys.executable, "-m", "mach_nix", "lock", "--from", str(FOREIGN / "uv-path" / "uv.lock"),
+                           "--offline", "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    six = json.loads(out.read_text())["packages"]["six"]
+    assert "url" not in six and six["sha256"].startswith("8abb2f1d")
+    assert (out.parent / six["path"]).resolve() == (FOREIGN / "uv-path" / "wheels" / six["filename"]).resolve()
+    validate(json.loads(out.read_text()), str(out))

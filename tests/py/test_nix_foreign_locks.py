@@ -140,3 +140,33 @@ def test_build_python_application_from_its_uv_lock(tmp_path):
                          capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "2.34.2"
+
+
+def test_a_path_source_is_copied_from_beside_the_lock(tmp_path):
+    """uv.lock's hashed local wheel (`source = { path = … }`): built from the file next to the lock, no fetch."""
+    lock = FOREIGN / "uv-path" / "uv.lock"
+    proc = nix_eval(COMMON + f"let l = (machNix.mkPython {{ lockFile = {lock}; }}).lock; in "
+                    "{ roots = l.roots; path = toString l.packages.six.path; }")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    got = json.loads(proc.stdout)
+    assert got == {"roots": ["six"], "path": str(FOREIGN / "uv-path" / "wheels" / "six-1.16.0-py2.py3-none-any.whl")}
+    out = tmp_path / "result"
+    build = subprocess.run(["nix-build", "--expr", COMMON + f"machNix.mkPython {{ lockFile = {lock}; }}", "-o", str(out)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert build.returncode == 0, build.stderr[-4000:]
+    run = subprocess.run([str(out / "bin" / "python"), "-c", "import six; print(six.__version__)"],
+                         capture_output=True, text=True)
+    assert run.stdout.strip() == "1.16.0", run.stderr
+    # A lock whose hash the file does not have (a hash never seen, so that no store path stands in for it)
+    import hashlib
+
+    other = hashlib.sha256(str(tmp_path).encode()).hexdigest()
+    tampered = tmp_path / "tampered"
+    (tampered / "wheels").mkdir(parents=True)
+    (tampered / "uv.lock").write_text(lock.read_text().replace("8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254", other))
+    (tampered / "wheels" / "six-1.16.0-py2.py3-none-any.whl").write_bytes(
+        (FOREIGN / "uv-path" / "wheels" / "six-1.16.0-py2.py3-none-any.whl").read_bytes())
+    bad = subprocess.run(["nix-build", "--expr", COMMON + f"machNix.mkPython {{ lockFile = {tampered / 'uv.lock'}; }}",
+                          "-o", str(tmp_path / "bad")], cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert bad.returncode != 0 and "mismatch" in bad.stderr, bad.stderr[-2000:]
+    assert not (tmp_path / "bad").exists()

@@ -53,6 +53,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
     options = lock_options(args)
     options.from_lock, options.lock_format, options.offline = args.from_lock, args.lock_format, args.offline
     fmt = output_format(args.format, args.output)
+    options.output = args.output
     if fmt == "mach-nix" and str(args.output) != "-":
         options.previous = args.output
     options.upgrade, options.upgrade_packages = args.upgrade, list(args.upgrade_package)

@@ -25,11 +25,13 @@ FORMATS = ("uv", "poetry", "pylock")
 
 @dataclass(frozen=True)
 class ForeignFile:
-    """One artefact of a locked package; ``url`` is None where the format records none (Poetry)."""
+    """One artefact of a locked package; ``url`` is None where the format records none (Poetry),
+    ``path`` (relative to the lock's directory) is set for a local file (a path source)."""
 
     filename: str
     url: Optional[str]
     sha256: Optional[str]
+    path: Optional[str] = None
 
 
 @dataclass(frozen=True)

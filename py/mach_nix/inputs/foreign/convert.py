@@ -25,7 +25,7 @@ from mach_nix.resolve.target import Target
 
 # (name, filename) -> {"url", "sha256", "build_system"?}: what PyPI knows of a file (network)
 FileLookup = Callable[[str, str], Optional[Dict[str, Any]]]
-UNREADABLE_SOURCES = ("git", "directory", "path")
+UNREADABLE_SOURCES = ("git", "directory", "path")  # "path" is readable when it names a hashed file
 
 
 @dataclass
@@ -189,11 +189,15 @@ def _installed(foreign: ForeignLock, package: ForeignPackage, target: Target, ex
 # --- one entry per package --------------------------------------------------------------------
 
 
+def _local_file(package: ForeignPackage) -> bool:
+    """A path source that names one hashed wheel or sdist: Nix copies it (builtins.path) instead of fetching."""
+    files = package.wheels + ([package.sdist] if package.sdist else [])
+    return package.source == "path" and bool(files) and all(f.path and f.sha256 for f in files)
+
+
 def _refuse_unreadable(foreign: ForeignLock, chosen: Dict[str, ForeignPackage]) -> None:
     bad = [f"{p.name} ({p.source} {p.source_ref})" for p in chosen.values()
-           if p.source in UNREADABLE_SOURCES and not (p.wheels or p.sdist)]
-    bad += [f"{p.name} ({p.source} {p.source_ref}: no hashed artefact)" for p in chosen.values()
-            if p.source in UNREADABLE_SOURCES and (p.wheels or p.sdist)]
+           if p.source in UNREADABLE_SOURCES and not _local_file(p)]
     if bad:
         raise MachNixError(f"{foreign.path}: mach-nix builds only hashed files that Nix can fetch, and these packages "
                            f"are local or VCS sources: {', '.join(sorted(bad))}. Package them with the Nix library "
@@ -209,27 +213,31 @@ def _entry(foreign: ForeignLock, package: ForeignPackage, target: Target, index:
         missing.append(f"{package.name} {package.version} has no wheel for {target.system} CPython {target.python} "
                        "and no sdist")
         return None
-    known = _index_file(index, package.name, file.filename)
-    url = file.url or (known or {}).get("url")
-    sha256 = file.sha256 or (known or {}).get("sha256")
-    if (url is None or sha256 is None) and lookup is not None:
-        fetched = lookup(package.name, file.filename) or {}
-        url, sha256 = url or fetched.get("url"), sha256 or fetched.get("sha256")
-    if url is None or sha256 is None:
-        what = "URL" if url is None else "sha256"
-        missing.append(f"{file.filename} ({package.name}) has no {what} in the lock"
-                       + (" nor in the index" if index is not None else "")
-                       + ("; run without --offline to look it up on PyPI" if lookup is None else " nor on PyPI"))
-        return None
     entry: Dict[str, Any] = {"name": package.name, "version": package.version, "provider": provider,
-                             "filename": file.filename, "url": url, "sha256": sha256, "dependencies": [],
-                             "extras": [], "requires_python": None}
+                             "filename": file.filename, "dependencies": [], "extras": [], "requires_python": None}
+    known = None
+    if file.path is not None and file.sha256:  # a local file (path source), named relative to the lock
+        entry.update(path=file.path, sha256=file.sha256)
+    else:
+        known = _index_file(index, package.name, file.filename)
+        url = file.url or (known or {}).get("url")
+        sha256 = file.sha256 or (known or {}).get("sha256")
+        if (url is None or sha256 is None) and lookup is not None:
+            fetched = lookup(package.name, file.filename) or {}
+            url, sha256 = url or fetched.get("url"), sha256 or fetched.get("sha256")
+        if url is None or sha256 is None:
+            what = "URL" if url is None else "sha256"
+            missing.append(f"{file.filename} ({package.name}) has no {what} in the lock"
+                           + (" nor in the index" if index is not None else "")
+                           + ("; run without --offline to look it up on PyPI" if lookup is None else " nor on PyPI"))
+            return None
+        entry.update(url=url, sha256=sha256)
     if provider == "wheel":
         from mach_nix.resolve.candidates import wheel_tags
 
         entry["wheel_tags"] = wheel_tags(file.filename)
     else:
-        entry["build_system"] = _build_system(package, file, known, lookup, url, sha256)
+        entry["build_system"] = _build_system(package, file, known, lookup if "url" in entry else None)
     return entry
 
 
@@ -277,7 +285,7 @@ def _marker_text(requirement: str) -> Optional[str]:
 
 
 def _build_system(package: ForeignPackage, file: ForeignFile, known: Optional[Dict[str, Any]],
-                  lookup: Optional[FileLookup], url: str, sha256: str) -> Dict[str, Any]:
+                  lookup: Optional[FileLookup]) -> Dict[str, Any]:
     bs = (known or {}).get("build_system")
     if not bs and lookup is not None:
         bs = (lookup(package.name, file.filename) or {}).get("build_system")

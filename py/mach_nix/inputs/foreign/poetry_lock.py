@@ -40,7 +40,8 @@ def _package(entry: Dict[str, Any], where: str) -> ForeignPackage:
     for item in entry.get("files", []):
         name = item.get("file")
         expect(isinstance(name, str), where, f"a file without a name: {item!r}")
-        file = ForeignFile(name, None, sha256_of(item.get("hash")))
+        local = package.source_ref if kind == "path" and package.source_ref and package.source_ref.endswith(name) else None
+        file = ForeignFile(name, None, sha256_of(item.get("hash")), local)
         if name.endswith(".whl"):
             package.wheels.append(file)
         else:

@@ -53,4 +53,5 @@ def _file(item: Dict[str, Any], where: str) -> Optional[ForeignFile]:
     expect(isinstance(url, str) or isinstance(local, str), where, f"a file without url or path: {item!r}")
     name = filename_of(url) if isinstance(url, str) else (item.get("name") or filename_of(local))  # the fetched name
     sha = (item.get("hashes") or {}).get("sha256")
-    return ForeignFile(name, url if isinstance(url, str) else None, sha.lower() if isinstance(sha, str) else None)
+    return ForeignFile(name, url if isinstance(url, str) else None, sha.lower() if isinstance(sha, str) else None,
+                       local if isinstance(local, str) and not isinstance(url, str) else None)

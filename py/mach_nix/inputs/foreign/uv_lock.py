@@ -9,7 +9,7 @@ are the lock's own project: their dependencies are the roots.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from mach_nix.inputs.foreign import Edge, ForeignFile, ForeignLock, ForeignPackage, expect, filename_of, sha256_of
 from mach_nix.names import normalize
@@ -40,21 +40,23 @@ def _package(entry: Dict[str, Any], where: str) -> ForeignPackage:
     expect(isinstance(version, str) or kind in OWN_SOURCES, where, "no version")
     package = ForeignPackage(normalize(entry["name"]), version or "0", source=kind or "registry",
                              source_ref=None if kind == "registry" else str(source[kind]))
-    package.wheels = [_file(w, where) for w in entry.get("wheels", [])]
+    local = package.source_ref if kind == "path" else None  # a path source is the file itself
+    package.wheels = [_file(w, where, local) for w in entry.get("wheels", [])]
     if entry.get("sdist"):
-        package.sdist = _file(entry["sdist"], where)
+        package.sdist = _file(entry["sdist"], where, local)
     package.dependencies = _edges(entry.get("dependencies", []), where)
     package.optional = {normalize(k): _edges(v, where) for k, v in (entry.get("optional-dependencies") or {}).items()}
     package.groups = {normalize(k): _edges(v, where) for k, v in (entry.get("dev-dependencies") or {}).items()}
     return package
 
 
-def _file(item: Dict[str, Any], where: str) -> ForeignFile:
+def _file(item: Dict[str, Any], where: str, source_path: Optional[str]) -> ForeignFile:
     url = item.get("url")
     local = item.get("path") or item.get("filename")
     expect(isinstance(url, str) or isinstance(local, str), where, f"a file without url or path: {item!r}")
     name = filename_of(url if isinstance(url, str) else local)
-    return ForeignFile(name, url if isinstance(url, str) else None, sha256_of(item.get("hash")))
+    path = item.get("path") or (source_path if source_path and filename_of(source_path) == name else None)
+    return ForeignFile(name, url if isinstance(url, str) else None, sha256_of(item.get("hash")), path)
 
 
 def _edges(items: List[Any], where: str) -> List[Edge]:

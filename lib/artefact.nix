@@ -1,0 +1,13 @@
+# A locked file (wheel or sdist) as a source: fetched by URL, or copied from a local path (a path
+# source of a uv.lock, poetry.lock or pylock.toml), checked against the lock's sha256 either way.
+{ pkgs }:
+{
+  /* srcOf :: entry -> path or derivation
+       entry: a lock package with filename and sha256, and url or path (a Nix path, or a string)
+     Example: srcOf { filename = "six-1.16.0-py2.py3-none-any.whl"; url = "https://…"; sha256 = "8abb…"; }
+  */
+  srcOf = entry:
+    if entry ? path && entry.path != null
+    then builtins.path { path = entry.path; name = entry.filename; sha256 = entry.sha256; recursive = false; }
+    else pkgs.fetchurl { url = entry.url; sha256 = entry.sha256; name = entry.filename; };
+}
