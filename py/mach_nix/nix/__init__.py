@@ -16,7 +16,8 @@ from typing import Any, Dict, Optional
 from mach_nix.errors import MachNixError
 
 # lib/ files the overlay needs, in the order they are bundled.
-OVERLAY_FILES = ("names.nix", "graph.nix", "versions.nix", "wheel.nix", "sdist.nix", "overrides.nix", "overlay.nix")
+OVERLAY_FILES = ("names.nix", "graph.nix", "versions.nix", "artefact.nix", "wheel.nix", "sdist.nix", "overrides.nix",
+                 "overlay.nix")
 
 
 def checkout_root() -> Optional[Path]:
@@ -101,6 +102,10 @@ def _bundle_file(lib_dir: Path, name: str) -> str:
 
 def standalone_overlay(lock: Dict[str, Any], *, python: str, generator: str, root: Path) -> str:
     """A nixpkgs overlay giving `python<XY>` the lock's packages, with no reference to mach-nix."""
+    local = sorted(n for n, e in lock["packages"].items() if e.get("path"))
+    if local:
+        raise MachNixError(f"the lock installs local files ({', '.join(local)}), which a standalone overlay cannot carry; "
+                           "use `mach-nix env DIR` or mkPython { lockFile = …; } beside them instead.")
     attr = python_attr(python)
     lib_dir = root / "lib"
     overrides = json.loads((root / "overrides" / "packages.json").read_text(encoding="utf-8"))
