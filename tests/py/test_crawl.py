@@ -250,6 +250,29 @@ def test_update_refetches_only_changed_serials(mirror: Mirror, tmp_path: Path) -
     assert sorted(p for p in mirror.log if p.startswith("/simple/")) == ["/simple/idna/", "/simple/markupsafe/", "/simple/six/"]
 
 
+def test_update_finds_a_file_back_filled_under_an_old_serial(mirror: Mirror, tmp_path: Path) -> None:
+    """A mirror lists a file late without changing the project's serial: update compares file lists."""
+    page = mirror.pages["six"]
+    late = next(f for f in page["files"] if f["filename"].endswith(".whl") and "1.16.0" in f["filename"])
+    page["files"] = [f for f in page["files"] if f is not late]  # not listed when the index is built
+    out = tmp_path / "index"
+    assert main(["index", "build", "--packages", *NAMES, "--out", str(out), "--since", "2000-01-01", "--quiet",
+                 "--work-dir", str(tmp_path / "w1"), "--pypi", mirror.url, "--threads", "4", "--retries", "1"]) == 0
+    before = _projects(out)
+    assert late["filename"] not in {n["filename"] for n in before["six"]["releases"]["1.16.0"]}
+    page["files"].append(late)  # back-filled, same serial
+    mirror.log.clear()
+    assert main(["index", "update", str(out), "--quiet", "--work-dir", str(tmp_path / "w2"), "--pypi", mirror.url,
+                 "--threads", "4"]) == 0
+    assert verify(out) == []
+    after = _projects(out)
+    assert after["six"]["last_serial"] == before["six"]["last_serial"]
+    assert late["filename"] in {n["filename"] for n in after["six"]["releases"]["1.16.0"]}
+    assert after["idna"] == before["idna"] and after["markupsafe"] == before["markupsafe"]
+    # only the back-filled file was read (its metadata), nothing the index already had
+    assert {Path(r).name.replace(".metadata", "") for r in mirror.file_requests()} == {late["filename"]}
+
+
 def test_update_sdists_fills_not_crawled(mirror: Mirror, tmp_path: Path) -> None:
     out = tmp_path / "index"
     crawl(mirror, out, tmp_path / "work", names=["markupsafe"])

@@ -25,7 +25,7 @@ def register(isub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> Non
     _common(build)
     build.set_defaults(func=cmd_build)
 
-    update = isub.add_parser("update", help="refetch projects whose PyPI serial changed (same scope as the build)")
+    update = isub.add_parser("update", help="fetch the files PyPI lists that the index lacks (same scope as the build)")
     update.add_argument("dir", type=Path, nargs="?", default=None, help="index directory (default: --index, else the embedded data/)")
     add_index_option(update)
     update.add_argument("--sdists", action="store_true", help="also download the sdists marked not-crawled")
@@ -193,7 +193,7 @@ def cmd_update(args: argparse.Namespace) -> int:
                     if key in node:
                         result[key] = node[key]
                 known[node["sha256"]] = result
-    if args.sdists:  # a changed scope: every project must be re-planned, not kept by serial
+    if args.sdists:  # a changed scope: every project must be re-planned, not kept as it is
         reuse_keep: Dict[str, Any] = {}
     else:
         reuse_keep = reuse

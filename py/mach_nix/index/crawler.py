@@ -537,6 +537,21 @@ def default_work_dir(out: Path) -> Path:
 # --- assembling a project record --------------------------------------------------------------
 
 
+def _file_list(record: Project) -> Set[Tuple[str, str, str, Any]]:
+    """(release, filename, sha256, yanked) of every file an index record holds."""
+    return {(key, n["filename"], n["sha256"], n.get("yanked")) for key, nodes in record["releases"].items() for n in nodes}
+
+
+def _page_file_list(releases: List["Release"]) -> Set[Tuple[str, str, str, Any]]:
+    """The same for the releases selected from a simple page (as :func:`_node` would record them)."""
+    out = set()
+    for release in releases:
+        for entry in release.files:
+            node = _node(entry)
+            out.add((release.key, node["filename"], node["sha256"], node.get("yanked")))
+    return out
+
+
 def _node(entry: Dict[str, Any]) -> Dict[str, Any]:
     node: Dict[str, Any] = {
         "filename": entry["filename"],
@@ -641,7 +656,7 @@ class Crawler:
         self.files_pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="file")
         self.project_threads = project_threads
         self.known = dict(known or {})
-        self.reuse = reuse or {}  # name → record kept as is when PyPI's serial is unchanged
+        self.reuse = reuse or {}  # name → record kept as is when PyPI lists the same files for it
         self.progress = Progress()
         self.report = report
         self.log = log
@@ -690,9 +705,11 @@ class Crawler:
         if page is None:
             return None
         old = self.reuse.get(name)
-        if old is not None and old.get("last_serial") == page.last_serial and self._covers(old, pins):
-            return old
         releases = select_releases(releases_of(page), self.scope.since, pins, self.scope.series_since, self.scope.max_window)
+        if old is not None and self._covers(old, pins) and _file_list(old) == _page_file_list(releases):
+            # What PyPI lists for the kept releases is what the index holds: nothing to fetch. The
+            # serial is not trusted for this (mirrors back-fill files under an old serial).
+            return dict(old, last_serial=page.last_serial)
         deps: Dict[str, List[str]] = {}
         record: Project = {"name": page.name, "last_serial": page.last_serial, "deps": deps, "releases": {}}
         # Submit every release's fetches at once, so a project with hundreds of releases does not
