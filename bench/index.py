@@ -35,7 +35,9 @@ def dir_bytes(directory: Path) -> int:
 
 
 def bench_crawl(since: str) -> None:
-    from mach_nix.index.crawler import Crawler, Scope, WorkDir, parse_seeds
+    from mach_nix.index.crawler import Crawler
+    from mach_nix.index.scope import Scope, parse_seeds
+    from mach_nix.index.workdir import WorkDir
     from mach_nix.index.pypi import PyPIClient
 
     tmp = Path(tempfile.mkdtemp(prefix="mach-nix-crawl-bench-"))

@@ -18,7 +18,13 @@ import pytest
 
 from mach_nix.cli import main
 from mach_nix.index import crawler as crawler_mod
-from mach_nix.index.crawler import Crawler, Scope, WorkDir, parse_seeds, recover, write_verified
+from mach_nix.index import plan as plan_mod
+from mach_nix.index import releases as releases_mod
+from mach_nix.index import tags
+from mach_nix.index.crawler import Crawler
+from mach_nix.index.publish import recover, write_verified
+from mach_nix.index.scope import Scope, parse_seeds
+from mach_nix.index.workdir import WorkDir
 from mach_nix.index.pack import verify
 from mach_nix.index.pypi import PyPIClient
 from mach_nix.index.schema import file_requires_dist
@@ -171,7 +177,7 @@ def test_crawl_produces_the_expected_shards(mirror: Mirror, tmp_path: Path) -> N
 def test_sample_check_upgrades_a_release_to_per_wheel_fetching(mirror: Mirror, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     page = mirror.pages["markupsafe"]
     wheels = sorted(f["filename"] for f in page["files"] if f["filename"].endswith(".whl"))
-    plan = crawler_mod.plan_release(crawler_mod.select_releases(crawler_mod.releases_of(mirror.client().simple("markupsafe")), "2000-01-01", set())[0], True, "auto")
+    plan = plan_mod.plan_release(releases_mod.select_releases(releases_mod.releases_of(mirror.client().simple("markupsafe")), "2000-01-01", set())[0], True, "auto")
     sample = plan.samples[0]
     real_fetch = crawler_mod.fetch_wheel
 
@@ -186,7 +192,7 @@ def test_sample_check_upgrades_a_release_to_per_wheel_fetching(mirror: Mirror, t
     nodes = _projects(tmp_path / "index")["markupsafe"]["releases"]["3.0.2"]
     assert not any(n["metadata"] == "inherited" for n in nodes)  # every wheel fetched
     fetched = [n for n in nodes if n["filename"].endswith(".whl")]
-    assert len(fetched) == len([w for w in wheels if crawler_mod.tags.keep_wheel(w)])
+    assert len(fetched) == len([w for w in wheels if tags.keep_wheel(w)])
 
 
 def test_resume_after_interruption_loses_no_finished_work(mirror: Mirror, tmp_path: Path) -> None:

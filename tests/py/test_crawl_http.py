@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterator, Tuple
 import pytest
 
 from faults.fakepypi import FakePyPI, Route
-from mach_nix.index.crawler import fetch_sdist, read_sdist
+from mach_nix.index.fetch import fetch_sdist, read_sdist
 from mach_nix.index.pypi import FetchError, PyPIClient
 from test_crawl import PYPI, Mirror, mirror  # noqa: F401  (fixture)
 

@@ -6,18 +6,10 @@ from typing import Any, Dict, List
 
 from packaging.version import Version
 
-from mach_nix.index.crawler import (
-    Crawler,
-    Release,
-    Scope,
-    covers_all_targets,
-    default_since,
-    file_version,
-    parse_seeds,
-    plan_release,
-    releases_of,
-    select_releases,
-)
+from mach_nix.index.crawler import Crawler
+from mach_nix.index.plan import covers_all_targets, plan_release
+from mach_nix.index.releases import Release, file_version, releases_of, select_releases
+from mach_nix.index.scope import Scope, default_since, parse_seeds
 from mach_nix.index.pypi import SimpleProject
 
 
@@ -123,7 +115,7 @@ def test_old_series_cutoff_and_newest_release_always_kept() -> None:
 
 
 def test_permuted_dependency_lists_are_stored_once() -> None:
-    from mach_nix.index.crawler import merge_permuted_deps
+    from mach_nix.index.record import merge_permuted_deps
     from mach_nix.index.schema import deps_key
 
     a, b, c = ["x>=1", "y"], ["y", "x>=1"], ["z"]

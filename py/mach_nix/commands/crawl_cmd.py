@@ -96,7 +96,9 @@ def _run(
     known: Dict[str, Any], fmt: str, fallback: Optional[Dict[str, Any]] = None,
 ) -> int:
     """Crawl, then write ``out`` atomically. ``fallback``: records kept for projects that failed."""
-    from mach_nix.index.crawler import Crawler, WorkDir, default_work_dir, write_verified
+    from mach_nix.index.crawler import Crawler
+    from mach_nix.index.publish import write_verified
+    from mach_nix.index.workdir import WorkDir, default_work_dir
     from mach_nix.index.pypi import PyPIClient
     from mach_nix.index.store import now_utc
 
@@ -134,7 +136,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from mach_nix.errors import MachNixError
-    from mach_nix.index.crawler import Scope, default_since, parse_seeds, read_seed_args, read_top
+    from mach_nix.index.scope import Scope, default_since, parse_seeds, read_seed_args, read_top
 
     def date_option(flag: str, value: str, hint: str) -> str:
         try:
@@ -166,7 +168,8 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_update(args: argparse.Namespace) -> int:
     from mach_nix.errors import MachNixError
-    from mach_nix.index.crawler import Scope, parse_seeds, recover
+    from mach_nix.index.publish import recover
+    from mach_nix.index.scope import Scope, parse_seeds
     from mach_nix.index.store import Index, default_index_dir
 
     args.dir = args.dir or args.index or default_index_dir()

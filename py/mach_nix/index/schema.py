@@ -50,6 +50,8 @@ LEGACY_BUILD_SYSTEM: Dict[str, Any] = {
 
 Project = Dict[str, Any]
 FileNode = Dict[str, Any]
+# What reading one file gave: {"metadata", "requires_dist"?, "provides_extra"?, "build_system"?, "metadata_error"?}
+FileResult = Dict[str, Any]
 
 
 def shard_of(name: str) -> str:

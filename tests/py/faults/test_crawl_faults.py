@@ -22,7 +22,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from mach_nix.index.crawler import Crawler, Scope, WorkDir, parse_seeds, write_verified
+from mach_nix.index.crawler import Crawler
+from mach_nix.index.publish import write_verified
+from mach_nix.index.scope import Scope, parse_seeds
+from mach_nix.index.workdir import WorkDir
 from mach_nix.index.pack import verify
 from mach_nix.index.pypi import PyPIClient
 from mach_nix.index.store import Index
