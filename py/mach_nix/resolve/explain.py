@@ -10,6 +10,7 @@ import difflib
 from typing import Any, Dict, List, Sequence
 
 from mach_nix.names import normalize
+from mach_nix.resolve.provider import release_reason
 
 MAX_VERSIONS = 6
 MAX_CHAINS_PER_PARENT = 2
@@ -82,16 +83,17 @@ def _rejections(provider: Any, name: str, specs: Sequence[Any], any_of: bool = F
         if specs and not test(s.contains(version, prereleases=True) for s in specs):
             continue
         cands, reasons = pc.classify(vstr)
-        usable = [c for c in cands if c.key not in provider.pruned]
+        usable = [c for c in cands if (c.key, None) not in provider.pruned]
         if usable:
             continue
-        reasons = reasons + [provider.pruned[c.key] for c in cands]
+        reasons = reasons + [provider.pruned[(c.key, None)] for c in cands]
         summary = summarize_reasons(reasons)
         if groups and groups[-1][2] == summary:
             groups[-1][1] = vstr
         else:
             groups.append([vstr, vstr, summary])
-    lines = [f"    {name} {new if new == old else f'{old} … {new}'}: {summary}" for new, old, summary in groups]
+    spans = [(new if new == old else f"{old} … {new}", summary) for new, old, summary in groups]
+    lines = ["    " + release_reason(f"{name} {span}", summary) for span, summary in spans]
     return lines[:MAX_VERSIONS] + (["    …"] if len(lines) > MAX_VERSIONS else [])
 
 
@@ -143,8 +145,7 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
         if rejected:
             lines.append("    versions that match but cannot be used:")
             lines += rejected
-            if matching and all(not [c for c in pc.candidates(v) if c.key not in provider.pruned]
-                                for v in _strs(pc, matching)):
+            if matching and all(not pc.candidates(v) for v in _strs(pc, matching)):  # files rule them out, not deps
                 lines.append(f"    The index holds a selection of {name}'s releases; if PyPI has one that fits, add it with "
                              f"`mach-nix index build --packages '{name}==VERSION' --out DIR` and pass --index DIR.")
         parts.append("\n".join(lines))

@@ -125,6 +125,28 @@ class ResolveRequest:
         self.preferred: Dict[str, str] = {}  # name -> version tried first (the pins of the lock being redone)
 
 
+def release_reason(release: str, reason: str) -> str:
+    """``"deep-app 2.0 requires deep-lib>=1, …"`` for a dependency reason, else ``"idna 3.8: yanked"``."""
+    dependency = reason.startswith("requires ") and not reason.startswith("requires Python ")
+    return f"{release} {reason}" if dependency else f"{release}: {reason}"
+
+
+def always_required(request: ResolveRequest) -> Dict[str, List[Tuple[SpecifierSet, str]]]:
+    """What every solution satisfies, per project: (specifier, where from) of the roots and constraints.
+
+    Example: roots ``fastapi[all]`` and ``pydantic<2`` (line 2) →
+    ``{"pydantic": [(SpecifierSet("<2"), "requirements.txt, line 2: pydantic<2")]}``.
+    """
+    out: Dict[str, List[Tuple[SpecifierSet, str]]] = {}
+    for name, specs in request.constraints.items():
+        out[name] = [(spec, f"the constraint {name}{spec}") for spec in specs if spec is not None]
+    for name, extras, spec, origin in request.roots:
+        if spec is not None and len(spec):
+            text = name + (f"[{','.join(extras)}]" if extras else "") + str(spec)
+            out.setdefault(name, []).append((spec, f"{origin}: {text}" if origin else text))
+    return out
+
+
 class NotInIndex(MachNixError):
     """A requirement names a project the index does not have (exit status 1, like NotFound)."""
 
@@ -152,10 +174,11 @@ class Provider(AbstractProvider):
         self.viable_cache: Dict[tuple, bool] = {}
         self.pref_cache: Dict[Any, Tuple[bool, bool]] = {}  # criterion -> (not pinned, not root)
         self.satisfiable_cache: Dict[Tuple[str, int], Tuple[SpecifierSet, bool]] = {}
-        self.pruned: Dict[tuple, str] = {}  # candidate key -> why it can never be used
-        self.unsatisfiable_why: Dict[Tuple[str, int], str] = {}
+        self.pruned: Dict[tuple, str] = {}  # (candidate key, extra) -> why it can never be used
+        self.unsatisfiable_why: Dict[Tuple[str, int, Optional[str]], str] = {}
         self._cause_names: Set[str] = set()
         self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
+        self.always = always_required(request)
 
     # --- data access -------------------------------------------------------------------------
 
@@ -285,34 +308,46 @@ class Provider(AbstractProvider):
     # --- pruning: candidates that can never be part of a solution -----------------------------
 
     def viable(self, cand: Candidate) -> bool:
-        """False when a dependency of ``cand`` has no usable release at all for the target.
+        """False when a dependency of ``cand`` (its extra's included) can never be met.
 
-        Without this, resolvelib can explore exponentially many combinations of unrelated
-        packages before giving up on such a candidate (e.g. on an old Python where the index
-        holds no release of some deep dependency). Memoized; cycles are assumed viable.
+        "Never" is relative to what every solution must satisfy: the root requirements and the
+        constraints (resolvelib never drops a root requirement), so a candidate whose dependency
+        excludes every release allowed by a root pin is dropped before resolvelib ever pins it.
+        This is the learning that keeps conflict sets bounded: the verdict for each (project,
+        specifier, extra) is computed once and shared by every candidate carrying the same
+        requirement (Requires-Dist strings are interned, so 40 fastapi releases that all need
+        ``pydantic-settings>=2`` cost one check, not 40 subtrees of backtracking). Memoized;
+        cycles are assumed viable.
 
         Example: ``provider.viable(candidate)`` → False for bleach on Python 3.9 when every
         webencodings release needs 3.10.
         """
-        key = cand.key
+        key = (cand.key, cand.extra)
         hit = self.viable_cache.get(key)
         if hit is not None:
             return hit
         self.viable_cache[key] = True  # optimistic while the dependencies are being checked
         ok = True
-        for req in self.dependencies_of(cand.with_extra(None) if cand.extra else cand):
-            if req.pin_key is None and not self.satisfiable(req.name, req.specifier):
-                why = self.unsatisfiable_why.get((req.name, id(req.specifier)), "")
-                self.pruned[key] = f"requires {req.name}{req.specifier}, which nothing in the index satisfies here" + (
-                    f" ({why})" if why else "")
+        deps = self.dependencies_of(cand.with_extra(None) if cand.extra else cand)
+        if cand.extra:
+            deps = deps + self.dependencies_of(cand)
+        for req in deps:
+            if req.pin_key is None and not self.satisfiable(req.name, req.specifier, req.extra):
+                why = self.unsatisfiable_why.get((req.name, id(req.specifier), req.extra), "")
+                wanted = req.text.split(";")[0].strip()
+                if why.startswith("excluded by "):
+                    self.pruned[key] = f"requires {wanted}, which is {why}"
+                else:
+                    self.pruned[key] = (f"requires {wanted}, which nothing in the index satisfies here"
+                                        + (f" ({why})" if why else ""))
                 ok = False
                 break
         self.viable_cache[key] = ok
         return ok
 
-    def satisfiable(self, name: str, spec: SpecifierSet) -> bool:
-        """Whether some viable candidate of ``name`` matches ``spec`` (and the constraints)."""
-        key = (name, id(spec))
+    def satisfiable(self, name: str, spec: SpecifierSet, extra: Optional[str] = None) -> bool:
+        """Whether some viable candidate of ``name`` (with ``extra``) matches ``spec``, the roots and constraints."""
+        key = (name, id(spec), extra)
         hit = self.satisfiable_cache.get(key)
         if hit is not None and hit[0] is spec:
             return hit[1]
@@ -320,25 +355,36 @@ class Provider(AbstractProvider):
         pc = self.project(name)
         if not pc.versions:
             return True  # absent from the index: the resolution reports it with its chain
-        specs = [spec] + self.request.constraints.get(name, [])
+        always = self.always.get(name, ())
+        specs = [spec] + [sp for sp, _ in always]
         allow_pre = self.request.allow_prereleases or not pc.has_final or any(_mentions_pre(s) for s in specs)
         pinned = {parse_version(s.version) for sp in specs for s in sp if s.operator in ("==", "===")
                   and "*" not in s.version}
         found = False
+        excluded_by: Dict[str, None] = {}  # roots/constraints that exclude releases ``spec`` allows
         why_files = why_deps = ""  # the newest matching release rejected for its files / its dependencies
         for version, vstr in pc.versions:
-            if (not allow_pre and version.is_prerelease) or not all(self.contains(sp, version) for sp in specs):
+            if (not allow_pre and version.is_prerelease) or not self.contains(spec, version):
                 continue
+            if always:
+                against = [where for sp, where in always if not self.contains(sp, version)]
+                if against:
+                    excluded_by.update(dict.fromkeys(against))
+                    continue
             cands = pc.candidates(vstr, yanked_ok=version in pinned)
-            if any(self.viable(cand) for cand in cands):
+            if any(self.viable(cand.with_extra(extra) if extra else cand) for cand in cands):
                 found = True
                 break
             if cands and not why_deps:
-                why_deps = f"{name} {vstr}: " + "; ".join(dict.fromkeys(self.pruned.get(c.key, "") for c in cands))
+                why_deps = release_reason(f"{name} {vstr}", "; ".join(dict.fromkeys(
+                    self.pruned.get((c.key, extra), "") for c in cands)))
             elif not cands and not why_files:
                 why_files = f"{name} {vstr}: " + ("; ".join(dict.fromkeys(pc.classify(vstr)[1])) or "no usable file")
-        why = why_deps or why_files or f"no release of {name} matches"
         if not found:
+            why = why_deps or why_files
+            if excluded_by:
+                why = "excluded by " + " and ".join(excluded_by) + (f"; {why}" if why else "")
+            why = why or f"no release of {name} matches"
             self.unsatisfiable_why[key] = why if len(why) < 400 else why[:400] + "…"
         self.satisfiable_cache[key] = (spec, found)
         return found
