@@ -154,3 +154,35 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
             + "\n".join(parts)
             + "\nRelax one of the requirements above, change --python/--system, or allow other providers "
               "with --providers.")
+
+
+def _requirement_line(provider: Any, req: Any, parent: Any) -> str:
+    if parent is None:
+        return f"{req.origin}: {req.text}" if req.origin else req.text
+    return f"{parent.name} {parent.vstr} requires {req.identifier}{req.specifier}"
+
+
+def explain_budget(provider: Any, exceeded: Any, conflicts: Sequence[Any]) -> str:
+    """The message for a resolution stopped by its budget: the most conflicted requirements, what to relax.
+
+    ``conflicts`` is :meth:`mach_nix.resolve.budget.ConflictReporter.most_conflicted`'s list.
+    """
+    text = (f"The resolution for CPython {provider.target.python} on {provider.target.system} stopped "
+            f"{exceeded.what} without finding a solution")
+    if not conflicts:
+        return text + (". Nothing conflicted yet: the requirements pull in too much to resolve within the budget; "
+                       f"raise {exceeded.option or 'the budget'} or narrow the requirements.")
+    lines = [text + ". The requirements that conflicted most while backtracking:"]
+    for name, count, pairs in conflicts:
+        lines.append(f"  {name} ({count} conflict{'s' if count != 1 else ''}):")
+        shown: Dict[str, None] = {}
+        for req, parent in pairs:
+            shown.setdefault(_requirement_line(provider, req, parent), None)
+            if len(shown) >= MAX_VERSIONS:
+                break
+        lines += [f"    {line}" for line in shown]
+    names = ", ".join(name for name, _, _ in conflicts)
+    raise_it = f", or raise {exceeded.option}" if exceeded.option else ""
+    lines.append(f"Relax or pin one of the requirements on {names} (e.g. pin the package whose releases are tried one "
+                 f"after another to a version you know works){raise_it}.")
+    return "\n".join(lines)

@@ -17,10 +17,12 @@ from resolvelib.providers import AbstractProvider
 
 from mach_nix.errors import EXIT_ABSENT, MachNixError
 from mach_nix.names import normalize
+from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates, parse_specifier, parse_version
 from mach_nix.resolve.target import Target
 
 _EMPTY = SpecifierSet("")
+CRITERIA_MEMO = 1 << 16  # entries of a memo keyed by resolvelib criteria before it is emptied
 
 
 _PRE: Dict[int, Tuple[SpecifierSet, bool]] = {}
@@ -161,8 +163,9 @@ class NotInIndex(MachNixError):
 class Provider(AbstractProvider):
     """resolvelib provider over a :class:`mach_nix.index.store.Index`."""
 
-    def __init__(self, index: Any, target: Target, request: ResolveRequest) -> None:
+    def __init__(self, index: Any, target: Target, request: ResolveRequest, budget: Optional[Budget] = None) -> None:
         self.index = index
+        self.budget = budget  # checked by the look-ahead, which can walk far between two rounds
         self.target = target
         self.request = request
         self.env_cache: Dict[Tuple[int, str], Tuple[Any, bool]] = {}
@@ -260,6 +263,8 @@ class Provider(AbstractProvider):
                 for info in criterion.information:
                     pinned = pinned or info.requirement.is_pin
                     root = root or info.parent is None
+                if len(flags) > CRITERIA_MEMO:  # the memo keeps criteria alive: bound it on long backtracking
+                    flags.clear()
                 hit = flags[criterion] = (not pinned, not root)
             key = (hit[0], not (causes and ident.split("[")[0] in causes), hit[1], ident)
             if best is None or key < best:
@@ -352,6 +357,8 @@ class Provider(AbstractProvider):
         if hit is not None and hit[0] is spec:
             return hit[1]
         self.satisfiable_cache[key] = (spec, True)  # optimistic during recursion
+        if self.budget is not None:
+            self.budget.check()
         pc = self.project(name)
         if not pc.versions:
             return True  # absent from the index: the resolution reports it with its chain

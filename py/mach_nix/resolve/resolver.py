@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from mach_nix.errors import InternalError, MachNixError, NotFound, ResolutionImpossible as Impossible
+from mach_nix.resolve.budget import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, Budget, BudgetExceeded, ConflictReporter
 from mach_nix.resolve.candidates import Candidate, parse_specifier
-from mach_nix.resolve.provider import NotInIndex, Provider, Req, ResolveRequest, parse_dependency
+from mach_nix.resolve.provider import CRITERIA_MEMO, NotInIndex, Provider, Req, ResolveRequest, parse_dependency
 from mach_nix.resolve.target import Target
 from mach_nix.index.schema import LEGACY_BUILD_SYSTEM
 
@@ -31,22 +32,24 @@ class ResolvedPackage:
 
 
 class Resolution:
-    """Root names, the packages chosen (normalized name → package) and warnings for the user."""
+    """Root names, the packages chosen (normalized name → package), warnings for the user, and the
+    number of resolvelib rounds it took (build requirements included)."""
 
     def __init__(self, roots: List[str], packages: Dict[str, ResolvedPackage]) -> None:
         self.roots = roots
         self.packages = packages
         self.warnings: List[str] = []
+        self.rounds = 0
 
 
-def _make_resolver(provider: Provider) -> Any:
+def _make_resolver(provider: Provider, reporter: ConflictReporter) -> Any:
     """resolvelib's Resolver, with the per-round "is every pin still satisfied" check memoized.
 
     resolvelib re-checks every pin against all its requirements twice per round, which dominates
     large resolutions; criteria are never mutated (resolvelib replaces them), so the answer for a
     (criterion, pin) pair never changes. Falls back to the plain Resolver on unknown versions.
     """
-    from resolvelib import BaseReporter, Resolver
+    from resolvelib import Resolver
 
     try:
         from resolvelib.resolvers import Resolution
@@ -55,9 +58,9 @@ def _make_resolver(provider: Provider) -> Any:
         except ImportError:  # resolvelib 1.0: a single module
             from resolvelib.resolvers import _build_result  # type: ignore[attr-defined,no-redef]
     except ImportError:
-        return Resolver(provider, BaseReporter())
+        return Resolver(provider, reporter)
     if not hasattr(Resolution, "_is_current_pin_satisfying"):
-        return Resolver(provider, BaseReporter())
+        return Resolver(provider, reporter)
 
     stack = "_states" in Resolution.__init__.__code__.co_names
 
@@ -75,6 +78,8 @@ def _make_resolver(provider: Provider) -> Any:
             hit = self._mach_nix_sat.get(criterion)
             if hit is None or hit[0] is not pin:
                 ok = all(self._p.is_satisfied_by(requirement=r, candidate=pin) for r in criterion.iter_requirement())
+                if len(self._mach_nix_sat) > CRITERIA_MEMO:  # keeps criteria alive: bounded for long backtracking
+                    self._mach_nix_sat.clear()
                 hit = self._mach_nix_sat[criterion] = (pin, ok)
             return hit[1]
 
@@ -83,7 +88,7 @@ def _make_resolver(provider: Provider) -> Any:
             state = _Resolution(self.provider, self.reporter).resolve(requirements, max_rounds=max_rounds)
             return _build_result(state)
 
-    return _Resolver(provider, BaseReporter())
+    return _Resolver(provider, reporter)
 
 
 def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
@@ -91,16 +96,18 @@ def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
 
     for req in roots:
         provider.required_by.setdefault(req.identifier, []).append((req, None))
+    reporter = ConflictReporter(provider.budget)
     try:
-        result = _make_resolver(provider).resolve(roots, max_rounds=MAX_ROUNDS)
+        result = _make_resolver(provider, reporter).resolve(roots, max_rounds=MAX_ROUNDS)
     except ResolutionImpossible as exc:
         from mach_nix.resolve.explain import explain_impossible
 
         raise Impossible(explain_impossible(provider, exc.causes)) from None
-    except ResolutionTooDeep:
-        raise Impossible(
-            f"The resolution did not finish within {MAX_ROUNDS} rounds of backtracking. Narrow the requirements "
-            "(pin the packages that backtrack the most, e.g. boto3/botocore) and retry.") from None
+    except (BudgetExceeded, ResolutionTooDeep) as exc:
+        from mach_nix.resolve.explain import explain_budget
+
+        what = exc if isinstance(exc, BudgetExceeded) else BudgetExceeded(f"after {MAX_ROUNDS} rounds of backtracking", "")
+        raise Impossible(explain_budget(provider, what, reporter.most_conflicted())) from None
     except NotInIndex as exc:
         from mach_nix.resolve.explain import explain_absent
 
@@ -135,24 +142,33 @@ def roots_from(request: ResolveRequest) -> List[Req]:
     return reqs
 
 
-def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool = True) -> Resolution:
+def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool = True,
+            max_seconds: Optional[float] = DEFAULT_MAX_SECONDS,
+            max_memory_mb: Optional[float] = DEFAULT_MAX_MEMORY_MB) -> Resolution:
     """Resolve ``request`` against ``index`` for ``target``; raises MachNixError with an explanation.
 
-    Example: ``resolve(Index.open(), Target.create(), ResolveRequest(roots=[("idna", (), SpecifierSet(""), "cli")]))``
+    The budgets (``None`` or 0: no limit) bound the whole call, build requirements included: past
+    ``max_seconds`` of wall time, or once the process's memory grew by ``max_memory_mb``, it stops
+    with ``ResolutionImpossible`` naming the requirements that conflicted most.
+
+    Example: ``resolve(Index.open(), Target.create(), ResolveRequest(roots=[("idna", (), SpecifierSet(""), "cli")]),
+    max_seconds=10)``
     """
-    provider = Provider(index, target, request)
+    budget = Budget(max_seconds, max_memory_mb)
+    provider = Provider(index, target, request, budget)
     mapping = _run(provider, roots_from(request))
     packages: Dict[str, ResolvedPackage] = {}
     _collect(provider, mapping, packages, build_only=False)
     roots = sorted({name for name, _, _, _ in request.roots})
     resolution = Resolution(roots, packages)
     if build:
-        _resolve_build(index, target, request, resolution)
+        _resolve_build(index, target, request, resolution, budget)
     for pkg in packages.values():
         if pkg.candidate.provider == "sdist" and pkg.build_system is None:
             pkg.build_system = _build_system(pkg.candidate, target, provider)
             if not build:
                 pkg.build_system["resolved"] = False  # --no-build-deps: the Nix side provides them
+    resolution.rounds = budget.rounds
     for pkg in packages.values():  # e.g. a build chain deeper than the rounds allowed in _resolve_build
         bs = pkg.build_system
         if bs is not None and any(dep not in packages for dep in bs["dependencies"]):
@@ -177,7 +193,8 @@ def _build_system(cand: Candidate, target: Target, provider: Provider) -> Dict[s
             "dependencies": sorted(set(names))}
 
 
-def _resolve_build(index: Any, target: Target, request: ResolveRequest, resolution: Resolution) -> None:
+def _resolve_build(index: Any, target: Target, request: ResolveRequest, resolution: Resolution,
+                   budget: Budget) -> None:
     """Add the build requirements of every sdist (recursively) to ``resolution``."""
     packages = resolution.packages
     wanted: Dict[str, Tuple[str, Tuple[str, ...], Any, str]] = {}
@@ -208,7 +225,7 @@ def _resolve_build(index: Any, target: Target, request: ResolveRequest, resoluti
                              nixpkgs=request.nixpkgs, allow_prereleases=request.allow_prereleases,
                              hashes=request.hashes, direct=request.direct)
         sub.preferred = request.preferred
-        provider = Provider(index, target, sub)
+        provider = Provider(index, target, sub, budget)
         try:
             mapping = _run(provider, roots_from(sub))
         except MachNixError as exc:
