@@ -4,6 +4,26 @@ Build requirements are resolved into the same lock (one version per name, as in 
 set): a second resolution whose roots are the sdists' ``build_system.requires`` and whose
 constraints are the runtime pins, repeated until no new sdist appears. Packages only reached that
 way are marked ``build_only``.
+
+Why a resolution is bounded
+---------------------------
+1. *Learning what can never work* (provider.py, ``viable``/``satisfiable``): before resolvelib
+   sees a candidate, its dependencies (its extra's included) are checked against what every
+   solution must satisfy, the root requirements and the constraints. The verdict is memoized per
+   (project, specifier, extra), so candidates sharing a failing requirement are ruled out by one
+   check: with ``fastapi[all]`` and ``pydantic<2`` the 40 newest fastapi releases (pydantic 2
+   directly, or through ``[all]``'s pydantic-settings) never get pinned, and no subtree below them
+   is explored; the look-ahead visits each (project, specifier, extra) once, so it is linear in
+   the dependency edges of the index slice it touches.
+2. *Backjumping with conflict causes first* (resolvelib ≥ 1.1, plus ``get_preference``): what is
+   left are conflicts between non-root requirements; resolvelib jumps back to the pin that caused
+   them, and the provider then works on the identifiers named by the conflict first (pip's order).
+3. *Hard budgets* (budget.py): nothing above bounds every input (the pigeonhole set of
+   tests/data/index-conflicts needs N! pins for any backtracking resolver), so every round and
+   every look-ahead step checks a wall-time budget and the growth of the resident set, and past
+   either one the resolution stops with ``ResolutionImpossible`` naming the projects whose
+   requirements conflicted most (and ``MAX_ROUNDS`` stops it deterministically). The per-criterion
+   memos are emptied past ``CRITERIA_MEMO`` entries, so they cannot pin old states in memory.
 """
 
 from __future__ import annotations
