@@ -25,20 +25,45 @@ _EMPTY = SpecifierSet("")
 CRITERIA_MEMO = 1 << 16  # entries of a memo keyed by resolvelib criteria before it is emptied
 
 
-_PRE: Dict[int, Tuple[SpecifierSet, bool]] = {}
+class _Facts:
+    """What the provider asks of a specifier again and again, computed once per (interned) specifier."""
+
+    __slots__ = ("specifier", "prereleases", "is_pin", "pinned")
+
+    def __init__(self, specifier: SpecifierSet) -> None:
+        self.specifier = specifier  # kept alive, so its id is not reused
+        self.prereleases = bool(specifier.prereleases)  # names a pre-release: PEP 440 then allows them
+        pins = [s.version for s in specifier if s.operator in ("==", "===") and "*" not in s.version]
+        self.is_pin = bool(pins)
+        self.pinned = frozenset(v for v in map(parse_version, pins) if v is not None)
 
 
-def _mentions_pre(specifier: SpecifierSet) -> bool:
-    """Whether a specifier names a pre-release (PEP 440: then pre-releases are acceptable), memoized."""
-    hit = _PRE.get(id(specifier))
-    if hit is None or hit[0] is not specifier:
-        hit = _PRE[id(specifier)] = (specifier, bool(specifier.prereleases))
-    return hit[1]
+_FACTS: Dict[int, _Facts] = {}
 
 
-@lru_cache(maxsize=None)
-def _is_pin(specifier: SpecifierSet) -> bool:
-    return any(s.operator in ("==", "===") and "*" not in s.version for s in specifier)
+def facts(specifier: SpecifierSet) -> _Facts:
+    """Memoized by identity: specifiers come from the parse caches, and hashing one re-serializes it.
+
+    Example: ``facts(SpecifierSet("==1.0")).pinned == {Version("1.0")}``
+    """
+    hit = _FACTS.get(id(specifier))
+    if hit is None or hit.specifier is not specifier:
+        hit = _FACTS[id(specifier)] = _Facts(specifier)
+    return hit
+
+
+def _allows_pre(request: "ResolveRequest", pc: ProjectCandidates, specs: Sequence[SpecifierSet]) -> bool:
+    return request.allow_prereleases or not pc.has_final or any(facts(s).prereleases for s in specs)
+
+
+def _pinned(specs: Sequence[SpecifierSet]) -> FrozenSet[Any]:
+    """Versions named by ``==`` in ``specs`` (yanked files are acceptable for those)."""
+    out: FrozenSet[Any] = frozenset()
+    for spec in specs:
+        pins = facts(spec).pinned
+        if pins:
+            out = out | pins
+    return out
 
 
 class Req:
@@ -55,7 +80,7 @@ class Req:
         self.pin_key = pin_key
         self.origin = origin
         self.identifier = f"{name}[{extra}]" if extra else name
-        self.is_pin = pin_key is not None or _is_pin(specifier)
+        self.is_pin = pin_key is not None or facts(specifier).is_pin
 
     def __repr__(self) -> str:
         return f"<Req {self.text}>"
@@ -282,9 +307,8 @@ class Provider(AbstractProvider):
         bad = {c.key for c in incompatibilities[identifier]}
         pin_keys = {r.pin_key for r in reqs if r.pin_key is not None}
         specs = [r.specifier for r in reqs if r.pin_key is None] + self.request.constraints.get(name, [])
-        allow_pre = self.request.allow_prereleases or not pc.has_final or any(_mentions_pre(s) for s in specs)
-        pinned = {parse_version(s.version) for spec in specs for s in spec
-                  if s.operator in ("==", "===") and "*" not in s.version}
+        allow_pre = _allows_pre(self.request, pc, specs)
+        pinned = _pinned(specs)
 
         contains = self.contains
 
@@ -364,9 +388,8 @@ class Provider(AbstractProvider):
             return True  # absent from the index: the resolution reports it with its chain
         always = self.always.get(name, ())
         specs = [spec] + [sp for sp, _ in always]
-        allow_pre = self.request.allow_prereleases or not pc.has_final or any(_mentions_pre(s) for s in specs)
-        pinned = {parse_version(s.version) for sp in specs for s in sp if s.operator in ("==", "===")
-                  and "*" not in s.version}
+        allow_pre = _allows_pre(self.request, pc, specs)
+        pinned = _pinned(specs)
         found = False
         excluded_by: Dict[str, None] = {}  # roots/constraints that exclude releases ``spec`` allows
         why_files = why_deps = ""  # the newest matching release rejected for its files / its dependencies

@@ -22,8 +22,9 @@ Why a resolution is bounded
    tests/data/index-conflicts needs N! pins for any backtracking resolver), so every round and
    every look-ahead step checks a wall-time budget and the growth of the resident set, and past
    either one the resolution stops with ``ResolutionImpossible`` naming the projects whose
-   requirements conflicted most (and ``MAX_ROUNDS`` stops it deterministically). The per-criterion
-   memos are emptied past ``CRITERIA_MEMO`` entries, so they cannot pin old states in memory.
+   requirements conflicted most (and ``MAX_ROUNDS`` stops it deterministically). Memos about
+   resolvelib's criteria live on the criteria or are emptied past ``CRITERIA_MEMO`` entries, so
+   they cannot keep abandoned states alive.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from mach_nix.errors import InternalError, MachNixError, NotFound, ResolutionImpossible as Impossible
 from mach_nix.resolve.budget import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, Budget, BudgetExceeded, ConflictReporter
 from mach_nix.resolve.candidates import Candidate, parse_specifier
-from mach_nix.resolve.provider import CRITERIA_MEMO, NotInIndex, Provider, Req, ResolveRequest, parse_dependency
+from mach_nix.resolve.provider import NotInIndex, Provider, Req, ResolveRequest, parse_dependency
 from mach_nix.resolve.target import Target
 from mach_nix.index.schema import LEGACY_BUILD_SYSTEM
 
@@ -85,22 +86,16 @@ def _make_resolver(provider: Provider, reporter: ConflictReporter) -> Any:
     stack = "_states" in Resolution.__init__.__code__.co_names
 
     class _Resolution(Resolution):  # type: ignore[misc,valid-type]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            # criterion -> (pin, satisfied); Criterion hashes by identity, and keying by it keeps it alive
-            self._mach_nix_sat: Dict[Any, Tuple[Any, bool]] = {}
-
         def _is_current_pin_satisfying(self, name: Any, criterion: Any) -> bool:
-            # called ~criteria x rounds times: read the state stack directly, not through the property
+            # called ~criteria x rounds times: read the state stack directly, not through the property,
+            # and keep the answer on the criterion itself (it dies with the states that hold it)
             pin = (self._states[-1] if stack else self.state).mapping.get(name)
             if pin is None:
                 return False
-            hit = self._mach_nix_sat.get(criterion)
+            hit = criterion.__dict__.get("_mach_nix_sat")
             if hit is None or hit[0] is not pin:
                 ok = all(self._p.is_satisfied_by(requirement=r, candidate=pin) for r in criterion.iter_requirement())
-                if len(self._mach_nix_sat) > CRITERIA_MEMO:  # keeps criteria alive: bounded for long backtracking
-                    self._mach_nix_sat.clear()
-                hit = self._mach_nix_sat[criterion] = (pin, ok)
+                hit = criterion._mach_nix_sat = (pin, ok)
             return hit[1]
 
     class _Resolver(Resolver):  # type: ignore[misc,valid-type]
