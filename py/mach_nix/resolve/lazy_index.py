@@ -102,6 +102,16 @@ def _closing(buf: bytes, pos: int, closer: bytes) -> int:
         pos = i + 1
 
 
+def _find_head(buf: bytes, needle: bytes) -> int:
+    """Offset of ``needle`` where it starts a project (indent 4, after a quote), or -1."""
+    pos = 0
+    while True:
+        at = buf.find(needle, pos)
+        if at == -1 or buf[at - 6:at] == b'\n    "':
+            return at
+        pos = at + 1
+
+
 def _map(path: Path) -> Any:
     """The file's bytes as a read-only memory map (bytes-like: find, slices, indexing), else its bytes.
 
@@ -285,17 +295,15 @@ class LazyIndex:
         return project
 
     def _slice(self, buf: bytes, key: str) -> Optional[Dict[str, Any]]:
-        # search for the name alone (cheaper than a needle with spaces) and check the indent around it
-        needle = key.encode() + b'": {'
-        pos = 0
-        while True:
-            at = buf.find(needle, pos)
+        # search for the name and check the indent around it; the name followed by the first member
+        # of a project ("deps", keys being sorted) is searched about twice as fast as the name alone
+        head = key.encode() + b'": {'
+        at = _find_head(buf, head + b'\n      "deps"')
+        if at == -1:
+            at = _find_head(buf, head)  # a record without "deps": the checks below reject it
             if at == -1:
                 return None
-            if buf[at - 6:at] == b'\n    "':
-                break
-            pos = at + 1
-        body = at + len(needle) - 1
+        body = at + len(head) - 1
         if buf[body + 1] == 0x7D:  # "{}"
             raise _Fallback
         fields, _ = _members(buf, body + 1, 6, ("deps", "releases"))
