@@ -23,7 +23,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 import orjson
 
 from mach_nix.errors import IndexError_
-from mach_nix.index.schema import shard_of
+from mach_nix.index.schema import SHARD_IDS, shard_of
 from mach_nix.index.store import Index, decode_frame, decode_lz4, frame_table, shard_filename
 from mach_nix.names import normalize
 
@@ -109,6 +109,20 @@ def _find_head(buf: bytes, needle: bytes) -> int:
         at = buf.find(needle, pos)
         if at == -1 or buf[at - 6:at] == b'\n    "':
             return at
+        pos = at + 1
+
+
+def _head_names(buf: bytes) -> Iterator[str]:
+    """Names of the projects of a pretty shard: each starts ``\\n    "NAME": {\\n      "deps"`` (keys sorted)."""
+    needle = b'": {\n      "deps"'
+    pos = 0
+    while True:
+        at = buf.find(needle, pos)
+        if at == -1:
+            return
+        start = buf.rfind(b'\n    "', 0, at) + 6
+        if start > 5 and b'"' not in buf[start:at]:
+            yield buf[start:at].decode()
         pos = at + 1
 
 
@@ -233,7 +247,18 @@ class LazyIndex:
         return self.index.identity
 
     def names(self) -> Iterator[str]:
-        return self.index.names()
+        """Every project name, from the frame tables or the project heads (no JSON parsed; for messages).
+
+        Example: ``"requests" in set(LazyIndex(Index.open()).names())``
+        """
+        for shard in SHARD_IDS:
+            source = self._source(shard)
+            if source is None:
+                yield from self.index.shard(shard)
+            elif type(source) is dict:
+                yield from source
+            else:
+                yield from _head_names(source)
 
     def check(self) -> None:
         """Wait for the shard hash checks; raise the store's error for the first changed shard."""
