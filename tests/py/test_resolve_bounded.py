@@ -83,6 +83,7 @@ def test_impossible_set_stops_at_the_time_budget_naming_the_conflict(monkeypatch
     assert "stopped at its time budget (2 s) without finding a solution" in text
     assert "The requirements that conflicted most while backtracking:\n  hole-" in text
     assert "requires hole-" in text and "raise --max-seconds" in text
+    assert "To finish, pin pigeon-" in text  # the packages whose releases were tried one after another
 
 
 def test_impossible_set_stops_at_the_memory_budget(monkeypatch):

@@ -183,6 +183,18 @@ def explain_budget(provider: Any, exceeded: Any, conflicts: Sequence[Any]) -> st
         lines += [f"    {line}" for line in shown]
     names = ", ".join(name for name, _, _ in conflicts)
     raise_it = f", or raise {exceeded.option}" if exceeded.option else ""
-    lines.append(f"Relax or pin one of the requirements on {names} (e.g. pin the package whose releases are tried one "
-                 f"after another to a version you know works){raise_it}.")
+    parents = _tried_most(conflicts)
+    pin = (f"pin {' or '.join(parents)} (whose releases were tried one after another) to a version you know "
+           "works, or " if parents else "")
+    lines.append(f"To finish, {pin}relax one of the requirements on {names}{raise_it}.")
     return "\n".join(lines)
+
+
+def _tried_most(conflicts: Sequence[Any], limit: int = 3) -> List[str]:
+    """The packages whose releases brought the conflicting requirements most often (the roots excluded)."""
+    counts: Dict[str, int] = {}
+    for _, _, pairs in conflicts:
+        for _, parent in pairs:
+            if parent is not None:
+                counts[parent.name] = counts.get(parent.name, 0) + 1
+    return [name for name, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]]
