@@ -170,6 +170,62 @@ class _LazyMap(Mapping[str, Any]):
         return key in self._ranges
 
 
+class _SearchedMap(_LazyMap):
+    """A lazy mapping over the object at ``span`` (members at ``indent``) that finds a key by searching for it.
+
+    A resolution reads a few ``deps`` entries of a project; walking all of them to build the
+    ranges first would cost more than the direct search. The ranges are built only to iterate.
+    """
+
+    __slots__ = ("_span", "_indent")
+
+    def __init__(self, buf: bytes, span: Tuple[int, int], indent: int) -> None:
+        super().__init__(buf, {})
+        self._span = span
+        self._indent = indent
+
+    def _range(self, key: str) -> Optional[Tuple[int, int]]:
+        hit = self._ranges.get(key)
+        if hit is None:
+            lead = b"\n" + b" " * self._indent + b'"' + key.encode() + b'": '
+            at = self._buf.find(lead, self._span[0], self._span[1])
+            if at == -1:
+                return None
+            start = at + len(lead)
+            first = self._buf[start]
+            if first not in _OPEN:
+                raise _Fallback
+            end = start + 2 if self._buf[start + 1] == first + 2 else _closing(
+                self._buf, start, b"\n" + b" " * self._indent + _CLOSE[first])
+            hit = self._ranges[key] = (start, end)
+        return hit
+
+    def __getitem__(self, key: str) -> Any:
+        hit = self._parsed.get(key)
+        if hit is None:
+            where = self._range(key)
+            if where is None:
+                raise KeyError(key)
+            hit = self._parsed[key] = orjson.loads(self._buf[where[0]:where[1]])
+        return hit
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if self._range(key) is not None else default
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._range(key) is not None
+
+    def _walk(self) -> Dict[str, Tuple[int, int]]:
+        self._ranges = _members(self._buf, self._span[0] + 1, self._indent)[0]
+        return self._ranges
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._walk())
+
+    def __len__(self) -> int:
+        return len(self._walk())
+
+
 class _HashChecker:
     """sha256 of shard bytes on one worker thread; :meth:`mismatches` joins it."""
 
@@ -331,7 +387,7 @@ class LazyIndex:
         body = at + len(head) - 1
         if buf[body + 1] == 0x7D:  # "{}"
             raise _Fallback
-        fields, _ = _members(buf, body + 1, 6, ("deps", "releases"))
+        fields, _ = _members(buf, body + 1, 6, ("releases",))  # every release is needed (to sort versions)
         if not {"deps", "name", "releases"} <= fields.keys():
             raise _Fallback
         project: Dict[str, Any] = {"name": orjson.loads(buf[fields["name"][0]:fields["name"][1]])}
@@ -341,6 +397,8 @@ class LazyIndex:
                 project[field] = _LazyMap(buf, value[2])
             elif buf[value[0]:value[1]] == b"{}":
                 project[field] = {}
+            elif field == "deps" and buf[value[0]] == 0x7B:
+                project[field] = _SearchedMap(buf, value, 8)
             else:
                 raise _Fallback
         return project
