@@ -1,12 +1,20 @@
 #!/usr/bin/env python3
 """`mach-nix lock` vs `uv pip compile --offline`, side by side on every requirement set.
 
-Usage: python3 bench/resolve.py [--index DIR] [--runs 5] [--sets airflow,ds] [--bench-dir ../shared/bench]
+Usage: python3 bench/resolve.py [--runs 5] [--sets ds,conflicts/fastapi-pydantic1] [--src DIR] [--venv DIR]
 
-For each set: warm uv's cache with one online run, then alternate `runs` whole-process runs of
-each tool (same target: CPython 3.11, x86_64 Linux, manylinux_2_28), and print the median wall
-time, the ratio mach-nix/uv, each tool's median CPU time (user+sys, less disturbed by other load
-on the machine than wall time) and peak RSS (from wait4).
+Both tools lock for the same target: the full version of ``--python`` (default: this interpreter)
+on x86_64 Linux, manylinux_2_28. uv gets ``--python <interpreter>`` (no interpreter discovery)
+and a cache warmed by one online run, then runs ``--offline``. mach-nix runs as the console
+script of a non-editable install of ``--src`` into ``--venv`` (as Nix and pip users have it,
+without the editable-install finder), against the index in ``--index``.
+
+Columns, medians of ``--runs`` alternated runs: whole-process wall time of each tool and their
+ratio; ``floor``, the console script started as for a lock, with its imports, stopping before
+the index is read (``--requirement-text ''``); ``resolve``, the lock command in-process after those
+imports; CPU time (user+sys) and peak RSS (wait4) of each tool; the status (``lock``, or the
+exit status of a set that cannot be locked). Every child runs under an address-space cap and a
+timeout, so an unbounded resolver cannot take the machine down.
 """
 
 from __future__ import annotations
@@ -14,84 +22,152 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import List, Tuple
+from typing import Dict, List, NamedTuple, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
+PLATFORM = ["--python-platform", "x86_64-manylinux_2_28"]
+# the in-process part of a lock, timed after the imports a lock needs
+RESOLVE_TIMER = """
+import sys, time
+import mach_nix.cli, mach_nix.commands.lock_cmd, mach_nix.resolve.resolver, mach_nix.resolve.lazy_index
+start = time.perf_counter()
+status = mach_nix.cli.main(sys.argv[1:])
+print(time.perf_counter() - start, file=sys.stderr)
+sys.exit(status)
+"""
 
 
-def timed(cmd: List[str], env: dict) -> Tuple[float, float, float, int, str]:
-    """(wall seconds, CPU seconds, peak RSS MB, exit status, stderr) of one process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, stderr
+class Run(NamedTuple):
+    wall: float
+    cpu: float
+    rss_mb: float
+    status: int
+    stderr: str
+
+
+def timed(cmd: Sequence[str], cap_mb: int, timeout: float, env: Optional[Dict[str, str]] = None) -> Run:
+    """One process under an address-space cap: wall and CPU seconds, peak RSS, exit status, stderr."""
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (cap_mb << 20, cap_mb << 20))
+
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), stdout=subprocess.DEVNULL, stderr=err, preexec_fn=limit, env=env)
+        killer = threading.Timer(timeout, proc.kill)
+        killer.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        killer.cancel()
+        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        text = err.read().decode(errors="replace")
+    if wall >= timeout:
+        text = f"timed out after {timeout:g} s\n" + text
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, code, text)
+
+
+def install(src: Path, venv: Path) -> Path:
+    """A non-editable install of ``src`` in ``venv`` (created on first use); returns its console script.
+
+    Built from a copy, so setuptools' build/ and egg-info never land in the source tree.
+    """
+    python = venv / "bin" / "python"
+    fresh = not python.exists()
+    if fresh:
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "src"
+        shutil.copytree(src, copy, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+        # on refresh only the code changes; the dependencies stay
+        flags = [] if fresh else ["--no-deps", "--force-reinstall"]
+        subprocess.run([str(python), "-m", "pip", "install", "-q", *flags, str(copy)], check=True)
+    return venv / "bin" / "mach-nix"
+
+
+def find_sets(bench_dir: Path, wanted: str) -> List[Path]:
+    sets = sorted(bench_dir.glob("*.txt")) + sorted((bench_dir / "conflicts").glob("*.txt"))
+    if wanted:
+        names = set(wanted.split(","))
+        sets = [s for s in sets if s.stem in names or str(s.relative_to(bench_dir).with_suffix("")) in names]
+    return sets
+
+
+def median(runs: List[Run], field: str) -> float:
+    return statistics.median(getattr(r, field) for r in runs)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--index", type=Path, default=None, help="index directory (default: the embedded data/)")
+    parser.add_argument("--index", type=Path, default=ROOT / "data", help="index directory (default: data/)")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--sets", default="", help="comma-separated set names (default: all)")
+    parser.add_argument("--sets", default="", help="comma-separated names, e.g. ds,conflicts/fastapi-pydantic1")
     parser.add_argument("--bench-dir", type=Path, default=ROOT.parent / "shared" / "bench")
+    parser.add_argument("--python", default=sys.executable, help="interpreter whose version both tools lock for")
+    parser.add_argument("--src", type=Path, default=ROOT / "py", help="mach-nix source to install (default: py/)")
+    parser.add_argument("--venv", type=Path, default=Path(tempfile.gettempdir()) / "mach-nix-bench-venv")
+    parser.add_argument("--cap-mb", type=int, default=3000, help="address-space cap of every child (default 3000)")
+    parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a child is killed (default 60)")
     parser.add_argument("--no-warm", action="store_true", help="skip the online uv run (cache already warm)")
     args = parser.parse_args()
 
-    sets = sorted(args.bench_dir.glob("*.txt"))
-    if args.sets:
-        wanted = set(args.sets.split(","))
-        sets = [s for s in sets if s.stem in wanted]
+    sets = find_sets(args.bench_dir, args.sets)
     if not sets:
         print(f"no requirement sets in {args.bench_dir}", file=sys.stderr)
         return 2
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "py") + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    # an installed mach-nix has its bytecode compiled; do the same here (PYTHONDONTWRITEBYTECODE may be set)
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "py" / "mach_nix")], stdout=subprocess.DEVNULL)
+    full = subprocess.run([args.python, "-c", "import platform; print(platform.python_version())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    script = install(args.src, args.venv)
+    venv_python = str(args.venv / "bin" / "python")
     out = Path(tempfile.mkdtemp(prefix="mach-nix-bench-")) / "lock.json"
-    uv_target = ["--python-version", "3.11", "--python-platform", "x86_64-manylinux_2_28", "--no-header", "-q"]
-    print(f"{'set':<10} {'mach-nix s':>10} {'uv s':>8} {'ratio':>7} {'CPU s':>6} {'uv CPU':>7} {'mach-nix MB':>12} "
-          f"{'uv MB':>7}  packages")
-    worst = 0.0
+    common = ["lock", "-q", "--python", full, "--glibc", "2.28", "--index", str(args.index), "-o", str(out)]
+    floor_cmd = [str(script), *common, "--requirement-text", ""]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MACH_NIX_INDEX")}
+    print(f"CPython {full} x86_64-linux manylinux_2_28; mach-nix {script}; uv --python {args.python}; "
+          f"{args.runs} runs")
+    print(f"{'set':<28} {'pins':>4} {'mach-nix s':>10} {'uv s':>6} {'ratio':>5} {'floor s':>7} {'resolve s':>9} "
+          f"{'CPU s':>6} {'uv CPU':>6} {'MB':>5} {'uv MB':>5}  status")
+    worst: Dict[str, float] = {}
     for path in sets:
-        ours = [sys.executable, "-m", "mach_nix", "lock", "-q", "-r", str(path), "--python", "3.11", "--glibc",
-                "2.28", "-o", str(out)]
-        if args.index:
-            ours += ["--index", str(args.index)]
-        uv = ["uv", "pip", "compile", str(path), *uv_target]
+        name = str(path.relative_to(args.bench_dir).with_suffix(""))
+        uv = ["uv", "pip", "compile", str(path), "--python", args.python, *PLATFORM, "--no-header", "-q"]
         if not args.no_warm:
-            subprocess.run(uv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        uv_offline = uv + ["--offline"]
-        mine: List[Tuple[float, float, float]] = []
-        theirs: List[Tuple[float, float, float]] = []
+            subprocess.run(uv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        ours: List[Run] = []
+        theirs: List[Run] = []
+        floors: List[Run] = []
+        inner: List[float] = []
         for _ in range(args.runs):
-            wall, cpu, rss, code, err = timed(ours, env)
-            if code != 0:
-                print(f"{path.stem}: mach-nix failed:\n{err}", file=sys.stderr)
-                return 1
-            mine.append((wall, cpu, rss))
-            wall, cpu, rss, code, err = timed(uv_offline, env)
-            if code != 0:
-                print(f"{path.stem}: uv failed (is its cache warm?):\n{err}", file=sys.stderr)
-                return 1
-            theirs.append((wall, cpu, rss))
-        m = statistics.median(w for w, _, _ in mine)
-        u = statistics.median(w for w, _, _ in theirs)
-        mc = statistics.median(c for _, c, _ in mine)
-        uc = statistics.median(c for _, c, _ in theirs)
-
-        count = len(json.loads(out.read_text())["packages"])
-        worst = max(worst, m / u)
-        print(f"{path.stem:<10} {m:>10.3f} {u:>8.3f} {m / u:>7.2f} {mc:>6.3f} {uc:>7.3f} "
-              f"{max(r for _, _, r in mine):>12.0f} {max(r for _, _, r in theirs):>7.0f}  {count}")
-    print(f"worst ratio: {worst:.2f} (goal <= 1.0)")
+            run = timed([str(script), *common, "-r", str(path)], args.cap_mb, args.timeout, env)
+            ours.append(run)
+            theirs.append(timed(uv + ["--offline"], args.cap_mb, args.timeout))
+            floors.append(timed(floor_cmd, args.cap_mb, args.timeout, env))
+            if run.status not in (0, 1, 2):
+                break  # killed, out of memory or crashed: once is enough
+            timer = timed([venv_python, "-c", RESOLVE_TIMER, *common, "-r", str(path)], args.cap_mb, args.timeout, env)
+            inner.append(float(timer.stderr.strip().splitlines()[-1]))
+        if theirs[-1].status != 0:
+            print(f"{name}: uv failed (is its cache warm?):\n{theirs[-1].stderr}", file=sys.stderr)
+            return 1
+        status = ours[-1].status
+        pins = len(json.loads(out.read_text())["packages"]) if status == 0 else 0
+        label = "lock" if status == 0 else f"exit {status}: " + ours[-1].stderr.strip().splitlines()[0][:60]
+        m, u = median(ours, "wall"), median(theirs, "wall")
+        worst[name] = m / u
+        resolve_s = f"{statistics.median(inner):>9.3f}" if inner else f"{'-':>9}"
+        print(f"{name:<28} {pins:>4} {m:>10.3f} {u:>6.3f} {m / u:>5.2f} {median(floors, 'wall'):>7.3f} {resolve_s} "
+              f"{median(ours, 'cpu'):>6.3f} {median(theirs, 'cpu'):>6.3f} {max(r.rss_mb for r in ours):>5.0f} "
+              f"{max(r.rss_mb for r in theirs):>5.0f}  {label}")
+        out.unlink(missing_ok=True)
+    print("worst ratio: " + ", ".join(f"{n} {r:.2f}" for n, r in sorted(worst.items(), key=lambda i: -i[1])[:3]))
     return 0
 
 

@@ -15,15 +15,20 @@ from mach_nix import __version__
 from mach_nix.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, MachNixError
 
 COMMAND_MODULES = ("mach_nix.commands.index_cmd", "mach_nix.commands.lock_cmd", "mach_nix.commands.env_cmd")
+# the module registering each sub-command: `mach-nix lock` imports lock_cmd alone (start-up time)
+COMMAND_OF = {"lock": "mach_nix.commands.lock_cmd", "tree": "mach_nix.commands.lock_cmd",
+              "why": "mach_nix.commands.lock_cmd"}
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Optional[List[str]] = None) -> argparse.ArgumentParser:
+    """The parser with every sub-command, or only those of the module ``argv``'s sub-command needs."""
     import importlib
 
     parser = argparse.ArgumentParser(prog="mach-nix", description="Reproducible Python environments on Nix.")
     parser.add_argument("--version", action="version", version=f"mach-nix {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module_name in COMMAND_MODULES:
+    first = argv[0] if argv else None
+    for module_name in (COMMAND_OF[first],) if first in COMMAND_OF else COMMAND_MODULES:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
@@ -39,7 +44,8 @@ def main(argv: Optional[List[str]] = None) -> int:
 
     Example: ``main(["tree", "mach-nix.lock.json"])``
     """
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()

@@ -42,6 +42,8 @@ class LockOptions:
     output: Optional[Path] = None  # where the lock goes: local files (path sources) are named relative to it
     upgrade: bool = False  # ignore the previous lock's pins
     upgrade_packages: List[str] = field(default_factory=list)  # free these pins only
+    max_seconds: Optional[float] = 60.0  # the resolution's budgets (None or 0: no limit), see resolve()
+    max_memory_mb: Optional[float] = 2048.0
 
     def arguments(self) -> List[str]:
         """The `mach-nix lock` arguments that give these inputs again (no target, no output).
@@ -133,7 +135,8 @@ def _lock(options: LockOptions, notice: bool) -> LockResult:
         with status:
             request = build_request(inputs, index, target, providers, nixpkgs)
             request.preferred = kept_pins(previous, options)
-            resolution = resolve(index, target, request, build=options.build_deps)
+            resolution = resolve(index, target, request, build=options.build_deps, max_seconds=options.max_seconds,
+                                 max_memory_mb=options.max_memory_mb)
     except Exception:
         index.check()  # a changed shard explains any failure better than what it caused
         raise

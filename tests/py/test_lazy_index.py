@@ -95,3 +95,12 @@ def test_members_walks_one_level() -> None:
     members, end = _members(buf, 1, 2)
     assert {k: buf[v[0]:v[1]] for k, v in members.items()} == {"a": b"1", "b": b"[\n    2\n  ]", "c": b"{}"}
     assert buf[end:] == b"\n}"
+
+
+@pytest.mark.parametrize("fmt", ["json", "lz4"])
+def test_names_come_from_the_heads_without_parsing(tmp_path: Path, fmt: str) -> None:
+    pack(SMALL, tmp_path / fmt, fmt)
+    index = Index.open(tmp_path / fmt)
+    names = list(LazyIndex(index).names())
+    assert sorted(names) == sorted(Index.open(SMALL).names()) and "requests" in names
+    assert index._shards == {}  # no shard went through the store's full parse

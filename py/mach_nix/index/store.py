@@ -10,7 +10,6 @@ the sha256 of every shard file. Readers load only the shards of the names asked 
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
 import os
 import struct
@@ -20,7 +19,6 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 import orjson
 
 from mach_nix.errors import IndexError_
-from mach_nix.fsutil import atomic_write_bytes
 from mach_nix.index.schema import (
     METADATA_FILE,
     SCHEMA_VERSION,
@@ -192,6 +190,8 @@ def metadata_sha256(directory: Path) -> str:
 
 
 def now_utc() -> str:
+    import datetime as _dt  # here, not at the top: a lock only reads (start-up time)
+
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -218,6 +218,8 @@ def write_index(
     Each file is written atomically; ``metadata.json`` goes last, so it only ever names shards
     that are complete on disk. Returns the metadata written.
     """
+    from mach_nix.fsutil import atomic_write_bytes  # here, not at the top: a lock only reads (start-up time)
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     hashes: Dict[str, str] = {}

@@ -10,6 +10,7 @@ import difflib
 from typing import Any, Dict, List, Sequence
 
 from mach_nix.names import normalize
+from mach_nix.resolve.provider import release_reason
 
 MAX_VERSIONS = 6
 MAX_CHAINS_PER_PARENT = 2
@@ -82,16 +83,17 @@ def _rejections(provider: Any, name: str, specs: Sequence[Any], any_of: bool = F
         if specs and not test(s.contains(version, prereleases=True) for s in specs):
             continue
         cands, reasons = pc.classify(vstr)
-        usable = [c for c in cands if c.key not in provider.pruned]
+        usable = [c for c in cands if (c.key, None) not in provider.pruned]
         if usable:
             continue
-        reasons = reasons + [provider.pruned[c.key] for c in cands]
+        reasons = reasons + [provider.pruned[(c.key, None)] for c in cands]
         summary = summarize_reasons(reasons)
         if groups and groups[-1][2] == summary:
             groups[-1][1] = vstr
         else:
             groups.append([vstr, vstr, summary])
-    lines = [f"    {name} {new if new == old else f'{old} … {new}'}: {summary}" for new, old, summary in groups]
+    spans = [(new if new == old else f"{old} … {new}", summary) for new, old, summary in groups]
+    lines = ["    " + release_reason(f"{name} {span}", summary) for span, summary in spans]
     return lines[:MAX_VERSIONS] + (["    …"] if len(lines) > MAX_VERSIONS else [])
 
 
@@ -143,8 +145,7 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
         if rejected:
             lines.append("    versions that match but cannot be used:")
             lines += rejected
-            if matching and all(not [c for c in pc.candidates(v) if c.key not in provider.pruned]
-                                for v in _strs(pc, matching)):
+            if matching and all(not pc.candidates(v) for v in _strs(pc, matching)):  # files rule them out, not deps
                 lines.append(f"    The index holds a selection of {name}'s releases; if PyPI has one that fits, add it with "
                              f"`mach-nix index build --packages '{name}==VERSION' --out DIR` and pass --index DIR.")
         parts.append("\n".join(lines))
@@ -153,3 +154,47 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
             + "\n".join(parts)
             + "\nRelax one of the requirements above, change --python/--system, or allow other providers "
               "with --providers.")
+
+
+def _requirement_line(provider: Any, req: Any, parent: Any) -> str:
+    if parent is None:
+        return f"{req.origin}: {req.text}" if req.origin else req.text
+    return f"{parent.name} {parent.vstr} requires {req.identifier}{req.specifier}"
+
+
+def explain_budget(provider: Any, exceeded: Any, conflicts: Sequence[Any]) -> str:
+    """The message for a resolution stopped by its budget: the most conflicted requirements, what to relax.
+
+    ``conflicts`` is :meth:`mach_nix.resolve.budget.ConflictReporter.most_conflicted`'s list.
+    """
+    text = (f"The resolution for CPython {provider.target.python} on {provider.target.system} stopped "
+            f"{exceeded.what} without finding a solution")
+    if not conflicts:
+        return text + (". Nothing conflicted yet: the requirements pull in too much to resolve within the budget; "
+                       f"raise {exceeded.option or 'the budget'} or narrow the requirements.")
+    lines = [text + ". The requirements that conflicted most while backtracking:"]
+    for name, count, pairs in conflicts:
+        lines.append(f"  {name} ({count} conflict{'s' if count != 1 else ''}):")
+        shown: Dict[str, None] = {}
+        for req, parent in pairs:
+            shown.setdefault(_requirement_line(provider, req, parent), None)
+            if len(shown) >= MAX_VERSIONS:
+                break
+        lines += [f"    {line}" for line in shown]
+    names = ", ".join(name for name, _, _ in conflicts)
+    raise_it = f", or raise {exceeded.option}" if exceeded.option else ""
+    parents = _tried_most(conflicts)
+    pin = (f"pin {' or '.join(parents)} (whose releases were tried one after another) to a version you know "
+           "works, or " if parents else "")
+    lines.append(f"To finish, {pin}relax one of the requirements on {names}{raise_it}.")
+    return "\n".join(lines)
+
+
+def _tried_most(conflicts: Sequence[Any], limit: int = 3) -> List[str]:
+    """The packages whose releases brought the conflicting requirements most often (the roots excluded)."""
+    counts: Dict[str, int] = {}
+    for _, _, pairs in conflicts:
+        for _, parent in pairs:
+            if parent is not None:
+                counts[parent.name] = counts.get(parent.name, 0) + 1
+    return [name for name, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:limit]]

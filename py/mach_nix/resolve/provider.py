@@ -17,26 +17,53 @@ from resolvelib.providers import AbstractProvider
 
 from mach_nix.errors import EXIT_ABSENT, MachNixError
 from mach_nix.names import normalize
+from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates, parse_specifier, parse_version
 from mach_nix.resolve.target import Target
 
 _EMPTY = SpecifierSet("")
+CRITERIA_MEMO = 1 << 16  # entries of a memo keyed by resolvelib criteria before it is emptied
 
 
-_PRE: Dict[int, Tuple[SpecifierSet, bool]] = {}
+class _Facts:
+    """What the provider asks of a specifier again and again, computed once per (interned) specifier."""
+
+    __slots__ = ("specifier", "prereleases", "is_pin", "pinned")
+
+    def __init__(self, specifier: SpecifierSet) -> None:
+        self.specifier = specifier  # kept alive, so its id is not reused
+        self.prereleases = bool(specifier.prereleases)  # names a pre-release: PEP 440 then allows them
+        pins = [s.version for s in specifier if s.operator in ("==", "===") and "*" not in s.version]
+        self.is_pin = bool(pins)
+        self.pinned = frozenset(v for v in map(parse_version, pins) if v is not None)
 
 
-def _mentions_pre(specifier: SpecifierSet) -> bool:
-    """Whether a specifier names a pre-release (PEP 440: then pre-releases are acceptable), memoized."""
-    hit = _PRE.get(id(specifier))
-    if hit is None or hit[0] is not specifier:
-        hit = _PRE[id(specifier)] = (specifier, bool(specifier.prereleases))
-    return hit[1]
+_FACTS: Dict[int, _Facts] = {}
 
 
-@lru_cache(maxsize=None)
-def _is_pin(specifier: SpecifierSet) -> bool:
-    return any(s.operator in ("==", "===") and "*" not in s.version for s in specifier)
+def facts(specifier: SpecifierSet) -> _Facts:
+    """Memoized by identity: specifiers come from the parse caches, and hashing one re-serializes it.
+
+    Example: ``facts(SpecifierSet("==1.0")).pinned == {Version("1.0")}``
+    """
+    hit = _FACTS.get(id(specifier))
+    if hit is None or hit.specifier is not specifier:
+        hit = _FACTS[id(specifier)] = _Facts(specifier)
+    return hit
+
+
+def _allows_pre(request: "ResolveRequest", pc: ProjectCandidates, specs: Sequence[SpecifierSet]) -> bool:
+    return request.allow_prereleases or not pc.has_final or any(facts(s).prereleases for s in specs)
+
+
+def _pinned(specs: Sequence[SpecifierSet]) -> FrozenSet[Any]:
+    """Versions named by ``==`` in ``specs`` (yanked files are acceptable for those)."""
+    out: FrozenSet[Any] = frozenset()
+    for spec in specs:
+        pins = facts(spec).pinned
+        if pins:
+            out = out | pins
+    return out
 
 
 class Req:
@@ -53,7 +80,7 @@ class Req:
         self.pin_key = pin_key
         self.origin = origin
         self.identifier = f"{name}[{extra}]" if extra else name
-        self.is_pin = pin_key is not None or _is_pin(specifier)
+        self.is_pin = pin_key is not None or facts(specifier).is_pin
 
     def __repr__(self) -> str:
         return f"<Req {self.text}>"
@@ -125,6 +152,28 @@ class ResolveRequest:
         self.preferred: Dict[str, str] = {}  # name -> version tried first (the pins of the lock being redone)
 
 
+def release_reason(release: str, reason: str) -> str:
+    """``"deep-app 2.0 requires deep-lib>=1, …"`` for a dependency reason, else ``"idna 3.8: yanked"``."""
+    dependency = reason.startswith("requires ") and not reason.startswith("requires Python ")
+    return f"{release} {reason}" if dependency else f"{release}: {reason}"
+
+
+def always_required(request: ResolveRequest) -> Dict[str, List[Tuple[SpecifierSet, str]]]:
+    """What every solution satisfies, per project: (specifier, where from) of the roots and constraints.
+
+    Example: roots ``fastapi[all]`` and ``pydantic<2`` (line 2) →
+    ``{"pydantic": [(SpecifierSet("<2"), "requirements.txt, line 2: pydantic<2")]}``.
+    """
+    out: Dict[str, List[Tuple[SpecifierSet, str]]] = {}
+    for name, specs in request.constraints.items():
+        out[name] = [(spec, f"the constraint {name}{spec}") for spec in specs if spec is not None]
+    for name, extras, spec, origin in request.roots:
+        if spec is not None and len(spec):
+            text = name + (f"[{','.join(extras)}]" if extras else "") + str(spec)
+            out.setdefault(name, []).append((spec, f"{origin}: {text}" if origin else text))
+    return out
+
+
 class NotInIndex(MachNixError):
     """A requirement names a project the index does not have (exit status 1, like NotFound)."""
 
@@ -139,8 +188,9 @@ class NotInIndex(MachNixError):
 class Provider(AbstractProvider):
     """resolvelib provider over a :class:`mach_nix.index.store.Index`."""
 
-    def __init__(self, index: Any, target: Target, request: ResolveRequest) -> None:
+    def __init__(self, index: Any, target: Target, request: ResolveRequest, budget: Optional[Budget] = None) -> None:
         self.index = index
+        self.budget = budget  # checked by the look-ahead, which can walk far between two rounds
         self.target = target
         self.request = request
         self.env_cache: Dict[Tuple[int, str], Tuple[Any, bool]] = {}
@@ -152,10 +202,11 @@ class Provider(AbstractProvider):
         self.viable_cache: Dict[tuple, bool] = {}
         self.pref_cache: Dict[Any, Tuple[bool, bool]] = {}  # criterion -> (not pinned, not root)
         self.satisfiable_cache: Dict[Tuple[str, int], Tuple[SpecifierSet, bool]] = {}
-        self.pruned: Dict[tuple, str] = {}  # candidate key -> why it can never be used
-        self.unsatisfiable_why: Dict[Tuple[str, int], str] = {}
+        self.pruned: Dict[tuple, str] = {}  # (candidate key, extra) -> why it can never be used
+        self.unsatisfiable_why: Dict[Tuple[str, int, Optional[str]], str] = {}
         self._cause_names: Set[str] = set()
         self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
+        self.always = always_required(request)
 
     # --- data access -------------------------------------------------------------------------
 
@@ -237,6 +288,8 @@ class Provider(AbstractProvider):
                 for info in criterion.information:
                     pinned = pinned or info.requirement.is_pin
                     root = root or info.parent is None
+                if len(flags) > CRITERIA_MEMO:  # the memo keeps criteria alive: bound it on long backtracking
+                    flags.clear()
                 hit = flags[criterion] = (not pinned, not root)
             key = (hit[0], not (causes and ident.split("[")[0] in causes), hit[1], ident)
             if best is None or key < best:
@@ -254,9 +307,8 @@ class Provider(AbstractProvider):
         bad = {c.key for c in incompatibilities[identifier]}
         pin_keys = {r.pin_key for r in reqs if r.pin_key is not None}
         specs = [r.specifier for r in reqs if r.pin_key is None] + self.request.constraints.get(name, [])
-        allow_pre = self.request.allow_prereleases or not pc.has_final or any(_mentions_pre(s) for s in specs)
-        pinned = {parse_version(s.version) for spec in specs for s in spec
-                  if s.operator in ("==", "===") and "*" not in s.version}
+        allow_pre = _allows_pre(self.request, pc, specs)
+        pinned = _pinned(specs)
 
         contains = self.contains
 
@@ -285,60 +337,84 @@ class Provider(AbstractProvider):
     # --- pruning: candidates that can never be part of a solution -----------------------------
 
     def viable(self, cand: Candidate) -> bool:
-        """False when a dependency of ``cand`` has no usable release at all for the target.
+        """False when a dependency of ``cand`` (its extra's included) can never be met.
 
-        Without this, resolvelib can explore exponentially many combinations of unrelated
-        packages before giving up on such a candidate (e.g. on an old Python where the index
-        holds no release of some deep dependency). Memoized; cycles are assumed viable.
+        "Never" is relative to what every solution must satisfy: the root requirements and the
+        constraints (resolvelib never drops a root requirement), so a candidate whose dependency
+        excludes every release allowed by a root pin is dropped before resolvelib ever pins it.
+        This is the learning that keeps conflict sets bounded: the verdict for each (project,
+        specifier, extra) is computed once and shared by every candidate carrying the same
+        requirement (Requires-Dist strings are interned, so 40 fastapi releases that all need
+        ``pydantic-settings>=2`` cost one check, not 40 subtrees of backtracking). Memoized;
+        cycles are assumed viable.
 
         Example: ``provider.viable(candidate)`` → False for bleach on Python 3.9 when every
         webencodings release needs 3.10.
         """
-        key = cand.key
+        key = (cand.key, cand.extra)
         hit = self.viable_cache.get(key)
         if hit is not None:
             return hit
         self.viable_cache[key] = True  # optimistic while the dependencies are being checked
         ok = True
-        for req in self.dependencies_of(cand.with_extra(None) if cand.extra else cand):
-            if req.pin_key is None and not self.satisfiable(req.name, req.specifier):
-                why = self.unsatisfiable_why.get((req.name, id(req.specifier)), "")
-                self.pruned[key] = f"requires {req.name}{req.specifier}, which nothing in the index satisfies here" + (
-                    f" ({why})" if why else "")
+        deps = self.dependencies_of(cand.with_extra(None) if cand.extra else cand)
+        if cand.extra:
+            deps = deps + self.dependencies_of(cand)
+        for req in deps:
+            if req.pin_key is None and not self.satisfiable(req.name, req.specifier, req.extra):
+                why = self.unsatisfiable_why.get((req.name, id(req.specifier), req.extra), "")
+                wanted = req.text.split(";")[0].strip()
+                if why.startswith("excluded by "):
+                    self.pruned[key] = f"requires {wanted}, which is {why}"
+                else:
+                    self.pruned[key] = (f"requires {wanted}, which nothing in the index satisfies here"
+                                        + (f" ({why})" if why else ""))
                 ok = False
                 break
         self.viable_cache[key] = ok
         return ok
 
-    def satisfiable(self, name: str, spec: SpecifierSet) -> bool:
-        """Whether some viable candidate of ``name`` matches ``spec`` (and the constraints)."""
-        key = (name, id(spec))
+    def satisfiable(self, name: str, spec: SpecifierSet, extra: Optional[str] = None) -> bool:
+        """Whether some viable candidate of ``name`` (with ``extra``) matches ``spec``, the roots and constraints."""
+        key = (name, id(spec), extra)
         hit = self.satisfiable_cache.get(key)
         if hit is not None and hit[0] is spec:
             return hit[1]
         self.satisfiable_cache[key] = (spec, True)  # optimistic during recursion
+        if self.budget is not None:
+            self.budget.check()
         pc = self.project(name)
         if not pc.versions:
             return True  # absent from the index: the resolution reports it with its chain
-        specs = [spec] + self.request.constraints.get(name, [])
-        allow_pre = self.request.allow_prereleases or not pc.has_final or any(_mentions_pre(s) for s in specs)
-        pinned = {parse_version(s.version) for sp in specs for s in sp if s.operator in ("==", "===")
-                  and "*" not in s.version}
+        always = self.always.get(name, ())
+        specs = [spec] + [sp for sp, _ in always]
+        allow_pre = _allows_pre(self.request, pc, specs)
+        pinned = _pinned(specs)
         found = False
+        excluded_by: Dict[str, None] = {}  # roots/constraints that exclude releases ``spec`` allows
         why_files = why_deps = ""  # the newest matching release rejected for its files / its dependencies
         for version, vstr in pc.versions:
-            if (not allow_pre and version.is_prerelease) or not all(self.contains(sp, version) for sp in specs):
+            if (not allow_pre and version.is_prerelease) or not self.contains(spec, version):
                 continue
+            if always:
+                against = [where for sp, where in always if not self.contains(sp, version)]
+                if against:
+                    excluded_by.update(dict.fromkeys(against))
+                    continue
             cands = pc.candidates(vstr, yanked_ok=version in pinned)
-            if any(self.viable(cand) for cand in cands):
+            if any(self.viable(cand.with_extra(extra) if extra else cand) for cand in cands):
                 found = True
                 break
             if cands and not why_deps:
-                why_deps = f"{name} {vstr}: " + "; ".join(dict.fromkeys(self.pruned.get(c.key, "") for c in cands))
+                why_deps = release_reason(f"{name} {vstr}", "; ".join(dict.fromkeys(
+                    self.pruned.get((c.key, extra), "") for c in cands)))
             elif not cands and not why_files:
                 why_files = f"{name} {vstr}: " + ("; ".join(dict.fromkeys(pc.classify(vstr)[1])) or "no usable file")
-        why = why_deps or why_files or f"no release of {name} matches"
         if not found:
+            why = why_deps or why_files
+            if excluded_by:
+                why = "excluded by " + " and ".join(excluded_by) + (f"; {why}" if why else "")
+            why = why or f"no release of {name} matches"
             self.unsatisfiable_why[key] = why if len(why) < 400 else why[:400] + "…"
         self.satisfiable_cache[key] = (spec, found)
         return found

@@ -4,6 +4,27 @@ Build requirements are resolved into the same lock (one version per name, as in 
 set): a second resolution whose roots are the sdists' ``build_system.requires`` and whose
 constraints are the runtime pins, repeated until no new sdist appears. Packages only reached that
 way are marked ``build_only``.
+
+Why a resolution is bounded
+---------------------------
+1. *Learning what can never work* (provider.py, ``viable``/``satisfiable``): before resolvelib
+   sees a candidate, its dependencies (its extra's included) are checked against what every
+   solution must satisfy, the root requirements and the constraints. The verdict is memoized per
+   (project, specifier, extra), so candidates sharing a failing requirement are ruled out by one
+   check: with ``fastapi[all]`` and ``pydantic<2`` the 40 newest fastapi releases (pydantic 2
+   directly, or through ``[all]``'s pydantic-settings) never get pinned, and no subtree below them
+   is explored; the look-ahead visits each (project, specifier, extra) once, so it is linear in
+   the dependency edges of the index slice it touches.
+2. *Backjumping with conflict causes first* (resolvelib ≥ 1.1, plus ``get_preference``): what is
+   left are conflicts between non-root requirements; resolvelib jumps back to the pin that caused
+   them, and the provider then works on the identifiers named by the conflict first (pip's order).
+3. *Hard budgets* (budget.py): nothing above bounds every input (the pigeonhole set of
+   tests/data/index-conflicts needs N! pins for any backtracking resolver), so every round and
+   every look-ahead step checks a wall-time budget and the growth of the resident set, and past
+   either one the resolution stops with ``ResolutionImpossible`` naming the projects whose
+   requirements conflicted most (and ``MAX_ROUNDS`` stops it deterministically). Memos about
+   resolvelib's criteria live on the criteria or are emptied past ``CRITERIA_MEMO`` entries, so
+   they cannot keep abandoned states alive.
 """
 
 from __future__ import annotations
@@ -11,6 +32,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from mach_nix.errors import InternalError, MachNixError, NotFound, ResolutionImpossible as Impossible
+from mach_nix.resolve.budget import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, Budget, BudgetExceeded, ConflictReporter
 from mach_nix.resolve.candidates import Candidate, parse_specifier
 from mach_nix.resolve.provider import NotInIndex, Provider, Req, ResolveRequest, parse_dependency
 from mach_nix.resolve.target import Target
@@ -31,22 +53,24 @@ class ResolvedPackage:
 
 
 class Resolution:
-    """Root names, the packages chosen (normalized name → package) and warnings for the user."""
+    """Root names, the packages chosen (normalized name → package), warnings for the user, and the
+    number of resolvelib rounds it took (build requirements included)."""
 
     def __init__(self, roots: List[str], packages: Dict[str, ResolvedPackage]) -> None:
         self.roots = roots
         self.packages = packages
         self.warnings: List[str] = []
+        self.rounds = 0
 
 
-def _make_resolver(provider: Provider) -> Any:
+def _make_resolver(provider: Provider, reporter: ConflictReporter) -> Any:
     """resolvelib's Resolver, with the per-round "is every pin still satisfied" check memoized.
 
     resolvelib re-checks every pin against all its requirements twice per round, which dominates
     large resolutions; criteria are never mutated (resolvelib replaces them), so the answer for a
     (criterion, pin) pair never changes. Falls back to the plain Resolver on unknown versions.
     """
-    from resolvelib import BaseReporter, Resolver
+    from resolvelib import Resolver
 
     try:
         from resolvelib.resolvers import Resolution
@@ -55,27 +79,23 @@ def _make_resolver(provider: Provider) -> Any:
         except ImportError:  # resolvelib 1.0: a single module
             from resolvelib.resolvers import _build_result  # type: ignore[attr-defined,no-redef]
     except ImportError:
-        return Resolver(provider, BaseReporter())
+        return Resolver(provider, reporter)
     if not hasattr(Resolution, "_is_current_pin_satisfying"):
-        return Resolver(provider, BaseReporter())
+        return Resolver(provider, reporter)
 
     stack = "_states" in Resolution.__init__.__code__.co_names
 
     class _Resolution(Resolution):  # type: ignore[misc,valid-type]
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            # criterion -> (pin, satisfied); Criterion hashes by identity, and keying by it keeps it alive
-            self._mach_nix_sat: Dict[Any, Tuple[Any, bool]] = {}
-
         def _is_current_pin_satisfying(self, name: Any, criterion: Any) -> bool:
-            # called ~criteria x rounds times: read the state stack directly, not through the property
+            # called ~criteria x rounds times: read the state stack directly, not through the property,
+            # and keep the answer on the criterion itself (it dies with the states that hold it)
             pin = (self._states[-1] if stack else self.state).mapping.get(name)
             if pin is None:
                 return False
-            hit = self._mach_nix_sat.get(criterion)
+            hit = criterion.__dict__.get("_mach_nix_sat")
             if hit is None or hit[0] is not pin:
                 ok = all(self._p.is_satisfied_by(requirement=r, candidate=pin) for r in criterion.iter_requirement())
-                hit = self._mach_nix_sat[criterion] = (pin, ok)
+                hit = criterion._mach_nix_sat = (pin, ok)
             return hit[1]
 
     class _Resolver(Resolver):  # type: ignore[misc,valid-type]
@@ -83,7 +103,7 @@ def _make_resolver(provider: Provider) -> Any:
             state = _Resolution(self.provider, self.reporter).resolve(requirements, max_rounds=max_rounds)
             return _build_result(state)
 
-    return _Resolver(provider, BaseReporter())
+    return _Resolver(provider, reporter)
 
 
 def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
@@ -91,16 +111,18 @@ def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
 
     for req in roots:
         provider.required_by.setdefault(req.identifier, []).append((req, None))
+    reporter = ConflictReporter(provider.budget)
     try:
-        result = _make_resolver(provider).resolve(roots, max_rounds=MAX_ROUNDS)
+        result = _make_resolver(provider, reporter).resolve(roots, max_rounds=MAX_ROUNDS)
     except ResolutionImpossible as exc:
         from mach_nix.resolve.explain import explain_impossible
 
         raise Impossible(explain_impossible(provider, exc.causes)) from None
-    except ResolutionTooDeep:
-        raise Impossible(
-            f"The resolution did not finish within {MAX_ROUNDS} rounds of backtracking. Narrow the requirements "
-            "(pin the packages that backtrack the most, e.g. boto3/botocore) and retry.") from None
+    except (BudgetExceeded, ResolutionTooDeep) as exc:
+        from mach_nix.resolve.explain import explain_budget
+
+        what = exc if isinstance(exc, BudgetExceeded) else BudgetExceeded(f"after {MAX_ROUNDS} rounds of backtracking", "")
+        raise Impossible(explain_budget(provider, what, reporter.most_conflicted())) from None
     except NotInIndex as exc:
         from mach_nix.resolve.explain import explain_absent
 
@@ -135,24 +157,33 @@ def roots_from(request: ResolveRequest) -> List[Req]:
     return reqs
 
 
-def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool = True) -> Resolution:
+def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool = True,
+            max_seconds: Optional[float] = DEFAULT_MAX_SECONDS,
+            max_memory_mb: Optional[float] = DEFAULT_MAX_MEMORY_MB) -> Resolution:
     """Resolve ``request`` against ``index`` for ``target``; raises MachNixError with an explanation.
 
-    Example: ``resolve(Index.open(), Target.create(), ResolveRequest(roots=[("idna", (), SpecifierSet(""), "cli")]))``
+    The budgets (``None`` or 0: no limit) bound the whole call, build requirements included: past
+    ``max_seconds`` of wall time, or once the process's memory grew by ``max_memory_mb``, it stops
+    with ``ResolutionImpossible`` naming the requirements that conflicted most.
+
+    Example: ``resolve(Index.open(), Target.create(), ResolveRequest(roots=[("idna", (), SpecifierSet(""), "cli")]),
+    max_seconds=10)``
     """
-    provider = Provider(index, target, request)
+    budget = Budget(max_seconds, max_memory_mb)
+    provider = Provider(index, target, request, budget)
     mapping = _run(provider, roots_from(request))
     packages: Dict[str, ResolvedPackage] = {}
     _collect(provider, mapping, packages, build_only=False)
     roots = sorted({name for name, _, _, _ in request.roots})
     resolution = Resolution(roots, packages)
     if build:
-        _resolve_build(index, target, request, resolution)
+        _resolve_build(index, target, request, resolution, budget)
     for pkg in packages.values():
         if pkg.candidate.provider == "sdist" and pkg.build_system is None:
             pkg.build_system = _build_system(pkg.candidate, target, provider)
             if not build:
                 pkg.build_system["resolved"] = False  # --no-build-deps: the Nix side provides them
+    resolution.rounds = budget.rounds
     for pkg in packages.values():  # e.g. a build chain deeper than the rounds allowed in _resolve_build
         bs = pkg.build_system
         if bs is not None and any(dep not in packages for dep in bs["dependencies"]):
@@ -177,7 +208,8 @@ def _build_system(cand: Candidate, target: Target, provider: Provider) -> Dict[s
             "dependencies": sorted(set(names))}
 
 
-def _resolve_build(index: Any, target: Target, request: ResolveRequest, resolution: Resolution) -> None:
+def _resolve_build(index: Any, target: Target, request: ResolveRequest, resolution: Resolution,
+                   budget: Budget) -> None:
     """Add the build requirements of every sdist (recursively) to ``resolution``."""
     packages = resolution.packages
     wanted: Dict[str, Tuple[str, Tuple[str, ...], Any, str]] = {}
@@ -208,7 +240,7 @@ def _resolve_build(index: Any, target: Target, request: ResolveRequest, resoluti
                              nixpkgs=request.nixpkgs, allow_prereleases=request.allow_prereleases,
                              hashes=request.hashes, direct=request.direct)
         sub.preferred = request.preferred
-        provider = Provider(index, target, sub)
+        provider = Provider(index, target, sub, budget)
         try:
             mapping = _run(provider, roots_from(sub))
         except MachNixError as exc:
