@@ -1,6 +1,10 @@
 """Oracle: uv, given our lock's pins as == constraints, must accept them and pick exactly our set.
 
 Runs against the embedded index (data/) and PyPI; a set the index cannot lock fails the test.
+What this proves: our set is *valid* (every requirement and marker holds, and nothing is missing or
+extra). It cannot prove our versions are the *newest*: once uv accepts the `==` pins, the version
+comparison below can only agree. That is checked offline in test_resolve_newest.py, against uv's
+own choice recorded when the index was built.
 Targets: CPython 3.11.0 (uv's reading of --python-version 3.11) on x86_64 manylinux_2_28, and
 CPython 3.12.0 on Apple silicon with macOS 11.3 (uv told so via MACOSX_DEPLOYMENT_TARGET).
 """

@@ -34,10 +34,6 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
                            "named pylock.toml or pylock.*.toml, else mach-nix")
     # defaults: ~50x the time and ~15x the memory of the largest real lock (airflow: ~1 s, 116 MB); locks on all
     # cores of a 2-core, 24 GB machine stay far from the OOM killer, and a conflict still gets a minute to resolve
-    lock.add_argument("--max-seconds", type=float, default=60.0, metavar="SECONDS",
-                      help="stop a resolution after this wall time, naming what conflicted (default 60; 0: no limit)")
-    lock.add_argument("--max-memory", type=float, default=2048.0, metavar="MB",
-                      help="stop a resolution once it grew the process by this much memory (default 2048; 0: no limit)")
     lock.set_defaults(func=cmd_lock)
 
     tree = sub.add_parser("tree", help="print the dependency tree of a lock")
@@ -63,7 +59,6 @@ def cmd_lock(args: argparse.Namespace) -> int:
     if fmt == "mach-nix" and str(args.output) != "-":
         options.previous = args.output
     options.upgrade, options.upgrade_packages = args.upgrade, list(args.upgrade_package)
-    options.max_seconds, options.max_memory_mb = args.max_seconds, args.max_memory
     result = lock_requirements(options, notice=not args.quiet)
     if fmt == "pylock":
         from mach_nix.fsutil import write_output

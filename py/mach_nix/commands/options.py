@@ -49,6 +49,10 @@ def add_lock_options(parser: argparse.ArgumentParser) -> None:
                         help='nixpkgs Python packages: {"name": {"version": "1.2", "attr": "name"}}')
     parser.add_argument("--pre", action="store_true", help="allow pre-releases everywhere")
     parser.add_argument("--no-build-deps", action="store_true", help="do not resolve the build requirements of sdists")
+    parser.add_argument("--max-seconds", type=float, default=60.0, metavar="SECONDS",
+                        help="stop a resolution after this wall time, naming what conflicted (default 60; 0: no limit)")
+    parser.add_argument("--max-memory", type=float, default=2048.0, metavar="MB",
+                        help="stop a resolution once it grew the process by this much memory (default 2048; 0: no limit)")
     add_quiet_option(parser)
 
 
@@ -61,4 +65,5 @@ def lock_options(args: argparse.Namespace) -> LockOptions:
         prereleases=bool(args.pre))
     return LockOptions(sources, python=args.python, system=args.system, glibc=args.glibc, macos=args.macos,
                        index=args.index, providers=args.providers, nixpkgs_json=args.nixpkgs_json,
-                       build_deps=not args.no_build_deps)
+                       build_deps=not args.no_build_deps, max_seconds=args.max_seconds,
+                       max_memory_mb=args.max_memory)

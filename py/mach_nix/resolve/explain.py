@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Sequence
 
 from mach_nix.names import normalize
 from mach_nix.resolve.provider import release_reason
+from mach_nix.specifiers import is_exact_pin
 
 MAX_VERSIONS = 6
 MAX_CHAINS_PER_PARENT = 2
@@ -129,7 +130,7 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
             rest = versions[MAX_CHAINS_PER_PARENT:]
             if rest:
                 lines.append(f"    … and {len(rest)} more version(s) of {parent} with similar requirements")
-        pins = [s for spec in specs for s in spec if s.operator in ("==", "===") and "*" not in s.version]
+        pins = [s for spec in specs for s in spec if is_exact_pin(s)]
         known = [v for _, v in pc.versions]
         span = f"{known[-1]} … {known[0]}" if len(known) > 1 else (known[0] if known else "none")
         absent = [p.version for p in pins if not any(p.contains(v, prereleases=True) for v, _ in pc.versions)]

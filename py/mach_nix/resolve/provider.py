@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Map
 from packaging.specifiers import SpecifierSet
 from resolvelib.providers import AbstractProvider
 
+from mach_nix.specifiers import exact_pins
 from mach_nix.errors import EXIT_ABSENT, MachNixError
 from mach_nix.names import normalize
 from mach_nix.resolve.budget import Budget
@@ -33,7 +34,7 @@ class _Facts:
     def __init__(self, specifier: SpecifierSet) -> None:
         self.specifier = specifier  # kept alive, so its id is not reused
         self.prereleases = bool(specifier.prereleases)  # names a pre-release: PEP 440 then allows them
-        pins = [s.version for s in specifier if s.operator in ("==", "===") and "*" not in s.version]
+        pins = exact_pins(specifier)
         self.is_pin = bool(pins)
         self.pinned = frozenset(v for v in map(parse_version, pins) if v is not None)
 
