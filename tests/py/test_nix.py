@@ -298,3 +298,20 @@ def test_sdist_builds_with_the_locked_build_tool(tmp_path: Path) -> None:
     """idna 3.10 built from its sdist with the lock's flit-core 3.12.0 (the set keeps 3.10.1)."""
     out = nix_build(COMMON + "machNix.mkPython { lockFile = ./tests/nix/locks/idna-newer-flit.json; }", tmp_path / "result")
     assert installed_versions(out / "bin" / "python") == {"idna": "3.10"}
+
+
+def test_no_builder_lets_bash_exec_its_last_command() -> None:
+    """`bash -c "a && cp …"` execs the last `cp`, which closes stderr before exiting, and Nix kills
+    the builder (signal 9, NixOS/nix#2176, ~1 fresh-store build in 5). Every `-c` builder of the shim,
+    lib/ and the Nix tests must end with `; exit $?` so bash keeps the last command a child."""
+    proc = nix_eval(SHIM + '(pkgs.runCommand "x" { } "").stdenv.args')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    args = json.loads(proc.stdout)
+    assert args[0] == "-c" and args[1].rstrip().endswith("; exit $?"), args
+    offenders = []
+    for d in ("lib", "tests/nixpkgs-shim", "tests/nix", "examples"):
+        for f in (ROOT / d).rglob("*.nix"):
+            for m in re.finditer(r'args\s*=\s*\[\s*"-c"\s*"((?:[^"\\]|\\.)*)"', f.read_text()):
+                if not m.group(1).rstrip().endswith("exit $?"):
+                    offenders.append(f"{f.relative_to(ROOT)}: {m.group(1)[:80]}")
+    assert offenders == []

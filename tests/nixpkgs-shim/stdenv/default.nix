@@ -19,7 +19,9 @@ let
     name = "stdenv-shim-linux";
     inherit system;
     builder = "/bin/bash";
-    args = [ "-c" "/bin/mkdir -p $out && /bin/cp ${./setup.sh} $out/setup && /bin/cp ${./default-builder.sh} $out/default-builder.sh" ];
+    # `; exit $?`: bash would otherwise exec the last `cp`, which closes stderr before it exits, and
+    # Nix then kills the builder (signal 9, NixOS/nix#2176; about 1 build in 5 on a fresh store).
+    args = [ "-c" "/bin/mkdir -p $out && /bin/cp ${./setup.sh} $out/setup && /bin/cp ${./default-builder.sh} $out/default-builder.sh; exit $?" ];
   };
   flat = xs: lib.filter (x: x != null) (lib.flatten xs);
 
