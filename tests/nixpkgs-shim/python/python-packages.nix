@@ -18,6 +18,9 @@ let
       nativeBuildInputs = [ autoPatchelfHook ];
       buildInputs = pythonManylinuxPackages.manylinux2014;
     })) { };
+  # The pinned file for this interpreter's CPython minor version.
+  forPython = files: files.${python.pythonVersion} or (throw
+    "nixpkgs-shim: no pinned wheel for CPython ${python.pythonVersion} (pinned: ${lib.concatStringsSep ", " (lib.attrNames files)}); add one with tests/nix/tools/pypi_pin.py");
 in
 {
   packaging = pypiWheel "packaging" "24.2" {
@@ -56,18 +59,39 @@ in
     sha256 = "d2da45d1a8dfee81bdd591647783e340ef3bcb104b54c383f70d422ef5cc7dbf";
     imports = [ "resolvelib" ];
   };
-  orjson = pypiWheel "orjson" "3.10.12" {
-    url = "https://files.pythonhosted.org/packages/98/7e/8d5835449ddd873424ee7b1c4ba73a0369c1055750990d824081652874d6/orjson-3.10.12-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
-    sha256 = "362d204ad4b0b8724cf370d0cd917bb2dc913c394030da748a3bb632445ce7c4";
-    imports = [ "orjson" ];
-    manylinux = true;
-  };
-  lz4 = pypiWheel "lz4" "4.3.3" {
-    url = "https://files.pythonhosted.org/packages/cf/d4/12915eb3083dfd1746d50b71b73334030b129cd25abbed9133dd2d413c21/lz4-4.3.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
-    sha256 = "0e9c410b11a31dbdc94c05ac3c480cb4b222460faf9231f12538d0074e56c563";
-    imports = [ "lz4.frame" ];
-    manylinux = true;
-  };
+  # Extension modules: one wheel per CPython minor version the shim's host may have.
+  orjson = pypiWheel "orjson" "3.10.12" (forPython {
+    "3.11" = {
+      url = "https://files.pythonhosted.org/packages/98/7e/8d5835449ddd873424ee7b1c4ba73a0369c1055750990d824081652874d6/orjson-3.10.12-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+      sha256 = "362d204ad4b0b8724cf370d0cd917bb2dc913c394030da748a3bb632445ce7c4";
+    };
+    "3.12" = {
+      url = "https://files.pythonhosted.org/packages/47/d4/05133d6bea24e292d2f7628b1e19986554f7d97b6412b3e51d812e38db2d/orjson-3.10.12-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+      sha256 = "910fdf2ac0637b9a77d1aad65f803bac414f0b06f720073438a7bd8906298192";
+    };
+    "3.13" = {
+      url = "https://files.pythonhosted.org/packages/2e/77/55835914894e00332601a74540840f7665e81f20b3e2b9a97614af8565ed/orjson-3.10.12-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+      sha256 = "accfe93f42713c899fdac2747e8d0d5c659592df2792888c6c5f829472e4f85e";
+    };
+  } // { imports = [ "orjson" ]; manylinux = true; });
+  # lz4 4.3.3 has no cp313 wheel; 4.4.3 is the first release with one.
+  lz4 = let w = forPython {
+    "3.11" = {
+      version = "4.3.3";
+      url = "https://files.pythonhosted.org/packages/cf/d4/12915eb3083dfd1746d50b71b73334030b129cd25abbed9133dd2d413c21/lz4-4.3.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+      sha256 = "0e9c410b11a31dbdc94c05ac3c480cb4b222460faf9231f12538d0074e56c563";
+    };
+    "3.12" = {
+      version = "4.3.3";
+      url = "https://files.pythonhosted.org/packages/d9/93/4a7e489156fa7ded03ba9cde4a8ca7f373672b5787cac9a0391befa752a1/lz4-4.3.3-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+      sha256 = "bca8fccc15e3add173da91be8f34121578dc777711ffd98d399be35487c934bf";
+    };
+    "3.13" = {
+      version = "4.4.3";
+      url = "https://files.pythonhosted.org/packages/d9/18/379429ec69468ee57e1641dc4e1aa324a39510f2ab4d9991a036fc3e74ad/lz4-4.4.3-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+      sha256 = "61e08d84e3bf8ca9f43dc6b33f8cd7ba19f49864e2c91eb2160f83b6f9a268fa";
+    };
+  }; in pypiWheel "lz4" w.version (removeAttrs w [ "version" ] // { imports = [ "lz4.frame" ]; manylinux = true; });
   urllib3 = pypiWheel "urllib3" "1.26.13" {
     url = "https://files.pythonhosted.org/packages/65/0c/cc6644eaa594585e5875f46f3c83ee8762b647b51fc5b0fb253a242df2dc/urllib3-1.26.13-py2.py3-none-any.whl";
     sha256 = "47cc05d99aaa09c9e72ed5809b60e7ba354e64b59c9c173ac3018642d8bb41fc";
