@@ -30,3 +30,11 @@ def nix_installation(request: pytest.FixtureRequest):
         mp.setenv(k, v)
     yield name
     mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def _selected_nix(request: pytest.FixtureRequest) -> None:
+    """Activate the parametrized installation (a fixture added by pytest_generate_tests is not set up
+    by itself)."""
+    if "nix_installation" in getattr(getattr(request.node, "callspec", None), "params", {}):
+        request.getfixturevalue("nix_installation")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from nix_support import GLIBC, PY, PY_FULL, fill, nix_version
+from nix_support import GLIBC, PY, PY_FULL, fill, nix_version, store_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 NIX_TESTS = ROOT / "tests" / "nix"
@@ -333,3 +333,15 @@ def test_setup_nix_sets_the_nix_conf_keys(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert conf.read_text().splitlines() == [
         "build-users-group = nixbld", "sandbox = false", "substituters =", "experimental-features = nix-command flakes"]
+
+
+def test_runs_on_the_selected_nix_installation(nix_installation: str) -> None:
+    """The [nix-modern] run really uses the current Nix and its own store (not the host's 2.8)."""
+    proc = nix_eval("{ v = builtins.nixVersion; s = builtins.storeDir; }")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout)
+    assert got["s"] == store_dir()
+    if nix_installation == "nix-modern":
+        assert tuple(map(int, got["v"].split(".")[:2])) >= (2, 19), got
+        assert got["s"] != "/nix/store"
+    assert nix_version() == tuple(map(int, got["v"].split(".")[:2]))
