@@ -63,7 +63,8 @@ let
       pythonOverrides = mkPythonOverrides args;
       py = withOverrides base pythonOverrides;
       extra = args.packagesExtra or [ ];
-      selectPkgs = ps: map (n: ps.${n}) lock.roots ++ (if lib.isFunction extra then extra ps else extra);
+      # The lock's own derivations (machNixLock), which for nixpkgs' build machinery are not the set's.
+      selectPkgs = ps: map (n: (ps.machNixLock or { }).${n} or ps.${n}) lock.roots ++ (if lib.isFunction extra then extra ps else extra);
       env = (py.buildEnv.override {
         extraLibs = selectPkgs py.pkgs;
         ignoreCollisions = args.ignoreCollisions or false;
@@ -181,7 +182,7 @@ let
       version = args.version or meta.version;
       inherit src;
       build-system = map (n: ps.${n}) buildNames ++ (args.build-system or [ ]);
-      dependencies = map (n: ps.${n}) deps ++ (args.dependencies or [ ]);
+      dependencies = map (n: (ps.machNixLock or { }).${n} or ps.${n}) deps ++ (args.dependencies or [ ]);
       doCheck = args.doCheck or tests;
       passthru = (args.passthru or { }) // { inherit lock; python = py; pythonOverrides = pythonOverrides; };
     } // lib.optionalAttrs (!(args ? format) && !(args ? pyproject)) { pyproject = true; }));

@@ -19,36 +19,55 @@ rec {
   overridable = prev: name: inSet prev name && prev.${name} ? overridePythonAttrs;
 
   /* fromLock :: { lock, python, tests ? false } -> (final: prev: attrs)
+     `lock`: a parsed lock (docs/lock-format.md); `python`: the interpreter the overlay is made for,
+     *without* the overlay (its set tells which build tools nixpkgs provides); `tests`: doCheck.
      For each locked package: a wheel build, an sdist build (nixpkgs' expression overridden when it
-     has the package), or nixpkgs' package with resolved dependencies. setuptools, pip and wheel keep
-     nixpkgs' version unless they are roots of the lock; so do build-only packages nixpkgs has.
+     has the package), or nixpkgs' package with resolved dependencies — placed at its attribute,
+     except for nixpkgs' build machinery (names.machinery, plus the build tools the lock's sdists
+     take from nixpkgs and everything those need at run time): the hooks of every package use them,
+     so they stay nixpkgs' own, and the lock's copy (when its version differs) is built beside the
+     set and given to the packages that depend on it. `machNixLock.<name>` is the lock's derivation
+     of every locked package (the set's attribute, or that copy): what an environment selects.
   */
   fromLock = { lock, python, tests ? false }: final: prev:
     let
       packages = lock.packages;
       roots = lock.roots or [ ];
       acyclic = graph.acyclic { inherit roots; deps = lib.mapAttrs (_: e: e.dependencies or [ ]) packages; };
-      keepNixpkgs = name: entry:
-        ((lib.elem name names.neverOverride && !(lib.elem name roots)) || (entry.build_only or false))
-        && inSet prev name;
+      # nixpkgs' build tools for the lock's sdists (build requirements the lock does not build, or
+      # builds only for the build), and their run-time closure, read from the set without this
+      # overlay (reading `prev` here would recurse: its packages refer to `final`).
+      basePkgs = python.pkgs;
+      toolNames = lib.unique (lib.concatMap (e:
+        lib.filter (d: (!(packages ? ${d}) || (packages.${d}.build_only or false)) && inSet basePkgs d)
+          ((e.build_system or { }).dependencies or [ ])) (lib.attrValues packages));
+      toolClosure = lib.concatMap (t: map (d: names.normalize (d.pname or "")) (basePkgs.${t}.requiredPythonModules or [ ])) toolNames;
+      machinery = lib.genAttrs (names.machinery ++ toolNames ++ toolClosure) (_: true);
+      keepNixpkgs = name: entry: (machinery ? ${name} || (entry.build_only or false)) && inSet prev name;
       clashes = lib.filter (n: lib.elem n names.setAttributes) (lib.attrNames packages);
       # Attribute names must not depend on prev's values (python-packages.nix uses `with self`).
       defined = packages;
       nonPureWheel = name: (packages.${name}.provider or null) == "wheel" && !(wheel.isPure packages.${name});
+      # The lock's derivation of a locked name: the set's attribute, unless the set keeps nixpkgs'
+      # package there at another version, when it is the lock's copy built beside the set.
+      lockCopy = d:
+        if keepNixpkgs d packages.${d} && (prev.${d}.version or null) != packages.${d}.version
+        then sideBuilt.${d} else final.${d};
+      pkgOf = d: if packages ? ${d} then lockCopy d else final.${d};
       mkPackage = name: entry:
         let
           deps = acyclic.${name};
-          depsDrvs = map (d: final.${d}) deps;
+          depsDrvs = map pkgOf deps;
           # Build requirements the resolver could not pin (build_system.resolved = false) come
           # from nixpkgs when it has them.
-          buildDrvs = map buildInput (lib.filter (d: d != name && (packages ? ${d} || inSet prev d))
+          buildDrvs = map pkgOf (lib.filter (d: d != name && (packages ? ${d} || inSet prev d))
             ((entry.build_system or { }).dependencies or [ ]));
           fixes = fixesOf { inherit name; inherit (entry) version provider; };
           provider = entry.provider;
         in
         if provider == "wheel" then
           wheel.build {
-            inherit final name entry deps fixes tests python;
+            inherit final name entry deps fixes tests python pkgOf;
             searchDeps = lib.filter nonPureWheel (graph.closure acyclic name);
           }
         else if provider == "sdist" then
@@ -72,12 +91,9 @@ rec {
             })
         else throw "mach-nix: package ${name} in the lock has unknown provider `${provider}` (expected wheel, sdist or nixpkgs).";
       built = lib.mapAttrs (name: entry: if keepNixpkgs name entry then prev.${name} else mkPackage name entry) defined;
-      # A build requirement kept from nixpkgs at another version than the lock's is built from the
-      # lock for the sdists that need it, outside the set (so nothing else is rebuilt).
+      # A package kept from nixpkgs at another version than the lock's is built from the lock
+      # outside the set, for the packages (and the environment) that need it: nothing else is rebuilt.
       sideBuilt = lib.mapAttrs mkPackage packages;
-      buildInput = d:
-        if packages ? ${d} && keepNixpkgs d packages.${d} && (prev.${d}.version or null) != packages.${d}.version
-        then sideBuilt.${d} else final.${d};
       aliasAttrs = lib.listToAttrs (lib.concatMap (name:
         let attr = defined.${name}.nixpkgs_attr or name; in
         lib.optional (defined.${name}.provider == "nixpkgs" && attr != name) (lib.nameValuePair attr built.${name}))
@@ -85,5 +101,5 @@ rec {
     in
     if clashes != [ ] then
       throw "mach-nix: the lock contains ${lib.concatStringsSep ", " clashes}, whose name is a function or helper of nixpkgs' Python set, so it cannot be placed there. Remove it from the requirements or build it yourself in overridesPost under another name."
-    else aliasAttrs // built;
+    else aliasAttrs // built // { machNixLock = lib.mapAttrs (n: _: lockCopy n) packages; };
 }

@@ -26,11 +26,13 @@ rec {
     else if has [ "manylinux1_" "manylinux_2_5_" ] then "manylinux1"
     else "manylinux2014";
 
-  /* build :: { final, name, entry, deps, searchDeps, fixes, tests, python } -> derivation
+  /* build :: { final, name, entry, deps, searchDeps, fixes, tests, python, pkgOf } -> derivation
      `deps`: attribute names of the resolved dependencies; `searchDeps`: those of the non-pure
-     wheels in this package's closure (their bundled libraries join autoPatchelf's search path).
+     wheels in this package's closure (their bundled libraries join autoPatchelf's search path);
+     `pkgOf`: the derivation of a locked name (default: the set's attribute); `fixes`: the
+     overrides/ rules (overrides.nix); `tests`: doCheck; `python`: the interpreter.
   */
-  build = { final, name, entry, deps, searchDeps, fixes, tests, python }:
+  build = { final, name, entry, deps, searchDeps, fixes, tests, python, pkgOf ? (d: final.${d}) }:
     let
       set = manylinuxSet entry;
       native = set != null && pkgs.stdenv.hostPlatform.isLinux;
@@ -40,7 +42,7 @@ rec {
       inherit (entry) version;
       format = "wheel";
       src = pkgs.fetchurl { url = entry.url; sha256 = entry.sha256; name = entry.filename; };
-      dependencies = map (d: final.${d}) deps;
+      dependencies = map pkgOf deps;
       nativeBuildInputs = lib.optionals native [ pkgs.autoPatchelfHook ] ++ fixes.nativeBuildInputs;
       # auditwheel lets wheels link libz.so.1 without bundling it (numpy's and scipy's libgfortran,
       # psycopg2-binary's libcrypto do), but nixpkgs' manylinux sets lack it.
@@ -49,7 +51,7 @@ rec {
       dontStrip = true;
       passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; };
     } // lib.optionalAttrs (native && searchDeps != [ ]) {
-      preFixup = lib.concatMapStrings (d: "addAutoPatchelfSearchPath ${final.${d}}/${python.sitePackages}\n") searchDeps;
+      preFixup = lib.concatMapStrings (d: "addAutoPatchelfSearchPath ${pkgOf d}/${python.sitePackages}\n") searchDeps;
     } // lib.optionalAttrs (fixes.autoPatchelfIgnoreMissingDeps != [ ]) {
       autoPatchelfIgnoreMissingDeps = fixes.autoPatchelfIgnoreMissingDeps;
     });

@@ -43,7 +43,9 @@ let
     implementation = "cpython";
     interpreter = "${self}/bin/${executable}";
     pkgs = pythonPackages;
-    pythonOnBuildForHost = self;
+    # nixpkgs (cpython/default.nix) re-applies this interpreter's packageOverrides to the build
+    # platform's interpreter: an overlay reaches the set whose `build`/`installer` the hooks run.
+    pythonOnBuildForHost = let py = pkgs.${pythonAttr}.override { inherit packageOverrides; self = py; }; in py;
     isPy3k = true; isPy3 = true; isPy2 = false; isPy27 = false; isPyPy = false;
     isPy310 = pythonVersion == "3.10"; isPy311 = pythonVersion == "3.11"; isPy312 = pythonVersion == "3.12";
     isPy313 = pythonVersion == "3.13"; isPy314 = pythonVersion == "3.14";

@@ -18,41 +18,54 @@ let
       nativeBuildInputs = [ autoPatchelfHook ];
       buildInputs = pythonManylinuxPackages.manylinux2014;
     })) { };
+  # A package built from one pinned PyPI sdist (pyproject, flit-core by default).
+  pypiSdist = pname: version: { url, sha256, dependencies ? [ ], imports ? [ ], build-system ? [ self.flit-core ] }:
+    callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage {
+      inherit pname version dependencies build-system;
+      pyproject = true;
+      src = fetchurl { inherit url sha256; };
+      pythonImportsCheck = imports;
+      doCheck = false;
+    }) { };
   # The pinned file for this interpreter's CPython minor version.
   forPython = files: files.${python.pythonVersion} or (throw
     "nixpkgs-shim: no pinned wheel for CPython ${python.pythonVersion} (pinned: ${lib.concatStringsSep ", " (lib.attrNames files)}); add one with tests/nix/tools/pypi_pin.py");
 in
 {
-  packaging = pypiWheel "packaging" "24.2" {
-    url = "https://files.pythonhosted.org/packages/88/ef/eb23f262cca3c0c4eb7ab1933c3b1f03d021f2c48f54763065b6f0e321be/packaging-24.2-py3-none-any.whl";
-    sha256 = "09abb1bccd265c01f4a3aa3f7a7db064b36514d2cba19a2f694fe6150451a759";
-    imports = [ "packaging" ];
+  # nixpkgs' bootstrap packages, built from their sdists with flit-core (flit-core builds itself)
+  # and, because of their pnames, with the builder's bootstrap hooks: nixpkgs does the same.
+  flit-core = pypiSdist "flit-core" "3.10.1" {
+    url = "https://files.pythonhosted.org/packages/d5/ae/09427bea9227a33ec834ed5461432752fd5d02b14f93dd68406c91684622/flit_core-3.10.1.tar.gz";
+    sha256 = "66e5b87874a0d6e39691f0e22f09306736b633548670ad3c09ec9db03c5662f7";
+    build-system = [ ];
+    imports = [ "flit_core.buildapi" ];
+  };
+  packaging = pypiSdist "packaging" "24.2" {
+    url = "https://files.pythonhosted.org/packages/d0/63/68dbb6eb2de9cb10ee4c9c14a0148804425e13c4fb20d61cce69f53106da/packaging-24.2.tar.gz";
+    sha256 = "c228a6dc5e932d346bc5739379109d49e8853dd8223571c7c5b55260edc0b97f";
+    imports = [ "packaging.metadata" ];
+  };
+  wheel = pypiSdist "wheel" "0.45.1" {
+    url = "https://files.pythonhosted.org/packages/8a/98/2d9906746cdc6a6ef809ae6338005b3f21bb568bea3165cfc6a243fdc25c/wheel-0.45.1.tar.gz";
+    sha256 = "661e1abd9198507b1409a20c02106d9670b2576e916d58f520316666abca6729";
+  };
+  installer = pypiSdist "installer" "0.7.0" {
+    url = "https://files.pythonhosted.org/packages/05/18/ceeb4e3ab3aa54495775775b38ae42b10a92f42ce42dfa44da684289b8c8/installer-0.7.0.tar.gz";
+    sha256 = "a26d3e3116289bb08216e0d0f7d925fcef0b0194eedfa0c944bcaaa106c4b631";
+  };
+  pyproject-hooks = pypiSdist "pyproject-hooks" "1.2.0" {
+    url = "https://files.pythonhosted.org/packages/e7/82/28175b2414effca1cdac8dc99f76d660e7a4fb0ceefa4b4ab8f5f6742925/pyproject_hooks-1.2.0.tar.gz";
+    sha256 = "1e859bd5c40fae9448642dd871adf459e5e2084186e8d2c2a79a824c970da1f8";
+  };
+  build = pypiSdist "build" "1.2.2.post1" {
+    url = "https://files.pythonhosted.org/packages/7d/46/aeab111f8e06793e4f0e421fcad593d547fb8313b50990f31681ee2fb1ad/build-1.2.2.post1.tar.gz";
+    sha256 = "b36993e92ca9375a219c99e606a122ff365a760a2d4bba0caa09bd5278b608b7";
+    dependencies = [ packaging pyproject-hooks ];
   };
   setuptools = pypiWheel "setuptools" "75.6.0" {
     url = "https://files.pythonhosted.org/packages/55/21/47d163f615df1d30c094f6c8bbb353619274edccf0327b185cc2493c2c33/setuptools-75.6.0-py3-none-any.whl";
     sha256 = "ce74b49e8f7110f9bf04883b730f4765b774ef3ef28f722cce7c273d253aaf7d";
     imports = [ "setuptools" ];
-  };
-  wheel = pypiWheel "wheel" "0.45.1" {
-    url = "https://files.pythonhosted.org/packages/0b/2c/87f3254fd8ffd29e4c02732eee68a83a1d3c346ae39bc6822dcbcb697f2b/wheel-0.45.1-py3-none-any.whl";
-    sha256 = "708e7481cc80179af0e556bbf0cc00b8444c7321e2700b8d8580231d13017248";
-  };
-  flit-core = pypiWheel "flit-core" "3.10.1" {
-    url = "https://files.pythonhosted.org/packages/be/2d/293fe6a58e73df57cc2b5e5cf2b17c6bb4fb5b0c390bab8f1e87bdc62529/flit_core-3.10.1-py3-none-any.whl";
-    sha256 = "cb31a76e8b31ad3351bb89e531f64ef2b05d1e65bd939183250bf81ddf4922a8";
-  };
-  installer = pypiWheel "installer" "0.7.0" {
-    url = "https://files.pythonhosted.org/packages/e5/ca/1172b6638d52f2d6caa2dd262ec4c811ba59eee96d54a7701930726bce18/installer-0.7.0-py3-none-any.whl";
-    sha256 = "05d1933f0a5ba7d8d6296bb6d5018e7c94fa473ceb10cf198a92ccea19c27b53";
-  };
-  pyproject-hooks = pypiWheel "pyproject-hooks" "1.2.0" {
-    url = "https://files.pythonhosted.org/packages/bd/24/12818598c362d7f300f18e74db45963dbcb85150324092410c8b49405e42/pyproject_hooks-1.2.0-py3-none-any.whl";
-    sha256 = "9e5c6bfa8dcc30091c74b0cf803c81fdd29d94f01992a7707bc97babb1141913";
-  };
-  build = pypiWheel "build" "1.2.2.post1" {
-    url = "https://files.pythonhosted.org/packages/84/c2/80633736cd183ee4a62107413def345f7e6e3c01563dbca1417363cf957e/build-1.2.2.post1-py3-none-any.whl";
-    sha256 = "1d61c0887fa860c01971625baae8bdd338e517b836a2f70dd1f7aa3a6b2fc5b5";
-    dependencies = [ packaging pyproject-hooks ];
   };
   resolvelib = pypiWheel "resolvelib" "1.0.1" {
     url = "https://files.pythonhosted.org/packages/d2/fc/e9ccf0521607bcd244aa0b3fbd574f71b65e9ce6a112c83af988bbbe2e23/resolvelib-1.0.1-py2.py3-none-any.whl";

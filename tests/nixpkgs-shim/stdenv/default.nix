@@ -30,7 +30,10 @@ let
       args = if lib.isFunction argsOrFun then lib.fix (final: argsOrFun final) else argsOrFun;
       name = args.name or "${args.pname}-${args.version}";
       outputs = args.outputs or [ "out" ];
-      env = lib.mapAttrs (_: toEnv) (lib.filterAttrs (n: v: !(lib.elem n nonEnv) && !(lib.isFunction v)) (removeAttrs args [ "name" "outputs" ]));
+      # Keys only: forcing the values here (to drop functions, say) would make every attribute
+      # strict, where nixpkgs' are lazy until the derivation is instantiated. A function reaches the
+      # builder as an empty variable.
+      env = lib.mapAttrs (_: v: if lib.isFunction v then "" else toEnv v) (removeAttrs args ([ "name" "outputs" ] ++ nonEnv));
       drv = derivation (env // {
         inherit name system outputs;
         builder = "/bin/bash";
