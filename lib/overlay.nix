@@ -71,9 +71,12 @@ rec {
             searchDeps = lib.filter nonPureWheel (graph.closure acyclic name);
           }
         else if provider == "sdist" then
-          (if overridable prev name
-           then sdist.override { base = prev.${name}; inherit entry depsDrvs buildDrvs fixes tests; }
-           else sdist.fresh { inherit final name entry depsDrvs buildDrvs fixes tests; })
+          (if overridable prev name && (prev.${name}.version or null) == entry.version
+           then sdist.reuse { base = prev.${name}; inherit entry depsDrvs tests; }
+           else sdist.fresh {
+             inherit final name entry depsDrvs buildDrvs fixes tests;
+             recipe = if overridable prev name then prev.${name} else null;
+           })
         else if provider == "nixpkgs" then
           let attr = entry.nixpkgs_attr or name; in
           if !(inSet prev attr) then

@@ -49,6 +49,24 @@ PINNED = {
 }
 
 
+def _sdist(name: str, version: str, filename: str, path: str, sha256: str, build: list[str], requires: list[str]) -> dict:
+    return {"name": name, "version": version, "provider": "sdist", "filename": filename, "url": FILES + path + "/" + filename,
+            "sha256": sha256, "build_system": {"backend": "", "dependencies": build, "requires": requires, "source": "pyproject"}}
+
+
+PINNED.update({
+    "toml-0.10.2-sdist": _sdist("toml", "0.10.2", "toml-0.10.2.tar.gz", "be/ba/1f744cdc819428fc6b5084ec34d9b30660f6f9daaf70eead706e3203ec3c",
+                                "b3bda1d108d5dd99f4a20d24d9c348e91c4db7ab1b749200bded2f839ccbe68f", ["setuptools"], ["setuptools"]),
+    "pyparsing-3.2.0-sdist": _sdist("pyparsing", "3.2.0", "pyparsing-3.2.0.tar.gz", "8c/d5/e5aeee5387091148a19e1145f63606619cb5f20b83fccb63efae6474e7b2",
+                                    "cbf74e27246d595d9a74b186b810f6fbb86726dbf3b9532efb343f6d7294fe9c", ["flit-core"], ["flit_core >=3.2,<4"]),
+    "decorator-5.2.1-sdist": _sdist("decorator", "5.2.1", "decorator-5.2.1.tar.gz", "43/fa/6d96a0978d19e17b68d634497769987b16c8f4cd0a7a05048bec693caa6b",
+                                    "65f266143752f734b0a7cc83c46f4618af75b8c5911b00ccb61d0ac9b6da0360", ["setuptools"], ["setuptools"]),
+    "typing-extensions-3.10.0.2-sdist": _sdist(
+        "typing-extensions", "3.10.0.2", "typing_extensions-3.10.0.2.tar.gz", "ed/12/c5079a15cf5c01d7f4252b473b00f7e68ee711be605b9f001528f0298b98",
+        "49f75d16ff11f1cd258e1b988ccff82a3ca5570217d7ad8c5f48205dd99a677e", ["setuptools"], ["setuptools"]),
+})
+
+
 def write_lock(path: Path, entries: list[str], roots: list[str], deps: dict[str, list[str]] | None = None) -> Path:
     """A schema-1 lock of PINNED entries for this host's interpreter (tests/nix/locks/README.md)."""
     packages = {}
@@ -121,3 +139,40 @@ def test_build_machinery_is_never_replaced(tmp_path: Path, entry: str, hook: str
                    "envHas = map (d: d.name) (e.passthru.selectPkgs ps); }")
     assert got["hookSame"] is True
     assert got["envHas"] == [f"python{PY}-{name}-{PINNED[entry]['version']}"]
+
+
+@pytest.mark.parametrize("entries, root, version, before", [
+    (["idna-3.10-sdist", "flit-core-3.12.0"], "idna", "3.10",
+     "a patch written for idna 3.4: `Hunk #1 FAILED`"),
+    (["toml-0.10.2-sdist"], "toml", "0.10.2",
+     "postPatch `substituteInPlace --replace-fail` of 0.10.1's text: `pattern ... doesn't match anything`"),
+    (["pyparsing-3.2.0-sdist"], "pyparsing", "3.2.0",
+     "`cargoDeps` of the recipe's own src (rec): `cargoHash or cargoSha256 is out of date`"),
+    (["decorator-5.2.1-sdist"], "decorator", "5.2.1",
+     "`format = \"setuptools\"` runs setup.py bdist_wheel, which 5.2.1 lacks: `no setup.py`"),
+    (["typing-extensions-3.10.0.2-sdist"], "typing-extensions", "3.10.0.2",
+     "the recipe's `disabled` (for 4.12.2) kept: `not supported for interpreter` at evaluation"),
+], ids=["patches", "replace-fail", "cargoDeps", "format-setuptools", "disabled"])
+def test_recipe_is_reused_only_at_its_own_version(tmp_path: Path, entries: list[str], root: str, version: str, before: str) -> None:
+    """A nixpkgs recipe carries parts written for its own version (patches, postPatch, cargoDeps,
+    format, disabled). Before: sdist.override swapped version and src into the recipe and kept
+    them, so the locked sdist failed (each case: see `before`). Now: at another version than the
+    recipe's, the package is built fresh from the locked sdist (the recipe gives only non-Python
+    native inputs), and the environment holds the locked version."""
+    lock = write_lock(tmp_path / "lock.json", entries, [root])
+    assert build_env(lock, tmp_path / "result") == {root: version}
+
+
+def test_recipe_at_its_own_version_is_kept_whole(tmp_path: Path) -> None:
+    """The same lock mechanism with the recipe's own version (toml 0.10.1) reuses the recipe whole:
+    its postPatch ran (the installed module carries its mark)."""
+    entry = dict(PINNED["toml-0.10.2-sdist"], version="0.10.1", filename="toml-0.10.1.tar.gz",
+                 url=FILES + "da/24/84d5c108e818ca294efe7c1ce237b42118643ce58a14d2462b3b2e3800d5/toml-0.10.1.tar.gz",
+                 sha256="926b612be1e5ce0634a2ca03470f95169cf16f939018233a670519cb4ac58b0f")
+    PINNED["toml-0.10.1-sdist"] = entry
+    lock = write_lock(tmp_path / "lock.json", ["toml-0.10.1-sdist"], ["toml"])
+    out = tmp_path / "result"
+    assert build_env(lock, out) == {"toml": "0.10.1"}
+    got = subprocess.run([str(out / "bin" / "python"), "-c", "import inspect, toml; print(inspect.getsource(toml))"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "# nixpkgs-shim" in got

@@ -118,14 +118,63 @@ in
     url = "https://files.pythonhosted.org/packages/db/51/a507c856293ab05cdc1db77ff4bc1268ddd39f29e7dc4919aa497f0adbec/charset_normalizer-2.1.1-py3-none-any.whl";
     sha256 = "83e9a75d1911279afd89352c68b45348559d1fc0506b054b346651b5e7fee29f";
   };
-  # From the sdist, built with flit-core, like nixpkgs does.
+  # Recipes written for their own version, as nixpkgs' are (behaviours sheet, section 2): each
+  # carries one part that does not fit another version of the project.
+  # From the sdist, built with flit-core, like nixpkgs does; with a patch made for 3.4.
   idna = callPackage ({ buildPythonPackage, fetchurl, flit-core }: buildPythonPackage rec {
     pname = "idna";
     version = "3.4";
     pyproject = true;
     src = fetchurl { url = "https://files.pythonhosted.org/packages/8b/e1/43beb3d38dba6cb420cefa297822eac205a277ab43e5ba5d5c46faf96438/idna-3.4.tar.gz"; sha256 = "814f528e8dead7d329833b91c5faa87d60bf71824cd12a7530b5526063d02cb4"; };
+    patches = [ ./patches/idna-3.4-package-data.patch ];
     build-system = [ flit-core ];
     pythonImportsCheck = [ "idna" ];
+    doCheck = false;
+  }) { };
+  # `substituteInPlace --replace-fail` on text of this version only.
+  toml = callPackage ({ buildPythonPackage, fetchurl, setuptools }: buildPythonPackage rec {
+    pname = "toml";
+    version = "0.10.1";
+    pyproject = true;
+    src = fetchurl { url = "https://files.pythonhosted.org/packages/da/24/84d5c108e818ca294efe7c1ce237b42118643ce58a14d2462b3b2e3800d5/toml-0.10.1.tar.gz"; sha256 = "926b612be1e5ce0634a2ca03470f95169cf16f939018233a670519cb4ac58b0f"; };
+    postPatch = ''
+      substituteInPlace toml/__init__.py --replace-fail '__version__ = "0.10.1"' '__version__ = "0.10.1"  # nixpkgs-shim'
+    '';
+    build-system = [ setuptools ];
+    pythonImportsCheck = [ "toml" ];
+    doCheck = false;
+  }) { };
+  # A Rust-extension-style recipe: `cargoDeps` computed from its own `src` inside `rec`, with a
+  # fixed-output hash, checked by cargoSetupHook against the unpacked source.
+  pyparsing = callPackage ({ buildPythonPackage, fetchurl, flit-core, rustPlatform }: buildPythonPackage rec {
+    pname = "pyparsing";
+    version = "3.1.4";
+    pyproject = true;
+    src = fetchurl { url = "https://files.pythonhosted.org/packages/83/08/13f3bce01b2061f2bbd582c9df82723de943784cf719a35ac886c652043a/pyparsing-3.1.4.tar.gz"; sha256 = "f86ec8d1a83f11977c9a6ea7598e8c27fc5cddfa5b07ea2241edbbde1d7bc032"; };
+    cargoDeps = rustPlatform.fetchCargoVendor { inherit src; hash = "sha256-C9gMYlXcJ7TQq9e5bjg424K0qSG+jCE66gb3XUbrxu8="; };
+    nativeBuildInputs = [ rustPlatform.cargoSetupHook ];
+    build-system = [ flit-core ];
+    pythonImportsCheck = [ "pyparsing" ];
+    doCheck = false;
+  }) { };
+  # An explicit `format = "setuptools"`: the build hook runs this version's setup.py.
+  decorator = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage rec {
+    pname = "decorator";
+    version = "5.1.1";
+    format = "setuptools";
+    src = fetchurl { url = "https://files.pythonhosted.org/packages/66/0c/8d907af351aa16b42caae42f9d6aa37b900c67308052d10fdce809f8d952/decorator-5.1.1.tar.gz"; sha256 = "637996211036b6385ef91435e4fae22989472f9d571faba8927ba8253acbc330"; };
+    pythonImportsCheck = [ "decorator" ];
+    doCheck = false;
+  }) { };
+  # `disabled` for this interpreter (nixpkgs: e.g. numpy 2.x's `pythonOlder "3.11"`); an older
+  # release of the project would support it.
+  typing-extensions = callPackage ({ buildPythonPackage, fetchurl, flit-core, pythonOlder }: buildPythonPackage rec {
+    pname = "typing-extensions";
+    version = "4.12.2";
+    pyproject = true;
+    disabled = pythonOlder "3.99";
+    src = fetchurl { url = "https://files.pythonhosted.org/packages/df/db/f35a00659bc03fec321ba8bce9420de607a1d37f8342eee1863174c69557/typing_extensions-4.12.2.tar.gz"; sha256 = "1a7ead55c7e559dd4dee8856e3a88b41225abfe1ce8df57b7c13915fe121ffb8"; };
+    build-system = [ flit-core ];
     doCheck = false;
   }) { };
   requests = callPackage ({ buildPythonPackage, fetchurl, certifi, charset-normalizer, idna, urllib3 }: buildPythonPackage rec {
