@@ -62,7 +62,7 @@ let
     inherit lib system config;
     pkgs = final;
     stdenv = import ./stdenv {
-      inherit lib system hostPlatform;
+      inherit lib system hostPlatform config;
       libc = { pname = "glibc"; version = glibc; name = "glibc-${glibc}"; outPath = final.glibc.outPath; };
     };
     stdenvNoCC = final.stdenv;

@@ -64,6 +64,10 @@ PINNED.update({
     "typing-extensions-3.10.0.2-sdist": _sdist(
         "typing-extensions", "3.10.0.2", "typing_extensions-3.10.0.2.tar.gz", "ed/12/c5079a15cf5c01d7f4252b473b00f7e68ee711be605b9f001528f0298b98",
         "49f75d16ff11f1cd258e1b988ccff82a3ca5570217d7ad8c5f48205dd99a677e", ["setuptools"], ["setuptools"]),
+    "wcwidth-0.2.13-sdist": _sdist("wcwidth", "0.2.13", "wcwidth-0.2.13.tar.gz", "6c/63/53559446a878410fc5a5974feb13d31d78d752eb18aeba59c7fef1af7598",
+                                   "72ea0c06399eb286d978fdedb6923a9eb47e1c486ce63e9b4e64fc18303972b5", ["setuptools"], ["setuptools"]),
+    "pycparser-2.22-sdist": _sdist("pycparser", "2.22", "pycparser-2.22.tar.gz", "1d/b2/31537cf4b1ca988837256c910a668b553fceb8f069bedc4b1c826024b52c",
+                                   "491c8be9c040f5390f5bf44a5b07752bd07f56edf992381b05c701439eec10f6", ["setuptools"], ["setuptools"]),
 })
 
 
@@ -152,10 +156,14 @@ def test_build_machinery_is_never_replaced(tmp_path: Path, entry: str, hook: str
      "`format = \"setuptools\"` runs setup.py bdist_wheel, which 5.2.1 lacks: `no setup.py`"),
     (["typing-extensions-3.10.0.2-sdist"], "typing-extensions", "3.10.0.2",
      "the recipe's `disabled` (for 4.12.2) kept: `not supported for interpreter` at evaluation"),
-], ids=["patches", "replace-fail", "cargoDeps", "format-setuptools", "disabled"])
+    (["wcwidth-0.2.13-sdist"], "wcwidth", "0.2.13",
+     "the recipe's `meta.broken` (for 0.2.12) kept: `is marked as broken, refusing to evaluate`"),
+    (["pycparser-2.22-sdist"], "pycparser", "2.22",
+     "the recipe's `meta.badPlatforms` (for 2.21) kept: `is not available on the requested hostPlatform`"),
+], ids=["patches", "replace-fail", "cargoDeps", "format-setuptools", "disabled", "meta-broken", "meta-platforms"])
 def test_recipe_is_reused_only_at_its_own_version(tmp_path: Path, entries: list[str], root: str, version: str, before: str) -> None:
     """A nixpkgs recipe carries parts written for its own version (patches, postPatch, cargoDeps,
-    format, disabled). Before: sdist.override swapped version and src into the recipe and kept
+    format, disabled, meta). Before: sdist.override swapped version and src into the recipe and kept
     them, so the locked sdist failed (each case: see `before`). Now: at another version than the
     recipe's, the package is built fresh from the locked sdist (the recipe gives only non-Python
     native inputs), and the environment holds the locked version."""

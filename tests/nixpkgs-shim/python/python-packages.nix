@@ -166,6 +166,26 @@ in
     pythonImportsCheck = [ "decorator" ];
     doCheck = false;
   }) { };
+  # meta checks (pkgs/stdenv/generic/check-meta.nix) refuse these recipes' own versions; the
+  # projects' other releases are fine.
+  wcwidth = callPackage ({ buildPythonPackage, fetchurl, setuptools }: buildPythonPackage rec {
+    pname = "wcwidth";
+    version = "0.2.12";
+    pyproject = true;
+    src = fetchurl { url = "https://files.pythonhosted.org/packages/d7/12/63deef355537f290d5282a67bb7bdd165266e4eca93cd556707a325e5a24/wcwidth-0.2.12.tar.gz"; sha256 = "f01c104efdf57971bcb756f054dd58ddec5204dd15fa31d6503ea57947d97c02"; };
+    build-system = [ setuptools ];
+    doCheck = false;
+    meta.broken = true;
+  }) { };
+  pycparser = callPackage ({ buildPythonPackage, fetchurl, setuptools }: buildPythonPackage rec {
+    pname = "pycparser";
+    version = "2.21";
+    pyproject = true;
+    src = fetchurl { url = "https://files.pythonhosted.org/packages/5e/0b/95d387f5f4433cb0f53ff7ad859bd2c6051051cebbb564f139a999ab46de/pycparser-2.21.tar.gz"; sha256 = "e644fdec12f7872f86c58ff790da456218b10f863970249516d60a5eaca77206"; };
+    build-system = [ setuptools ];
+    doCheck = false;
+    meta.badPlatforms = [ "x86_64-linux" "aarch64-linux" ];
+  }) { };
   # `disabled` for this interpreter (nixpkgs: e.g. numpy 2.x's `pythonOlder "3.11"`); an older
   # release of the project would support it.
   typing-extensions = callPackage ({ buildPythonPackage, fetchurl, flit-core, pythonOlder }: buildPythonPackage rec {
