@@ -18,6 +18,32 @@ rec {
   /* overridable :: attrs -> string -> bool — inSet, and built with buildPythonPackage. */
   overridable = prev: name: inSet prev name && prev.${name} ? overridePythonAttrs;
 
+  /* contracts.<attr> :: { drv, base, entry, python, closure } -> attrs
+     The passthru that nixpkgs recipes read from the package at <attr>, for the lock's build `drv`
+     of it (`base`: nixpkgs' package there, or null; `closure`: the names it depends on). Paths are
+     recomputed for `drv`; the rest is nixpkgs' own, as configured there.
+  */
+  contracts = {
+    # scipy, pyside6/shiboken6, torch: `numpy.coreIncludeDir` (numpy 2 moved numpy/core to _core).
+    numpy = { drv, entry, python, ... }: {
+      coreIncludeDir = "${drv}/${python.sitePackages}/numpy/${if builtins.compareVersions entry.version "2" >= 0 then "_core" else "core"}/include";
+    };
+    # torchvision, xformers, flash-attn, mmcv: torch's CUDA/ROCm configuration. A PyPI torch wheel
+    # uses CUDA when the lock gives it the nvidia-* libraries.
+    torch = { base, closure, ... }:
+      { cudaPackages = { }; cudaCapabilities = [ ]; rocmSupport = false; }
+      // lib.optionalAttrs (base != null)
+        (lib.intersectAttrs (lib.genAttrs [ "cudaPackages" "cudaCapabilities" "rocmSupport" "rocmPackages" "stdenv" ] (_: null)) base)
+      // { cudaSupport = lib.any (d: lib.hasPrefix "nvidia-" d) closure; };
+  };
+
+  /* versionedAliases.<attr> :: version -> [attr] — the versioned attributes of the set that must
+     name the lock's package too (nixpkgs: numpy = numpy_2, and recipes that name numpy_2).
+  */
+  versionedAliases = {
+    numpy = v: [ "numpy_${lib.head (lib.splitString "." v)}" ];
+  };
+
   /* fromLock :: { lock, python, tests ? false } -> (final: prev: attrs)
      `lock`: a parsed lock (docs/lock-format.md); `python`: the interpreter the overlay is made for,
      *without* the overlay (its set tells which build tools nixpkgs provides); `tests`: doCheck.
@@ -54,7 +80,17 @@ rec {
         if keepNixpkgs d packages.${d} && (prev.${d}.version or null) != packages.${d}.version
         then sideBuilt.${d} else final.${d};
       pkgOf = d: if packages ? ${d} then lockCopy d else final.${d};
-      mkPackage = name: entry:
+      mkPackage = name: entry: withContract name entry (mkBuild name entry);
+      # A package placed where recipes read passthru keeps that contract, computed for this build.
+      withContract = name: entry: drv:
+        if !(contracts ? ${name}) || !(drv ? overridePythonAttrs) then drv
+        else
+          let
+            base = if inSet prev name then prev.${name} else null;
+            extra = contracts.${name} { drv = withIt; inherit base entry python; closure = graph.closure acyclic name; };
+            withIt = drv.overridePythonAttrs (old: { passthru = (old.passthru or { }) // extra; });
+          in withIt;
+      mkBuild = name: entry:
         let
           deps = acyclic.${name};
           depsDrvs = map pkgOf deps;
@@ -99,7 +135,10 @@ rec {
       sideBuilt = lib.mapAttrs mkPackage packages;
       aliasAttrs = lib.listToAttrs (lib.concatMap (name:
         let attr = defined.${name}.nixpkgs_attr or name; in
-        lib.optional (defined.${name}.provider == "nixpkgs" && attr != name) (lib.nameValuePair attr built.${name}))
+        lib.optional (defined.${name}.provider == "nixpkgs" && attr != name) (lib.nameValuePair attr built.${name})
+        # numpy_2 for a locked numpy 2.x: a recipe naming the versioned attribute gets the same numpy.
+        ++ map (a: lib.nameValuePair a built.${name})
+          (lib.filter (a: !(packages ? ${a})) ((versionedAliases.${name} or (_: [ ])) defined.${name}.version)))
         (lib.attrNames defined));
     in
     if clashes != [ ] then

@@ -184,3 +184,62 @@ def test_recipe_at_its_own_version_is_kept_whole(tmp_path: Path) -> None:
     got = subprocess.run([str(out / "bin" / "python"), "-c", "import inspect, toml; print(inspect.getsource(toml))"],
                          capture_output=True, text=True, check=True).stdout
     assert "# nixpkgs-shim" in got
+
+
+CP = "cp" + PY.replace(".", "")
+NUMPY_WHEELS = {  # numpy 2.1.3, manylinux_2_17 + manylinux2014, per CPython minor version
+    "3.11": ("7a/f0/80811e836484262b236c684a75dfc4ba0424bc670e765afaa911468d9f39", "bc6f24b3d1ecc1eebfbf5d6051faa49af40b03be1aaa781ebdadcbc090b4539b"),
+    "3.12": ("9e/3e/3757f304c704f2f0294a6b8340fcf2be244038be07da4cccf390fa678a9f", "2312b2aa89e1f43ecea6da6ea9a810d06aae08321609d8dc0d0eda6d946a541b"),
+    "3.13": ("70/50/73f9a5aa0810cdccda9c1d20be3cbe4a4d6ea6bfd6931464a44c95eef731", "5641516794ca9e5f8a4d17bb45446998c6554704d888f86df9b200e66bdcce56"),
+}
+TORCH_WHEELS = {  # torch 2.5.1, tagged manylinux1 only
+    "3.11": ("d1/35/e8b2daf02ce933e4518e6f5682c72fd0ed66c15910ea1fb4168f442b71c4", "de5b7d6740c4b636ef4db92be922f0edc425b65ed78c5076c43c42d362a45457"),
+    "3.12": ("8b/5c/36c114d120bfe10f9323ed35061bc5878cc74f3f594003854b0ea298942f", "ed231a4b3a5952177fafb661213d690a72caaad97d5824dd4fc17ab9e15cec03"),
+    "3.13": ("69/72/20cb30f3b39a9face296491a86adb6ff8f1a47a897e4d14667e6cf89d5c3", "9b61edf3b4f6e3b0e0adda8b3960266b9009d02b37555971f4d1c8f7a05afed7"),
+}
+
+
+def _wheel(name: str, version: str, filename: str, path: str, sha256: str, tags: list[str]) -> dict:
+    return {"name": name, "version": version, "provider": "wheel", "filename": filename, "url": FILES + path + "/" + filename,
+            "sha256": sha256, "wheel_tags": tags}
+
+
+PINNED["numpy-2.1.3"] = _wheel("numpy", "2.1.3", f"numpy-2.1.3-{CP}-{CP}-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+                               *NUMPY_WHEELS[PY], [f"{CP}-{CP}-manylinux_2_17_x86_64", f"{CP}-{CP}-manylinux2014_x86_64"])
+PINNED["torch-2.5.1"] = _wheel("torch", "2.5.1", f"torch-2.5.1-{CP}-{CP}-manylinux1_x86_64.whl", *TORCH_WHEELS[PY],
+                               [f"{CP}-{CP}-manylinux1_x86_64"])
+
+
+@pytest.mark.parametrize("consumer, before", [
+    ("numpy-headers-consumer", "`attribute 'coreIncludeDir' missing` (the lock's numpy wheel had no numpy passthru)"),
+    ("numpy2-consumer", "a recipe naming numpy_2 kept nixpkgs' numpy beside the lock's: `collision between` in the env"),
+])
+def test_numpy_keeps_its_passthru_contract(tmp_path: Path, consumer: str, before: str) -> None:
+    """Recipes read numpy.coreIncludeDir (scipy, pyside6, torch) or name numpy_2. Before: see
+    `before`. Now: the lock's numpy carries coreIncludeDir recomputed for its own store path (the
+    consumer compiles against its headers), and numpy_2 follows numpy, so one numpy is in the env."""
+    lock = write_lock(tmp_path / "lock.json", ["numpy-2.1.3"], ["numpy"])
+    out = tmp_path / "result"
+    proc = nix(["nix-build", "-o", str(out)], COMMON + f"machNix.mkPython {{ lockFile = {lock}; packagesExtra = ps: [ ps.{consumer} ]; }}")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    script = ("import json, numpy, importlib.metadata as m; "
+              "print(json.dumps([numpy.__file__, [d.version for d in m.distributions() if d.metadata['Name'] == 'numpy']]))")
+    numpy_file, versions = json.loads(subprocess.run([str(out / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True).stdout)
+    assert versions == ["2.1.3"]
+    if consumer == "numpy-headers-consumer":
+        include = subprocess.run([str(out / "bin" / "python"), "-c", "import numpy_headers_consumer as c; print(c.INCLUDE)"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        numpy_store = Path(numpy_file).resolve().parents[4]  # <store path>/lib/pythonX.Y/site-packages/numpy/__init__.py
+        assert include == f"{numpy_store}/lib/python{PY}/site-packages/numpy/_core/include"
+
+
+def test_torch_keeps_its_passthru_contract(tmp_path: Path) -> None:
+    """torchvision, xformers, flash-attn read torch.cudaSupport/cudaCapabilities/cudaPackages.
+    Before: the lock's torch wheel lacked them: `attribute 'cudaSupport' missing`. Now: nixpkgs'
+    torch passthru is carried over (cudaSupport recomputed from the lock: no nvidia-* dependency
+    here, so false)."""
+    lock = write_lock(tmp_path / "lock.json", ["torch-2.5.1"], ["torch"])
+    got = evaluate(COMMON + f"let e = machNix.mkPython {{ lockFile = {lock}; }}; ps = e.passthru.python.pkgs; in "
+                   "{ device = ps.torch-consumer.drvAttrs.CUDA; v = ps.torch.version; cuda = ps.torch.cudaSupport; "
+                   "provider = ps.torch.passthru.machNix.provider; }")
+    assert got == {"device": "cpu", "v": "2.5.1", "cuda": False, "provider": "wheel"}

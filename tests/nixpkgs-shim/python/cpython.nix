@@ -71,5 +71,6 @@ stdenv.mkDerivation {
     mkdir -p $out/nix-support
     substituteAll "$setupHook" $out/nix-support/setup-hook
   '';
-  meta.platforms = [ "x86_64-linux" "aarch64-linux" ];
+  # nixpkgs: CPython builds on Linux and darwin alike.
+  meta.platforms = lib.systems.doubles.all;
 }

@@ -72,7 +72,7 @@ let
       // lib.optionalAttrs (optional-dependencies != { }) { inherit optional-dependencies; }
       // lib.optionalAttrs (build-system != [ ]) { inherit build-system; }
       // passthru;
-    meta = { platforms = [ "x86_64-linux" "aarch64-linux" ]; } // meta;
+    meta = { platforms = python.meta.platforms; } // meta;
   } // lib.optionalAttrs (attrs ? checkPhase) { installCheckPhase = attrs.checkPhase; }));
   # R24.05+: `disabled` throws only when the derivation is instantiated or built.
   guard = x: if disabled then throw "${name} not supported for interpreter ${python.executable}"

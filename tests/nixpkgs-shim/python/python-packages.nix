@@ -7,16 +7,16 @@ self: super: with self;
 let
   # A package built from one pinned PyPI wheel, as nixpkgs' `format = "wheel"` expressions are;
   # `manylinux` wheels get autoPatchelfHook and the manylinux2014 libraries.
-  pypiWheel = pname: version: { url, sha256, dependencies ? [ ], imports ? [ ], manylinux ? false }:
+  pypiWheel = pname: version: { url, sha256, dependencies ? [ ], imports ? [ ], manylinux ? false, passthru ? { }, libs ? [ ] }:
     callPackage ({ buildPythonPackage, fetchurl, autoPatchelfHook, pythonManylinuxPackages }: buildPythonPackage ({
-      inherit pname version dependencies;
+      inherit pname version dependencies passthru;
       format = "wheel";
       src = fetchurl { inherit url sha256; };
       pythonImportsCheck = imports;
       doCheck = false;
     } // lib.optionalAttrs manylinux {
       nativeBuildInputs = [ autoPatchelfHook ];
-      buildInputs = pythonManylinuxPackages.manylinux2014;
+      buildInputs = pythonManylinuxPackages.manylinux2014 ++ libs;
     })) { };
   # A package built from one pinned PyPI sdist (pyproject, flit-core by default).
   pypiSdist = pname: version: { url, sha256, dependencies ? [ ], imports ? [ ], build-system ? [ self.flit-core ] }:
@@ -185,6 +185,67 @@ in
     build-system = [ setuptools ];
     doCheck = false;
     meta.badPlatforms = [ "x86_64-linux" "aarch64-linux" ];
+  }) { };
+  # Recipes read their inputs' passthru (behaviours sheet, section 3): scipy, pyside6, torch read
+  # `numpy.coreIncludeDir`; torchvision, xformers, … read `torch.cudaSupport` and friends. The set
+  # has versioned attributes (numpy_1, numpy_2) and `numpy = numpy_2`.
+  numpy_2 = let drv = pypiWheel "numpy" "2.1.3" (forPython {
+    "3.11" = {
+      url = "https://files.pythonhosted.org/packages/7a/f0/80811e836484262b236c684a75dfc4ba0424bc670e765afaa911468d9f39/numpy-2.1.3-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+      sha256 = "bc6f24b3d1ecc1eebfbf5d6051faa49af40b03be1aaa781ebdadcbc090b4539b";
+    };
+    "3.12" = {
+      url = "https://files.pythonhosted.org/packages/9e/3e/3757f304c704f2f0294a6b8340fcf2be244038be07da4cccf390fa678a9f/numpy-2.1.3-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+      sha256 = "2312b2aa89e1f43ecea6da6ea9a810d06aae08321609d8dc0d0eda6d946a541b";
+    };
+    "3.13" = {
+      url = "https://files.pythonhosted.org/packages/70/50/73f9a5aa0810cdccda9c1d20be3cbe4a4d6ea6bfd6931464a44c95eef731/numpy-2.1.3-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
+      sha256 = "5641516794ca9e5f8a4d17bb45446998c6554704d888f86df9b200e66bdcce56";
+    };
+  } // { imports = [ "numpy" ]; manylinux = true; libs = [ pkgs.zlib ]; passthru.coreIncludeDir = "${drv}/${python.sitePackages}/numpy/_core/include"; }); in drv;
+  numpy = numpy_2;
+  # nixpkgs builds torch from source; this machine cannot, so the stand-in is marked broken: its
+  # passthru can be read, its derivation not instantiated (as nixpkgs' is with cudaSupport on an
+  # unfree-refusing config).
+  torch = callPackage ({ buildPythonPackage }: buildPythonPackage {
+    pname = "torch";
+    version = "2.5.1";
+    format = "other";
+    dontUnpack = true;
+    passthru = { cudaSupport = false; rocmSupport = false; cudaPackages = { }; cudaCapabilities = [ ]; };
+    meta.broken = true;
+  }) { };
+  # Consumers (fictional projects, nixpkgs-style recipes): the first compiles against
+  # numpy.coreIncludeDir (the headers must be there), the second names `numpy_2`, the third
+  # configures itself from torch's passthru.
+  numpy-headers-consumer = callPackage ({ buildPythonPackage, numpy }: buildPythonPackage {
+    pname = "numpy-headers-consumer";
+    version = "1.0";
+    format = "other";
+    dontUnpack = true;
+    dependencies = [ numpy ];
+    installPhase = ''
+      test -f ${numpy.coreIncludeDir}/numpy/ndarrayobject.h
+      mkdir -p $out/${python.sitePackages}
+      echo 'INCLUDE = "${numpy.coreIncludeDir}"' > $out/${python.sitePackages}/numpy_headers_consumer.py
+    '';
+  }) { };
+  numpy2-consumer = callPackage ({ buildPythonPackage, numpy_2 }: buildPythonPackage {
+    pname = "numpy2-consumer";
+    version = "1.0";
+    format = "other";
+    dontUnpack = true;
+    dependencies = [ numpy_2 ];
+    installPhase = "mkdir -p $out/${python.sitePackages}; echo 'import numpy' > $out/${python.sitePackages}/numpy2_consumer.py";
+  }) { };
+  torch-consumer = callPackage ({ buildPythonPackage, lib, torch }: buildPythonPackage {
+    pname = "torch-consumer";
+    version = "1.0";
+    format = "other";
+    dontUnpack = true;
+    dependencies = [ torch ];
+    CUDA = if torch.cudaSupport then "cuda ${toString torch.cudaCapabilities}" else "cpu";
+    installPhase = "mkdir -p $out/${python.sitePackages}; echo \"DEVICE = '$CUDA'\" > $out/${python.sitePackages}/torch_consumer.py";
   }) { };
   # `disabled` for this interpreter (nixpkgs: e.g. numpy 2.x's `pythonOlder "3.11"`); an older
   # release of the project would support it.
