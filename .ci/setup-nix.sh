@@ -23,6 +23,8 @@ missing=()
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in "${need[@]}"; do installed "$p" || missing+=("$p"); done
 installed libglib2.0-0t64 || installed libglib2.0-0 || missing+=(glib)
+# ncurses ABI 5 (manylinux1's ncurses5): Debian 12 only.
+if ! installed libncursesw5 && apt-cache show libncursesw5 >/dev/null 2>&1; then missing+=(libncursesw5); fi
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   for i in "${!missing[@]}"; do

@@ -10,9 +10,11 @@ rec {
   isPure = entry: lib.all (p: p == "any") (platformTags (entry.wheel_tags or [ "py3-none-any" ]));
 
   /* manylinuxSet :: entry -> string or null
-     The attribute of pythonManylinuxPackages matching the wheel's tags: manylinux1 (= manylinux_2_5),
-     manylinux2010 (= _2_12), else manylinux2014 (nixpkgs has no newer set; _2_17 and later map there).
-     null for pure and non-Linux wheels.
+     The attribute of pythonManylinuxPackages for the wheel's *oldest* manylinux tag: auditwheel
+     tags a wheel with the oldest policy whose library whitelist it fits, and manylinux1's is the
+     widest (libcrypt, ncurses5), so a wheel tagged manylinux1 and manylinux2014 may need those.
+     manylinux1 (= manylinux_2_5), manylinux2010 (= _2_12), else manylinux2014 (nixpkgs has no
+     newer set; _2_17 and later map there). null for pure and non-Linux wheels.
      Example: manylinuxSet { wheel_tags = [ "cp311-cp311-manylinux_2_17_x86_64" ]; } == "manylinux2014"
   */
   manylinuxSet = entry:
@@ -21,9 +23,8 @@ rec {
       has = prefixes: lib.any (p: lib.any (pre: lib.hasPrefix pre p) prefixes) ps;
     in
     if isPure entry || !(has [ "manylinux" "linux_" "musllinux" ]) then null
-    else if has [ "manylinux2014_" "manylinux_2_17_" ] then "manylinux2014"
-    else if has [ "manylinux2010_" "manylinux_2_12_" ] then "manylinux2010"
     else if has [ "manylinux1_" "manylinux_2_5_" ] then "manylinux1"
+    else if has [ "manylinux2010_" "manylinux_2_12_" ] then "manylinux2010"
     else "manylinux2014";
 
   /* build :: { final, name, entry, deps, searchDeps, fixes, tests, python, pkgOf } -> derivation

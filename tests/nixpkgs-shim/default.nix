@@ -89,8 +89,18 @@ let
         preferLocalBuild = true;
       });
 
-    # Host libraries under their nixpkgs attribute names.
+    # Host libraries under their nixpkgs attribute names. nixpkgs' glibc has no libcrypt.so.1
+    # (libxcrypt has it), so neither has this one.
     glibc = hostLibrary "glibc-${glibc}" [ "libc.so.6" "libm.so.6" "libdl.so.2" "librt.so.1" "libpthread.so.0" "libutil.so.1" "libresolv.so.2" ];
+    # ncurses' ABI 5 libraries: Debian 12 has them in libncursesw5 (installed by .ci/setup-nix.sh),
+    # Debian 13 not at all; without them a wheel that needs them fails in autoPatchelf, as it would
+    # with nixpkgs' manylinux1 set missing.
+    ncurses5 = runCommand "ncurses5" { } ''
+      mkdir -p $out/lib
+      for s in libncursesw.so.5 libpanelw.so.5; do
+        if [ -e ${hostLibDir}/$s ]; then ln -s ${hostLibDir}/$s $out/lib/$s; else echo "nixpkgs-shim: $s is not on this host" >&2; fi
+      done
+    '';
     gcc-unwrapped-lib = hostLibrary "gcc-lib" [ "libstdc++.so.6" "libgcc_s.so.1" ];
     zlib = hostLibrary "zlib" [ "libz.so.1" ];
     libGL = hostLibrary "libGL" [ "libGL.so.1" ];
@@ -108,7 +118,7 @@ let
       manylinux2014 = [ final.glibc final.gcc-unwrapped-lib final.xorg.libX11 final.xorg.libXext final.xorg.libXrender
                         final.xorg.libICE final.xorg.libSM final.libGL final.glib ];
       manylinux2010 = manylinux2014;
-      manylinux1 = manylinux2014 ++ [ final.libxcrypt ];
+      manylinux1 = manylinux2014 ++ [ final.ncurses5 final.libxcrypt ];
     };
     autoPatchelfHook = final.makeSetupHook {
       name = "auto-patchelf-hook";

@@ -243,3 +243,47 @@ def test_torch_keeps_its_passthru_contract(tmp_path: Path) -> None:
                    "{ device = ps.torch-consumer.drvAttrs.CUDA; v = ps.torch.version; cuda = ps.torch.cudaSupport; "
                    "provider = ps.torch.passthru.machNix.provider; }")
     assert got == {"device": "cpu", "v": "2.5.1", "cuda": False, "provider": "wheel"}
+
+
+def _libcrypt_wheel(directory: Path) -> tuple[Path, str]:
+    """A wheel tagged manylinux1 + manylinux2014 whose extension needs libcrypt.so.1, as
+    auditwheel allows for manylinux1 (a host library copied, given the DT_NEEDED with patchelf)."""
+    import base64
+    import hashlib
+    import shutil
+    import zipfile
+    so = directory / "_native.so"
+    shutil.copy(Path("/lib/x86_64-linux-gnu/libz.so.1").resolve(), so)
+    subprocess.run(["patchelf", "--add-needed", "libcrypt.so.1", "--set-soname", "_native.so", str(so)], check=True)
+    name = f"crypt_user-1.0-{CP}-{CP}-manylinux1_x86_64.manylinux2014_x86_64.whl"
+    files = {
+        "crypt_user/__init__.py": b"import ctypes, os\nNATIVE = ctypes.CDLL(os.path.join(os.path.dirname(__file__), '_native.so'))\n",
+        "crypt_user/_native.so": so.read_bytes(),
+        "crypt_user-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: crypt-user\nVersion: 1.0\n",
+        "crypt_user-1.0.dist-info/WHEEL": (f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\n"
+                                           f"Tag: {CP}-{CP}-manylinux1_x86_64\nTag: {CP}-{CP}-manylinux2014_x86_64\n").encode(),
+    }
+    record = "".join(f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b'=').decode()},{len(b)}\n" for n, b in files.items())
+    files["crypt_user-1.0.dist-info/RECORD"] = (record + "crypt_user-1.0.dist-info/RECORD,,\n").encode()
+    whl = directory / name
+    with zipfile.ZipFile(whl, "w") as z:
+        for n, b in files.items():
+            z.writestr(n, b)
+    return whl, hashlib.sha256(whl.read_bytes()).hexdigest()
+
+
+def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:
+    """nixpkgs' glibc has no libcrypt.so.1; manylinux1's set has libxcrypt (and ncurses5).
+    Before: a wheel tagged manylinux1.manylinux2014 got the manylinux2014 set, and autoPatchelf
+    failed: `could not satisfy dependency libcrypt.so.1`. Now: the set of the oldest tag, and the
+    extension loads."""
+    whl, sha = _libcrypt_wheel(tmp_path)
+    # In the store under its fetchurl output path (flat, sha256, same name), so nothing is downloaded.
+    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(whl)], capture_output=True, text=True, check=True).stdout.strip()
+    PINNED["crypt-user-1.0"] = {"name": "crypt-user", "version": "1.0", "provider": "wheel", "filename": whl.name,
+                                "url": f"file://{stored}", "sha256": sha,
+                                "wheel_tags": [f"{CP}-{CP}-manylinux1_x86_64", f"{CP}-{CP}-manylinux2014_x86_64"]}
+    lock = write_lock(tmp_path / "lock.json", ["crypt-user-1.0"], ["crypt-user"])
+    out = tmp_path / "result"
+    assert build_env(lock, out) == {"crypt-user": "1.0"}
+    subprocess.run([str(out / "bin" / "python"), "-c", "import crypt_user"], check=True)
