@@ -37,6 +37,9 @@ rec {
     let
       set = manylinuxSet entry;
       native = set != null && pkgs.stdenv.hostPlatform.isLinux;
+      # A wheel that links the CUDA driver (overrides/ lets its libcuda.so.1 be missing at build
+      # time) finds it at run time through the driver runpath, as nixpkgs' CUDA packages do.
+      cuda = native && lib.elem "libcuda.so.1" fixes.autoPatchelfIgnoreMissingDeps;
     in
     final.buildPythonPackage ({
       pname = name;
@@ -44,7 +47,8 @@ rec {
       format = "wheel";
       src = pkgs.fetchurl { url = entry.url; sha256 = entry.sha256; name = entry.filename; };
       dependencies = map pkgOf deps;
-      nativeBuildInputs = lib.optionals native [ pkgs.autoPatchelfHook ] ++ fixes.nativeBuildInputs;
+      nativeBuildInputs = lib.optionals native [ pkgs.autoPatchelfHook ] ++ lib.optionals cuda [ pkgs.autoAddDriverRunpath ]
+        ++ fixes.nativeBuildInputs;
       # auditwheel lets wheels link libz.so.1 without bundling it (numpy's and scipy's libgfortran,
       # psycopg2-binary's libcrypto do), but nixpkgs' manylinux sets lack it.
       buildInputs = lib.optionals native (pkgs.pythonManylinuxPackages.${set} ++ [ pkgs.zlib ]) ++ fixes.buildInputs;

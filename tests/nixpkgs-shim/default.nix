@@ -128,6 +128,11 @@ let
         dynamicLinker = if cpu == "x86_64" then "/lib64/ld-linux-x86-64.so.2" else "/lib/ld-linux-${cpu}.so.1";
       };
     } ./build-support/auto-patchelf.sh;
+    addDriverRunpath = { driverLink = "/run/opengl-driver"; };
+    autoAddDriverRunpath = final.makeSetupHook {
+      name = "auto-add-driver-runpath-hook";
+      substitutions = { inherit (final.addDriverRunpath) driverLink; };
+    } ./build-support/add-driver-runpath.sh;
     rustPlatform = import ./build-support/rust.nix { inherit lib; inherit (final) runCommand makeSetupHook; };
     dockerTools = import ./build-support/docker-tools.nix { inherit lib; hostPython = hostPy; inherit (final) runCommand; };
     # The host's unzip (also on every builder's PATH), as a package with bin/unzip like nixpkgs'.

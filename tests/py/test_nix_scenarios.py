@@ -245,31 +245,35 @@ def test_torch_keeps_its_passthru_contract(tmp_path: Path) -> None:
     assert got == {"device": "cpu", "v": "2.5.1", "cuda": False, "provider": "wheel"}
 
 
-def _libcrypt_wheel(directory: Path) -> tuple[Path, str]:
-    """A wheel tagged manylinux1 + manylinux2014 whose extension needs libcrypt.so.1, as
-    auditwheel allows for manylinux1 (a host library copied, given the DT_NEEDED with patchelf)."""
+def _native_wheel(directory: Path, dist: str, version: str, needed: str, tags: list[str]) -> dict:
+    """A lock entry for a wheel (built here, added to the store under its fetchurl output path, so
+    nothing is downloaded) whose extension needs `needed`: a host library copied and given that
+    DT_NEEDED with patchelf."""
     import base64
     import hashlib
     import shutil
     import zipfile
+    mod = dist.replace("-", "_")
     so = directory / "_native.so"
     shutil.copy(Path("/lib/x86_64-linux-gnu/libz.so.1").resolve(), so)
-    subprocess.run(["patchelf", "--add-needed", "libcrypt.so.1", "--set-soname", "_native.so", str(so)], check=True)
-    name = f"crypt_user-1.0-{CP}-{CP}-manylinux1_x86_64.manylinux2014_x86_64.whl"
+    subprocess.run(["patchelf", "--add-needed", needed, "--set-soname", "_native.so", str(so)], check=True)
+    name = f"{mod}-{version}-{CP}-{CP}-{'.'.join(t.split('-')[-1] for t in tags)}.whl"
     files = {
-        "crypt_user/__init__.py": b"import ctypes, os\nNATIVE = ctypes.CDLL(os.path.join(os.path.dirname(__file__), '_native.so'))\n",
-        "crypt_user/_native.so": so.read_bytes(),
-        "crypt_user-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: crypt-user\nVersion: 1.0\n",
-        "crypt_user-1.0.dist-info/WHEEL": (f"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\n"
-                                           f"Tag: {CP}-{CP}-manylinux1_x86_64\nTag: {CP}-{CP}-manylinux2014_x86_64\n").encode(),
+        f"{mod}/__init__.py": b"",
+        f"{mod}/_native.so": so.read_bytes(),
+        f"{mod}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n".encode(),
+        f"{mod}-{version}.dist-info/WHEEL": ("Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\n"
+                                             + "".join(f"Tag: {t}\n" for t in tags)).encode(),
     }
     record = "".join(f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b'=').decode()},{len(b)}\n" for n, b in files.items())
-    files["crypt_user-1.0.dist-info/RECORD"] = (record + "crypt_user-1.0.dist-info/RECORD,,\n").encode()
+    files[f"{mod}-{version}.dist-info/RECORD"] = (record + f"{mod}-{version}.dist-info/RECORD,,\n").encode()
     whl = directory / name
     with zipfile.ZipFile(whl, "w") as z:
         for n, b in files.items():
             z.writestr(n, b)
-    return whl, hashlib.sha256(whl.read_bytes()).hexdigest()
+    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(whl)], capture_output=True, text=True, check=True).stdout.strip()
+    return {"name": dist, "version": version, "provider": "wheel", "filename": name, "url": f"file://{stored}",
+            "sha256": hashlib.sha256(whl.read_bytes()).hexdigest(), "wheel_tags": tags}
 
 
 def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:
@@ -277,13 +281,26 @@ def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:
     Before: a wheel tagged manylinux1.manylinux2014 got the manylinux2014 set, and autoPatchelf
     failed: `could not satisfy dependency libcrypt.so.1`. Now: the set of the oldest tag, and the
     extension loads."""
-    whl, sha = _libcrypt_wheel(tmp_path)
-    # In the store under its fetchurl output path (flat, sha256, same name), so nothing is downloaded.
-    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(whl)], capture_output=True, text=True, check=True).stdout.strip()
-    PINNED["crypt-user-1.0"] = {"name": "crypt-user", "version": "1.0", "provider": "wheel", "filename": whl.name,
-                                "url": f"file://{stored}", "sha256": sha,
-                                "wheel_tags": [f"{CP}-{CP}-manylinux1_x86_64", f"{CP}-{CP}-manylinux2014_x86_64"]}
+    PINNED["crypt-user-1.0"] = _native_wheel(tmp_path, "crypt-user", "1.0", "libcrypt.so.1",
+                                             [f"{CP}-{CP}-manylinux1_x86_64", f"{CP}-{CP}-manylinux2014_x86_64"])
     lock = write_lock(tmp_path / "lock.json", ["crypt-user-1.0"], ["crypt-user"])
     out = tmp_path / "result"
     assert build_env(lock, out) == {"crypt-user": "1.0"}
-    subprocess.run([str(out / "bin" / "python"), "-c", "import crypt_user"], check=True)
+    subprocess.run([str(out / "bin" / "python"), "-c", "import ctypes, crypt_user, os; ctypes.CDLL(os.path.join(crypt_user.__path__[0], '_native.so'))"],
+                   check=True)
+
+
+def test_cuda_wheel_gets_the_driver_runpath(tmp_path: Path) -> None:
+    """A wheel linking the CUDA driver (overrides/ lets libcuda.so.1 be missing at build time, e.g.
+    nvidia-cuda-nvrtc-cu12) must find it at run time on NixOS, through /run/opengl-driver/lib, which
+    nixpkgs adds with autoAddDriverRunpath. Before: the build ignored libcuda.so.1 and the RUNPATH
+    lacked the driver directory. Now: autoAddDriverRunpath adds it."""
+    PINNED["nvrtc"] = _native_wheel(tmp_path, "nvidia-cuda-nvrtc-cu12", "12.4.127", "libcuda.so.1",
+                                    [f"{CP}-{CP}-manylinux2014_x86_64"])
+    lock = write_lock(tmp_path / "lock.json", ["nvrtc"], ["nvidia-cuda-nvrtc-cu12"])
+    got = evaluate(COMMON + f"(machNix.mkPython {{ lockFile = {lock}; }}).passthru.python.pkgs.nvidia-cuda-nvrtc-cu12.outPath")
+    proc = nix(["nix-build", "--no-out-link"], COMMON + f"(machNix.mkPython {{ lockFile = {lock}; }}).passthru.python.pkgs.nvidia-cuda-nvrtc-cu12")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    so = Path(got) / "lib" / f"python{PY}" / "site-packages" / "nvidia_cuda_nvrtc_cu12" / "_native.so"
+    rpath = subprocess.run(["patchelf", "--print-rpath", str(so)], capture_output=True, text=True, check=True).stdout.strip()
+    assert "/run/opengl-driver/lib" in rpath.split(":"), rpath
