@@ -219,13 +219,17 @@ let
   */
   imageArgs = [ "name" "tag" "config" "maxLayers" "contents" "created" "extraCommands" ];
   mkDockerImage = args:
-    let env = mkPython (removeAttrs args imageArgs); in
-    pkgs.dockerTools.buildLayeredImage ({
-      name = args.name or "python-env";
-      contents = [ env ] ++ (args.contents or [ ]);
-      config = { Cmd = [ "${env}/bin/python" ]; Env = [ "PATH=${env}/bin" ]; } // (args.config or { });
-      passthru = { inherit env; };
-    } // builtins.intersectAttrs (lib.genAttrs [ "tag" "maxLayers" "created" "extraCommands" ] (_: null)) args);
+    let
+      env = mkPython (removeAttrs args imageArgs);
+      image = pkgs.dockerTools.buildLayeredImage ({
+        name = args.name or "python-env";
+        contents = [ env ] ++ (args.contents or [ ]);
+        config = { Cmd = [ "${env}/bin/python" ]; Env = [ "PATH=${env}/bin" ]; } // (args.config or { });
+      } // builtins.intersectAttrs (lib.genAttrs [ "tag" "maxLayers" "created" "extraCommands" ] (_: null)) args);
+    in
+    # buildLayeredImage drops a caller's `passthru` (its result is a runCommand with the image tag
+    # only), so `env` is added to the result.
+    image // { inherit env; passthru = (image.passthru or { }) // { inherit env; }; };
 
   /* mkOverlay :: args -> (final: prev: attrs) — a nixpkgs overlay giving the chosen interpreter
      (python.pythonAttr, e.g. python311) the lock's packageOverrides.

@@ -27,5 +27,7 @@ rec {
     "buildPythonApplication" "toPythonModule" "toPythonApplication" "hasPythonModule"
     "requiredPythonModules" "makePythonPath" "disabled" "disabledIf" "pythonAtLeast" "pythonOlder"
     "newScope" "overrideScope" "packages" "recurseForDerivations"
+    # read by nixpkgs' builder for its bootstrap packages (python.pythonOnBuildForHost.pkgs.bootstrap)
+    "bootstrap"
   ];
 }

@@ -142,6 +142,7 @@ let
     # these the same way before its package set exists.
     pythonBootstrapTools = runCommand "python-bootstrap-tools" {
       wheels = map (n: final.fetchurl (pin n null)) [ "installer" "build" "pyproject-hooks" "packaging" ];
+      passthru.bootstrapTree = true;
     } ''
       mkdir -p $out
       for w in $wheels; do unzip -qq -o "$w" -d $out; done
@@ -152,7 +153,6 @@ let
       inherit lib formatDefaultSetuptools pythonAttr;
       hostPython = hostPy;
       inherit (final) stdenv pkgs runCommand makeSetupHook fetchurl;
-      bootstrap = final.pythonBootstrapTools;
       sourceVersion = { major = lib.elemAt pyVer 0; minor = lib.elemAt pyVer 1; patch = lib.elemAt pyVer 2; suffix = ""; };
       self = final.${pythonAttr};
     };

@@ -304,3 +304,26 @@ def test_cuda_wheel_gets_the_driver_runpath(tmp_path: Path) -> None:
     so = Path(got) / "lib" / f"python{PY}" / "site-packages" / "nvidia_cuda_nvrtc_cu12" / "_native.so"
     rpath = subprocess.run(["patchelf", "--print-rpath", str(so)], capture_output=True, text=True, check=True).stdout.strip()
     assert "/run/opengl-driver/lib" in rpath.split(":"), rpath
+
+
+def test_a_project_named_bootstrap_is_refused_clearly(tmp_path: Path) -> None:
+    """nixpkgs' builder reads the set's non-package attribute `bootstrap` (the bootstrap build,
+    installer, packaging) for its bootstrap packages. Before: a locked project `bootstrap` was put
+    there and every build broke with an unrelated error (`attribute 'tools' missing` here). Now:
+    the overlay refuses it with a sentence that says what to do."""
+    PINNED["bootstrap"] = dict(PINNED["wheel-0.44.0"], name="bootstrap", version="0.0.1")  # never fetched
+    lock = write_lock(tmp_path / "lock.json", ["bootstrap", "packaging-23.0"], ["bootstrap", "packaging"])
+    proc = nix(["nix-instantiate", "--read-write-mode", "--eval", "--strict"],
+               COMMON + f"(machNix.mkPython {{ lockFile = {lock}; }}).drvPath")
+    assert proc.returncode != 0
+    assert "the lock contains bootstrap, whose name is a function or helper of nixpkgs' Python set" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_docker_image_passthru(tmp_path: Path) -> None:
+    """dockerTools.buildLayeredImage returns a runCommand whose passthru is the image name and tag
+    only. Before: mkDockerImage passed `passthru.env`, which real nixpkgs drops (`attribute 'env'
+    missing`). Now: `env` is put on the result."""
+    lock = write_lock(tmp_path / "lock.json", ["packaging-23.0"], ["packaging"])
+    got = evaluate(COMMON + f"let i = machNix.mkDockerImage {{ lockFile = {lock}; }}; in "
+                   "{ env = i.passthru.env.passthru.lock.roots; tag = i.imageTag; top = i.env.name; }")
+    assert got == {"env": ["packaging"], "tag": "latest", "top": f"python3-{PY_FULL}-env"}

@@ -1,7 +1,7 @@
 # A CPython interpreter from the host (a venv of `hostPython`, so host site-packages stay out), with
 # nixpkgs' passthru (interpreters/python/cpython/default.nix + passthrufun.nix).
 { lib, stdenv, pkgs, runCommand, makeSetupHook, fetchurl, hostPython, sourceVersion, pythonAttr
-, bootstrap, formatDefaultSetuptools
+, formatDefaultSetuptools
 , self
 , packageOverrides ? (final: prev: { })
 }:
@@ -15,7 +15,7 @@ let
   pythonPackages =
     let
       base = import ./python-packages-base.nix { inherit lib pkgs stdenv formatDefaultSetuptools; python = self; };
-      hooks = import ./hooks { inherit lib makeSetupHook bootstrap hostPython; python = self; };
+      hooks = import ./hooks { inherit lib makeSetupHook hostPython; python = self; };
       packages = import ./python-packages.nix { inherit lib fetchurl; };
       aliases = import ./aliases.nix lib;
       extensions = lib.composeManyExtensions ([ hooks packages ] ++ pkgs.pythonPackagesExtensions ++ [ packageOverrides ]);

@@ -32,9 +32,11 @@ let
     ++ lib.optionals (python.pythonOlder "3.11") [ "tomli" ];
   isBootstrap = lib.elem (attrs.pname or "") bootstrapPnames;
   isBootstrapInstall = lib.elem (attrs.pname or "") bootstrapInstallPnames;
-  buildHook = if isBootstrap then pypaBuildHook.override { build = null; wheel = null; } else pypaBuildHook;
-  depsCheckHook = if isBootstrap then pythonRuntimeDepsCheckHook.override { packaging = null; } else pythonRuntimeDepsCheckHook;
-  installHook = if isBootstrapInstall then pypaInstallHook.override { installer = null; } else pypaInstallHook;
+  # nixpkgs reads these from `python.pythonOnBuildForHost.pkgs.bootstrap`, a non-package attribute.
+  inherit (python.pythonOnBuildForHost.pkgs.bootstrap) tools;
+  buildHook = if isBootstrap then pypaBuildHook.override { build = tools; wheel = null; } else pypaBuildHook;
+  depsCheckHook = if isBootstrap then pythonRuntimeDepsCheckHook.override { packaging = tools; } else pythonRuntimeDepsCheckHook;
+  installHook = if isBootstrapInstall then pypaInstallHook.override { installer = tools; } else pypaInstallHook;
   withDistOutput = lib.elem format' [ "pyproject" "setuptools" "wheel" ];
   isMismatched = x: x ? pythonModule && x.pythonModule != false && x.pythonModule.pythonVersion != python.pythonVersion;
   checkMismatch = xs: map (x: if isMismatched x then throw "Python version mismatch in '${name}': The Python derivation '${name}' depends on a Python derivation named '${x.name}', but the two derivations use different Python versions." else x) xs;

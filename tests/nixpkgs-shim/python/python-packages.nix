@@ -32,6 +32,9 @@ let
     "nixpkgs-shim: no pinned wheel for CPython ${python.pythonVersion} (pinned: ${lib.concatStringsSep ", " (lib.attrNames files)}); add one with tests/nix/tools/pypi_pin.py");
 in
 {
+  # Not a package: what the builder gives nixpkgs' bootstrap packages (nixpkgs: bootstrap.build,
+  # bootstrap.installer, … built without the hooks; here the unpacked wheels of those tools).
+  bootstrap = { tools = pkgs.pythonBootstrapTools; };
   # nixpkgs' bootstrap packages, built from their sdists with flit-core (flit-core builds itself)
   # and, because of their pnames, with the builder's bootstrap hooks: nixpkgs does the same.
   flit-core = pypiSdist "flit-core" "3.10.1" {

@@ -9,7 +9,7 @@
 # The three tool-running hooks are overridable (`.override { build/installer/packaging = …; }`): the
 # builder gives the bootstrap packages (flit-core, installer, build, packaging, pyproject-hooks,
 # wheel) variants on the bootstrap tools instead, as nixpkgs does with `python.pkgs.bootstrap`.
-{ lib, makeSetupHook, python, bootstrap, hostPython }:
+{ lib, makeSetupHook, python, hostPython }:
 self: super:
 let
   makePythonHook = args: makeSetupHook (lib.recursiveUpdate { passthru.provides.setupHook = true; } args);
@@ -19,11 +19,12 @@ let
     inherit (python) sitePackages;
     inherit hostPython;
   } // extra;
-  # The PYTHONPATH that makes a tool importable: its closure's site-packages, or the bootstrap tree.
-  toolPath = tool: if tool == null then bootstrap else buildPython.pkgs.makePythonPath [ tool ];
+  # The PYTHONPATH that makes a tool importable: its closure's site-packages, or the bootstrap tree
+  # (the set's `bootstrap.tools`, which the builder passes for the bootstrap packages).
+  isTree = tool: tool.bootstrapTree or false;
+  toolPath = tool: if isTree tool then "${tool}" else buildPython.pkgs.makePythonPath [ tool ];
 in
 {
-  # `tool = null`: the bootstrap variant (the unpacked wheels of pythonBootstrapTools).
   wheelUnpackHook = makePythonHook {
     name = "wheel-unpack-hook.sh";
     propagatedBuildInputs = [ self.wheel ];
@@ -35,7 +36,7 @@ in
   } ./pypa-build-hook.sh) { inherit (buildPython.pkgs) build; inherit (self) wheel; };
   pypaInstallHook = lib.makeOverridable ({ installer }: makePythonHook {
     name = "pypa-install-hook";
-    propagatedBuildInputs = lib.optional (installer != null) installer;
+    propagatedBuildInputs = lib.optional (!(isTree installer)) installer;
     substitutions = subs { installerPath = toolPath installer; };
   } ./pypa-install-hook.sh) { inherit (buildPython.pkgs) installer; };
   setuptoolsBuildHook = makePythonHook {
@@ -45,10 +46,10 @@ in
   } ./setuptools-build-hook.sh;
   pythonRuntimeDepsCheckHook = lib.makeOverridable ({ packaging }: makePythonHook {
     name = "python-runtime-deps-check-hook.sh";
-    propagatedBuildInputs = lib.optional (packaging != null) packaging;
+    propagatedBuildInputs = lib.optional (!(isTree packaging)) packaging;
     # The bootstrap variant finds packaging in the bootstrap tree; the plain one on PYTHONPATH (the
     # set's packaging, propagated above, or whatever comes first there).
-    substitutions = subs { script = ./python-runtime-deps-check.py; packagingPath = if packaging == null then bootstrap else ""; };
+    substitutions = subs { script = ./python-runtime-deps-check.py; packagingPath = if isTree packaging then "${packaging}" else ""; };
   } ./python-runtime-deps-check-hook.sh) { inherit (self) packaging; };
   pythonCatchConflictsHook = makePythonHook { name = "python-catch-conflicts-hook"; substitutions = subs { script = ./catch-conflicts.py; }; } ./python-catch-conflicts-hook.sh;
   pythonImportsCheckHook = makePythonHook { name = "python-imports-check-hook.sh"; substitutions = subs { }; } ./python-imports-check-hook.sh;
