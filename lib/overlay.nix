@@ -117,6 +117,9 @@ rec {
           let attr = entry.nixpkgs_attr or name; in
           if !(inSet prev attr) then
             throw "mach-nix: the lock takes ${name} from nixpkgs (attribute `${attr}`), but this nixpkgs' Python set has no such package. Re-lock with the current nixpkgs, or use providers = { ${name} = \"wheel,sdist\"; }."
+          # What the lock says is what the environment holds: a nixpkgs that moved on is an error.
+          else if toString (prev.${attr}.version or "") != entry.version then
+            throw "mach-nix: the lock takes ${name} ${entry.version} from nixpkgs (attribute `${attr}`), but this nixpkgs has ${toString (prev.${attr}.version or "no version")}. Re-lock with this nixpkgs (mach-nix lock, or without lockFile), or use providers = { ${name} = \"wheel,sdist\"; }."
           else if !(overridable prev attr) then prev.${attr}
           # The index does not know this release's dependencies (nixpkgs packages a version PyPI
           # metadata was not crawled for): nixpkgs' own dependency list is the best there is.

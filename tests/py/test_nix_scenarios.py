@@ -68,6 +68,8 @@ PINNED.update({
                                    "72ea0c06399eb286d978fdedb6923a9eb47e1c486ce63e9b4e64fc18303972b5", ["setuptools"], ["setuptools"]),
     "pycparser-2.22-sdist": _sdist("pycparser", "2.22", "pycparser-2.22.tar.gz", "1d/b2/31537cf4b1ca988837256c910a668b553fceb8f069bedc4b1c826024b52c",
                                    "491c8be9c040f5390f5bf44a5b07752bd07f56edf992381b05c701439eec10f6", ["setuptools"], ["setuptools"]),
+    "cachetools-5.5.0-sdist": _sdist("cachetools", "5.5.0", "cachetools-5.5.0.tar.gz", "c3/38/a0f315319737ecf45b4319a8cd1f3a908e29d9277b46942263292115eee7",
+                                     "2cc24fb4cbe39633fb7badd9db9ca6295d766d9c2995f245725a46715d050f2a", ["setuptools"], ["setuptools"]),
 })
 
 
@@ -160,7 +162,9 @@ def test_build_machinery_is_never_replaced(tmp_path: Path, entry: str, hook: str
      "the recipe's `meta.broken` (for 0.2.12) kept: `is marked as broken, refusing to evaluate`"),
     (["pycparser-2.22-sdist"], "pycparser", "2.22",
      "the recipe's `meta.badPlatforms` (for 2.21) kept: `is not available on the requested hostPlatform`"),
-], ids=["patches", "replace-fail", "cargoDeps", "format-setuptools", "disabled", "meta-broken", "meta-platforms"])
+    (["cachetools-5.5.0-sdist"], "cachetools", "5.5.0",
+     "the recipe's `sourceRoot = \"source/python\"` (a GitHub checkout) kept for a PyPI sdist (`cachetools-5.5.0/`): no such directory"),
+], ids=["patches", "replace-fail", "cargoDeps", "format-setuptools", "disabled", "meta-broken", "meta-platforms", "sourceRoot"])
 def test_recipe_is_reused_only_at_its_own_version(tmp_path: Path, entries: list[str], root: str, version: str, before: str) -> None:
     """A nixpkgs recipe carries parts written for its own version (patches, postPatch, cargoDeps,
     format, disabled, meta). Before: sdist.override swapped version and src into the recipe and kept
@@ -327,3 +331,15 @@ def test_docker_image_passthru(tmp_path: Path) -> None:
     got = evaluate(COMMON + f"let i = machNix.mkDockerImage {{ lockFile = {lock}; }}; in "
                    "{ env = i.passthru.env.passthru.lock.roots; tag = i.imageTag; top = i.env.name; }")
     assert got == {"env": ["packaging"], "tag": "latest", "top": f"python3-{PY_FULL}-env"}
+
+
+def test_nixpkgs_provider_at_another_version_is_refused(tmp_path: Path) -> None:
+    """What the lock says is what the environment holds. Before: a lock taking certifi 2022.9.24
+    from nixpkgs, on a nixpkgs (the shim) with certifi 2022.12.7, silently gave 2022.12.7. Now: the
+    overlay refuses it and says to re-lock."""
+    PINNED["certifi-nixpkgs"] = {"name": "certifi", "version": "2022.9.24", "provider": "nixpkgs", "nixpkgs_attr": "certifi"}
+    lock = write_lock(tmp_path / "lock.json", ["certifi-nixpkgs"], ["certifi"])
+    proc = nix(["nix-instantiate", "--read-write-mode", "--eval", "--strict"],
+               COMMON + f"(machNix.mkPython {{ lockFile = {lock}; }}).drvPath")
+    assert proc.returncode != 0
+    assert "the lock takes certifi 2022.9.24 from nixpkgs (attribute `certifi`), but this nixpkgs has 2022.12.7" in proc.stderr, proc.stderr[-2000:]

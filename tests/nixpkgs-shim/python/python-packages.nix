@@ -160,6 +160,21 @@ in
     pythonImportsCheck = [ "pyparsing" ];
     doCheck = false;
   }) { };
+  # A GitHub checkout of a monorepo with the Python project in python/ (nixpkgs: fetchFromGitHub's
+  # `source` directory and `sourceRoot = "${src.name}/python"`; GitHub is not reachable here, so the
+  # checkout is laid out from the release's sdist).
+  cachetools = callPackage ({ buildPythonPackage, fetchurl, runCommand, setuptools }: buildPythonPackage rec {
+    pname = "cachetools";
+    version = "5.4.0";
+    pyproject = true;
+    src = runCommand "source" {
+      sdist = fetchurl { url = "https://files.pythonhosted.org/packages/a7/3f/ea907ec6d15f68ea7f381546ba58adcb298417a59f01a2962cb5e486489f/cachetools-5.4.0.tar.gz"; sha256 = "b8adc2e7c07f105ced7bc56dbb6dfbe7c4a00acce20e2227b3f355be89bc6827"; };
+    } "mkdir -p $out/python; tar xf $sdist --strip-components=1 -C $out/python";
+    sourceRoot = "${src.name}/python";
+    build-system = [ setuptools ];
+    pythonImportsCheck = [ "cachetools" ];
+    doCheck = false;
+  }) { };
   # An explicit `format = "setuptools"`: the build hook runs this version's setup.py.
   decorator = callPackage ({ buildPythonPackage, fetchurl }: buildPythonPackage rec {
     pname = "decorator";
