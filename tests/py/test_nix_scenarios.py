@@ -1,6 +1,7 @@
 """Scenarios of issue 11: where real nixpkgs breaks an overlay made from a lock, reproduced by
-tests/nixpkgs-shim, each first shown to FAIL against the lib/ of commit 9e43e8d (before the fix; the
-docstrings say how) and passing after it. The list is in tests/nixpkgs-shim/README.md.
+tests/nixpkgs-shim, each first shown to FAIL against lib/ as of commit 9e43e8d (before the fixes,
+with the stand-in as it is now; the docstrings say how) and passing after. The list is in
+tests/nixpkgs-shim/README.md.
 
 Locks are written per test with the host's target (nix_support), from pinned PyPI files, so the
 scenarios do not depend on the host's Python version.
@@ -217,7 +218,7 @@ PINNED["torch-2.5.1"] = _wheel("torch", "2.5.1", f"torch-2.5.1-{CP}-{CP}-manylin
 @pytest.mark.parametrize("consumer, before", [
     ("numpy-headers-consumer", "`attribute 'coreIncludeDir' missing` (the lock's numpy wheel had no numpy passthru)"),
     ("numpy2-consumer", "a recipe naming numpy_2 kept nixpkgs' numpy beside the lock's: `collision between` in the env"),
-])
+], ids=["numpy-headers-consumer", "numpy2-consumer"])
 def test_numpy_keeps_its_passthru_contract(tmp_path: Path, consumer: str, before: str) -> None:
     """Recipes read numpy.coreIncludeDir (scipy, pyside6, torch) or name numpy_2. Before: see
     `before`. Now: the lock's numpy carries coreIncludeDir recomputed for its own store path (the

@@ -25,7 +25,9 @@ let
   # Every derivation of the set must be a Python module (or a hook, or stdenv).
   ensurePythonModules = set:
     let
-      valid = v: v ? pythonModule && v.pythonModule != false || (v.provides.setupHook or false) || v == stdenv;
+      # nixpkgs (passthrufun.nix): the module must be of *this* interpreter, not merely non-false.
+      valid = v: (v ? pythonModule && v.pythonModule != false && v.pythonModule.pythonVersion == pythonVersion
+        && v.pythonModule.implementation or "cpython" == "cpython") || (v.provides.setupHook or false) || v == stdenv;
       wrap = name: v:
         if lib.isDerivation v && !(valid v) then
           v // {
