@@ -50,6 +50,11 @@ PINNED = {
 }
 
 
+def _wheel(name: str, version: str, filename: str, path: str, sha256: str, tags: list[str]) -> dict:
+    return {"name": name, "version": version, "provider": "wheel", "filename": filename, "url": FILES + path + "/" + filename,
+            "sha256": sha256, "wheel_tags": tags}
+
+
 def _sdist(name: str, version: str, filename: str, path: str, sha256: str, build: list[str], requires: list[str]) -> dict:
     return {"name": name, "version": version, "provider": "sdist", "filename": filename, "url": FILES + path + "/" + filename,
             "sha256": sha256, "build_system": {"backend": "", "dependencies": build, "requires": requires, "source": "pyproject"}}
@@ -71,6 +76,10 @@ PINNED.update({
                                    "491c8be9c040f5390f5bf44a5b07752bd07f56edf992381b05c701439eec10f6", ["setuptools"], ["setuptools"]),
     "cachetools-5.5.0-sdist": _sdist("cachetools", "5.5.0", "cachetools-5.5.0.tar.gz", "c3/38/a0f315319737ecf45b4319a8cd1f3a908e29d9277b46942263292115eee7",
                                      "2cc24fb4cbe39633fb7badd9db9ca6295d766d9c2995f245725a46715d050f2a", ["setuptools"], ["setuptools"]),
+    "pluggy-1.4.0": _wheel("pluggy", "1.4.0", "pluggy-1.4.0-py3-none-any.whl", "a5/5b/0cc789b59e8cc1bf288b38111d002d8c5917123194d45b29dcdac64723cc",
+                           "7db9f7b503d67d1c5b95f59773ebb58a8c1c288129a88665838012cfb07b8981", ["py3-none-any"]),
+    "iniconfig-2.0.0-sdist": _sdist("iniconfig", "2.0.0", "iniconfig-2.0.0.tar.gz", "d7/4b/cbd8e699e64a6f16ca3a8220661b5f83792b3017d0f79807cb8708d33913",
+                                    "2d91e135bf72d31a410b17c16da610a82cb55f6b0477d1a902134b24a455b8b3", ["hatchling"], ["hatchling"]),
 })
 
 
@@ -202,11 +211,6 @@ TORCH_WHEELS = {  # torch 2.5.1, tagged manylinux1 only
     "3.12": ("8b/5c/36c114d120bfe10f9323ed35061bc5878cc74f3f594003854b0ea298942f", "ed231a4b3a5952177fafb661213d690a72caaad97d5824dd4fc17ab9e15cec03"),
     "3.13": ("69/72/20cb30f3b39a9face296491a86adb6ff8f1a47a897e4d14667e6cf89d5c3", "9b61edf3b4f6e3b0e0adda8b3960266b9009d02b37555971f4d1c8f7a05afed7"),
 }
-
-
-def _wheel(name: str, version: str, filename: str, path: str, sha256: str, tags: list[str]) -> dict:
-    return {"name": name, "version": version, "provider": "wheel", "filename": filename, "url": FILES + path + "/" + filename,
-            "sha256": sha256, "wheel_tags": tags}
 
 
 PINNED["numpy-2.1.3"] = _wheel("numpy", "2.1.3", f"numpy-2.1.3-{CP}-{CP}-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
@@ -344,3 +348,18 @@ def test_nixpkgs_provider_at_another_version_is_refused(tmp_path: Path) -> None:
                COMMON + f"(machNix.mkPython {{ lockFile = {lock}; }}).drvPath")
     assert proc.returncode != 0
     assert "the lock takes certifi 2022.9.24 from nixpkgs (attribute `certifi`), but this nixpkgs has 2022.12.7" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_build_tools_of_the_locked_sdists_are_not_rebuilt(tmp_path: Path) -> None:
+    """Replacing a run-time dependency of nixpkgs' build tools (pluggy, pathspec, typing-extensions,
+    … of hatchling, setuptools-scm, meson-python) rebuilds those tools from source against the
+    lock's versions. Before: the lock's pluggy 1.4.0 (a root) replaced the set's, so hatchling,
+    iniconfig's build backend, changed (`same` false). Now: hatchling is nixpkgs' own, and the
+    environment still gets pluggy 1.4.0. (Evaluation only.)"""
+    lock = write_lock(tmp_path / "lock.json", ["pluggy-1.4.0", "iniconfig-2.0.0-sdist"], ["iniconfig", "pluggy"])
+    got = evaluate(COMMON + f"let e = machNix.mkPython {{ lockFile = {lock}; }}; ps = e.passthru.python.pkgs; in {{ "
+                   "same = ps.hatchling.drvPath == pkgs.python3.pkgs.hatchling.drvPath; "
+                   "env = map (d: d.name) (e.passthru.selectPkgs ps); "
+                   "backend = map (d: d.name) (lib.filter (d: (d.pname or \"\") == \"hatchling\") ps.iniconfig.nativeBuildInputs); }")
+    assert got == {"same": True, "env": [f"python{PY}-iniconfig-2.0.0", f"python{PY}-pluggy-1.4.0"],
+                   "backend": [f"python{PY}-hatchling-1.25.0"]}

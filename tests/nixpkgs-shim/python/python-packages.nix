@@ -70,6 +70,26 @@ in
     sha256 = "ce74b49e8f7110f9bf04883b730f4765b774ef3ef28f722cce7c273d253aaf7d";
     imports = [ "setuptools" ];
   };
+  # A build backend with run-time dependencies of its own (nixpkgs: hatchling, setuptools-scm,
+  # meson-python, …): replacing one of those rebuilds the backend.
+  hatchling = pypiWheel "hatchling" "1.25.0" {
+    url = "https://files.pythonhosted.org/packages/0c/8b/90e80904fdc24ce33f6fc6f35ebd2232fe731a8528a22008458cf197bc4d/hatchling-1.25.0-py3-none-any.whl";
+    sha256 = "b47948e45d4d973034584dd4cb39c14b6a70227cf287ab7ec0ad7983408a882c";
+    dependencies = [ packaging pathspec pluggy trove-classifiers ];
+    imports = [ "hatchling.build" ];
+  };
+  pathspec = pypiWheel "pathspec" "0.12.1" {
+    url = "https://files.pythonhosted.org/packages/cc/20/ff623b09d963f88bfde16306a54e12ee5ea43e9b597108672ff3a408aad6/pathspec-0.12.1-py3-none-any.whl";
+    sha256 = "a0d503e138a4c123b27490a4f7beda6a01c6f288df0e4a8b79c7eb0dc7b4cc08";
+  };
+  pluggy = pypiWheel "pluggy" "1.5.0" {
+    url = "https://files.pythonhosted.org/packages/88/5f/e351af9a41f866ac3f1fac4ca0613908d9a41741cfcf2228f4ad853b697d/pluggy-1.5.0-py3-none-any.whl";
+    sha256 = "44e1ad92c8ca002de6377e165f3e0f1be63266ab4d554740532335b9d75ea669";
+  };
+  trove-classifiers = pypiWheel "trove-classifiers" "2024.10.21.16" {
+    url = "https://files.pythonhosted.org/packages/35/35/5055ab8d215af853d07bbff1a74edf48f91ed308f037380a5ca52dd73348/trove_classifiers-2024.10.21.16-py3-none-any.whl";
+    sha256 = "0fb11f1e995a757807a8ef1c03829fbd4998d817319abcef1f33165750f103be";
+  };
   resolvelib = pypiWheel "resolvelib" "1.0.1" {
     url = "https://files.pythonhosted.org/packages/d2/fc/e9ccf0521607bcd244aa0b3fbd574f71b65e9ce6a112c83af988bbbe2e23/resolvelib-1.0.1-py2.py3-none-any.whl";
     sha256 = "d2da45d1a8dfee81bdd591647783e340ef3bcb104b54c383f70d422ef5cc7dbf";
