@@ -67,9 +67,11 @@ PINNED.update({
                                     "cbf74e27246d595d9a74b186b810f6fbb86726dbf3b9532efb343f6d7294fe9c", ["flit-core"], ["flit_core >=3.2,<4"]),
     "decorator-5.2.1-sdist": _sdist("decorator", "5.2.1", "decorator-5.2.1.tar.gz", "43/fa/6d96a0978d19e17b68d634497769987b16c8f4cd0a7a05048bec693caa6b",
                                     "65f266143752f734b0a7cc83c46f4618af75b8c5911b00ccb61d0ac9b6da0360", ["setuptools"], ["setuptools"]),
-    "typing-extensions-3.10.0.2-sdist": _sdist(
-        "typing-extensions", "3.10.0.2", "typing_extensions-3.10.0.2.tar.gz", "ed/12/c5079a15cf5c01d7f4252b473b00f7e68ee711be605b9f001528f0298b98",
-        "49f75d16ff11f1cd258e1b988ccff82a3ca5570217d7ad8c5f48205dd99a677e", ["setuptools"], ["setuptools"]),
+    "typing-extensions-4.13.2-sdist": _sdist(
+        "typing-extensions", "4.13.2", "typing_extensions-4.13.2.tar.gz", "f6/37/23083fcd6e35492953e8d2aaaa68b860eb422b34627b13f2ce3eb6106061",
+        "e6c81219bd689f51865d9e372991c540bda33a0379d5573cddb9a3a23f7caaef", ["flit-core"], ["flit_core >=3.11,<4"]),
+    "mdurl-0.1.1-sdist": _sdist("mdurl", "0.1.1", "mdurl-0.1.1.tar.gz", "d1/ff/2f02e94382daee347ca6cfd33fde421e891398d83c51d05f25941f7f93e9",
+                                "f79c9709944df218a4cdb0fcc0b0c7ead2f44594e3e84dc566606f04ad749c20", ["flit-core"], ["flit_core>=3.2.0,<4"]),
     "wcwidth-0.2.13-sdist": _sdist("wcwidth", "0.2.13", "wcwidth-0.2.13.tar.gz", "6c/63/53559446a878410fc5a5974feb13d31d78d752eb18aeba59c7fef1af7598",
                                    "72ea0c06399eb286d978fdedb6923a9eb47e1c486ce63e9b4e64fc18303972b5", ["setuptools"], ["setuptools"]),
     "pycparser-2.22-sdist": _sdist("pycparser", "2.22", "pycparser-2.22.tar.gz", "1d/b2/31537cf4b1ca988837256c910a668b553fceb8f069bedc4b1c826024b52c",
@@ -80,6 +82,8 @@ PINNED.update({
                            "7db9f7b503d67d1c5b95f59773ebb58a8c1c288129a88665838012cfb07b8981", ["py3-none-any"]),
     "iniconfig-2.0.0-sdist": _sdist("iniconfig", "2.0.0", "iniconfig-2.0.0.tar.gz", "d7/4b/cbd8e699e64a6f16ca3a8220661b5f83792b3017d0f79807cb8708d33913",
                                     "2d91e135bf72d31a410b17c16da610a82cb55f6b0477d1a902134b24a455b8b3", ["hatchling"], ["hatchling"]),
+    "pyasn1-0.6.1-sdist": _sdist("pyasn1", "0.6.1", "pyasn1-0.6.1.tar.gz", "ba/e9/01f1a64245b89f039897cb0130016d79f77d52669aae6ee7b159a6c4c018",
+                                 "6f580d2bdd84365380830acf45550f2511469f673cb4a5ae3857a3170128b034", ["setuptools"], ["setuptools"]),
 })
 
 
@@ -158,23 +162,26 @@ def test_build_machinery_is_never_replaced(tmp_path: Path, entry: str, hook: str
 
 
 @pytest.mark.parametrize("entries, root, version, before", [
-    (["idna-3.10-sdist", "flit-core-3.12.0"], "idna", "3.10",
-     "a patch written for idna 3.4: `Hunk #1 FAILED`"),
+    (["pyasn1-0.6.1-sdist"], "pyasn1", "0.6.1",
+     "a patch written for pyasn1 0.6.0: `Hunk #1 FAILED`"),
+    (["typing-extensions-4.13.2-sdist", "flit-core-3.12.0"], "typing-extensions", "4.13.2",
+     "the recipe's flit-core 3.10.1 in nativeBuildInputs comes first on PYTHONPATH, before the lock's "
+     "3.12.0, so it is the backend that runs, and it cannot read 4.13.2's pyproject.toml (`_check_type`)"),
     (["toml-0.10.2-sdist"], "toml", "0.10.2",
      "postPatch `substituteInPlace --replace-fail` of 0.10.1's text: `pattern ... doesn't match anything`"),
     (["pyparsing-3.2.0-sdist"], "pyparsing", "3.2.0",
      "`cargoDeps` of the recipe's own src (rec): `cargoHash or cargoSha256 is out of date`"),
     (["decorator-5.2.1-sdist"], "decorator", "5.2.1",
      "`format = \"setuptools\"` runs setup.py bdist_wheel, which 5.2.1 lacks: `no setup.py`"),
-    (["typing-extensions-3.10.0.2-sdist"], "typing-extensions", "3.10.0.2",
-     "the recipe's `disabled` (for 4.12.2) kept: `not supported for interpreter` at evaluation"),
+    (["mdurl-0.1.1-sdist"], "mdurl", "0.1.1",
+     "the recipe's `disabled` (for 0.1.2) kept: `not supported for interpreter` at evaluation"),
     (["wcwidth-0.2.13-sdist"], "wcwidth", "0.2.13",
      "the recipe's `meta.broken` (for 0.2.12) kept: `is marked as broken, refusing to evaluate`"),
     (["pycparser-2.22-sdist"], "pycparser", "2.22",
      "the recipe's `meta.badPlatforms` (for 2.21) kept: `is not available on the requested hostPlatform`"),
     (["cachetools-5.5.0-sdist"], "cachetools", "5.5.0",
      "the recipe's `sourceRoot = \"source/python\"` (a GitHub checkout) kept for a PyPI sdist (`cachetools-5.5.0/`): no such directory"),
-], ids=["patches", "replace-fail", "cargoDeps", "format-setuptools", "disabled", "meta-broken", "meta-platforms", "sourceRoot"])
+], ids=["patches", "native-build-tool-first", "replace-fail", "cargoDeps", "format-setuptools", "disabled", "meta-broken", "meta-platforms", "sourceRoot"])
 def test_recipe_is_reused_only_at_its_own_version(tmp_path: Path, entries: list[str], root: str, version: str, before: str) -> None:
     """A nixpkgs recipe carries parts written for its own version (patches, postPatch, cargoDeps,
     format, disabled, meta). Before: sdist.override swapped version and src into the recipe and kept

@@ -143,15 +143,25 @@ in
   };
   # Recipes written for their own version, as nixpkgs' are (behaviours sheet, section 2): each
   # carries one part that does not fit another version of the project.
-  # From the sdist, built with flit-core, like nixpkgs does; with a patch made for 3.4.
+  # From the sdist, built with flit-core, like nixpkgs does.
   idna = callPackage ({ buildPythonPackage, fetchurl, flit-core }: buildPythonPackage rec {
     pname = "idna";
     version = "3.4";
     pyproject = true;
     src = fetchurl { url = "https://files.pythonhosted.org/packages/8b/e1/43beb3d38dba6cb420cefa297822eac205a277ab43e5ba5d5c46faf96438/idna-3.4.tar.gz"; sha256 = "814f528e8dead7d329833b91c5faa87d60bf71824cd12a7530b5526063d02cb4"; };
-    patches = [ ./patches/idna-3.4-package-data.patch ];
     build-system = [ flit-core ];
     pythonImportsCheck = [ "idna" ];
+    doCheck = false;
+  }) { };
+  # A patch made for 0.6.0.
+  pyasn1 = callPackage ({ buildPythonPackage, fetchurl, setuptools }: buildPythonPackage rec {
+    pname = "pyasn1";
+    version = "0.6.0";
+    pyproject = true;
+    src = fetchurl { url = "https://files.pythonhosted.org/packages/4a/a3/d2157f333900747f20984553aca98008b6dc843eb62f3a36030140ccec0d/pyasn1-0.6.0.tar.gz"; sha256 = "3a35ab2c4b5ef98e17dfdec8ab074046fbda76e281c5a706ccd82328cfc8f64c"; };
+    patches = [ ./patches/pyasn1-0.6.0-version.patch ];
+    build-system = [ setuptools ];
+    pythonImportsCheck = [ "pyasn1" ];
     doCheck = false;
   }) { };
   # `substituteInPlace --replace-fail` on text of this version only.
@@ -287,13 +297,24 @@ in
   }) { };
   # `disabled` for this interpreter (nixpkgs: e.g. numpy 2.x's `pythonOlder "3.11"`); an older
   # release of the project would support it.
-  typing-extensions = callPackage ({ buildPythonPackage, fetchurl, flit-core, pythonOlder }: buildPythonPackage rec {
+  mdurl = callPackage ({ buildPythonPackage, fetchurl, flit-core, pythonOlder }: buildPythonPackage rec {
+    pname = "mdurl";
+    version = "0.1.2";
+    pyproject = true;
+    disabled = pythonOlder "3.99";
+    src = fetchurl { url = "https://files.pythonhosted.org/packages/d6/54/cfe61301667036ec958cb99bd3efefba235e65cdeb9c84d24a8293ba1d90/mdurl-0.1.2.tar.gz"; sha256 = "bb413d29f5eea38f31dd4754dd7377d4465116fb207585f97bf925588687c1ba"; };
+    build-system = [ flit-core ];
+    doCheck = false;
+  }) { };
+  # An older-style recipe with its build tool in nativeBuildInputs: it stays at nixpkgs' version
+  # and comes first on PYTHONPATH, before anything appended to build-system later.
+  typing-extensions = callPackage ({ buildPythonPackage, fetchurl, flit-core }: buildPythonPackage rec {
     pname = "typing-extensions";
     version = "4.12.2";
     pyproject = true;
-    disabled = pythonOlder "3.99";
     src = fetchurl { url = "https://files.pythonhosted.org/packages/df/db/f35a00659bc03fec321ba8bce9420de607a1d37f8342eee1863174c69557/typing_extensions-4.12.2.tar.gz"; sha256 = "1a7ead55c7e559dd4dee8856e3a88b41225abfe1ce8df57b7c13915fe121ffb8"; };
-    build-system = [ flit-core ];
+    nativeBuildInputs = [ flit-core ];
+    pythonImportsCheck = [ "typing_extensions" ];
     doCheck = false;
   }) { };
   requests = callPackage ({ buildPythonPackage, fetchurl, certifi, charset-normalizer, idna, urllib3 }: buildPythonPackage rec {
