@@ -345,3 +345,32 @@ def test_runs_on_the_selected_nix_installation(nix_installation: str) -> None:
         assert tuple(map(int, got["v"].split(".")[:2])) >= (2, 19), got
         assert got["s"] != "/nix/store"
     assert nix_version() == tuple(map(int, got["v"].split(".")[:2]))
+
+
+def test_shim_follows_the_host_interpreter_and_glibc() -> None:
+    """The stand-in reads Python and glibc from the host (host.json); given Debian 13's (3.13.5,
+    glibc 2.41) it names its interpreter python313, pins cp313 wheels and reports glibc 2.41."""
+    proc = nix_eval('let p = import ./tests/nixpkgs-shim { hostPythonVersion = "3.13.5"; glibcVersion = "2.41"; }; in '
+                    "{ attr = p.python3.pythonAttr; same = p.python313.version == p.python3.version; "
+                    "inherit (p.python3) sitePackages version; glibc = p.stdenv.cc.libc.version; "
+                    "orjson = p.python3.pkgs.orjson.src.name; lz4 = p.python3.pkgs.lz4.version; "
+                    "target = (import ./lib/target.nix { inherit (p) lib; }).fromPython { python = p.python3; inherit (p) stdenv; }; }")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout)
+    assert got == {"attr": "python313", "same": True, "sitePackages": "lib/python3.13/site-packages", "version": "3.13.5",
+                   "glibc": "2.41", "orjson": "orjson-3.10.12-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+                   "lz4": "4.4.3", "target": {"python": "3.13", "python_full": "3.13.5", "implementation": "cpython",
+                                              "system": "x86_64-linux", "glibc": "2.41", "macos": None}}
+    # And by default it is this host's, from host.json.
+    proc = nix_eval("let p = import ./tests/nixpkgs-shim { }; in [ p.python3.version p.stdenv.cc.libc.version ]")
+    assert json.loads(proc.stdout) == [PY_FULL, GLIBC]
+
+
+def test_membership_check_wants_this_interpreter() -> None:
+    """ensurePythonModules: a module of another interpreter in the set is refused."""
+    expr = ('let pkgs = import ./tests/nixpkgs-shim { }; other = import ./tests/nixpkgs-shim { hostPythonVersion = "3.9.2"; }; '
+            "py = pkgs.python3.override { packageOverrides = f: p: { foreign = other.python3.pkgs.certifi; }; }; "
+            "in py.pkgs.foreign.drvPath")
+    proc = nix_eval(expr)
+    assert proc.returncode != 0
+    assert "should use `buildPythonPackage` or `toPythonModule`" in proc.stderr, proc.stderr[-2000:]
