@@ -1,26 +1,58 @@
 #!/usr/bin/env bash
-# Nix-side set-up for mach-nix's Nix tests (run by .ci/setup after `apt-get install nix-bin`).
-# The Nix tests use tests/nixpkgs-shim, which builds on the host's Debian tools and libraries.
+# Nix-side set-up for mach-nix's Nix tests (run by .ci/setup after `apt-get install nix-bin`), on
+# Debian 12 or 13. The Nix tests use tests/nixpkgs-shim, which builds on the host's Debian tools
+# and libraries, and run on the host's Nix and on a current one (.ci/get-modern-nix.sh).
 # Idempotent.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+root=$(cd "$(dirname "$0")/.." && pwd)
 
 # Tools and host libraries the shim's stdenv, autoPatchelfHook and pythonManylinuxPackages use.
+# Debian 13 renamed some libraries for the 64-bit time_t transition (libglib2.0-0 → libglib2.0-0t64):
+# take whichever name this release has.
+pick() {
+  local p
+  for p in "$@"; do
+    if apt-cache show "$p" >/dev/null 2>&1; then echo "$p"; return; fi
+  done
+  echo "$1"
+}
 need=(patchelf unzip curl ca-certificates python3 python3-venv
-      libstdc++6 libgcc-s1 zlib1g libx11-6 libxext6 libxrender1 libice6 libsm6 libgl1 libglib2.0-0)
+      libstdc++6 libgcc-s1 zlib1g libx11-6 libxext6 libxrender1 libice6 libsm6 libgl1)
 missing=()
-for p in "${need[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+for p in "${need[@]}"; do installed "$p" || missing+=("$p"); done
+installed libglib2.0-0t64 || installed libglib2.0-0 || missing+=(glib)
+# ncurses ABI 5 (manylinux1's ncurses5): Debian 12 only.
+if ! installed libncursesw5 && apt-cache show libncursesw5 >/dev/null 2>&1; then missing+=(libncursesw5); fi
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
+  for i in "${!missing[@]}"; do
+    [ "${missing[$i]}" != glib ] || missing[$i]=$(pick libglib2.0-0t64 libglib2.0-0)
+  done
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# No binary cache is reachable: do not wait on cache.nixos.org for every build.
-conf=/etc/nix/nix.conf
-mkdir -p /etc/nix
+# nix.conf: SET these keys (Debian 13's nix-bin ships `sandbox = true`, under which the shim's
+# builders, which run the host's /bin/bash and /usr/bin tools, cannot work). No binary cache is
+# reachable: do not wait on cache.nixos.org for every build.
+conf=${MACH_NIX_NIX_CONF:-/etc/nix/nix.conf}
+mkdir -p "$(dirname "$conf")"
 touch "$conf"
-grep -q '^substituters' "$conf" || echo 'substituters =' >> "$conf"
-grep -q '^sandbox' "$conf" || echo 'sandbox = false' >> "$conf"
-grep -q '^experimental-features' "$conf" || echo 'experimental-features = nix-command flakes' >> "$conf"
+set_key() {
+  local key=$1 value=$2
+  if grep -Eq "^[[:space:]]*$key[[:space:]]*=" "$conf"; then
+    sed -i -E "s|^[[:space:]]*$key[[:space:]]*=.*|$key =${value:+ $value}|" "$conf"
+  else
+    echo "$key =${value:+ $value}" >> "$conf"
+  fi
+}
+set_key substituters ""
+set_key sandbox false
+set_key experimental-features "nix-command flakes"
+
+# The facts of this host the shim reports (Python version, glibc): tests/nixpkgs-shim/host.json.
+/usr/bin/python3 "$root/tests/nixpkgs-shim/probe-host.py" >/dev/null
+
+# The current Nix the tests also run on (Debian 13's nix-bin, its own store).
+bash "$root/.ci/get-modern-nix.sh"

@@ -70,7 +70,8 @@ let
       pythonOverrides = mkPythonOverrides args;
       py = withOverrides base pythonOverrides;
       extra = args.packagesExtra or [ ];
-      selectPkgs = ps: map (n: ps.${n}) lock.roots ++ (if lib.isFunction extra then extra ps else extra);
+      # The lock's own derivations (machNixLock), which for nixpkgs' build machinery are not the set's.
+      selectPkgs = ps: map (n: (ps.machNixLock or { }).${n} or ps.${n}) lock.roots ++ (if lib.isFunction extra then extra ps else extra);
       env = (py.buildEnv.override {
         extraLibs = selectPkgs py.pkgs;
         ignoreCollisions = args.ignoreCollisions or false;
@@ -192,7 +193,7 @@ let
       version = args.version or meta.version;
       inherit src;
       build-system = map (n: ps.${n}) buildNames ++ (args.build-system or [ ]);
-      dependencies = map (n: ps.${n}) deps ++ (args.dependencies or [ ]);
+      dependencies = map (n: (ps.machNixLock or { }).${n} or ps.${n}) deps ++ (args.dependencies or [ ]);
       doCheck = args.doCheck or tests;
       passthru = (args.passthru or { }) // { inherit lock; python = py; pythonOverrides = pythonOverrides; };
     } // lib.optionalAttrs (!(args ? format) && !(args ? pyproject)) { pyproject = true; }));
@@ -229,13 +230,17 @@ let
   */
   imageArgs = [ "name" "tag" "config" "maxLayers" "contents" "created" "extraCommands" ];
   mkDockerImage = args:
-    let env = mkPython (removeAttrs args imageArgs); in
-    pkgs.dockerTools.buildLayeredImage ({
-      name = args.name or "python-env";
-      contents = [ env ] ++ (args.contents or [ ]);
-      config = { Cmd = [ "${env}/bin/python" ]; Env = [ "PATH=${env}/bin" ]; } // (args.config or { });
-      passthru = { inherit env; };
-    } // builtins.intersectAttrs (lib.genAttrs [ "tag" "maxLayers" "created" "extraCommands" ] (_: null)) args);
+    let
+      env = mkPython (removeAttrs args imageArgs);
+      image = pkgs.dockerTools.buildLayeredImage ({
+        name = args.name or "python-env";
+        contents = [ env ] ++ (args.contents or [ ]);
+        config = { Cmd = [ "${env}/bin/python" ]; Env = [ "PATH=${env}/bin" ]; } // (args.config or { });
+      } // builtins.intersectAttrs (lib.genAttrs [ "tag" "maxLayers" "created" "extraCommands" ] (_: null)) args);
+    in
+    # buildLayeredImage drops a caller's `passthru` (its result is a runCommand with the image tag
+    # only), so `env` is added to the result.
+    image // { inherit env; passthru = (image.passthru or { }) // { inherit env; }; };
 
   /* mkOverlay :: args -> (final: prev: attrs) — a nixpkgs overlay giving the chosen interpreter
      (python.pythonAttr, e.g. python311) the lock's packageOverrides.

@@ -8,12 +8,16 @@ rec {
   normalize = name:
     lib.toLower (lib.concatStringsSep "-" (lib.filter (s: lib.isString s && s != "") (builtins.split "[-_.]+" name)));
 
-  /* The packages mach-nix never overrides unless the user names them in their requirements:
-     setuptools, pip, wheel (as the issue asks), and nixpkgs' other bootstrap tools, whose
-     overriding would loop through the hooks that build every package (pypaInstallHook needs
-     installer, which is built with flit-core, …).
+  /* nixpkgs' build machinery: the packages its Python hooks take from the set or from
+     `pythonOnBuildForHost.pkgs` (wheelUnpackHook, pypaBuildHook and setuptoolsBuildHook propagate
+     `wheel`/`setuptools`, pythonRuntimeDepsCheckHook `packaging`, pypaBuildHook runs `build`,
+     pypaInstallHook `installer`, pipBuildHook/pipInstallHook `pip`) and the bootstrap packages they
+     are built from (flit-core, pyproject-hooks; tomli before Python 3.11). The overlay never puts
+     a locked package at these attributes (the lock's copy is built beside the set instead): `wheel`
+     would need itself through wheelUnpackHook, an old `packaging` breaks every pyproject build, and
+     any change rebuilds every package of the set.
   */
-  neverOverride = [ "setuptools" "pip" "wheel" "flit-core" "installer" "build" "pyproject-hooks" ];
+  machinery = [ "wheel" "setuptools" "packaging" "build" "installer" "pip" "flit-core" "pyproject-hooks" "tomli" ];
 
   /* Attributes of nixpkgs' Python set that are not packages: a locked project of that name
      cannot be put into the set.
@@ -23,5 +27,7 @@ rec {
     "buildPythonApplication" "toPythonModule" "toPythonApplication" "hasPythonModule"
     "requiredPythonModules" "makePythonPath" "disabled" "disabledIf" "pythonAtLeast" "pythonOlder"
     "newScope" "overrideScope" "packages" "recurseForDerivations"
+    # read by nixpkgs' builder for its bootstrap packages (python.pythonOnBuildForHost.pkgs.bootstrap)
+    "bootstrap"
   ];
 }

@@ -3,10 +3,11 @@
 {
   # Top-level pkgs.*
   pkgs = [
-    "lib" "stdenv" "fetchurl" "runCommand" "mkShell" "autoPatchelfHook" "python3" "python311"
+    "lib" "stdenv" "fetchurl" "runCommand" "mkShell" "autoPatchelfHook" "python3" # and python3XY, the attribute named by python3.pythonAttr
     "pythonManylinuxPackages.manylinux1" "pythonManylinuxPackages.manylinux2010" "pythonManylinuxPackages.manylinux2014"
     "dockerTools.buildLayeredImage" # mkDockerImage
     "unzip" # a `{ url; hash; }` project source that is a .zip
+    "autoAddDriverRunpath" # wheels whose overrides/ rule ignores a missing libcuda.so.1 (nixpkgs >= 24.05)
     "zlib" # overrides/packages.json names further attributes; each is looked up only when its rule applies
   ];
   stdenv = [

@@ -18,47 +18,108 @@ rec {
   /* overridable :: attrs -> string -> bool — inSet, and built with buildPythonPackage. */
   overridable = prev: name: inSet prev name && prev.${name} ? overridePythonAttrs;
 
+  /* contracts.<attr> :: { drv, base, entry, python, closure } -> attrs
+     The passthru that nixpkgs recipes read from the package at <attr>, for the lock's build `drv`
+     of it (`base`: nixpkgs' package there, or null; `closure`: the names it depends on). Paths are
+     recomputed for `drv`; the rest is nixpkgs' own, as configured there.
+  */
+  contracts = {
+    # scipy, pyside6/shiboken6, torch: `numpy.coreIncludeDir` (numpy 2 moved numpy/core to _core).
+    numpy = { drv, entry, python, ... }: {
+      coreIncludeDir = "${drv}/${python.sitePackages}/numpy/${if builtins.compareVersions entry.version "2" >= 0 then "_core" else "core"}/include";
+    };
+    # torchvision, xformers, flash-attn, mmcv: torch's CUDA/ROCm configuration. A PyPI torch wheel
+    # uses CUDA when the lock gives it the nvidia-* libraries.
+    torch = { base, closure, ... }:
+      { cudaPackages = { }; cudaCapabilities = [ ]; rocmSupport = false; }
+      // lib.optionalAttrs (base != null)
+        (lib.intersectAttrs (lib.genAttrs [ "cudaPackages" "cudaCapabilities" "rocmSupport" "rocmPackages" "stdenv" ] (_: null)) base)
+      // { cudaSupport = lib.any (d: lib.hasPrefix "nvidia-" d) closure; };
+  };
+
+  /* versionedAliases.<attr> :: version -> [attr] — the versioned attributes of the set that must
+     name the lock's package too (nixpkgs: numpy = numpy_2, and recipes that name numpy_2).
+  */
+  versionedAliases = {
+    numpy = v: [ "numpy_${lib.head (lib.splitString "." v)}" ];
+  };
+
   /* fromLock :: { lock, python, tests ? false } -> (final: prev: attrs)
+     `lock`: a parsed lock (docs/lock-format.md); `python`: the interpreter the overlay is made for,
+     *without* the overlay (its set tells which build tools nixpkgs provides); `tests`: doCheck.
      For each locked package: a wheel build, an sdist build (nixpkgs' expression overridden when it
-     has the package), or nixpkgs' package with resolved dependencies. setuptools, pip and wheel keep
-     nixpkgs' version unless they are roots of the lock; so do build-only packages nixpkgs has.
+     has the package), or nixpkgs' package with resolved dependencies — placed at its attribute,
+     except for nixpkgs' build machinery (names.machinery, plus the build tools the lock's sdists
+     take from nixpkgs and everything those need at run time): the hooks of every package use them,
+     so they stay nixpkgs' own, and the lock's copy (when its version differs) is built beside the
+     set and given to the packages that depend on it. `machNixLock.<name>` is the lock's derivation
+     of every locked package (the set's attribute, or that copy): what an environment selects.
   */
   fromLock = { lock, python, tests ? false }: final: prev:
     let
       packages = lock.packages;
       roots = lock.roots or [ ];
       acyclic = graph.acyclic { inherit roots; deps = lib.mapAttrs (_: e: e.dependencies or [ ]) packages; };
-      keepNixpkgs = name: entry:
-        ((lib.elem name names.neverOverride && !(lib.elem name roots)) || (entry.build_only or false))
-        && inSet prev name;
+      # nixpkgs' build tools for the lock's sdists (build requirements the lock does not build, or
+      # builds only for the build), and their run-time closure, read from the set without this
+      # overlay (reading `prev` here would recurse: its packages refer to `final`).
+      basePkgs = python.pkgs;
+      toolNames = lib.unique (lib.concatMap (e:
+        lib.filter (d: (!(packages ? ${d}) || (packages.${d}.build_only or false)) && inSet basePkgs d)
+          ((e.build_system or { }).dependencies or [ ])) (lib.attrValues packages));
+      toolClosure = lib.concatMap (t: map (d: names.normalize (d.pname or "")) (basePkgs.${t}.requiredPythonModules or [ ])) toolNames;
+      machinery = lib.genAttrs (names.machinery ++ toolNames ++ toolClosure) (_: true);
+      keepNixpkgs = name: entry: (machinery ? ${name} || (entry.build_only or false)) && inSet prev name;
       clashes = lib.filter (n: lib.elem n names.setAttributes) (lib.attrNames packages);
       # Attribute names must not depend on prev's values (python-packages.nix uses `with self`).
       defined = packages;
       nonPureWheel = name: (packages.${name}.provider or null) == "wheel" && !(wheel.isPure packages.${name});
-      mkPackage = name: entry:
+      # The lock's derivation of a locked name: the set's attribute, unless the set keeps nixpkgs'
+      # package there at another version, when it is the lock's copy built beside the set.
+      lockCopy = d:
+        if keepNixpkgs d packages.${d} && (prev.${d}.version or null) != packages.${d}.version
+        then sideBuilt.${d} else final.${d};
+      pkgOf = d: if packages ? ${d} then lockCopy d else final.${d};
+      mkPackage = name: entry: withContract name entry (mkBuild name entry);
+      # A package placed where recipes read passthru keeps that contract, computed for this build.
+      withContract = name: entry: drv:
+        if !(contracts ? ${name}) || !(drv ? overridePythonAttrs) then drv
+        else
+          let
+            base = if inSet prev name then prev.${name} else null;
+            extra = contracts.${name} { drv = withIt; inherit base entry python; closure = graph.closure acyclic name; };
+            withIt = drv.overridePythonAttrs (old: { passthru = (old.passthru or { }) // extra; });
+          in withIt;
+      mkBuild = name: entry:
         let
           deps = acyclic.${name};
-          depsDrvs = map (d: final.${d}) deps;
+          depsDrvs = map pkgOf deps;
           # Build requirements the resolver could not pin (build_system.resolved = false) come
           # from nixpkgs when it has them.
-          buildDrvs = map buildInput (lib.filter (d: d != name && (packages ? ${d} || inSet prev d))
+          buildDrvs = map pkgOf (lib.filter (d: d != name && (packages ? ${d} || inSet prev d))
             ((entry.build_system or { }).dependencies or [ ]));
           fixes = fixesOf { inherit name; inherit (entry) version provider; };
           provider = entry.provider;
         in
         if provider == "wheel" then
           wheel.build {
-            inherit final name entry deps fixes tests python;
+            inherit final name entry deps fixes tests python pkgOf;
             searchDeps = lib.filter nonPureWheel (graph.closure acyclic name);
           }
         else if provider == "sdist" then
-          (if overridable prev name
-           then sdist.override { base = prev.${name}; inherit entry depsDrvs buildDrvs fixes tests; }
-           else sdist.fresh { inherit final name entry depsDrvs buildDrvs fixes tests; })
+          (if overridable prev name && (prev.${name}.version or null) == entry.version
+           then sdist.reuse { base = prev.${name}; inherit entry depsDrvs tests; }
+           else sdist.fresh {
+             inherit final name entry depsDrvs buildDrvs fixes tests;
+             recipe = if overridable prev name then prev.${name} else null;
+           })
         else if provider == "nixpkgs" then
           let attr = entry.nixpkgs_attr or name; in
           if !(inSet prev attr) then
             throw "mach-nix: the lock takes ${name} from nixpkgs (attribute `${attr}`), but this nixpkgs' Python set has no such package. Re-lock with the current nixpkgs, or use providers = { ${name} = \"wheel,sdist\"; }."
+          # What the lock says is what the environment holds: a nixpkgs that moved on is an error.
+          else if toString (prev.${attr}.version or "") != entry.version then
+            throw "mach-nix: the lock takes ${name} ${entry.version} from nixpkgs (attribute `${attr}`), but this nixpkgs has ${toString (prev.${attr}.version or "no version")}. Re-lock with this nixpkgs (mach-nix lock, or without lockFile), or use providers = { ${name} = \"wheel,sdist\"; }."
           else if !(overridable prev attr) then prev.${attr}
           # The index does not know this release's dependencies (nixpkgs packages a version PyPI
           # metadata was not crawled for): nixpkgs' own dependency list is the best there is.
@@ -72,18 +133,18 @@ rec {
             })
         else throw "mach-nix: package ${name} in the lock has unknown provider `${provider}` (expected wheel, sdist or nixpkgs).";
       built = lib.mapAttrs (name: entry: if keepNixpkgs name entry then prev.${name} else mkPackage name entry) defined;
-      # A build requirement kept from nixpkgs at another version than the lock's is built from the
-      # lock for the sdists that need it, outside the set (so nothing else is rebuilt).
+      # A package kept from nixpkgs at another version than the lock's is built from the lock
+      # outside the set, for the packages (and the environment) that need it: nothing else is rebuilt.
       sideBuilt = lib.mapAttrs mkPackage packages;
-      buildInput = d:
-        if packages ? ${d} && keepNixpkgs d packages.${d} && (prev.${d}.version or null) != packages.${d}.version
-        then sideBuilt.${d} else final.${d};
       aliasAttrs = lib.listToAttrs (lib.concatMap (name:
         let attr = defined.${name}.nixpkgs_attr or name; in
-        lib.optional (defined.${name}.provider == "nixpkgs" && attr != name) (lib.nameValuePair attr built.${name}))
+        lib.optional (defined.${name}.provider == "nixpkgs" && attr != name) (lib.nameValuePair attr built.${name})
+        # numpy_2 for a locked numpy 2.x: a recipe naming the versioned attribute gets the same numpy.
+        ++ map (a: lib.nameValuePair a built.${name})
+          (lib.filter (a: !(packages ? ${a})) ((versionedAliases.${name} or (_: [ ])) defined.${name}.version)))
         (lib.attrNames defined));
     in
     if clashes != [ ] then
       throw "mach-nix: the lock contains ${lib.concatStringsSep ", " clashes}, whose name is a function or helper of nixpkgs' Python set, so it cannot be placed there. Remove it from the requirements or build it yourself in overridesPost under another name."
-    else aliasAttrs // built;
+    else aliasAttrs // built // { machNixLock = lib.mapAttrs (n: _: lockCopy n) packages; };
 }

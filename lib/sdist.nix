@@ -1,5 +1,8 @@
-# A locked sdist as a Python package: nixpkgs' own expression with version, src and Python
-# dependencies swapped when nixpkgs has the package, else a fresh pyproject build.
+# A locked sdist as a Python package. nixpkgs' recipe is reused only at its own version (whole:
+# patches, postPatch, cargoDeps, format and all, with the resolved dependencies swapped in); at
+# any other version the package is built fresh from the locked file, taking from the recipe only
+# its non-Python native inputs (the libraries and tools it builds against), since the rest of a
+# recipe is written for its version. overrides/ supplies what a fresh build still lacks.
 { lib, pkgs }:
 rec {
   /* nonPython :: [drv] -> [drv] — the inputs that are not Python modules (native libraries). */
@@ -8,31 +11,47 @@ rec {
   /* srcOf :: entry -> path or derivation (lib/artefact.nix) */
   inherit (import ./artefact.nix { inherit pkgs; }) srcOf;
 
-  /* override :: { base, entry, depsDrvs, buildDrvs, fixes, tests } -> derivation
-     `base` is nixpkgs' package (prev.X). Keeps its patches, native inputs and checks' configuration;
-     replaces version, src and every Python dependency.
-  */
-  override = { base, entry, depsDrvs, buildDrvs, fixes, tests }:
-    base.overridePythonAttrs (old:
-      let
-        wasWheel = (old.format or null) == "wheel";
-        buildNames = map (d: d.pname or d.name) buildDrvs;
-        keptBuild = lib.filter (d: !(lib.elem (d.pname or d.name) buildNames)) (old.build-system or [ ]);
-      in
-      {
-        inherit (entry) version;
-        src = srcOf entry;
-        dependencies = depsDrvs;
-        propagatedBuildInputs = nonPython (old.propagatedBuildInputs or [ ]);
-        build-system = keptBuild ++ buildDrvs;
-        nativeBuildInputs = (old.nativeBuildInputs or [ ]) ++ fixes.nativeBuildInputs;
-        buildInputs = (old.buildInputs or [ ]) ++ fixes.buildInputs;
-        doCheck = tests;
-        passthru = (old.passthru or { }) // { machNix = { provider = "sdist"; inherit (entry) filename; base = old.version or null; }; };
-      } // lib.optionalAttrs wasWheel { format = null; pyproject = true; patches = [ ]; });
+  /* recipeArgs :: drv -> attrs — the arguments a buildPythonPackage recipe was called with. */
+  recipeArgs = drv: (drv.overridePythonAttrs (old: { passthru = (old.passthru or { }) // { machNixRecipeArgs = old; }; })).machNixRecipeArgs;
 
-  /* fresh :: { final, name, entry, depsDrvs, buildDrvs, fixes, tests } -> derivation */
-  fresh = { final, name, entry, depsDrvs, buildDrvs, fixes, tests }:
+  /* Setup hooks that configure a build from the recipe's own attributes (cargoDeps, …): a fresh
+     build has none of those, so they are not carried over. */
+  recipeBoundHook = d: lib.any (p: lib.hasPrefix p (d.name or "")) [ "cargo-" "maturin-" ];
+
+  /* nativeInputsOf :: drv -> { nativeBuildInputs, buildInputs, propagatedBuildInputs }
+     The recipe's inputs that are neither Python modules (the lock gives those) nor Python set
+     hooks nor hooks bound to the recipe's attributes.
+  */
+  nativeInputsOf = drv:
+    let
+      args = recipeArgs drv;
+      keep = xs: lib.filter (d: !(d.provides.setupHook or false) && !(recipeBoundHook d)) (nonPython (lib.flatten xs));
+    in
+    {
+      nativeBuildInputs = keep (args.nativeBuildInputs or [ ]);
+      buildInputs = keep (args.buildInputs or [ ]);
+      propagatedBuildInputs = keep (args.propagatedBuildInputs or [ ]);
+    };
+
+  /* reuse :: { base, entry, depsDrvs, tests } -> derivation
+     `base` is nixpkgs' package (prev.X) at the locked version: kept whole, its Python dependencies
+     replaced by the resolved ones (`depsDrvs`); `tests`: doCheck.
+  */
+  reuse = { base, entry, depsDrvs, tests }:
+    base.overridePythonAttrs (old: {
+      dependencies = depsDrvs;
+      propagatedBuildInputs = nonPython (old.propagatedBuildInputs or [ ]);
+      doCheck = tests;
+      passthru = (old.passthru or { }) // { machNix = { provider = "sdist"; inherit (entry) filename; base = old.version or null; }; };
+    });
+
+  /* fresh :: { final, name, entry, depsDrvs, buildDrvs, fixes, tests, recipe ? null } -> derivation
+     A pyproject build of the locked sdist: `buildDrvs` its build requirements, `depsDrvs` its
+     dependencies, `fixes` the overrides/ rules (overrides.nix), `recipe` nixpkgs' package of
+     another version (its nativeInputsOf are added) or null.
+  */
+  fresh = { final, name, entry, depsDrvs, buildDrvs, fixes, tests, recipe ? null }:
+    let native = if recipe == null then { nativeBuildInputs = [ ]; buildInputs = [ ]; propagatedBuildInputs = [ ]; } else nativeInputsOf recipe; in
     final.buildPythonPackage {
       pname = name;
       inherit (entry) version;
@@ -40,9 +59,10 @@ rec {
       pyproject = true;
       build-system = buildDrvs;
       dependencies = depsDrvs;
-      nativeBuildInputs = fixes.nativeBuildInputs;
-      buildInputs = fixes.buildInputs;
+      nativeBuildInputs = native.nativeBuildInputs ++ fixes.nativeBuildInputs;
+      buildInputs = native.buildInputs ++ fixes.buildInputs;
+      propagatedBuildInputs = native.propagatedBuildInputs;
       doCheck = tests;
-      passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = null; };
+      passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = if recipe == null then null else recipe.version or null; };
     };
 }

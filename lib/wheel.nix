@@ -10,9 +10,11 @@ rec {
   isPure = entry: lib.all (p: p == "any") (platformTags (entry.wheel_tags or [ "py3-none-any" ]));
 
   /* manylinuxSet :: entry -> string or null
-     The attribute of pythonManylinuxPackages matching the wheel's tags: manylinux1 (= manylinux_2_5),
-     manylinux2010 (= _2_12), else manylinux2014 (nixpkgs has no newer set; _2_17 and later map there).
-     null for pure and non-Linux wheels.
+     The attribute of pythonManylinuxPackages for the wheel's *oldest* manylinux tag: auditwheel
+     tags a wheel with the oldest policy whose library whitelist it fits, and manylinux1's is the
+     widest (libcrypt, ncurses5), so a wheel tagged manylinux1 and manylinux2014 may need those.
+     manylinux1 (= manylinux_2_5), manylinux2010 (= _2_12), else manylinux2014 (nixpkgs has no
+     newer set; _2_17 and later map there). null for pure and non-Linux wheels.
      Example: manylinuxSet { wheel_tags = [ "cp311-cp311-manylinux_2_17_x86_64" ]; } == "manylinux2014"
   */
   manylinuxSet = entry:
@@ -21,27 +23,32 @@ rec {
       has = prefixes: lib.any (p: lib.any (pre: lib.hasPrefix pre p) prefixes) ps;
     in
     if isPure entry || !(has [ "manylinux" "linux_" "musllinux" ]) then null
-    else if has [ "manylinux2014_" "manylinux_2_17_" ] then "manylinux2014"
-    else if has [ "manylinux2010_" "manylinux_2_12_" ] then "manylinux2010"
     else if has [ "manylinux1_" "manylinux_2_5_" ] then "manylinux1"
+    else if has [ "manylinux2010_" "manylinux_2_12_" ] then "manylinux2010"
     else "manylinux2014";
 
-  /* build :: { final, name, entry, deps, searchDeps, fixes, tests, python } -> derivation
+  /* build :: { final, name, entry, deps, searchDeps, fixes, tests, python, pkgOf } -> derivation
      `deps`: attribute names of the resolved dependencies; `searchDeps`: those of the non-pure
-     wheels in this package's closure (their bundled libraries join autoPatchelf's search path).
+     wheels in this package's closure (their bundled libraries join autoPatchelf's search path);
+     `pkgOf`: the derivation of a locked name (default: the set's attribute); `fixes`: the
+     overrides/ rules (overrides.nix); `tests`: doCheck; `python`: the interpreter.
   */
-  build = { final, name, entry, deps, searchDeps, fixes, tests, python }:
+  build = { final, name, entry, deps, searchDeps, fixes, tests, python, pkgOf ? (d: final.${d}) }:
     let
       set = manylinuxSet entry;
       native = set != null && pkgs.stdenv.hostPlatform.isLinux;
+      # A wheel that links the CUDA driver (overrides/ lets its libcuda.so.1 be missing at build
+      # time) finds it at run time through the driver runpath, as nixpkgs' CUDA packages do.
+      cuda = native && lib.elem "libcuda.so.1" fixes.autoPatchelfIgnoreMissingDeps;
     in
     final.buildPythonPackage ({
       pname = name;
       inherit (entry) version;
       format = "wheel";
       src = (import ./artefact.nix { inherit pkgs; }).srcOf entry;
-      dependencies = map (d: final.${d}) deps;
-      nativeBuildInputs = lib.optionals native [ pkgs.autoPatchelfHook ] ++ fixes.nativeBuildInputs;
+      dependencies = map pkgOf deps;
+      nativeBuildInputs = lib.optionals native [ pkgs.autoPatchelfHook ] ++ lib.optionals cuda [ pkgs.autoAddDriverRunpath ]
+        ++ fixes.nativeBuildInputs;
       # auditwheel lets wheels link libz.so.1 without bundling it (numpy's and scipy's libgfortran,
       # psycopg2-binary's libcrypto do), but nixpkgs' manylinux sets lack it.
       buildInputs = lib.optionals native (pkgs.pythonManylinuxPackages.${set} ++ [ pkgs.zlib ]) ++ fixes.buildInputs;
@@ -49,7 +56,7 @@ rec {
       dontStrip = true;
       passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; };
     } // lib.optionalAttrs (native && searchDeps != [ ]) {
-      preFixup = lib.concatMapStrings (d: "addAutoPatchelfSearchPath ${final.${d}}/${python.sitePackages}\n") searchDeps;
+      preFixup = lib.concatMapStrings (d: "addAutoPatchelfSearchPath ${pkgOf d}/${python.sitePackages}\n") searchDeps;
     } // lib.optionalAttrs (fixes.autoPatchelfIgnoreMissingDeps != [ ]) {
       autoPatchelfIgnoreMissingDeps = fixes.autoPatchelfIgnoreMissingDeps;
     });

@@ -5,17 +5,29 @@
 { system ? builtins.currentSystem
 , overlays ? [ ]
 , config ? { }
-  # The host interpreter the shim's python3 wraps (a venv of it), and its exact version.
-, hostPython ? "/usr/bin/python3"
-, hostPythonVersion ? "3.11.2"
+  # The host interpreter the shim's python3 wraps (a venv of it), and its exact version
+  # (default: host.json, written by probe-host.py).
+, hostPython ? null
+, hostPythonVersion ? null
   # R24.05–R25.05 default a missing `format` to setuptools; R25.11 throws (the default here).
 , formatDefaultSetuptools ? false
-  # What `stdenv.cc.libc.version` reports (major.minor of the host glibc).
-, glibcVersion ? "2.36"
+  # What `stdenv.cc.libc.version` reports (major.minor of the host glibc; default: host.json).
+, glibcVersion ? null
 , ...
 }:
 let
   lib = import ./lib.nix;
+  # Facts of this host (Python version, glibc), read from the host by probe-host.py: no builtin can
+  # run a program at evaluation time, and pure evaluation (flakes) may not read the host's files.
+  host =
+    if builtins.pathExists ./host.json then lib.fromJSON (lib.readFile ./host.json)
+    else throw "nixpkgs-shim: ${toString ./.}/host.json is missing; write it with `/usr/bin/python3 ${toString ./probe-host.py}` (.ci/setup-nix.sh and the Nix tests do).";
+  hostPy = if hostPython != null then hostPython else host.hostPython;
+  pythonFull = if hostPythonVersion != null then hostPythonVersion else host.python;
+  glibc = if glibcVersion != null then glibcVersion else host.glibc;
+  pyVer = lib.splitString "." pythonFull;
+  # python311, python312, python313, … after the host's interpreter, as nixpkgs names them.
+  pythonAttr = "python${lib.elemAt pyVer 0}${lib.elemAt pyVer 1}";
   parts = lib.splitString "-" system;
   cpu = lib.head parts;
   kernel = lib.elemAt parts 1;
@@ -50,8 +62,8 @@ let
     inherit lib system config;
     pkgs = final;
     stdenv = import ./stdenv {
-      inherit lib system hostPlatform;
-      libc = { pname = "glibc"; version = glibcVersion; name = "glibc-${glibcVersion}"; outPath = final.glibc.outPath; };
+      inherit lib system hostPlatform config;
+      libc = { pname = "glibc"; version = glibc; name = "glibc-${glibc}"; outPath = final.glibc.outPath; };
     };
     stdenvNoCC = final.stdenv;
     callPackage = callPackage;
@@ -77,8 +89,18 @@ let
         preferLocalBuild = true;
       });
 
-    # Host libraries under their nixpkgs attribute names.
-    glibc = hostLibrary "glibc-${glibcVersion}" [ "libc.so.6" "libm.so.6" "libdl.so.2" "librt.so.1" "libpthread.so.0" "libutil.so.1" "libresolv.so.2" ];
+    # Host libraries under their nixpkgs attribute names. nixpkgs' glibc has no libcrypt.so.1
+    # (libxcrypt has it), so neither has this one.
+    glibc = hostLibrary "glibc-${glibc}" [ "libc.so.6" "libm.so.6" "libdl.so.2" "librt.so.1" "libpthread.so.0" "libutil.so.1" "libresolv.so.2" ];
+    # ncurses' ABI 5 libraries: Debian 12 has them in libncursesw5 (installed by .ci/setup-nix.sh),
+    # Debian 13 not at all; without them a wheel that needs them fails in autoPatchelf, as it would
+    # with nixpkgs' manylinux1 set missing.
+    ncurses5 = runCommand "ncurses5" { } ''
+      mkdir -p $out/lib
+      for s in libncursesw.so.5 libpanelw.so.5; do
+        if [ -e ${hostLibDir}/$s ]; then ln -s ${hostLibDir}/$s $out/lib/$s; else echo "nixpkgs-shim: $s is not on this host" >&2; fi
+      done
+    '';
     gcc-unwrapped-lib = hostLibrary "gcc-lib" [ "libstdc++.so.6" "libgcc_s.so.1" ];
     zlib = hostLibrary "zlib" [ "libz.so.1" ];
     libGL = hostLibrary "libGL" [ "libGL.so.1" ];
@@ -96,17 +118,23 @@ let
       manylinux2014 = [ final.glibc final.gcc-unwrapped-lib final.xorg.libX11 final.xorg.libXext final.xorg.libXrender
                         final.xorg.libICE final.xorg.libSM final.libGL final.glib ];
       manylinux2010 = manylinux2014;
-      manylinux1 = manylinux2014 ++ [ final.libxcrypt ];
+      manylinux1 = manylinux2014 ++ [ final.ncurses5 final.libxcrypt ];
     };
     autoPatchelfHook = final.makeSetupHook {
       name = "auto-patchelf-hook";
       substitutions = {
         autoPatchelfPy = ./build-support/auto-patchelf.py;
-        inherit hostPython;
+        hostPython = hostPy;
         dynamicLinker = if cpu == "x86_64" then "/lib64/ld-linux-x86-64.so.2" else "/lib/ld-linux-${cpu}.so.1";
       };
     } ./build-support/auto-patchelf.sh;
-    dockerTools = import ./build-support/docker-tools.nix { inherit lib hostPython; inherit (final) runCommand; };
+    addDriverRunpath = { driverLink = "/run/opengl-driver"; };
+    autoAddDriverRunpath = final.makeSetupHook {
+      name = "auto-add-driver-runpath-hook";
+      substitutions = { inherit (final.addDriverRunpath) driverLink; };
+    } ./build-support/add-driver-runpath.sh;
+    rustPlatform = import ./build-support/rust.nix { inherit lib; inherit (final) runCommand makeSetupHook; };
+    dockerTools = import ./build-support/docker-tools.nix { inherit lib; hostPython = hostPy; inherit (final) runCommand; };
     # The host's unzip (also on every builder's PATH), as a package with bin/unzip like nixpkgs'.
     unzip = runCommand "unzip" { } "mkdir -p $out/bin; ln -s /usr/bin/unzip $out/bin/unzip";
 
@@ -114,23 +142,21 @@ let
     # these the same way before its package set exists.
     pythonBootstrapTools = runCommand "python-bootstrap-tools" {
       wheels = map (n: final.fetchurl (pin n null)) [ "installer" "build" "pyproject-hooks" "packaging" ];
+      passthru.bootstrapTree = true;
     } ''
       mkdir -p $out
       for w in $wheels; do unzip -qq -o "$w" -d $out; done
     '';
 
     pythonPackagesExtensions = [ ];
-    python311 = lib.makeOverridable (import ./python/cpython.nix) {
-      inherit lib hostPython formatDefaultSetuptools;
+    ${pythonAttr} = lib.makeOverridable (import ./python/cpython.nix) {
+      inherit lib formatDefaultSetuptools pythonAttr;
+      hostPython = hostPy;
       inherit (final) stdenv pkgs runCommand makeSetupHook fetchurl;
-      bootstrap = final.pythonBootstrapTools;
-      sourceVersion = let v = lib.splitString "." hostPythonVersion; in {
-        major = lib.elemAt v 0; minor = lib.elemAt v 1; patch = lib.elemAt v 2; suffix = "";
-      };
-      pythonAttr = "python311";
-      self = final.python311;
+      sourceVersion = { major = lib.elemAt pyVer 0; minor = lib.elemAt pyVer 1; patch = lib.elemAt pyVer 2; suffix = ""; };
+      self = final.${pythonAttr};
     };
-    python3 = final.python311;
+    python3 = final.${pythonAttr};
     python3Packages = final.python3.pkgs;
   };
   pkgs = lib.fix (lib.foldl' (acc: overlay: lib.extends overlay acc) base overlays);

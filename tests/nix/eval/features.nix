@@ -18,7 +18,7 @@ in
   # scipy is a non-pure wheel depending on numpy, another one: numpy's bundled libraries join
   # scipy's autoPatchelf search path (as nvidia-* wheels do for torch).
   scipyPreFixup = let d = builtins.unsafeDiscardStringContext; in
-    lib.hasInfix (d "addAutoPatchelfSearchPath ${sp.numpy}/lib/python3.11/site-packages") (d sp.scipy.drvAttrs.preFixup);
+    lib.hasInfix (d "addAutoPatchelfSearchPath ${sp.numpy}/${pkgs.python3.sitePackages}") (d sp.scipy.drvAttrs.preFixup);
   numpyHasNoPreFixup = !(sp.numpy.drvAttrs ? preFixup);
   # Cycles (urllib3 -> requests -> urllib3, certifi <-> charset-normalizer) are cut, not recursed.
   cycleDeps = lib.genAttrs [ "requests" "urllib3" "certifi" "charset-normalizer" ] (n: depNames cyc.${n});
@@ -33,7 +33,7 @@ in
   setuptoolsKept = hp.setuptools.drvPath == pkgs.python3.pkgs.setuptools.drvPath;
   providersArg = (import ../../../lib/resolve.nix { inherit lib pkgs; }).providersArg { _default = "wheel,sdist"; numpy = [ "nixpkgs" ]; };
   overlayApplies = let p = import ../../nixpkgs-shim { overlays = [ (machNix.mkOverlay { lockFile = ../locks/requests.json; }) ]; }; in
-    { python311 = p.python311.pkgs.requests.version; python3 = p.python3.pkgs.requests.version; };
+    { pythonXY = p.${pkgs.python3.pythonAttr}.pkgs.requests.version; python3 = p.python3.pkgs.requests.version; };
   ignoreCollisions = [
     (machNix.mkPython { lockFile = ../locks/requests.json; ignoreCollisions = true; }).drvAttrs.ignoreCollisions
     (machNix.mkPython { lockFile = ../locks/requests.json; }).drvAttrs.ignoreCollisions

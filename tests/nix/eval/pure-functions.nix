@@ -15,7 +15,7 @@ with import ../common.nix { };
   acyclic = graph.acyclic { roots = [ "a" ]; deps = { a = [ "b" ]; b = [ "c" "a" ]; c = [ "b" "d" ]; d = [ ]; e = [ "e" ]; }; };
   closure = graph.closure { a = [ "b" ]; b = [ "c" ]; c = [ ]; } "a";
   shimTarget = target.fromPython { python = pkgs.python3; inherit (pkgs) stdenv; };
-  mismatchesOk = target.mismatches { python = "3.11"; system = "x86_64-linux"; glibc = "2.28"; } (target.fromPython { python = pkgs.python3; inherit (pkgs) stdenv; });
+  mismatchesOk = target.mismatches { python = pkgs.python3.pythonVersion; system = "x86_64-linux"; glibc = "2.28"; } (target.fromPython { python = pkgs.python3; inherit (pkgs) stdenv; });
   mismatchesBad = target.mismatches { python = "3.12"; system = "aarch64-linux"; glibc = "2.40"; } (target.fromPython { python = pkgs.python3; inherit (pkgs) stdenv; });
   darwinTarget = let d = import ../../nixpkgs-shim { system = "aarch64-darwin"; }; in target.fromPython { python = d.python3; inherit (d) stdenv; };
   lockArgs = target.lockArgs (target.fromPython { python = pkgs.python3; inherit (pkgs) stdenv; });

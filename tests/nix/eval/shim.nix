@@ -28,7 +28,7 @@ in
   overrides = { a1 = over1.pkgs ? a-marker; a2 = over2.pkgs ? a-marker; b2 = over2.pkgs ? b-marker; };
   inherit extThenOverride;
   envName = (pkgs.python3.withPackages (p: [ p.certifi ])).name;
-  envInterpreterIsEnv = let e = pkgs.python3.withPackages (p: [ p.certifi ]); in e.interpreter == "${e}/bin/python3.11";
+  envInterpreterIsEnv = let e = pkgs.python3.withPackages (p: [ p.certifi ]); in e.interpreter == "${e}/bin/${pkgs.python3.executable}";
   overridePythonAttrsChains = ((ps.certifi.overridePythonAttrs { version = "1"; }).overridePythonAttrs (o: { version = o.version + ".2"; })).version;
-  interp = { inherit (pkgs.python3) pythonVersion sitePackages executable libPrefix pythonAttr implementation; at311 = pkgs.python3.pythonAtLeast "3.11"; older312 = pkgs.python3.pythonOlder "3.12"; };
+  interp = { inherit (pkgs.python3) pythonVersion sitePackages executable libPrefix pythonAttr implementation; atOwn = pkgs.python3.pythonAtLeast pkgs.python3.pythonVersion; olderOwn = pkgs.python3.pythonOlder pkgs.python3.pythonVersion; olderNext = pkgs.python3.pythonOlder "3.99"; };
 }

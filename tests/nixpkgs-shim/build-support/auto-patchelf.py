@@ -9,8 +9,9 @@ import os
 import subprocess
 import sys
 
+# The libraries of the shim's glibc (nixpkgs' glibc: no libcrypt.so.1, which is libxcrypt's).
 LIBC = {"libc.so.6", "libm.so.6", "libdl.so.2", "librt.so.1", "libpthread.so.0", "libutil.so.1",
-        "libresolv.so.2", "libnsl.so.1", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1", "libcrypt.so.1",
+        "libresolv.so.2", "libnsl.so.1", "ld-linux-x86-64.so.2", "ld-linux-aarch64.so.1",
         "libanl.so.1", "libmvec.so.1"}
 
 

@@ -18,7 +18,9 @@
       inherit extraCommands created maxLayers architecture;
       imageName = name;
       inherit imageTag;
-      passthru = passthru // { imageName = name; inherit imageTag; };
+      # nixpkgs: the image is a runCommand whose passthru holds the image name and tag only; the
+      # caller's `passthru` does not reach it.
+      passthru = { imageName = name; inherit imageTag; };
     } ''
       ${hostPython} ${./docker-archive.py} "$out"
     '';

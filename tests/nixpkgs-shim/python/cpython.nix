@@ -1,7 +1,7 @@
 # A CPython interpreter from the host (a venv of `hostPython`, so host site-packages stay out), with
 # nixpkgs' passthru (interpreters/python/cpython/default.nix + passthrufun.nix).
 { lib, stdenv, pkgs, runCommand, makeSetupHook, fetchurl, hostPython, sourceVersion, pythonAttr
-, bootstrap, formatDefaultSetuptools
+, formatDefaultSetuptools
 , self
 , packageOverrides ? (final: prev: { })
 }:
@@ -15,7 +15,7 @@ let
   pythonPackages =
     let
       base = import ./python-packages-base.nix { inherit lib pkgs stdenv formatDefaultSetuptools; python = self; };
-      hooks = import ./hooks { inherit lib makeSetupHook bootstrap hostPython; python = self; };
+      hooks = import ./hooks { inherit lib makeSetupHook hostPython; python = self; };
       packages = import ./python-packages.nix { inherit lib fetchurl; };
       aliases = import ./aliases.nix lib;
       extensions = lib.composeManyExtensions ([ hooks packages ] ++ pkgs.pythonPackagesExtensions ++ [ packageOverrides ]);
@@ -25,7 +25,9 @@ let
   # Every derivation of the set must be a Python module (or a hook, or stdenv).
   ensurePythonModules = set:
     let
-      valid = v: v ? pythonModule && v.pythonModule != false || (v.provides.setupHook or false) || v == stdenv;
+      # nixpkgs (passthrufun.nix): the module must be of *this* interpreter, not merely non-false.
+      valid = v: (v ? pythonModule && v.pythonModule != false && v.pythonModule.pythonVersion == pythonVersion
+        && v.pythonModule.implementation or "cpython" == "cpython") || (v.provides.setupHook or false) || v == stdenv;
       wrap = name: v:
         if lib.isDerivation v && !(valid v) then
           v // {
@@ -43,7 +45,9 @@ let
     implementation = "cpython";
     interpreter = "${self}/bin/${executable}";
     pkgs = pythonPackages;
-    pythonOnBuildForHost = self;
+    # nixpkgs (cpython/default.nix) re-applies this interpreter's packageOverrides to the build
+    # platform's interpreter: an overlay reaches the set whose `build`/`installer` the hooks run.
+    pythonOnBuildForHost = let py = pkgs.${pythonAttr}.override { inherit packageOverrides; self = py; }; in py;
     isPy3k = true; isPy3 = true; isPy2 = false; isPy27 = false; isPyPy = false;
     isPy310 = pythonVersion == "3.10"; isPy311 = pythonVersion == "3.11"; isPy312 = pythonVersion == "3.12";
     isPy313 = pythonVersion == "3.13"; isPy314 = pythonVersion == "3.14";
@@ -69,5 +73,6 @@ stdenv.mkDerivation {
     mkdir -p $out/nix-support
     substituteAll "$setupHook" $out/nix-support/setup-hook
   '';
-  meta.platforms = [ "x86_64-linux" "aarch64-linux" ];
+  # nixpkgs: CPython builds on Linux and darwin alike.
+  meta.platforms = lib.systems.doubles.all;
 }

@@ -24,7 +24,19 @@ let
     else if format != null then format
     else if formatDefaultSetuptools then "setuptools"
     else throw "${name} does not configure a `format`. To build with setuptools as before, set `pyproject = true` and `build-system = [ setuptools ]`.";
-  bootstrapPnames = [ "flit-core" "installer" "build" "packaging" "pyproject-hooks" "wheel" ];
+  # nixpkgs special-cases its bootstrap packages by pname: their build, install and runtime-deps
+  # hooks run on the bootstrap tools and propagate nothing (else `wheel` would need itself). The
+  # `format = "wheel"` branch has no such case: it always adds the plain wheelUnpackHook.
+  bootstrapInstallPnames = [ "flit-core" "installer" ];
+  bootstrapPnames = bootstrapInstallPnames ++ [ "build" "packaging" "pyproject-hooks" "wheel" ]
+    ++ lib.optionals (python.pythonOlder "3.11") [ "tomli" ];
+  isBootstrap = lib.elem (attrs.pname or "") bootstrapPnames;
+  isBootstrapInstall = lib.elem (attrs.pname or "") bootstrapInstallPnames;
+  # nixpkgs reads these from `python.pythonOnBuildForHost.pkgs.bootstrap`, a non-package attribute.
+  inherit (python.pythonOnBuildForHost.pkgs.bootstrap) tools;
+  buildHook = if isBootstrap then pypaBuildHook.override { build = tools; wheel = null; } else pypaBuildHook;
+  depsCheckHook = if isBootstrap then pythonRuntimeDepsCheckHook.override { packaging = tools; } else pythonRuntimeDepsCheckHook;
+  installHook = if isBootstrapInstall then pypaInstallHook.override { installer = tools; } else pypaInstallHook;
   withDistOutput = lib.elem format' [ "pyproject" "setuptools" "wheel" ];
   isMismatched = x: x ? pythonModule && x.pythonModule != false && x.pythonModule.pythonVersion != python.pythonVersion;
   checkMismatch = xs: map (x: if isMismatched x then throw "Python version mismatch in '${name}': The Python derivation '${name}' depends on a Python derivation named '${x.name}', but the two derivations use different Python versions." else x) xs;
@@ -40,9 +52,9 @@ let
       ++ lib.optionals removeBinBytecode [ pythonRemoveBinBytecodeHook ]
       ++ lib.optionals (lib.hasSuffix "zip" (attrs.src.name or "") && unzip != null) [ unzip ]
       ++ lib.optionals (format' == "setuptools") [ setuptoolsBuildHook ]
-      ++ lib.optionals (format' == "pyproject") [ pypaBuildHook pythonRuntimeDepsCheckHook ]
+      ++ lib.optionals (format' == "pyproject") [ buildHook depsCheckHook ]
       ++ lib.optionals (format' == "wheel") [ wheelUnpackHook ]
-      ++ lib.optionals (format' != "other") [ pypaInstallHook ]
+      ++ lib.optionals (format' != "other") [ installHook ]
       ++ [ pythonImportsCheckHook pythonNamespacesHook ]
       ++ lib.optionals withDistOutput [ pythonOutputDistHook ]
       ++ nativeBuildInputs ++ build-system;
@@ -62,7 +74,7 @@ let
       // lib.optionalAttrs (optional-dependencies != { }) { inherit optional-dependencies; }
       // lib.optionalAttrs (build-system != [ ]) { inherit build-system; }
       // passthru;
-    meta = { platforms = [ "x86_64-linux" "aarch64-linux" ]; } // meta;
+    meta = { platforms = python.meta.platforms; } // meta;
   } // lib.optionalAttrs (attrs ? checkPhase) { installCheckPhase = attrs.checkPhase; }));
   # R24.05+: `disabled` throws only when the derivation is instantiated or built.
   guard = x: if disabled then throw "${name} not supported for interpreter ${python.executable}"

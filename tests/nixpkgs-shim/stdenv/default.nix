@@ -1,7 +1,7 @@
 # The shim's stdenv: `mkDerivation` over the host's Debian tools (bash, coreutils, tar, unzip, patch,
 # patchelf, gcc), with nixpkgs' attribute conventions: phases, hooks, propagated inputs, passthru,
 # multiple outputs, overrideAttrs.
-{ lib, system, hostPlatform, libc }:
+{ lib, system, hostPlatform, libc, config ? { } }:
 let
   hostPath = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
   # Attributes that never reach the builder's environment.
@@ -19,7 +19,9 @@ let
     name = "stdenv-shim-linux";
     inherit system;
     builder = "/bin/bash";
-    args = [ "-c" "/bin/mkdir -p $out && /bin/cp ${./setup.sh} $out/setup && /bin/cp ${./default-builder.sh} $out/default-builder.sh" ];
+    # `; exit $?`: bash would otherwise exec the last `cp`, which closes stderr before it exits, and
+    # Nix then kills the builder (signal 9, NixOS/nix#2176; about 1 build in 5 on a fresh store).
+    args = [ "-c" "/bin/mkdir -p $out && /bin/cp ${./setup.sh} $out/setup && /bin/cp ${./default-builder.sh} $out/default-builder.sh; exit $?" ];
   };
   flat = xs: lib.filter (x: x != null) (lib.flatten xs);
 
@@ -28,7 +30,10 @@ let
       args = if lib.isFunction argsOrFun then lib.fix (final: argsOrFun final) else argsOrFun;
       name = args.name or "${args.pname}-${args.version}";
       outputs = args.outputs or [ "out" ];
-      env = lib.mapAttrs (_: toEnv) (lib.filterAttrs (n: v: !(lib.elem n nonEnv) && !(lib.isFunction v)) (removeAttrs args [ "name" "outputs" ]));
+      # Keys only: forcing the values here (to drop functions, say) would make every attribute
+      # strict, where nixpkgs' are lazy until the derivation is instantiated. A function reaches the
+      # builder as an empty variable.
+      env = lib.mapAttrs (_: v: if lib.isFunction v then "" else toEnv v) (removeAttrs args ([ "name" "outputs" ] ++ nonEnv));
       drv = derivation (env // {
         inherit name system outputs;
         builder = "/bin/bash";
@@ -41,10 +46,22 @@ let
         propagatedNativeBuildInputs = toEnv (flat (args.propagatedNativeBuildInputs or [ ]));
       });
       passthru = args.passthru or { };
-      outs = lib.listToAttrs (map (o: lib.nameValuePair o (drv.${o} // passthru // { meta = args.meta or { }; })) outputs);
-    in
-    drv // outs // args.passthru or { } // {
       meta = args.meta or { };
+      # nixpkgs: pkgs/stdenv/generic/check-meta.nix — a broken or unsupported package refuses to
+      # be instantiated (its attributes, passthru included, can still be read).
+      problem =
+        if (meta.broken or false) && !(config.allowBroken or false) then "is marked as broken"
+        else if !(config.allowUnsupportedSystem or false)
+          && ((meta ? platforms && !(lib.elem system meta.platforms)) || lib.elem system (meta.badPlatforms or [ ]))
+        then "is not available on the requested hostPlatform:\n  hostPlatform.system = \"${system}\"\n  package.meta.platforms = ${builtins.toJSON (meta.platforms or [ ])}\n  package.meta.badPlatforms = ${builtins.toJSON (meta.badPlatforms or [ ])}\n"
+        else null;
+      checked = x: if problem == null then x
+        else throw "Package ‘${name}’ ${problem}, refusing to evaluate.\n\nnixpkgs-shim: set config.allowBroken / config.allowUnsupportedSystem to evaluate it anyway.";
+      checkedDrv = d: d // { outPath = checked d.outPath; drvPath = checked d.drvPath; };
+      outs = lib.listToAttrs (map (o: lib.nameValuePair o (checkedDrv drv.${o} // passthru // { inherit meta; })) outputs);
+    in
+    checkedDrv drv // outs // args.passthru or { } // {
+      inherit meta;
       pname = args.pname or name;
       version = args.version or "";
       inherit outputs;

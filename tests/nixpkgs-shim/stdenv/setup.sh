@@ -130,6 +130,35 @@ substituteAll() {
     printf '%s\n' "$content" > "$dst"
 }
 
+# substituteInPlace FILE... --replace-fail OLD NEW | --replace-warn OLD NEW | --replace-quiet OLD NEW
+# (nixpkgs' substitute: --replace-fail stops the build when OLD is absent).
+substituteInPlace() {
+    local files=() f
+    while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do files+=("$1"); shift; done
+    for f in "${files[@]}"; do
+        local content; content=$(cat "$f"; printf x); content="${content%x}"
+        local args=("$@")
+        while [ ${#args[@]} -gt 0 ]; do
+            local mode="${args[0]}" old="${args[1]}" new="${args[2]}"
+            args=("${args[@]:3}")
+            case "$mode" in
+                --replace-fail|--replace-warn|--replace-quiet|--replace) ;;
+                *) echo "substituteInPlace: unknown argument $mode" >&2; exit 1 ;;
+            esac
+            if [[ "$content" != *"$old"* ]]; then
+                if [ "$mode" = --replace-fail ]; then
+                    echo "substituteStream() in derivation $name: ERROR: pattern $old doesn't match anything in file '$f'" >&2
+                    exit 1
+                elif [ "$mode" = --replace-warn ]; then
+                    echo "substituteStream() in derivation $name: WARNING: pattern $old doesn't match anything in file '$f'" >&2
+                fi
+            fi
+            content="${content//"$old"/"$new"}"
+        done
+        printf '%s' "$content" > "$f"
+    done
+}
+
 runPhase() {
     local curPhase="$1"
     case "$curPhase" in

@@ -1,7 +1,7 @@
 pypaBuildPhase() {
     runHook preBuild
     echo "Creating a wheel..."
-    PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}@bootstrap@" @pythonInterpreter@ -m build --no-isolation --outdir dist/ --wheel ${pypaBuildFlags:-}
+    PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}@buildPath@" @pythonInterpreter@ -m build --no-isolation --outdir dist/ --wheel ${pypaBuildFlags:-}
     echo "Finished creating a wheel..."
     runHook postBuild
 }

@@ -2,7 +2,7 @@ pypaInstallPhase() {
     runHook preInstall
     local w
     for w in dist/*.whl; do
-        PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}@bootstrap@" @pythonInterpreter@ -m installer --prefix "$out" "$w"
+        PYTHONPATH="@installerPath@" @pythonInterpreter@ -m installer --prefix "$out" "$w"
     done
     runHook postInstall
 }

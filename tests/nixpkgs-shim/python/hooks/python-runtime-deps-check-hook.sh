@@ -2,7 +2,7 @@ pythonRuntimeDepsCheckHook() {
     echo "Executing pythonRuntimeDepsCheck"
     local w
     for w in dist/*.whl; do
-        CHECK_PATH="${PYTHONPATH:-}" PYTHONPATH="@bootstrap@" @pythonInterpreter@ @script@ "$w"
+        PYTHONPATH="${PYTHONPATH:-}${PYTHONPATH:+:}@packagingPath@" @pythonInterpreter@ @script@ "$w"
     done
 }
 if [ -z "${dontCheckRuntimeDeps-}" ]; then preInstallPhases+=" pythonRuntimeDepsCheckHook"; fi

@@ -1,22 +1,26 @@
-"""Check a wheel's Requires-Dist against the distributions on CHECK_PATH (shim of nixpkgs' hook)."""
+"""Check a wheel's Requires-Dist against the build environment (shim of nixpkgs' hook).
+
+Like nixpkgs' script, it parses the wheel's metadata with `packaging.metadata.Metadata` (packaging
+>= 23.2) imported from PYTHONPATH, and each requirement is checked against the *first* distribution
+of that name on PYTHONPATH, as imports and `importlib.metadata` find it.
+"""
 import importlib.metadata as md
 import os
 import sys
 import zipfile
-from email.parser import Parser
 
-from packaging.requirements import Requirement
+from packaging.metadata import Metadata
 from packaging.utils import canonicalize_name
 
 wheel = sys.argv[1]
 with zipfile.ZipFile(wheel) as z:
     meta_name = next(n for n in z.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA"))
-    meta = Parser().parsestr(z.read(meta_name).decode())
-path = [p for p in os.environ.get("CHECK_PATH", "").split(":") if p]
-installed = {canonicalize_name(d.metadata["Name"]): d.version for d in md.distributions(path=path)}
+    meta = Metadata.from_email(z.read(meta_name).decode(), validate=False)
+installed = {}
+for d in md.distributions():  # sys.path order: the first of a name wins
+    installed.setdefault(canonicalize_name(d.metadata["Name"]), d.version)
 errors = []
-for line in meta.get_all("Requires-Dist") or []:
-    req = Requirement(line)
+for req in meta.requires_dist or []:
     if req.marker is not None and not req.marker.evaluate({"extra": ""}):
         continue
     have = installed.get(canonicalize_name(req.name))

@@ -1,0 +1,40 @@
+"""Every test marked `nix` runs once per Nix installation (nix_support.INSTALLATIONS): the host's
+Nix (2.8 on Debian 12) and a current one (2.26), all tests of one installation before the next, so
+two Nix processes never build at the same time. Test ids end in [nix-host] / [nix-modern]."""
+
+from __future__ import annotations
+
+import pytest
+
+import nix_support
+
+INSTALLATIONS = ["nix-host", "nix-modern"]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.get_closest_marker("nix") is not None:
+        metafunc.fixturenames.append("nix_installation")
+        metafunc.parametrize("nix_installation", INSTALLATIONS, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def nix_installation(request: pytest.FixtureRequest):
+    """Select one Nix installation for the tests that follow (PATH and its store's variables)."""
+    name = request.param
+    try:
+        env = nix_support.installation(name.removeprefix("nix-"))
+    except RuntimeError as e:
+        pytest.fail(f"{name}: {e}", pytrace=False)
+    mp = pytest.MonkeyPatch()
+    for k, v in env.items():
+        mp.setenv(k, v)
+    yield name
+    mp.undo()
+
+
+@pytest.fixture(autouse=True)
+def _selected_nix(request: pytest.FixtureRequest) -> None:
+    """Activate the parametrized installation (a fixture added by pytest_generate_tests is not set up
+    by itself)."""
+    if "nix_installation" in getattr(getattr(request.node, "callspec", None), "params", {}):
+        request.getfixturevalue("nix_installation")

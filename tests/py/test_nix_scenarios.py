@@ -1,0 +1,372 @@
+"""Scenarios of issue 11: where real nixpkgs breaks an overlay made from a lock, reproduced by
+tests/nixpkgs-shim, each first shown to FAIL against lib/ as of commit 9e43e8d (before the fixes,
+with the stand-in as it is now; the docstrings say how) and passing after. The list is in
+tests/nixpkgs-shim/README.md.
+
+Locks are written per test with the host's target (nix_support), from pinned PyPI files, so the
+scenarios do not depend on the host's Python version.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from nix_support import GLIBC, PY, PY_FULL, ROOT
+
+NIX_TESTS = ROOT / "tests" / "nix"
+COMMON = f"with import {NIX_TESTS / 'common.nix'} {{ }}; "
+
+pytestmark = [pytest.mark.nix]
+
+FILES = "https://files.pythonhosted.org/packages/"
+# name -> lock entry (without dependencies/roots), all pure-Python files.
+PINNED = {
+    "wheel-0.44.0": {"name": "wheel", "version": "0.44.0", "provider": "wheel", "filename": "wheel-0.44.0-py3-none-any.whl",
+                     "url": FILES + "1b/d1/9babe2ccaecff775992753d8686970b1e2755d21c8a63be73aba7a4e7d77/wheel-0.44.0-py3-none-any.whl",
+                     "sha256": "2376a90c98cc337d18623527a97c31797bd02bad0033d41547043a1cbfbe448f", "wheel_tags": ["py3-none-any"]},
+    "packaging-23.0": {"name": "packaging", "version": "23.0", "provider": "wheel", "filename": "packaging-23.0-py3-none-any.whl",
+                       "url": FILES + "ed/35/a31aed2993e398f6b09a790a181a7927eb14610ee8bbf02dc14d31677f1c/packaging-23.0-py3-none-any.whl",
+                       "sha256": "714ac14496c3e68c99c29b00845f7a2b85f3bb6f1078fd9f72fd20f0570002b2", "wheel_tags": ["py3-none-any"]},
+    "installer-0.6.0": {"name": "installer", "version": "0.6.0", "provider": "wheel", "filename": "installer-0.6.0-py3-none-any.whl",
+                        "url": FILES + "bf/42/fe5f10fd0d58d5d8231a0bc39e664de09992f960597e9fbd3753f84423a3/installer-0.6.0-py3-none-any.whl",
+                        "sha256": "ae7c62d1d6158b5c096419102ad0d01fdccebf857e784cee57f94165635fe038", "wheel_tags": ["py3-none-any"]},
+    "pyproject-hooks-1.1.0": {"name": "pyproject-hooks", "version": "1.1.0", "provider": "wheel", "filename": "pyproject_hooks-1.1.0-py3-none-any.whl",
+                              "url": FILES + "ae/f3/431b9d5fe7d14af7a32340792ef43b8a714e7726f1d7b69cc4e8e7a3f1d7/pyproject_hooks-1.1.0-py3-none-any.whl",
+                              "sha256": "7ceeefe9aec63a1064c18d939bdc3adf2d8aa1988a510afec15151578b232aa2", "wheel_tags": ["py3-none-any"]},
+    "flit-core-3.12.0": {"name": "flit-core", "version": "3.12.0", "provider": "wheel", "filename": "flit_core-3.12.0-py3-none-any.whl",
+                         "url": FILES + "f2/65/b6ba90634c984a4fcc02c7e3afe523fef500c4980fec67cc27536ee50acf/flit_core-3.12.0-py3-none-any.whl",
+                         "sha256": "e7a0304069ea895172e3c7bb703292e992c5d1555dd1233ab7b5621b5b69e62c", "wheel_tags": ["py3-none-any"],
+                         "build_only": True},
+    "idna-3.10-sdist": {"name": "idna", "version": "3.10", "provider": "sdist", "filename": "idna-3.10.tar.gz",
+                        "url": FILES + "f1/70/7703c29685631f5a7590aa73f1f1d3fa9a380e654b86af429e0934a32f7d/idna-3.10.tar.gz",
+                        "sha256": "12f65c9b470abda6dc35cf8e63cc574b1c52b11df2c86030af0ac09b01b13ea9",
+                        "build_system": {"backend": "flit_core.buildapi", "dependencies": ["flit-core"],
+                                         "requires": ["flit_core >=3.12"], "source": "pyproject"}},
+}
+
+
+def _wheel(name: str, version: str, filename: str, path: str, sha256: str, tags: list[str]) -> dict:
+    return {"name": name, "version": version, "provider": "wheel", "filename": filename, "url": FILES + path + "/" + filename,
+            "sha256": sha256, "wheel_tags": tags}
+
+
+def _sdist(name: str, version: str, filename: str, path: str, sha256: str, build: list[str], requires: list[str]) -> dict:
+    return {"name": name, "version": version, "provider": "sdist", "filename": filename, "url": FILES + path + "/" + filename,
+            "sha256": sha256, "build_system": {"backend": "", "dependencies": build, "requires": requires, "source": "pyproject"}}
+
+
+PINNED.update({
+    "toml-0.10.2-sdist": _sdist("toml", "0.10.2", "toml-0.10.2.tar.gz", "be/ba/1f744cdc819428fc6b5084ec34d9b30660f6f9daaf70eead706e3203ec3c",
+                                "b3bda1d108d5dd99f4a20d24d9c348e91c4db7ab1b749200bded2f839ccbe68f", ["setuptools"], ["setuptools"]),
+    "pyparsing-3.2.0-sdist": _sdist("pyparsing", "3.2.0", "pyparsing-3.2.0.tar.gz", "8c/d5/e5aeee5387091148a19e1145f63606619cb5f20b83fccb63efae6474e7b2",
+                                    "cbf74e27246d595d9a74b186b810f6fbb86726dbf3b9532efb343f6d7294fe9c", ["flit-core"], ["flit_core >=3.2,<4"]),
+    "decorator-5.2.1-sdist": _sdist("decorator", "5.2.1", "decorator-5.2.1.tar.gz", "43/fa/6d96a0978d19e17b68d634497769987b16c8f4cd0a7a05048bec693caa6b",
+                                    "65f266143752f734b0a7cc83c46f4618af75b8c5911b00ccb61d0ac9b6da0360", ["setuptools"], ["setuptools"]),
+    "typing-extensions-4.13.2-sdist": _sdist(
+        "typing-extensions", "4.13.2", "typing_extensions-4.13.2.tar.gz", "f6/37/23083fcd6e35492953e8d2aaaa68b860eb422b34627b13f2ce3eb6106061",
+        "e6c81219bd689f51865d9e372991c540bda33a0379d5573cddb9a3a23f7caaef", ["flit-core"], ["flit_core >=3.11,<4"]),
+    "mdurl-0.1.1-sdist": _sdist("mdurl", "0.1.1", "mdurl-0.1.1.tar.gz", "d1/ff/2f02e94382daee347ca6cfd33fde421e891398d83c51d05f25941f7f93e9",
+                                "f79c9709944df218a4cdb0fcc0b0c7ead2f44594e3e84dc566606f04ad749c20", ["flit-core"], ["flit_core>=3.2.0,<4"]),
+    "wcwidth-0.2.13-sdist": _sdist("wcwidth", "0.2.13", "wcwidth-0.2.13.tar.gz", "6c/63/53559446a878410fc5a5974feb13d31d78d752eb18aeba59c7fef1af7598",
+                                   "72ea0c06399eb286d978fdedb6923a9eb47e1c486ce63e9b4e64fc18303972b5", ["setuptools"], ["setuptools"]),
+    "pycparser-2.22-sdist": _sdist("pycparser", "2.22", "pycparser-2.22.tar.gz", "1d/b2/31537cf4b1ca988837256c910a668b553fceb8f069bedc4b1c826024b52c",
+                                   "491c8be9c040f5390f5bf44a5b07752bd07f56edf992381b05c701439eec10f6", ["setuptools"], ["setuptools"]),
+    "cachetools-5.5.0-sdist": _sdist("cachetools", "5.5.0", "cachetools-5.5.0.tar.gz", "c3/38/a0f315319737ecf45b4319a8cd1f3a908e29d9277b46942263292115eee7",
+                                     "2cc24fb4cbe39633fb7badd9db9ca6295d766d9c2995f245725a46715d050f2a", ["setuptools"], ["setuptools"]),
+    "pluggy-1.4.0": _wheel("pluggy", "1.4.0", "pluggy-1.4.0-py3-none-any.whl", "a5/5b/0cc789b59e8cc1bf288b38111d002d8c5917123194d45b29dcdac64723cc",
+                           "7db9f7b503d67d1c5b95f59773ebb58a8c1c288129a88665838012cfb07b8981", ["py3-none-any"]),
+    "iniconfig-2.0.0-sdist": _sdist("iniconfig", "2.0.0", "iniconfig-2.0.0.tar.gz", "d7/4b/cbd8e699e64a6f16ca3a8220661b5f83792b3017d0f79807cb8708d33913",
+                                    "2d91e135bf72d31a410b17c16da610a82cb55f6b0477d1a902134b24a455b8b3", ["hatchling"], ["hatchling"]),
+    "pyasn1-0.6.1-sdist": _sdist("pyasn1", "0.6.1", "pyasn1-0.6.1.tar.gz", "ba/e9/01f1a64245b89f039897cb0130016d79f77d52669aae6ee7b159a6c4c018",
+                                 "6f580d2bdd84365380830acf45550f2511469f673cb4a5ae3857a3170128b034", ["setuptools"], ["setuptools"]),
+})
+
+
+def write_lock(path: Path, entries: list[str], roots: list[str], deps: dict[str, list[str]] | None = None) -> Path:
+    """A schema-1 lock of PINNED entries for this host's interpreter (tests/nix/locks/README.md)."""
+    packages = {}
+    for key in entries:
+        e = dict(PINNED[key], extras=[], requires_python=">=3.7")
+        e["dependencies"] = (deps or {}).get(e["name"], [])
+        packages[e["name"]] = e
+    lock = {
+        "generated_by": "tests/py/test_nix_scenarios.py", "lock_version": 1,
+        "index": {"created_at": None, "metadata_sha256": None, "pypi_serial": 0},
+        "inputs": {"constraints": [], "extras": [], "files": [], "groups": [], "prereleases": False,
+                   "providers": {"_default": ["wheel", "sdist", "nixpkgs"]}, "requirements": roots},
+        "packages": packages, "roots": roots,
+        "target": {"glibc": GLIBC, "implementation": "cpython", "macos": None, "python": PY, "python_full": PY_FULL,
+                   "system": "x86_64-linux"},
+    }
+    path.write_text(json.dumps(lock, indent=2, sort_keys=True))
+    return path
+
+
+def nix(args: list[str], expr: str, timeout: int = 900) -> subprocess.CompletedProcess:
+    return subprocess.run(args + ["--expr", expr], cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+
+
+def evaluate(expr: str) -> object:
+    proc = nix(["nix-instantiate", "--read-write-mode", "--eval", "--strict", "--json"], expr)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout)
+
+
+def build_env(lock: Path, out: Path) -> dict[str, str]:
+    """Build mkPython { lockFile } and return {normalized name: version} of what it holds."""
+    proc = nix(["nix-build", "-o", str(out)], COMMON + f"machNix.mkPython {{ lockFile = {lock}; }}")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    script = "import json, importlib.metadata as m; print(json.dumps({d.metadata['Name']: d.version for d in m.distributions()}))"
+    got = subprocess.run([str(out / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True).stdout
+    return {re.sub(r"[-_.]+", "-", k).lower(): v for k, v in json.loads(got).items()}
+
+
+def test_wheel_as_a_root_does_not_recurse(tmp_path: Path) -> None:
+    """nixpkgs' wheelUnpackHook propagates the set's `wheel`: the lock's wheel (a wheel-format
+    build) placed at `wheel` needs itself. Before: `infinite recursion encountered` evaluating the
+    environment. Now: the set's wheel stays nixpkgs'; the environment holds the locked 0.44.0."""
+    lock = write_lock(tmp_path / "lock.json", ["wheel-0.44.0"], ["wheel"])
+    assert build_env(lock, tmp_path / "result") == {"wheel": "0.44.0"}
+
+
+def test_old_packaging_does_not_break_pyproject_builds(tmp_path: Path) -> None:
+    """pythonRuntimeDepsCheckHook propagates the set's `packaging` and imports packaging.metadata
+    (>= 23.2). Before: the lock's packaging 23.0 replaced the set's, and idna's pyproject build
+    failed in the runtime-deps check (`No module named 'packaging.metadata'`). Now: the hooks keep
+    nixpkgs' packaging; the environment holds packaging 23.0 and idna 3.10."""
+    lock = write_lock(tmp_path / "lock.json", ["packaging-23.0", "idna-3.10-sdist", "flit-core-3.12.0"], ["idna", "packaging"])
+    assert build_env(lock, tmp_path / "result") == {"packaging": "23.0", "idna": "3.10"}
+
+
+@pytest.mark.parametrize("entry, hook", [
+    ("installer-0.6.0", "pypaInstallHook"),  # pypaInstallHook runs pythonOnBuildForHost.pkgs.installer
+    ("pyproject-hooks-1.1.0", "pypaBuildHook"),  # pypaBuildHook runs pythonOnBuildForHost.pkgs.build, which needs it
+])
+def test_build_machinery_is_never_replaced(tmp_path: Path, entry: str, hook: str) -> None:
+    """cpython applies packageOverrides to pythonOnBuildForHost too, whose `installer` and `build`
+    the hooks run. Before: a locked installer/pyproject-hooks (roots) replaced them there, so the
+    hook, and with it every package of the set, changed (`hookSame` false). Now: the hooks are
+    nixpkgs' own, while the environment still gets the locked version."""
+    name = PINNED[entry]["name"]
+    lock = write_lock(tmp_path / "lock.json", [entry], [name])
+    got = evaluate(COMMON + f"let e = machNix.mkPython {{ lockFile = {lock}; }}; ps = e.passthru.python.pkgs; in {{ "
+                   f"hookSame = ps.{hook}.drvPath == pkgs.python3.pkgs.{hook}.drvPath; "
+                   "envHas = map (d: d.name) (e.passthru.selectPkgs ps); }")
+    assert got["hookSame"] is True
+    assert got["envHas"] == [f"python{PY}-{name}-{PINNED[entry]['version']}"]
+
+
+@pytest.mark.parametrize("entries, root, version, before", [
+    (["pyasn1-0.6.1-sdist"], "pyasn1", "0.6.1",
+     "a patch written for pyasn1 0.6.0: `Hunk #1 FAILED`"),
+    (["typing-extensions-4.13.2-sdist", "flit-core-3.12.0"], "typing-extensions", "4.13.2",
+     "the recipe's flit-core 3.10.1 in nativeBuildInputs comes first on PYTHONPATH, before the lock's "
+     "3.12.0, so it is the backend that runs, and it cannot read 4.13.2's pyproject.toml (`_check_type`)"),
+    (["toml-0.10.2-sdist"], "toml", "0.10.2",
+     "postPatch `substituteInPlace --replace-fail` of 0.10.1's text: `pattern ... doesn't match anything`"),
+    (["pyparsing-3.2.0-sdist"], "pyparsing", "3.2.0",
+     "`cargoDeps` of the recipe's own src (rec): `cargoHash or cargoSha256 is out of date`"),
+    (["decorator-5.2.1-sdist"], "decorator", "5.2.1",
+     "`format = \"setuptools\"` runs setup.py bdist_wheel, which 5.2.1 lacks: `no setup.py`"),
+    (["mdurl-0.1.1-sdist"], "mdurl", "0.1.1",
+     "the recipe's `disabled` (for 0.1.2) kept: `not supported for interpreter` at evaluation"),
+    (["wcwidth-0.2.13-sdist"], "wcwidth", "0.2.13",
+     "the recipe's `meta.broken` (for 0.2.12) kept: `is marked as broken, refusing to evaluate`"),
+    (["pycparser-2.22-sdist"], "pycparser", "2.22",
+     "the recipe's `meta.badPlatforms` (for 2.21) kept: `is not available on the requested hostPlatform`"),
+    (["cachetools-5.5.0-sdist"], "cachetools", "5.5.0",
+     "the recipe's `sourceRoot = \"source/python\"` (a GitHub checkout) kept for a PyPI sdist (`cachetools-5.5.0/`): no such directory"),
+], ids=["patches", "native-build-tool-first", "replace-fail", "cargoDeps", "format-setuptools", "disabled", "meta-broken", "meta-platforms", "sourceRoot"])
+def test_recipe_is_reused_only_at_its_own_version(tmp_path: Path, entries: list[str], root: str, version: str, before: str) -> None:
+    """A nixpkgs recipe carries parts written for its own version (patches, postPatch, cargoDeps,
+    format, disabled, meta). Before: sdist.override swapped version and src into the recipe and kept
+    them, so the locked sdist failed (each case: see `before`). Now: at another version than the
+    recipe's, the package is built fresh from the locked sdist (the recipe gives only non-Python
+    native inputs), and the environment holds the locked version."""
+    lock = write_lock(tmp_path / "lock.json", entries, [root])
+    assert build_env(lock, tmp_path / "result") == {root: version}
+
+
+def test_recipe_at_its_own_version_is_kept_whole(tmp_path: Path) -> None:
+    """The same lock mechanism with the recipe's own version (toml 0.10.1) reuses the recipe whole:
+    its postPatch ran (the installed module carries its mark)."""
+    entry = dict(PINNED["toml-0.10.2-sdist"], version="0.10.1", filename="toml-0.10.1.tar.gz",
+                 url=FILES + "da/24/84d5c108e818ca294efe7c1ce237b42118643ce58a14d2462b3b2e3800d5/toml-0.10.1.tar.gz",
+                 sha256="926b612be1e5ce0634a2ca03470f95169cf16f939018233a670519cb4ac58b0f")
+    PINNED["toml-0.10.1-sdist"] = entry
+    lock = write_lock(tmp_path / "lock.json", ["toml-0.10.1-sdist"], ["toml"])
+    out = tmp_path / "result"
+    assert build_env(lock, out) == {"toml": "0.10.1"}
+    got = subprocess.run([str(out / "bin" / "python"), "-c", "import inspect, toml; print(inspect.getsource(toml))"],
+                         capture_output=True, text=True, check=True).stdout
+    assert "# nixpkgs-shim" in got
+
+
+CP = "cp" + PY.replace(".", "")
+NUMPY_WHEELS = {  # numpy 2.1.3, manylinux_2_17 + manylinux2014, per CPython minor version
+    "3.11": ("7a/f0/80811e836484262b236c684a75dfc4ba0424bc670e765afaa911468d9f39", "bc6f24b3d1ecc1eebfbf5d6051faa49af40b03be1aaa781ebdadcbc090b4539b"),
+    "3.12": ("9e/3e/3757f304c704f2f0294a6b8340fcf2be244038be07da4cccf390fa678a9f", "2312b2aa89e1f43ecea6da6ea9a810d06aae08321609d8dc0d0eda6d946a541b"),
+    "3.13": ("70/50/73f9a5aa0810cdccda9c1d20be3cbe4a4d6ea6bfd6931464a44c95eef731", "5641516794ca9e5f8a4d17bb45446998c6554704d888f86df9b200e66bdcce56"),
+}
+TORCH_WHEELS = {  # torch 2.5.1, tagged manylinux1 only
+    "3.11": ("d1/35/e8b2daf02ce933e4518e6f5682c72fd0ed66c15910ea1fb4168f442b71c4", "de5b7d6740c4b636ef4db92be922f0edc425b65ed78c5076c43c42d362a45457"),
+    "3.12": ("8b/5c/36c114d120bfe10f9323ed35061bc5878cc74f3f594003854b0ea298942f", "ed231a4b3a5952177fafb661213d690a72caaad97d5824dd4fc17ab9e15cec03"),
+    "3.13": ("69/72/20cb30f3b39a9face296491a86adb6ff8f1a47a897e4d14667e6cf89d5c3", "9b61edf3b4f6e3b0e0adda8b3960266b9009d02b37555971f4d1c8f7a05afed7"),
+}
+
+
+PINNED["numpy-2.1.3"] = _wheel("numpy", "2.1.3", f"numpy-2.1.3-{CP}-{CP}-manylinux_2_17_x86_64.manylinux2014_x86_64.whl",
+                               *NUMPY_WHEELS[PY], [f"{CP}-{CP}-manylinux_2_17_x86_64", f"{CP}-{CP}-manylinux2014_x86_64"])
+PINNED["torch-2.5.1"] = _wheel("torch", "2.5.1", f"torch-2.5.1-{CP}-{CP}-manylinux1_x86_64.whl", *TORCH_WHEELS[PY],
+                               [f"{CP}-{CP}-manylinux1_x86_64"])
+
+
+@pytest.mark.parametrize("consumer, before", [
+    ("numpy-headers-consumer", "`attribute 'coreIncludeDir' missing` (the lock's numpy wheel had no numpy passthru)"),
+    ("numpy2-consumer", "a recipe naming numpy_2 kept nixpkgs' numpy beside the lock's: `collision between` in the env"),
+], ids=["numpy-headers-consumer", "numpy2-consumer"])
+def test_numpy_keeps_its_passthru_contract(tmp_path: Path, consumer: str, before: str) -> None:
+    """Recipes read numpy.coreIncludeDir (scipy, pyside6, torch) or name numpy_2. Before: see
+    `before`. Now: the lock's numpy carries coreIncludeDir recomputed for its own store path (the
+    consumer compiles against its headers), and numpy_2 follows numpy, so one numpy is in the env."""
+    lock = write_lock(tmp_path / "lock.json", ["numpy-2.1.3"], ["numpy"])
+    out = tmp_path / "result"
+    proc = nix(["nix-build", "-o", str(out)], COMMON + f"machNix.mkPython {{ lockFile = {lock}; packagesExtra = ps: [ ps.{consumer} ]; }}")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    script = ("import json, numpy, importlib.metadata as m; "
+              "print(json.dumps([numpy.__file__, [d.version for d in m.distributions() if d.metadata['Name'] == 'numpy']]))")
+    numpy_file, versions = json.loads(subprocess.run([str(out / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True).stdout)
+    assert versions == ["2.1.3"]
+    if consumer == "numpy-headers-consumer":
+        include = subprocess.run([str(out / "bin" / "python"), "-c", "import numpy_headers_consumer as c; print(c.INCLUDE)"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        numpy_store = Path(numpy_file).resolve().parents[4]  # <store path>/lib/pythonX.Y/site-packages/numpy/__init__.py
+        assert include == f"{numpy_store}/lib/python{PY}/site-packages/numpy/_core/include"
+
+
+def test_torch_keeps_its_passthru_contract(tmp_path: Path) -> None:
+    """torchvision, xformers, flash-attn read torch.cudaSupport/cudaCapabilities/cudaPackages.
+    Before: the lock's torch wheel lacked them: `attribute 'cudaSupport' missing`. Now: nixpkgs'
+    torch passthru is carried over (cudaSupport recomputed from the lock: no nvidia-* dependency
+    here, so false)."""
+    lock = write_lock(tmp_path / "lock.json", ["torch-2.5.1"], ["torch"])
+    got = evaluate(COMMON + f"let e = machNix.mkPython {{ lockFile = {lock}; }}; ps = e.passthru.python.pkgs; in "
+                   "{ device = ps.torch-consumer.drvAttrs.CUDA; v = ps.torch.version; cuda = ps.torch.cudaSupport; "
+                   "provider = ps.torch.passthru.machNix.provider; }")
+    assert got == {"device": "cpu", "v": "2.5.1", "cuda": False, "provider": "wheel"}
+
+
+def _native_wheel(directory: Path, dist: str, version: str, needed: str, tags: list[str]) -> dict:
+    """A lock entry for a wheel (built here, added to the store under its fetchurl output path, so
+    nothing is downloaded) whose extension needs `needed`: a host library copied and given that
+    DT_NEEDED with patchelf."""
+    import base64
+    import hashlib
+    import shutil
+    import zipfile
+    mod = dist.replace("-", "_")
+    so = directory / "_native.so"
+    shutil.copy(Path("/lib/x86_64-linux-gnu/libz.so.1").resolve(), so)
+    subprocess.run(["patchelf", "--add-needed", needed, "--set-soname", "_native.so", str(so)], check=True)
+    name = f"{mod}-{version}-{CP}-{CP}-{'.'.join(t.split('-')[-1] for t in tags)}.whl"
+    files = {
+        f"{mod}/__init__.py": b"",
+        f"{mod}/_native.so": so.read_bytes(),
+        f"{mod}-{version}.dist-info/METADATA": f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n".encode(),
+        f"{mod}-{version}.dist-info/WHEEL": ("Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: false\n"
+                                             + "".join(f"Tag: {t}\n" for t in tags)).encode(),
+    }
+    record = "".join(f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b'=').decode()},{len(b)}\n" for n, b in files.items())
+    files[f"{mod}-{version}.dist-info/RECORD"] = (record + f"{mod}-{version}.dist-info/RECORD,,\n").encode()
+    whl = directory / name
+    with zipfile.ZipFile(whl, "w") as z:
+        for n, b in files.items():
+            z.writestr(n, b)
+    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(whl)], capture_output=True, text=True, check=True).stdout.strip()
+    return {"name": dist, "version": version, "provider": "wheel", "filename": name, "url": f"file://{stored}",
+            "sha256": hashlib.sha256(whl.read_bytes()).hexdigest(), "wheel_tags": tags}
+
+
+def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:
+    """nixpkgs' glibc has no libcrypt.so.1; manylinux1's set has libxcrypt (and ncurses5).
+    Before: a wheel tagged manylinux1.manylinux2014 got the manylinux2014 set, and autoPatchelf
+    failed: `could not satisfy dependency libcrypt.so.1`. Now: the set of the oldest tag, and the
+    extension loads."""
+    PINNED["crypt-user-1.0"] = _native_wheel(tmp_path, "crypt-user", "1.0", "libcrypt.so.1",
+                                             [f"{CP}-{CP}-manylinux1_x86_64", f"{CP}-{CP}-manylinux2014_x86_64"])
+    lock = write_lock(tmp_path / "lock.json", ["crypt-user-1.0"], ["crypt-user"])
+    out = tmp_path / "result"
+    assert build_env(lock, out) == {"crypt-user": "1.0"}
+    subprocess.run([str(out / "bin" / "python"), "-c", "import ctypes, crypt_user, os; ctypes.CDLL(os.path.join(crypt_user.__path__[0], '_native.so'))"],
+                   check=True)
+
+
+def test_cuda_wheel_gets_the_driver_runpath(tmp_path: Path) -> None:
+    """A wheel linking the CUDA driver (overrides/ lets libcuda.so.1 be missing at build time, e.g.
+    nvidia-cuda-nvrtc-cu12) must find it at run time on NixOS, through /run/opengl-driver/lib, which
+    nixpkgs adds with autoAddDriverRunpath. Before: the build ignored libcuda.so.1 and the RUNPATH
+    lacked the driver directory. Now: autoAddDriverRunpath adds it."""
+    PINNED["nvrtc"] = _native_wheel(tmp_path, "nvidia-cuda-nvrtc-cu12", "12.4.127", "libcuda.so.1",
+                                    [f"{CP}-{CP}-manylinux2014_x86_64"])
+    lock = write_lock(tmp_path / "lock.json", ["nvrtc"], ["nvidia-cuda-nvrtc-cu12"])
+    got = evaluate(COMMON + f"(machNix.mkPython {{ lockFile = {lock}; }}).passthru.python.pkgs.nvidia-cuda-nvrtc-cu12.outPath")
+    proc = nix(["nix-build", "--no-out-link"], COMMON + f"(machNix.mkPython {{ lockFile = {lock}; }}).passthru.python.pkgs.nvidia-cuda-nvrtc-cu12")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    so = Path(got) / "lib" / f"python{PY}" / "site-packages" / "nvidia_cuda_nvrtc_cu12" / "_native.so"
+    rpath = subprocess.run(["patchelf", "--print-rpath", str(so)], capture_output=True, text=True, check=True).stdout.strip()
+    assert "/run/opengl-driver/lib" in rpath.split(":"), rpath
+
+
+def test_a_project_named_bootstrap_is_refused_clearly(tmp_path: Path) -> None:
+    """nixpkgs' builder reads the set's non-package attribute `bootstrap` (the bootstrap build,
+    installer, packaging) for its bootstrap packages. Before: a locked project `bootstrap` was put
+    there and every build broke with an unrelated error (`attribute 'tools' missing` here). Now:
+    the overlay refuses it with a sentence that says what to do."""
+    PINNED["bootstrap"] = dict(PINNED["wheel-0.44.0"], name="bootstrap", version="0.0.1")  # never fetched
+    lock = write_lock(tmp_path / "lock.json", ["bootstrap", "packaging-23.0"], ["bootstrap", "packaging"])
+    proc = nix(["nix-instantiate", "--read-write-mode", "--eval", "--strict"],
+               COMMON + f"(machNix.mkPython {{ lockFile = {lock}; }}).drvPath")
+    assert proc.returncode != 0
+    assert "the lock contains bootstrap, whose name is a function or helper of nixpkgs' Python set" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_docker_image_passthru(tmp_path: Path) -> None:
+    """dockerTools.buildLayeredImage returns a runCommand whose passthru is the image name and tag
+    only. Before: mkDockerImage passed `passthru.env`, which real nixpkgs drops (`attribute 'env'
+    missing`). Now: `env` is put on the result."""
+    lock = write_lock(tmp_path / "lock.json", ["packaging-23.0"], ["packaging"])
+    got = evaluate(COMMON + f"let i = machNix.mkDockerImage {{ lockFile = {lock}; }}; in "
+                   "{ env = i.passthru.env.passthru.lock.roots; tag = i.imageTag; top = i.env.name; }")
+    assert got == {"env": ["packaging"], "tag": "latest", "top": f"python3-{PY_FULL}-env"}
+
+
+def test_nixpkgs_provider_at_another_version_is_refused(tmp_path: Path) -> None:
+    """What the lock says is what the environment holds. Before: a lock taking certifi 2022.9.24
+    from nixpkgs, on a nixpkgs (the shim) with certifi 2022.12.7, silently gave 2022.12.7. Now: the
+    overlay refuses it and says to re-lock."""
+    PINNED["certifi-nixpkgs"] = {"name": "certifi", "version": "2022.9.24", "provider": "nixpkgs", "nixpkgs_attr": "certifi"}
+    lock = write_lock(tmp_path / "lock.json", ["certifi-nixpkgs"], ["certifi"])
+    proc = nix(["nix-instantiate", "--read-write-mode", "--eval", "--strict"],
+               COMMON + f"(machNix.mkPython {{ lockFile = {lock}; }}).drvPath")
+    assert proc.returncode != 0
+    assert "the lock takes certifi 2022.9.24 from nixpkgs (attribute `certifi`), but this nixpkgs has 2022.12.7" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_build_tools_of_the_locked_sdists_are_not_rebuilt(tmp_path: Path) -> None:
+    """Replacing a run-time dependency of nixpkgs' build tools (pluggy, pathspec, typing-extensions,
+    … of hatchling, setuptools-scm, meson-python) rebuilds those tools from source against the
+    lock's versions. Before: the lock's pluggy 1.4.0 (a root) replaced the set's, so hatchling,
+    iniconfig's build backend, changed (`same` false). Now: hatchling is nixpkgs' own, and the
+    environment still gets pluggy 1.4.0. (Evaluation only.)"""
+    lock = write_lock(tmp_path / "lock.json", ["pluggy-1.4.0", "iniconfig-2.0.0-sdist"], ["iniconfig", "pluggy"])
+    got = evaluate(COMMON + f"let e = machNix.mkPython {{ lockFile = {lock}; }}; ps = e.passthru.python.pkgs; in {{ "
+                   "same = ps.hatchling.drvPath == pkgs.python3.pkgs.hatchling.drvPath; "
+                   "env = map (d: d.name) (e.passthru.selectPkgs ps); "
+                   "backend = map (d: d.name) (lib.filter (d: (d.pname or \"\") == \"hatchling\") ps.iniconfig.nativeBuildInputs); }")
+    assert got == {"same": True, "env": [f"python{PY}-iniconfig-2.0.0", f"python{PY}-pluggy-1.4.0"],
+                   "backend": [f"python{PY}-hatchling-1.25.0"]}
