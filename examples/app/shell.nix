@@ -2,8 +2,9 @@
 # edits to the code take effect without a rebuild.
 { pkgs ? import <nixpkgs> { }
 , machNix ? import ../../. { inherit pkgs; }
+, lockFile ? ./mach-nix.lock.json  # a lock for your interpreter (the committed one is for CPython 3.11)
 }:
 machNix.mkPythonShell {
-  lockFile = ./mach-nix.lock.json;
+  inherit lockFile;
   editable = toString ./.;
 }

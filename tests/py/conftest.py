@@ -4,9 +4,20 @@ two Nix processes never build at the same time. Test ids end in [nix-host] / [ni
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 
 import nix_support
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "nix" / "tools"))
+from retarget import write_host_locks  # noqa: E402
+
+# The committed test locks, made for this host's interpreter (tests/nix/tools/retarget.py); the Nix
+# tests use tests/nix/locks/host/NAME.json and tests/nix/locks/host/example-{app,data-science}.json.
+HOST_LOCKS = write_host_locks(Path(__file__).resolve().parents[1] / "nix" / "locks" / "host", nix_support.PY,
+                              nix_support.PY_FULL)
 
 INSTALLATIONS = ["nix-host", "nix-modern"]
 

@@ -14,7 +14,7 @@ from mach_nix.cli import main
 from mach_nix.nix import nix_string, python_attr, to_nix
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCK = ROOT / "tests" / "nix" / "locks" / "requests.json"
+LOCK = ROOT / "tests" / "nix" / "locks" / "host" / "requests.json"  # made for this host (conftest)
 SHIM = ROOT / "tests" / "nixpkgs-shim"
 
 

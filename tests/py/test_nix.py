@@ -53,11 +53,11 @@ def test_eval_matches_expected_json(case: str) -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        ('{ requirements = "requests"; lockFile = ./tests/nix/locks/requests.json; }', "mutually exclusive"),
+        ('{ requirements = "requests"; lockFile = ./tests/nix/locks/host/requests.json; }', "mutually exclusive"),
         ("{ }", "give one of requirements"),
         ('{ requirements = "requests"; extras = [ "x" ]; }', "extras and groups select parts of a pyproject"),
         ('{ requirements = "requests"; pakages = [ ]; }', "unknown argument(s) pakages"),
-        ("{ lockFile = ./tests/nix/locks/requests-py312.json; }", "Re-lock it for this interpreter"),
+        ("{ lockFile = ./tests/nix/locks/host/requests-py312.json; }", "Re-lock it for this interpreter"),
     ],
 )
 def test_bad_arguments_throw_clear_messages(args: str, message: str) -> None:
@@ -72,7 +72,7 @@ def test_lock_file_needs_no_import_from_derivation() -> None:
         return subprocess.run(["nix-instantiate", "--read-write-mode", "--option", "allow-import-from-derivation", "false",
                                "--eval", "--strict", "--expr", COMMON + f"(machNix.mkPython {args}).drvPath"],
                               cwd=ROOT, capture_output=True, text=True, timeout=600)
-    ok = run("{ lockFile = ./tests/nix/locks/requests.json; }")
+    ok = run("{ lockFile = ./tests/nix/locks/host/requests.json; }")
     assert ok.returncode == 0, ok.stderr[-2000:]
     refused = run('{ requirements = "six\\n"; }')
     assert refused.returncode != 0
@@ -80,7 +80,7 @@ def test_lock_file_needs_no_import_from_derivation() -> None:
 
 
 def test_lock_target_mismatch_names_every_difference() -> None:
-    proc = nix_eval(COMMON + "(machNix.mkPython { lockFile = ./tests/nix/locks/requests-py312.json; }).drvPath")
+    proc = nix_eval(COMMON + "(machNix.mkPython { lockFile = ./tests/nix/locks/host/requests-py312.json; }).drvPath")
     assert f"Python 3.12 (lock) vs {PY} (interpreter)" in proc.stderr
     # The lock's glibc 2.40 is refused only on an older host glibc (Debian 12: 2.36; Debian 13 has 2.41).
     if tuple(map(int, GLIBC.split("."))) < (2, 40):
@@ -177,8 +177,8 @@ def test_failed_resolution_is_the_nix_error() -> None:
 def test_env_from_committed_lock_has_the_locked_versions(tmp_path: Path) -> None:
     """requests (wheels, a manylinux wheel, an sdist overriding the shim's older idna) and six
     (a fresh sdist build): imports work and every installed distribution has the locked version."""
-    lock = json.loads((NIX_TESTS / "locks" / "requests.json").read_text())
-    out = nix_build(COMMON + "machNix.mkPython { lockFile = ./tests/nix/locks/requests.json; }", tmp_path / "result")
+    lock = json.loads((NIX_TESTS / "locks" / "host" / "requests.json").read_text())
+    out = nix_build(COMMON + "machNix.mkPython { lockFile = ./tests/nix/locks/host/requests.json; }", tmp_path / "result")
     script = ("import json, requests, six, charset_normalizer.md, importlib.metadata as m;"
               "print(json.dumps({d.metadata['Name'].lower(): d.version for d in m.distributions()}))")
     proc = subprocess.run([str(out / "bin" / "python"), "-c", script], capture_output=True, text=True, check=True)
@@ -197,7 +197,7 @@ def test_env_from_committed_lock_has_the_locked_versions(tmp_path: Path) -> None
 @pytest.mark.slow
 @pytest.mark.network
 def test_mkPythonShell_puts_the_env_on_PATH() -> None:
-    expr = COMMON + "machNix.mkPythonShell { lockFile = ./tests/nix/locks/requests.json; }"
+    expr = COMMON + "machNix.mkPythonShell { lockFile = ./tests/nix/locks/host/requests.json; }"
     proc = subprocess.run(["nix-shell", "-E", expr, "--run", "python -c 'import requests; print(requests.__version__)'"],
                           cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -235,7 +235,7 @@ def test_flake_check_with_the_shim_as_nixpkgs() -> None:
 def test_manylinux_wheel_is_patched_and_runs(tmp_path: Path) -> None:
     """numpy's manylinux wheel: autoPatchelf finds its bundled OpenBLAS/gfortran (numpy.libs), the
     manylinux2014 libraries, and zlib; linear algebra then works."""
-    out = nix_build(COMMON + "machNix.mkPython { lockFile = ./tests/nix/locks/numpy.json; }", tmp_path / "result")
+    out = nix_build(COMMON + "machNix.mkPython { lockFile = ./tests/nix/locks/host/numpy.json; }", tmp_path / "result")
     proc = subprocess.run([str(out / "bin" / "python"), "-c",
                            "import numpy, certifi; print(numpy.__version__, numpy.linalg.inv(numpy.eye(3) * 2).sum())"],
                           capture_output=True, text=True)
@@ -248,7 +248,7 @@ def test_manylinux_wheel_is_patched_and_runs(tmp_path: Path) -> None:
 def test_auto_patchelf_fails_on_an_unsatisfied_library() -> None:
     """Without zlib the same wheel must fail to build, naming the library (the shim's
     autoPatchelfHook is as strict as nixpkgs')."""
-    expr = COMMON + ('(machNix.mkPython { lockFile = ./tests/nix/locks/numpy.json; overridesPost = f: p: '
+    expr = COMMON + ('(machNix.mkPython { lockFile = ./tests/nix/locks/host/numpy.json; overridesPost = f: p: '
                      '{ numpy = p.numpy.overridePythonAttrs (o: { buildInputs = pkgs.pythonManylinuxPackages.manylinux2014; }); }; })'
                      '.passthru.python.pkgs.numpy')
     proc = subprocess.run(["nix-build", "--no-out-link", "--expr", expr], cwd=ROOT, capture_output=True, text=True, timeout=900)
@@ -302,7 +302,7 @@ def test_env_collisions_fail_unless_ignored(tmp_path: Path, ignore: bool) -> Non
 @pytest.mark.network
 def test_sdist_builds_with_the_locked_build_tool(tmp_path: Path) -> None:
     """idna 3.10 built from its sdist with the lock's flit-core 3.12.0 (the set keeps 3.10.1)."""
-    out = nix_build(COMMON + "machNix.mkPython { lockFile = ./tests/nix/locks/idna-newer-flit.json; }", tmp_path / "result")
+    out = nix_build(COMMON + "machNix.mkPython { lockFile = ./tests/nix/locks/host/idna-newer-flit.json; }", tmp_path / "result")
     assert installed_versions(out / "bin" / "python") == {"idna": "3.10"}
 
 

@@ -76,6 +76,8 @@ def test_unknown_provider_name_throws() -> None:
 # --- local projects ----------------------------------------------------------------------------
 
 APP = ROOT / "examples" / "app"
+HOST_LOCKS = ROOT / "tests" / "nix" / "locks" / "host"  # the committed locks made for this host (conftest)
+APP_LOCK = HOST_LOCKS / "example-app.json"
 
 
 @pytest.mark.slow
@@ -163,8 +165,8 @@ def test_project_metadata_errors(args: str, message: str) -> None:
 @pytest.mark.network
 def test_pyproject_application_builds_and_runs(tmp_path: Path) -> None:
     """examples/app (committed lock): the console script runs with the locked requests."""
-    lock = json.loads((APP / "mach-nix.lock.json").read_text())
-    proc = subprocess.run(["nix-build", "--expr", COMMON + "import ./examples/app { inherit pkgs machNix; }",
+    lock = json.loads(APP_LOCK.read_text())
+    proc = subprocess.run(["nix-build", "--expr", COMMON + f"import ./examples/app {{ inherit pkgs machNix; lockFile = {APP_LOCK}; }}",
                            "-o", str(tmp_path / "app")], cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-3000:]
     out = subprocess.run([str(tmp_path / "app" / "bin" / "hello-mach-nix")], capture_output=True, text=True)
@@ -178,7 +180,7 @@ def test_editable_shell_sees_edits_without_rebuild(tmp_path: Path) -> None:
     comes first on the path, so a change to the source shows in the next run, with no rebuild."""
     project = tmp_path / "proj"
     shutil.copytree(APP, project, ignore=shutil.ignore_patterns("result*"))
-    expr = (COMMON + f'machNix.mkPythonShell {{ lockFile = {APP}/mach-nix.lock.json; editable = "{project}"; }}')
+    expr = (COMMON + f'machNix.mkPythonShell {{ lockFile = {APP_LOCK}; editable = "{project}"; }}')
     run = ["nix-shell", "-E", expr, "--run", "python -c 'import hello_mach_nix as h; h.main(); print(h.__file__)'"]
     first = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=900)
     assert first.returncode == 0, first.stderr[-3000:]
@@ -208,7 +210,7 @@ def test_editable_shell_from_pyproject() -> None:
 ])
 def test_editable_errors(editable: str, message: str) -> None:
     editable = editable.replace("@store@", store_dir())  # the selected Nix installation's store
-    proc = nix_eval(COMMON + f"(machNix.mkPythonShell {{ lockFile = ./tests/nix/locks/requests.json; editable = {editable}; }}).drvPath")
+    proc = nix_eval(COMMON + f"(machNix.mkPythonShell {{ lockFile = ./tests/nix/locks/host/requests.json; editable = {editable}; }}).drvPath")
     assert proc.returncode != 0
     assert message in proc.stderr, proc.stderr[-2000:]
 
@@ -218,7 +220,7 @@ def test_editable_errors(editable: str, message: str) -> None:
 def test_docker_image_is_a_layered_archive(tmp_path: Path) -> None:
     import tarfile
 
-    expr = COMMON + ('machNix.mkDockerImage { lockFile = ./tests/nix/locks/requests.json; name = "req"; tag = "t1"; '
+    expr = COMMON + ('machNix.mkDockerImage { lockFile = ./tests/nix/locks/host/requests.json; name = "req"; tag = "t1"; '
                      'maxLayers = 4; config.WorkingDir = "/srv"; }')
     proc = subprocess.run(["nix-build", "--expr", expr, "-o", str(tmp_path / "img")], cwd=ROOT,
                           capture_output=True, text=True, timeout=900)
@@ -258,9 +260,9 @@ def test_shellWith_without_requirements_says_how() -> None:
 def test_examples_evaluate() -> None:
     """examples/data-science (manylinux numpy), examples/app (pyproject application) and the
     editable examples/app/shell.nix evaluate against the shim with import-from-derivation off."""
-    expr = (COMMON + "{ ds = (import ./examples/data-science { inherit pkgs machNix; }).passthru.python.pkgs.numpy.passthru.machNix.manylinux; "
-            "app = (import ./examples/app { inherit pkgs machNix; }).name; "
-            "shell = (import ./examples/app/shell.nix { inherit pkgs machNix; }).passthru.editableDir; }")
+    expr = (COMMON + f"{{ ds = (import ./examples/data-science {{ inherit pkgs machNix; lockFile = {HOST_LOCKS / 'example-data-science.json'}; }}).passthru.python.pkgs.numpy.passthru.machNix.manylinux; "
+            f"app = (import ./examples/app {{ inherit pkgs machNix; lockFile = {APP_LOCK}; }}).name; "
+            f"shell = (import ./examples/app/shell.nix {{ inherit pkgs machNix; lockFile = {APP_LOCK}; }}).passthru.editableDir; }}")
     proc = subprocess.run(["nix-instantiate", "--option", "allow-import-from-derivation", "false", "--eval", "--strict",
                            "--json", "--expr", expr], cwd=ROOT, capture_output=True, text=True, timeout=600)
     got = ok_json(proc)
@@ -311,7 +313,7 @@ def test_example_project_flake_runs_and_its_shell_needs_impure() -> None:
 
 
 def test_project_with_a_stale_lock_warns() -> None:
-    proc = nix_eval(COMMON + "(machNix.buildPythonApplication { src = ./examples/app; lockFile = ./tests/nix/locks/numpy.json; }).name")
+    proc = nix_eval(COMMON + "(machNix.buildPythonApplication { src = ./examples/app; lockFile = ./tests/nix/locks/host/numpy.json; }).name")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "numpy.json has no requests, which" in proc.stderr and "re-lock" in proc.stderr
 

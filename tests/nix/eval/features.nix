@@ -3,10 +3,10 @@ with import ../common.nix { };
 let
   pyOf = args: (machNix.mkPython args).passthru.python.pkgs;
   depNames = d: lib.sort (a: b: a < b) (map nameOf (lib.filter (x: x ? pname && x.pname != "python3") d.propagatedBuildInputs));
-  sp = pyOf { lockFile = ../locks/scipy.json; };
-  cyc = pyOf { lockFile = ../locks/cycle.json; };
+  sp = pyOf { lockFile = ../locks/host/scipy.json; };
+  cyc = pyOf { lockFile = ../locks/host/cycle.json; };
   withHooks = machNix.mkPython {
-    lockFile = ../locks/requests.json;
+    lockFile = ../locks/host/requests.json;
     overridesPre = [ (final: prev: { marker-pre = prev.certifi; }) ];
     overridesPost = final: prev: { six = prev.six.overridePythonAttrs (old: { pythonImportsCheck = [ "six" ]; }); };
     packagesExtra = ps: [ ps.packaging ];
@@ -22,24 +22,24 @@ in
   numpyHasNoPreFixup = !(sp.numpy.drvAttrs ? preFixup);
   # Cycles (urllib3 -> requests -> urllib3, certifi <-> charset-normalizer) are cut, not recursed.
   cycleDeps = lib.genAttrs [ "requests" "urllib3" "certifi" "charset-normalizer" ] (n: depNames cyc.${n});
-  cycleDrv = lib.hasSuffix ".drv" (machNix.mkPython { lockFile = ../locks/cycle.json; }).drvPath;
+  cycleDrv = lib.hasSuffix ".drv" (machNix.mkPython { lockFile = ../locks/host/cycle.json; }).drvPath;
   # overridesPre runs before the lock's overlay, overridesPost after it.
   preSeen = hp.marker-pre.version;
   postImportsCheck = hp.six.drvAttrs.pythonImportsCheck;
   packagesExtra = map nameOf (withHooks.passthru.selectPkgs hp);
   testsOn = hp.six.drvAttrs.doInstallCheck;
-  testsOff = (pyOf { lockFile = ../locks/requests.json; }).six.drvAttrs.doInstallCheck;
+  testsOff = (pyOf { lockFile = ../locks/host/requests.json; }).six.drvAttrs.doInstallCheck;
   # setuptools is never overridden unless it is a root: the shim's own derivation is kept.
   setuptoolsKept = hp.setuptools.drvPath == pkgs.python3.pkgs.setuptools.drvPath;
   providersArg = (import ../../../lib/resolve.nix { inherit lib pkgs; }).providersArg { _default = "wheel,sdist"; numpy = [ "nixpkgs" ]; };
-  overlayApplies = let p = import ../../nixpkgs-shim { overlays = [ (machNix.mkOverlay { lockFile = ../locks/requests.json; }) ]; }; in
+  overlayApplies = let p = import ../../nixpkgs-shim { overlays = [ (machNix.mkOverlay { lockFile = ../locks/host/requests.json; }) ]; }; in
     { pythonXY = p.${pkgs.python3.pythonAttr}.pkgs.requests.version; python3 = p.python3.pkgs.requests.version; };
   ignoreCollisions = [
-    (machNix.mkPython { lockFile = ../locks/requests.json; ignoreCollisions = true; }).drvAttrs.ignoreCollisions
-    (machNix.mkPython { lockFile = ../locks/requests.json; }).drvAttrs.ignoreCollisions
+    (machNix.mkPython { lockFile = ../locks/host/requests.json; ignoreCollisions = true; }).drvAttrs.ignoreCollisions
+    (machNix.mkPython { lockFile = ../locks/host/requests.json; }).drvAttrs.ignoreCollisions
   ];
   # A build requirement the set keeps at another version is built from the lock for the sdist only.
-  sideBuildTool = let p = pyOf { lockFile = ../locks/idna-newer-flit.json; }; in
+  sideBuildTool = let p = pyOf { lockFile = ../locks/host/idna-newer-flit.json; }; in
     { set = p.flit-core.version; idnaBuildSystem = map (d: d.version) p.idna.passthru.build-system; };
-  resolveFn = (machNix.resolve { lockFile = ../locks/requests.json; }).roots;
+  resolveFn = (machNix.resolve { lockFile = ../locks/host/requests.json; }).roots;
 }

@@ -1,18 +1,18 @@
 # What the overlay makes of the committed locks, on the shim (evaluation only, nothing is built).
 with import ../common.nix { };
 let
-  env = machNix.mkPython { lockFile = ../locks/requests.json; };
+  env = machNix.mkPython { lockFile = ../locks/host/requests.json; };
   ps = env.passthru.python.pkgs;
-  np = (machNix.mkPython { lockFile = ../locks/numpy.json; }).passthru.python.pkgs;
+  np = (machNix.mkPython { lockFile = ../locks/host/numpy.json; }).passthru.python.pkgs;
   names' = ds: lib.sort (a: b: a < b) (map nameOf ds);
   # The same lock, but requests taken from nixpkgs (the shim has 2.28.1) with resolved dependencies.
   fromNixpkgs = (machNix.mkPython {
-    lockFile = ../locks/requests-nixpkgs.json;
+    lockFile = ../locks/host/requests-nixpkgs.json;
   }).passthru.python.pkgs;
   depVersions = d: map (x: "${x.pname}-${x.version}") (lib.sort (a: b: a.pname < b.pname) (lib.filter (x: x ? pname && x.pname != "python3") d.propagatedBuildInputs));
 in
 {
-  versions = lib.mapAttrs (n: _: ps.${n}.version) (importJSON ../locks/requests.json).packages;
+  versions = lib.mapAttrs (n: _: ps.${n}.version) (importJSON ../locks/host/requests.json).packages;
   # idna: the shim's own expression (sdist, pyproject, flit-core) overridden to the locked sdist.
   idna = { inherit (ps.idna) version; src = ps.idna.src.name; machNix = ps.idna.passthru.machNix; buildSystem = names' ps.idna.passthru.build-system; };
   # six: the shim's attribute is an alias that throws; mach-nix builds it fresh.

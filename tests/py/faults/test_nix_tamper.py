@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-LOCK = ROOT / "tests" / "nix" / "locks" / "requests.json"
+LOCK = ROOT / "tests" / "nix" / "locks" / "host" / "requests.json"  # made for this host (conftest)
 COMMON = ROOT / "tests" / "nix" / "common.nix"
 
 pytestmark = [
