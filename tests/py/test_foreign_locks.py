@@ -167,3 +167,12 @@ def test_a_path_source_becomes_a_local_file_named_relative_to_the_new_lock(tmp_p
     assert "url" not in six and six["sha256"].startswith("8abb2f1d")
     assert (out.parent / six["path"]).resolve() == (FOREIGN / "uv-path" / "wheels" / six["filename"]).resolve()
     validate(json.loads(out.read_text()), str(out))
+
+
+def test_a_direct_url_source_keeps_its_url_and_hash(index):
+    """uv.lock's `source = { url = … }` (a `name @ https://…` requirement): the file at that URL."""
+    converted = convert(read_foreign_lock(FOREIGN / "uv-url" / "uv.lock"), LINUX, index=index)
+    click = converted.packages["click"]
+    assert converted.roots == ["click"]
+    assert click["url"].endswith("/31/7d/164b7ffc8624fe9efb4221bf9af485d5c1e41b9ae118045d2b6dc5457d8b/click-8.5.1-py3-none-any.whl")
+    assert click["sha256"] == "8bb5376d2006950386f8c6427613334a2acadc5f559cb80e638d00b4df957e37"

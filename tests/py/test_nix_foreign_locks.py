@@ -26,6 +26,7 @@ CASES = {
     "uv-plain": ("uv/uv.lock", [], []),
     "pylock": ("uv/pylock.toml", [], []),
     "poetry": ("poetry-indexed/poetry.lock", ["socks"], []),
+    "uv-url": ("uv-url/uv.lock", [], []),
 }
 SHIM_TARGET = COMMON + "target.fromPython { python = pkgs.python3; inherit (pkgs) stdenv; }"
 
