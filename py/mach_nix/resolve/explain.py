@@ -45,14 +45,69 @@ def close_names(index: Any, name: str, limit: int = 3) -> List[str]:
     return difflib.get_close_matches(normalize(name), names, n=limit, cutoff=0.75)
 
 
-def explain_absent(provider: Any, name: str, chain: Sequence[str]) -> str:
-    """Message for a project that is not in the index (and not in the nixpkgs map)."""
-    who = " → ".join(chain) if chain else "the requirements"
-    text = f"{name!r} is not in {_index_text(provider)}; it is required by: {who}."
-    similar = close_names(provider.index, name)
-    if similar:
-        text += f" Did you mean {', '.join(repr(s) for s in similar)}?"
-    return text + " If it exists on PyPI, the index lacks it. " + _refresh_hint(name)
+MAX_ABSENT_SCAN = 5000  # projects the scan for other absent names visits at most
+
+
+def explain_absent(provider: Any, name: str, chain: Sequence[str], roots: Sequence[Any] = ()) -> str:
+    """Message for a project that is not in the index (and not in the nixpkgs map), naming every other
+    absent project the newest candidates reach too (:func:`absent_projects`), so that one run shows all."""
+    others = {n: c for n, c in absent_projects(provider, roots).items() if n != name}
+    if not others:
+        who = " → ".join(chain) if chain else "the requirements"
+        text = f"{name!r} is not in {_index_text(provider)}; it is required by: {who}."
+        similar = close_names(provider.index, name)
+        if similar:
+            text += f" Did you mean {', '.join(repr(s) for s in similar)}?"
+        return text + " If it exists on PyPI, the index lacks it. " + _refresh_hint(name)
+    absent = {name: list(chain), **others}
+    lines = [f"{len(absent)} projects are not in {_index_text(provider)}:"]
+    for absent_name, absent_chain in sorted(absent.items()):
+        similar = close_names(provider.index, absent_name)
+        guess = f" (did you mean {', '.join(repr(s) for s in similar)}?)" if similar else ""
+        lines.append(f"  {absent_name!r}{guess}, required by: {' → '.join(absent_chain) or 'the requirements'}")
+    names = " ".join(sorted(absent))
+    lines.append("If they exist on PyPI, the index lacks them: add them with "
+                 f"`mach-nix index build --packages {names} --closure --out DIR` and pass --index DIR.")
+    return "\n".join(lines)
+
+
+def absent_projects(provider: Any, roots: Sequence[Any]) -> Dict[str, List[str]]:
+    """Every project the newest acceptable candidates reach from ``roots`` that the index lacks, with
+    the chain that reaches it (root first). A scan, not a resolution: each project is visited once,
+    through its newest version that satisfies the first requirement met (at most MAX_ABSENT_SCAN).
+
+    Example: ``absent_projects(provider, roots) == {"furo": ["docs.txt, line 3: furo"]}``
+    """
+    absent: Dict[str, List[str]] = {}
+    seen: set = set()
+    queue = [(req, [f"{req.origin}: {req.text}" if req.origin else req.text]) for req in roots]
+    while queue and len(seen) < MAX_ABSENT_SCAN:
+        req, chain = queue.pop(0)
+        key = (req.name, req.extra)
+        if key in seen:
+            continue
+        seen.add(key)
+        pc = provider.project(req.name)
+        if not pc.versions:
+            if req.name not in provider.request.nixpkgs:
+                absent.setdefault(req.name, chain)
+            continue
+        cand = _newest_candidate(pc, req)
+        if cand is None:
+            continue
+        for dep in provider.dependencies_of(cand.with_extra(req.extra) if req.extra else cand):
+            if dep.name != req.name:
+                queue.append((dep, chain + [f"{cand.name} {cand.vstr} requires {dep.text}"]))
+    return absent
+
+
+def _newest_candidate(pc: Any, req: Any) -> Any:
+    for version, vstr in pc.versions:
+        if req.specifier.contains(version, prereleases=True):
+            cands, _ = pc.classify(vstr)
+            if cands:
+                return cands[0]
+    return None
 
 
 def _absent_hint(name: str, version: str, known: List[str], pc: Any) -> str:

@@ -126,7 +126,7 @@ def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
     except NotInIndex as exc:
         from mach_nix.resolve.explain import explain_absent
 
-        raise NotFound(explain_absent(provider, exc.name, exc.chain)) from None
+        raise NotFound(explain_absent(provider, exc.name, exc.chain, roots)) from None
     except ResolverException as exc:  # a resolver inconsistency: a mach-nix bug, reported without a traceback
         raise InternalError(f"Internal resolver error ({type(exc).__name__}: {exc}). This is a bug in mach-nix; "
                            "please report it with the requirements that trigger it.") from None
