@@ -51,7 +51,7 @@ def _package(entry: Dict[str, Any], where: str) -> ForeignPackage:
 def _file(item: Dict[str, Any], where: str) -> Optional[ForeignFile]:
     url, local = item.get("url"), item.get("path")
     expect(isinstance(url, str) or isinstance(local, str), where, f"a file without url or path: {item!r}")
-    name = filename_of(url) if isinstance(url, str) else (item.get("name") or filename_of(local))  # the fetched name
+    name = filename_of(url) if isinstance(url, str) else (item.get("name") or filename_of(str(local)))  # the fetched name
     sha = (item.get("hashes") or {}).get("sha256")
     return ForeignFile(name, url if isinstance(url, str) else None, sha.lower() if isinstance(sha, str) else None,
                        local if isinstance(local, str) and not isinstance(url, str) else None)

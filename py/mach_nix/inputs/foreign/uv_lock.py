@@ -54,7 +54,7 @@ def _file(item: Dict[str, Any], where: str, source_path: Optional[str]) -> Forei
     url = item.get("url")
     local = item.get("path") or item.get("filename")
     expect(isinstance(url, str) or isinstance(local, str), where, f"a file without url or path: {item!r}")
-    name = filename_of(url if isinstance(url, str) else local)
+    name = filename_of(url if isinstance(url, str) else str(local))
     path = item.get("path") or (source_path if source_path and filename_of(source_path) == name else None)
     return ForeignFile(name, url if isinstance(url, str) else None, sha256_of(item.get("hash")), path)
 
