@@ -206,8 +206,7 @@ let
       provider = if wheel != null then "wheel" else "sdist";
       requires_python = null;
       indexDeps = if known == null || !(known ? requires_dist) then [ ] else project.deps.${known.requires_dist} or [ ];
-    } // (if wheel != null then { wheel_tags = let parts = lib.splitString "-" (builtins.substring 0 (builtins.stringLength file.filename - 4) file.filename); n = builtins.length parts; in
-        lib.concatMap (p: lib.concatMap (a: map (x: "${p}-${a}-${x}") (lib.splitString "." (builtins.elemAt parts (n - 1)))) (lib.splitString "." (builtins.elemAt parts (n - 2)))) (lib.splitString "." (builtins.elemAt parts (n - 3))); }
+    } // (if wheel != null then { wheel_tags = tags.expand file.filename; }
       else { build_system = buildSystem // { resolved = false; dependencies = lib.unique (lib.filter (n: n != null) (map requirementName buildSystem.requires)); }; });
 in
 rec {

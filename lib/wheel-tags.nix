@@ -57,24 +57,37 @@ let
     else null;
 
   cartesian = xs: ys: zs: lib.concatMap (x: lib.concatMap (y: map (z: [ x y z ]) zs) ys) xs;
+
+  # The python, ABI and platform parts of a wheel filename, each split at "." (compressed tag sets).
+  tagParts = filename:
+    let
+      parts = lib.splitString "-" (builtins.substring 0 (builtins.stringLength filename - 4) filename);
+      n = builtins.length parts;
+    in
+    if n < 5 then null else map (i: lib.splitString "." (builtins.elemAt parts (n - i))) [ 3 2 1 ];
 in
 rec {
+  /* expand :: filename -> [string] — every tag of a wheel, as the lock's `wheel_tags` lists them.
+     Example: expand "a-1-py2.py3-none-any.whl" == [ "py2-none-any" "py3-none-any" ]
+  */
+  expand = filename:
+    let t = tagParts filename; in
+    if t == null then [ ] else map (x: lib.concatStringsSep "-" x) (cartesian (builtins.elemAt t 0) (builtins.elemAt t 1) (builtins.elemAt t 2));
+
   /* rank :: target -> filename -> int|null — the wheel's best tag for the target; null: it does not install.
      Example: rank { python = "3.11"; system = "x86_64-linux"; glibc = "2.40"; } "a-1-py3-none-any.whl" == 3500 * 1000000 + 200000
   */
   rank = target: filename:
     let
-      parts = lib.splitString "-" (builtins.substring 0 (builtins.stringLength filename - 4) filename);
-      n = builtins.length parts;
-      tagsOf = i: lib.splitString "." (builtins.elemAt parts (n - i));
+      parts = tagParts filename;
       scores = map (t:
         let i = interpreterRank target (builtins.elemAt t 0) (builtins.elemAt t 1);
             p = platformRank target (builtins.elemAt t 2); in
         if i == null || p == null then null else i * 1000000 + p)
-        (cartesian (tagsOf 3) (tagsOf 2) (tagsOf 1));
+        (if parts == null then [ ] else cartesian (builtins.elemAt parts 0) (builtins.elemAt parts 1) (builtins.elemAt parts 2));
       valid = lib.filter (s: s != null) scores;
     in
-    if n < 5 || !(lib.hasSuffix ".whl" filename) || valid == [ ] then null
+    if parts == null || !(lib.hasSuffix ".whl" filename) || valid == [ ] then null
     else lib.foldl' (a: b: if b < a then b else a) (builtins.head valid) valid;
 
   /* best :: target -> [file] -> file|null — the best-ranked wheel (ties: the smaller file name). */

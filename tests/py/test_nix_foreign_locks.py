@@ -48,7 +48,7 @@ def nix_eval(expr: str, *extra: str) -> subprocess.CompletedProcess:
 
 
 def essentials(packages: dict) -> dict:
-    keys = ("version", "provider", "filename", "url", "sha256", "dependencies", "extras")
+    keys = ("version", "provider", "filename", "url", "sha256", "dependencies", "extras", "wheel_tags")
     return {n: {k: e.get(k) for k in keys} | {"build_system": (e.get("build_system") or {}).get("requires")}
             for n, e in packages.items()}
 
