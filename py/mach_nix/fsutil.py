@@ -40,12 +40,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def write_output(path: Path, data: bytes, what: str, default_name: str = "mach-nix.lock.json") -> None:
-    """Atomically write a file the user named; any OSError becomes one MachNixError naming ``path``.
+    """Atomically write a file the user named (``-``: stdout); any OSError becomes one MachNixError naming ``path``.
 
     Example: ``write_output(Path("mach-nix.lock.json"), b"{}", "the lock")``
     """
     from mach_nix.errors import MachNixError
 
+    if str(path) == "-":
+        import sys
+
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
     path = Path(path)
     if path.is_dir():
         raise MachNixError(f"{path} is a directory: name a file to write {what} to, e.g. {path / default_name}.")

@@ -82,14 +82,7 @@ def write(lock: Dict[str, Any], path: Path) -> None:
 
     Example: ``write(lock, Path("mach-nix.lock.json"))``
     """
-    data = dumps(lock)
-    if str(path) == "-":
-        import sys
-
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-        return
-    write_output(Path(path), data, "the lock")
+    write_output(Path(path), dumps(lock), "the lock")
 
 
 def read(path: Optional[Path] = None) -> Dict[str, Any]:

@@ -32,8 +32,6 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     lock.add_argument("--format", choices=("mach-nix", "pylock"), default=None,
                       help="mach-nix (JSON, schema v1) or pylock (PEP 751 pylock.toml); default: pylock when -o is "
                            "named pylock.toml or pylock.*.toml, else mach-nix")
-    # defaults: ~50x the time and ~15x the memory of the largest real lock (airflow: ~1 s, 116 MB); locks on all
-    # cores of a 2-core, 24 GB machine stay far from the OOM killer, and a conflict still gets a minute to resolve
     lock.set_defaults(func=cmd_lock)
 
     tree = sub.add_parser("tree", help="print the dependency tree of a lock")
@@ -64,11 +62,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
         from mach_nix.fsutil import write_output
         from mach_nix.pylock_export import to_pylock
 
-        data = to_pylock(result.lock).encode()
-        if str(args.output) == "-":
-            sys.stdout.buffer.write(data)
-        else:
-            write_output(args.output, data, "the pylock.toml", default_name="pylock.toml")
+        write_output(args.output, to_pylock(result.lock).encode(), "the pylock.toml", default_name="pylock.toml")
     else:
         write(result.lock, args.output)
     if not args.quiet:
