@@ -2,6 +2,12 @@
 """`mach-nix lock` vs `uv pip compile --offline`, side by side on every requirement set.
 
 Usage: python3 bench/resolve.py [--runs 5] [--sets ds,conflicts/fastapi-pydantic1] [--src DIR] [--venv DIR]
+                                [--open-world [--cache-dir DIR]]
+
+The sets: every ``*.txt`` in ``--bench-dir`` and all its subfolders (conflicts/ included), except
+open-world/, which needs PyPI or a warm cache: ``--open-world`` adds it. mach-nix then fetches what
+its index lacks into ``--cache-dir`` in one online run per set (as uv warms its cache), and the timed
+runs are ``--offline`` against that cache.
 
 Both tools lock for the same target: the full version of ``--python`` (default: this interpreter)
 on x86_64 Linux, manylinux_2_28. uv gets ``--python <interpreter>`` (no interpreter discovery)
@@ -35,6 +41,9 @@ from typing import Dict, List, NamedTuple, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM = ["--python-platform", "x86_64-manylinux_2_28"]
+OPEN_WORLD = "open-world"
+# variables that would point a benchmarked mach-nix at another index, cache or network policy
+UNSET = ("PYTHONPATH", "MACH_NIX_INDEX", "MACH_NIX_CACHE_DIR", "MACH_NIX_OFFLINE", "MACH_NIX_STATS")
 # the in-process part of a lock, timed after the imports a lock needs
 RESOLVE_TIMER = """
 import sys, time
@@ -93,12 +102,35 @@ def install(src: Path, venv: Path) -> Path:
     return venv / "bin" / "mach-nix"
 
 
-def find_sets(bench_dir: Path, wanted: str) -> List[Path]:
-    sets = sorted(bench_dir.glob("*.txt")) + sorted((bench_dir / "conflicts").glob("*.txt"))
+def find_sets(bench_dir: Path, wanted: str, open_world: bool = False) -> List[Path]:
+    """The ``*.txt`` sets in ``bench_dir`` and its subfolders (open-world/ only when asked), top level
+    first; ``wanted``: comma-separated stems or relative names."""
+    sets = sorted((p for p in bench_dir.rglob("*.txt")
+                   if open_world or OPEN_WORLD not in p.relative_to(bench_dir).parts[:-1]),
+                  key=lambda p: (len(p.relative_to(bench_dir).parts), p))
     if wanted:
         names = set(wanted.split(","))
         sets = [s for s in sets if s.stem in names or str(s.relative_to(bench_dir).with_suffix("")) in names]
     return sets
+
+
+def python_full(python: str) -> str:
+    """The full X.Y.Z version of an interpreter."""
+    return subprocess.run([python, "-c", "import platform; print(platform.python_version())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+def child_env(**extra: str) -> Dict[str, str]:
+    """This environment without the variables in UNSET, plus ``extra``."""
+    return {**{k: v for k, v in os.environ.items() if k not in UNSET}, **extra}
+
+
+def status_label(run: Run) -> str:
+    """``lock``, or the exit status and the first line of the error."""
+    if run.status == 0:
+        return "lock"
+    lines = [line for line in run.stderr.strip().splitlines() if line.strip()]
+    return f"exit {run.status}: " + (lines[0][:60] if lines else "")
 
 
 def median(runs: List[Run], field: str) -> float:
@@ -117,20 +149,23 @@ def main() -> int:
     parser.add_argument("--cap-mb", type=int, default=3000, help="address-space cap of every child (default 3000)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a child is killed (default 60)")
     parser.add_argument("--no-warm", action="store_true", help="skip the online uv run (cache already warm)")
+    parser.add_argument("--open-world", action="store_true", help="add the open-world/ sets (needs PyPI unless "
+                        "--cache-dir is warm)")
+    parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "mach-nix-bench-cache",
+                        help="mach-nix's cache index for --open-world (default: $TMPDIR/mach-nix-bench-cache)")
     args = parser.parse_args()
 
-    sets = find_sets(args.bench_dir, args.sets)
+    sets = find_sets(args.bench_dir, args.sets, args.open_world)
     if not sets:
         print(f"no requirement sets in {args.bench_dir}", file=sys.stderr)
         return 2
-    full = subprocess.run([args.python, "-c", "import platform; print(platform.python_version())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    full = python_full(args.python)
     script = install(args.src, args.venv)
     venv_python = str(args.venv / "bin" / "python")
     out = Path(tempfile.mkdtemp(prefix="mach-nix-bench-")) / "lock.json"
     common = ["lock", "-q", "--python", full, "--glibc", "2.28", "--index", str(args.index), "-o", str(out)]
     floor_cmd = [str(script), *common, "--requirement-text", ""]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "MACH_NIX_INDEX")}
+    env = child_env()
     print(f"CPython {full} x86_64-linux manylinux_2_28; mach-nix {script}; uv --python {args.python}; "
           f"{args.runs} runs")
     print(f"{'set':<28} {'pins':>4} {'mach-nix s':>10} {'uv s':>6} {'ratio':>5} {'floor s':>7} {'resolve s':>9} "
@@ -141,25 +176,31 @@ def main() -> int:
         uv = ["uv", "pip", "compile", str(path), "--python", args.python, *PLATFORM, "--no-header", "-q"]
         if not args.no_warm:
             subprocess.run(uv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        lock_args = [*common, "-r", str(path)]
+        if OPEN_WORLD in path.relative_to(args.bench_dir).parts:
+            cache = ["--cache-dir", str(args.cache_dir)]
+            if not args.no_warm:
+                timed([str(script), *lock_args, *cache], args.cap_mb, args.timeout * 10, env)
+            lock_args += [*cache, "--offline"]
         ours: List[Run] = []
         theirs: List[Run] = []
         floors: List[Run] = []
         inner: List[float] = []
         for _ in range(args.runs):
-            run = timed([str(script), *common, "-r", str(path)], args.cap_mb, args.timeout, env)
+            run = timed([str(script), *lock_args], args.cap_mb, args.timeout, env)
             ours.append(run)
             theirs.append(timed(uv + ["--offline"], args.cap_mb, args.timeout))
             floors.append(timed(floor_cmd, args.cap_mb, args.timeout, env))
             if run.status not in (0, 1, 2):
                 break  # killed, out of memory or crashed: once is enough
-            timer = timed([venv_python, "-c", RESOLVE_TIMER, *common, "-r", str(path)], args.cap_mb, args.timeout, env)
+            timer = timed([venv_python, "-c", RESOLVE_TIMER, *lock_args], args.cap_mb, args.timeout, env)
             inner.append(float(timer.stderr.strip().splitlines()[-1]))
         if theirs[-1].status != 0:
             print(f"{name}: uv failed (is its cache warm?):\n{theirs[-1].stderr}", file=sys.stderr)
             return 1
         status = ours[-1].status
         pins = len(json.loads(out.read_text())["packages"]) if status == 0 else 0
-        label = "lock" if status == 0 else f"exit {status}: " + ours[-1].stderr.strip().splitlines()[0][:60]
+        label = status_label(ours[-1])
         m, u = median(ours, "wall"), median(theirs, "wall")
         worst[name] = m / u
         resolve_s = f"{statistics.median(inner):>9.3f}" if inner else f"{'-':>9}"
