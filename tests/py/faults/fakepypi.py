@@ -46,13 +46,14 @@ RECORDED = Path(__file__).resolve().parents[2] / "data" / "pypi"  # tests/data/p
 
 @dataclass
 class Route:
-    """One path's answer. ``doc`` (when not None) is a JSON document rendered on every request,
-    so editing it changes what the server serves."""
+    """One path's answer. ``doc`` (when not None) is a document rendered on every request (as
+    JSON, or by ``render``), so editing it changes what the server serves."""
 
     body: bytes = b""
     content_type: str = "application/octet-stream"
     status: int = 200
     doc: Any = None
+    render: Optional[Callable[[Any], bytes]] = None
 
     @classmethod
     def json(cls, doc: Any, content_type: str = SIMPLE_TYPE) -> "Route":
@@ -60,7 +61,9 @@ class Route:
         return cls(content_type=content_type, doc=doc)
 
     def payload(self) -> bytes:
-        return self.body if self.doc is None else json.dumps(self.doc).encode()
+        if self.doc is None:
+            return self.body
+        return self.render(self.doc) if self.render else json.dumps(self.doc).encode()
 
 
 class RequestLog(list):
@@ -159,8 +162,7 @@ class FakePyPI:
     @property
     def base(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def rewrite(self, url: str) -> str:
         """Send pypi.org URLs to this server, and file-host URLs to its ``/files/`` tree.
