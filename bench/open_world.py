@@ -20,10 +20,14 @@ How each figure is measured (medians of ``--cold-runs`` / ``--runs`` alternated 
 - ``req``: mach-nix: ``requests`` of the JSON it writes to ``$MACH_NIX_STATS`` at exit (its own count
   of the network requests it made). uv: the ``Handling request for`` lines its ``uv_auth`` middleware
   logs at TRACE (``RUST_LOG=uv_auth=trace``), one per HTTP request uv sends, range reads included.
-- ``MB``: mach-nix: ``bytes`` of its stats file (bytes it downloaded, as it counts them).
-- ``rx MB``: both tools, the same way: received bytes of every interface but ``lo`` in /proc/net/dev,
-  read before and after the child. Machine-wide and on the wire (TLS, headers, compression): anything
-  else on the machine that downloads at the same time is counted too, so treat it as an upper bound.
+- ``MB``: response bodies as received. mach-nix: ``bytes`` of its stats file (its own count). uv: the
+  sum of ``recv_data; size=N`` lines its HTTP/2 library logs at TRACE (``h2::proto::streams::recv``),
+  the payload of every DATA frame uv receives; PyPI and files.pythonhosted.org serve HTTP/2, a host
+  that fell back to HTTP/1.1 would not be counted. Neither counts headers or TLS.
+- ``rx MB``: both tools, the same way, as a cross-check: received bytes of every interface but ``lo``
+  in /proc/net/dev, read before and after the child. Machine-wide and on the wire (TLS, headers):
+  anything else on the machine that downloads at the same time is counted too (a warm, offline run
+  showing megabytes is that noise), so it is an upper bound at best and gets no ratio.
 - ``pins``: runtime packages of the lock (mach-nix: entries not ``build_only``; uv: ``==`` lines).
 - ``status``: ``lock``, or the exit status and the first line of the error (uv's log lines dropped).
 Ratios are mach-nix/uv, shown only where both tools wrote a lock. Every child runs under an address-space cap (``--cap-mb``) and is killed
@@ -44,7 +48,10 @@ from typing import Dict, List, Optional, Sequence
 
 from resolve import PLATFORM, ROOT, Run, child_env, install, python_full, status_label, timed
 
+# uv's tracing: one line per HTTP request (uv_auth middleware), one per HTTP/2 DATA frame received (h2)
+UV_LOG = "uv_auth=trace,h2::proto::streams::recv=trace"
 UV_REQUEST = "Handling request for"
+UV_DATA = re.compile(r"recv_data; size=(\d+)")
 UV_LOG_LINE = re.compile(r"^\s*(TRACE|DEBUG|INFO)\s")
 
 
@@ -91,13 +98,14 @@ def run_mach_nix(script: Path, lock_args: List[str], args: argparse.Namespace, w
 def run_uv(uv_args: List[str], args: argparse.Namespace, work: Path) -> Measured:
     out = work / "uv.txt"
     out.unlink(missing_ok=True)
-    run, rx = measure([*uv_args, "-o", str(out)], args, child_env(RUST_LOG="uv_auth=trace"))
+    run, rx = measure([*uv_args, "-o", str(out)], args, child_env(RUST_LOG=UV_LOG))
     requests = sum(1 for line in run.stderr.splitlines() if UV_REQUEST in line)
+    nbytes = sum(int(m.group(1)) for m in UV_DATA.finditer(run.stderr))
     run = run._replace(stderr="\n".join(line for line in run.stderr.splitlines() if not UV_LOG_LINE.match(line)))
     pins = None
     if run.status == 0 and out.exists():
         pins = sum(1 for line in out.read_text().splitlines() if re.match(r"^[A-Za-z0-9._-]+==", line))
-    return Measured(run, rx, requests, None, pins)
+    return Measured(run, rx, requests, nbytes, pins)
 
 
 def summary(name: str, mode: str, ours: List[Measured], theirs: List[Measured]) -> dict:
@@ -110,9 +118,9 @@ def summary(name: str, mode: str, ours: List[Measured], theirs: List[Measured]) 
         row[f"{tool}_wall"] = statistics.median(m.run.wall for m in runs)
         row[f"{tool}_requests"] = med(runs, "requests")
         row[f"{tool}_rx_bytes"] = med(runs, "rx")
+        row[f"{tool}_bytes"] = med(runs, "bytes")
         row[f"{tool}_pins"] = runs[-1].pins
         row[f"{tool}_status"] = status_label(runs[-1].run)
-    row["mach_nix_bytes"] = med(ours, "bytes")
     row["both_lock"] = ours[-1].run.status == 0 and theirs[-1].run.status == 0
     return row
 
@@ -128,18 +136,19 @@ def ratio(row: dict, field: str) -> str:
 
 
 def table(rows: List[dict]) -> str:
-    mb = 1e6
-    lines = ["| set | mode | mach-nix s | uv s | ratio | mach-nix req | uv req | ratio | mach-nix MB | mach-nix rx MB "
-             "| uv rx MB | ratio | pins (mach-nix / uv) | mach-nix status | uv status |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    def mb(value: Optional[float]) -> str:
+        return fmt(None if value is None else value / 1e6, ".2f")
+
+    lines = ["| set | mode | mach-nix s | uv s | ratio | mach-nix req | uv req | ratio | mach-nix MB | uv MB | ratio "
+             "| mach-nix rx MB | uv rx MB | pins (mach-nix / uv) | mach-nix status | uv status |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        nbytes = None if r["mach_nix_bytes"] is None else r["mach_nix_bytes"] / mb
         lines.append(
             f"| {r['set']} | {r['mode']} | {r['mach_nix_wall']:.2f} | {r['uv_wall']:.2f} | "
             f"{ratio(r, 'wall')} | {fmt(r['mach_nix_requests'], '.0f')} | "
             f"{fmt(r['uv_requests'], '.0f')} | {ratio(r, 'requests')} | "
-            f"{fmt(nbytes, '.2f')} | {r['mach_nix_rx_bytes'] / mb:.2f} | {r['uv_rx_bytes'] / mb:.2f} | "
-            f"{ratio(r, 'rx_bytes')} | {fmt(r['mach_nix_pins'], 'd')} / "
+            f"{mb(r['mach_nix_bytes'])} | {mb(r['uv_bytes'])} | {ratio(r, 'bytes')} | "
+            f"{mb(r['mach_nix_rx_bytes'])} | {mb(r['uv_rx_bytes'])} | {fmt(r['mach_nix_pins'], 'd')} / "
             f"{fmt(r['uv_pins'], 'd')} | {r['mach_nix_status'].replace('|', '/')} | "
             f"{r['uv_status'].replace('|', '/')} |")
     return "\n".join(lines)
