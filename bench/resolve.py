@@ -5,9 +5,9 @@ Usage: python3 bench/resolve.py [--runs 5] [--sets ds,conflicts/fastapi-pydantic
                                 [--open-world [--cache-dir DIR]]
 
 The sets: every ``*.txt`` in ``--bench-dir`` and all its subfolders (conflicts/ included), except
-open-world/, which needs PyPI or a warm cache: ``--open-world`` adds it. mach-nix then fetches what
-its index lacks into ``--cache-dir`` in one online run per set (as uv warms its cache), and the timed
-runs are ``--offline`` against that cache.
+open-world/, which needs PyPI or a warm cache: ``--open-world`` adds it. As uv warms its cache, one
+untimed online mach-nix run per set fetches what the index lacks into the cache index ``--cache-dir``
+(nothing, for a set the index holds); the timed runs are ``--offline``, against index and cache.
 
 Both tools lock for the same target: the full version of ``--python`` (default: this interpreter)
 on x86_64 Linux, manylinux_2_28. uv gets ``--python <interpreter>`` (no interpreter discovery)
@@ -152,7 +152,7 @@ def main() -> int:
     parser.add_argument("--open-world", action="store_true", help="add the open-world/ sets (needs PyPI unless "
                         "--cache-dir is warm)")
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "mach-nix-bench-cache",
-                        help="mach-nix's cache index for --open-world (default: $TMPDIR/mach-nix-bench-cache)")
+                        help="mach-nix's cache index (default: $TMPDIR/mach-nix-bench-cache)")
     args = parser.parse_args()
 
     sets = find_sets(args.bench_dir, args.sets, args.open_world)
@@ -164,7 +164,7 @@ def main() -> int:
     venv_python = str(args.venv / "bin" / "python")
     out = Path(tempfile.mkdtemp(prefix="mach-nix-bench-")) / "lock.json"
     common = ["lock", "-q", "--python", full, "--glibc", "2.28", "--index", str(args.index), "-o", str(out)]
-    floor_cmd = [str(script), *common, "--requirement-text", ""]
+    floor_cmd = [str(script), *common, "--requirement-text", "", "--offline"]
     env = child_env()
     print(f"CPython {full} x86_64-linux manylinux_2_28; mach-nix {script}; uv --python {args.python}; "
           f"{args.runs} runs")
@@ -176,12 +176,10 @@ def main() -> int:
         uv = ["uv", "pip", "compile", str(path), "--python", args.python, *PLATFORM, "--no-header", "-q"]
         if not args.no_warm:
             subprocess.run(uv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        lock_args = [*common, "-r", str(path)]
-        if OPEN_WORLD in path.relative_to(args.bench_dir).parts:
-            cache = ["--cache-dir", str(args.cache_dir)]
-            if not args.no_warm:
-                timed([str(script), *lock_args, *cache], args.cap_mb, args.timeout * 10, env)
-            lock_args += [*cache, "--offline"]
+        lock_args = [*common, "-r", str(path), "--cache-dir", str(args.cache_dir)]
+        if not args.no_warm:  # fetches what the index lacks (nothing, for a set it holds)
+            timed([str(script), *lock_args], args.cap_mb, args.timeout * 10, env)
+        lock_args.append("--offline")
         ours: List[Run] = []
         theirs: List[Run] = []
         floors: List[Run] = []
