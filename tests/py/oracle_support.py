@@ -27,12 +27,14 @@ def bench_sets(bench: Path = BENCH) -> List[str]:
     return sorted(str(p.relative_to(bench).with_suffix("")) for p in bench.rglob("*.txt"))
 
 
-def lock(requirements: Path, options: Sequence[str], out: Path) -> dict:
+def lock(requirements: Path, options: Sequence[str], out: Path, online: bool = False) -> dict:
     """`mach-nix lock -r requirements` (this checkout's package, runtime dependencies only); fails the
-    test with mach-nix's message unless it writes a lock."""
+    test with mach-nix's message unless it writes a lock. ``online``: without the MACH_NIX_OFFLINE=1
+    that conftest.py sets for every test, so the lock may fetch what the index lacks."""
     assert requirements.exists(), f"{requirements} is missing"
+    env = {k: v for k, v in os.environ.items() if not (online and k == "MACH_NIX_OFFLINE")}
     done = subprocess.run([sys.executable, "-m", "mach_nix", "lock", "-q", "-r", str(requirements), *options,
-                           "--no-build-deps", "-o", str(out)], capture_output=True, text=True)
+                           "--no-build-deps", "-o", str(out)], capture_output=True, text=True, env=env)
     assert done.returncode == 0, done.stderr
     return json.loads(out.read_text())
 

@@ -27,7 +27,7 @@ def cache_dir(tmp_path_factory):
 def test_uv_agrees_with_our_open_world_lock(name, cache_dir, tmp_path):
     requirements = BENCH / f"{name}.txt"
     ours = lock(requirements, ["--python", PYTHON, "--glibc", "2.28", "--cache-dir", str(cache_dir)],
-                tmp_path / "lock.json")
+                tmp_path / "lock.json", online=True)
     python_full = ours["target"]["python_full"]
     assert python_full == PYTHON
     assert_uv_agrees(requirements, ours, ["--python-version", python_full, "--python-platform",
