@@ -20,12 +20,26 @@ MAX_CHAINS_PER_PARENT = 2
 def _index_text(provider: Any) -> str:
     index = provider.index
     created = index.metadata.get("created_at", "?")
-    return f"the index at {index.directory} (created {created})"
+    text = f"the index at {index.directory} (created {created})"
+    remote = getattr(index, "remote", None)
+    if remote is None:
+        return text
+    if remote.offline:
+        return f"{text}, the other index layers, or the cache of {remote.index_url} (--offline)"
+    return f"{text}, the other index layers, or {remote.index_url}"
 
 
-def _refresh_hint(name: str) -> str:
-    return (f"Refresh it with `mach-nix index update DIR`, or add the project with "
-            f"`mach-nix index build --packages {name} --out DIR`, then pass --index DIR.")
+def _refresh_hint(names: str, provider: Any = None) -> str:
+    remote = getattr(getattr(provider, "index", None), "remote", None)
+    if remote is not None and remote.offline:
+        return (f"Lock once without --offline to fetch {'them' if ' ' in names else 'it'} from {remote.index_url} "
+                f"into the cache, or make a local layer with `mach-nix index add {names} --closure --out DIR` "
+                "and pass --extra-index DIR.")
+    if remote is not None:
+        return (f"{remote.index_url} does not list {'them' if ' ' in names else 'it'} either: check the spelling, "
+                "or pass --index-url for the index that has it.")
+    return (f"Add {'them' if ' ' in names else 'it'} with `mach-nix index add {names} --closure --out DIR` and pass "
+            "--extra-index DIR, or refresh the index with `mach-nix index update DIR`.")
 
 
 def _strs(pc: Any, versions: Sequence[Any]) -> List[str]:
@@ -58,16 +72,14 @@ def explain_absent(provider: Any, name: str, chain: Sequence[str], roots: Sequen
         similar = close_names(provider.index, name)
         if similar:
             text += f" Did you mean {', '.join(repr(s) for s in similar)}?"
-        return text + " If it exists on PyPI, the index lacks it. " + _refresh_hint(name)
+        return text + " " + _refresh_hint(name, provider)
     absent = {name: list(chain), **others}
     lines = [f"{len(absent)} projects are not in {_index_text(provider)}:"]
     for absent_name, absent_chain in sorted(absent.items()):
         similar = close_names(provider.index, absent_name)
         guess = f" (did you mean {', '.join(repr(s) for s in similar)}?)" if similar else ""
         lines.append(f"  {absent_name!r}{guess}, required by: {' → '.join(absent_chain) or 'the requirements'}")
-    names = " ".join(sorted(absent))
-    lines.append("If they exist on PyPI, the index lacks them: add them with "
-                 f"`mach-nix index build --packages {names} --closure --out DIR` and pass --index DIR.")
+    lines.append(_refresh_hint(" ".join(sorted(absent)), provider))
     return "\n".join(lines)
 
 
@@ -110,16 +122,26 @@ def _newest_candidate(pc: Any, req: Any) -> Any:
     return None
 
 
-def _absent_hint(name: str, version: str, known: List[str], pc: Any) -> str:
+def _absent_hint(name: str, version: str, known: List[str], pc: Any, provider: Any) -> str:
     from mach_nix.resolve.candidates import parse_version
 
     wanted = parse_version(version)
     newest = pc.versions[0][0] if pc.versions else None
     if wanted is not None and newest is not None and wanted < newest:
-        return (f"The index holds a selection of releases (the recent ones and the newest of each older series); "
-                f"add this one with `mach-nix index build --packages '{name}=={version}' --out DIR` and pass "
-                "--index DIR.")
-    return "If it was released after the index was built, the index is out of date. " + _refresh_hint(name)
+        return ("The index holds a selection of releases (the recent ones and the newest of each older series). "
+                + _release_hint(name, version, provider))
+    return "If it was released after the index was built, the index is out of date. " + _release_hint(name, version, provider)
+
+
+def _release_hint(name: str, version: str, provider: Any) -> str:
+    """What to run for a release the layers lack (``version`` may be ``VERSION``, a placeholder)."""
+    remote = getattr(getattr(provider, "index", None), "remote", None)
+    add = f"`mach-nix index add '{name}=={version}' --out DIR` and pass --extra-index DIR"
+    if remote is not None and remote.offline:
+        return f"Lock once without --offline to fetch it from {remote.index_url}, or add it with {add}."
+    if remote is not None:
+        return f"{remote.index_url} does not list it either; or add it from elsewhere with {add}."
+    return f"Add it with {add}."
 
 
 def summarize_reasons(reasons: Sequence[str]) -> str:
@@ -192,18 +214,17 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
         matching = [v for v, _ in pc.versions if all(s.contains(v, prereleases=True) for s in specs)]
         if absent and known:
             lines.append(f"    {name} {absent[0]} is not in {_index_text(provider)}, which holds {name} {span}. "
-                         + _absent_hint(name, absent[0], known, pc))
+                         + _absent_hint(name, absent[0], known, pc, provider))
         elif not matching:
             lines.append(f"    no version of {name} in {_index_text(provider)} satisfies all of these together "
-                         f"(it holds {len(known)} version(s): {span}). If PyPI has one that does, the index lacks it: "
-                         f"extend it with `mach-nix index build --packages '{name}==VERSION' --out DIR`.")
+                         f"(it holds {len(known)} version(s): {span}). " + _release_hint(name, "VERSION", provider))
         rejected = _rejections(provider, name, specs, any_of=bool(per_parent))
         if rejected:
             lines.append("    versions that match but cannot be used:")
             lines += rejected
             if matching and all(not pc.candidates(v) for v in _strs(pc, matching)):  # files rule them out, not deps
-                lines.append(f"    The index holds a selection of {name}'s releases; if PyPI has one that fits, add it with "
-                             f"`mach-nix index build --packages '{name}==VERSION' --out DIR` and pass --index DIR.")
+                lines.append(f"    The index holds a selection of {name}'s releases. "
+                             + _release_hint(name, "VERSION", provider))
         parts.append("\n".join(lines))
     return ("No set of packages satisfies the requirements for "
             f"CPython {provider.target.python} on {provider.target.system}. What is required, and by whom:\n"
