@@ -133,6 +133,18 @@ def test_offline_names_every_absent_project_and_both_ways_out(tmp_path):
     assert not (tmp_path / "x.json").exists() and not (tmp_path / "c").exists()  # offline writes no cache
 
 
+def test_offline_names_every_absent_release_too(tmp_path):
+    done = lock(["--index", SMALL, "-o", "x.json", "six<1.0", "requests==1.0.0", "mnx-nothing"], cache=tmp_path / "c",
+                offline=True, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("error: 3 requirements need a project or release that is not in the index at ")
+    assert "  project 'mnx-nothing', required by: command line, line 3: mnx-nothing" in lines
+    assert any(line.startswith("  a release of six for six<1.0 (the layers hold ") for line in lines)
+    assert any(line.startswith("  a release of requests for requests==1.0.0 ") for line in lines)
+    assert "`mach-nix index add mnx-nothing 'requests==1.0.0' 'six==VERSION' --closure --out DIR`" in lines[-1]
+
+
 def test_a_project_the_server_lacks_is_reported_as_such(pypi, tmp_path):
     done = lock(["--index", SMALL, "-o", "x.json", "mnx-nothing"], cache=tmp_path / "c", server=pypi, cwd=tmp_path)
     assert done.returncode == 1

@@ -7,7 +7,7 @@ A project missing from the index, or a pinned version newer than the index, is r
 from __future__ import annotations
 
 import difflib
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mach_nix.names import normalize
 from mach_nix.resolve.provider import release_reason
@@ -83,7 +83,42 @@ def explain_absent(provider: Any, name: str, chain: Sequence[str], roots: Sequen
     return "\n".join(lines)
 
 
-def absent_projects(provider: Any, roots: Sequence[Any]) -> Dict[str, List[str]]:
+def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
+    """Offline, every project and release the requirements reach that the layers and the cache lack,
+    at once, each with the chain that needs it, and what to run; "" when no release is lacking
+    (then it is a real conflict, or absent projects only, which :func:`explain_absent` reports).
+
+    Example: ``"'furo', required by: …"`` and ``"django<3: no release in the layers (they hold 3.2.25 … 6.1.3)"``
+    """
+    remote = getattr(provider.index, "remote", None)
+    if remote is None or not remote.offline:
+        return ""
+    releases: Dict[str, Tuple[str, List[str], str]] = {}
+    absent = absent_projects(provider, roots, releases)
+    if not releases:
+        return ""  # absent projects only: explain_absent names them all
+    count = len(absent) + len(releases)
+    lines = [f"{count} requirement{'s' if count > 1 else ''} need{'' if count > 1 else 's'} a project or release "
+             f"that is not in {_index_text(provider)}:"]
+    for name, chain in sorted(absent.items()):
+        lines.append(f"  project {name!r}, required by: {' → '.join(chain) or 'the requirements'}")
+    for name, (text, chain, span) in sorted(releases.items()):
+        lines.append(f"  a release of {name} for {text} (the layers hold {span}), required by: {' → '.join(chain)}")
+    seeds = " ".join(sorted(absent) + [f"'{n}=={_pinned_version(text) or 'VERSION'}'"
+                                       for n, (text, _, _) in sorted(releases.items())])
+    lines.append(f"Lock once without --offline to fetch them from {remote.index_url} into the cache, or make a local "
+                 f"layer with `mach-nix index add {seeds} --closure --out DIR` and pass --extra-index DIR.")
+    return "\n".join(lines)
+
+
+def _pinned_version(requirement: str) -> Optional[str]:
+    """The version of an exact pin (``sqlalchemy==1.3.24`` → ``1.3.24``), else None."""
+    name, sep, version = requirement.partition("==")
+    return version.strip() if sep and version.strip() and not any(c in version for c in ",<>!~=*") else None
+
+
+def absent_projects(provider: Any, roots: Sequence[Any],
+                    releases: Optional[Dict[str, Tuple[str, List[str], str]]] = None) -> Dict[str, List[str]]:
     """Every project the newest acceptable candidates reach from ``roots`` that the index lacks, with
     the chain that reaches it (root first). A scan, not a resolution: each project is visited once,
     through its newest version that satisfies the first requirement met (at most MAX_ABSENT_SCAN).
@@ -106,6 +141,10 @@ def absent_projects(provider: Any, roots: Sequence[Any]) -> Dict[str, List[str]]
             continue
         cand = _newest_candidate(pc, req)
         if cand is None:
+            if releases is not None and not any(req.specifier.contains(v, prereleases=True) for v, _ in pc.versions):
+                known = [v for _, v in pc.versions]
+                span = f"{known[-1]} … {known[0]}" if len(known) > 1 else known[0]
+                releases.setdefault(req.name, (req.text.split(";")[0].strip(), chain, span))
             continue
         for dep in provider.dependencies_of(cand.with_extra(req.extra) if req.extra else cand):
             if dep.name != req.name:
