@@ -34,10 +34,14 @@ def path(p: Path) -> str:
     return f'(/. + "{p}")'
 
 
-def test_a_layer_adds_a_project_only_it_has(layer: Path) -> None:
+def test_a_layer_adds_a_project_only_it_has(layer: Path, tmp_path: Path) -> None:
     """iniconfig comes from the layer, requests and its dependencies from the embedded index: both
-    are read, in one resolution; the overlay builds the layer's project; the layer's names join
-    indexNames (the nixpkgs map's filter) when given to `import ./mach-nix`."""
+    are read, in one resolution; the overlay builds the layer's project; mkOverlay and
+    buildPythonPackage take `indexes` too; the layer's names join indexNames (the nixpkgs map's
+    filter) when given to `import ./mach-nix`."""
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "setup.py").write_text("")
     expr = COMMON + (
         f'let e = machNix.mkPython {{ requirements = "{ONLY_IN_LAYER}\\nrequests\\n"; indexes = [ {path(layer)} ]; }}; '
         f'   m = import ./. {{ inherit pkgs; pypiData = ./tests/data/index-small; indexes = [ {path(layer)} ]; }}; '
@@ -45,7 +49,11 @@ def test_a_layer_adds_a_project_only_it_has(layer: Path) -> None:
         f'     locked = e.passthru.lock.packages.{ONLY_IN_LAYER}.version; '
         f'     built = e.passthru.python.pkgs.{ONLY_IN_LAYER}.version; '
         f'     names = builtins.filter (n: n == "{ONLY_IN_LAYER}" || n == "requests") m.indexNames; '
-        f'     defaultLayer = builtins.attrNames (m.resolve {{ requirements = "{ONLY_IN_LAYER}\\n"; }}).packages; }}'
+        f'     defaultLayer = builtins.attrNames (m.resolve {{ requirements = "{ONLY_IN_LAYER}\\n"; }}).packages; '
+        f'     overlaid = (import ./tests/nixpkgs-shim {{ overlays = [ (machNix.mkOverlay {{ requirements = "{ONLY_IN_LAYER}\\n"; '
+        f'       indexes = [ {path(layer)} ]; }}) ]; }}).${{pkgs.python3.pythonAttr}}.pkgs.{ONLY_IN_LAYER}.version; '
+        f'     project = builtins.attrNames (machNix.buildPythonPackage {{ pname = "p"; version = "1"; src = {path(project)}; '
+        f'       requirements = "{ONLY_IN_LAYER}\\n"; indexes = [ {path(layer)} ]; }}).passthru.lock.packages; }}'
     )
     proc = nix_eval(expr)
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -55,6 +63,8 @@ def test_a_layer_adds_a_project_only_it_has(layer: Path) -> None:
     assert got["locked"] == got["built"]
     assert sorted(got["names"]) == [ONLY_IN_LAYER, "requests"]
     assert got["defaultLayer"] == [ONLY_IN_LAYER]
+    assert got["overlaid"] == got["locked"]
+    assert got["project"] == [ONLY_IN_LAYER]
 
 
 def test_a_project_no_layer_has_names_both_ways_out() -> None:
