@@ -9,6 +9,8 @@ Exit statuses (documented in README.md, pinned by tests/py/test_exit_codes.py):
 2       bad input (a file, an option, a lock that does not validate) or an impossible
         resolution (conflicting requirements, or a resolution past its budget)
 3       internal error: a bug in mach-nix, reported as one paragraph
+4       network: the index server (PyPI, ``--index-url``) could not be reached or answered
+        something unusable while fetching what the local indexes lack (retry, or ``--offline``)
 130     interrupted (Ctrl-C)
 ======  =====================================================================================
 """
@@ -19,6 +21,7 @@ EXIT_OK = 0
 EXIT_ABSENT = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
+EXIT_NETWORK = 4
 EXIT_INTERRUPTED = 130
 
 
@@ -62,3 +65,9 @@ class InternalError(MachNixError):
     """A bug in mach-nix, caught and reported without a traceback; exit status 3."""
 
     exit_code = EXIT_INTERNAL
+
+
+class NetworkError(MachNixError):
+    """The index server could not be reached, or answered something unusable; exit status 4."""
+
+    exit_code = EXIT_NETWORK

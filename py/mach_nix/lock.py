@@ -54,7 +54,7 @@ def package_entry(pkg: Any, display_name: str) -> Dict[str, Any]:
 
 
 def build_lock(*, target: Dict[str, Any], inputs: Dict[str, Any], index: Dict[str, Any], roots: List[str],
-               packages: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
+               packages: Dict[str, Dict[str, Any]], indexes: Optional[Dict[str, Dict[str, Any]]] = None) -> Dict[str, Any]:
     """Assemble a lock document (validated).
 
     Example: ``build_lock(target=t.to_json(), inputs={...}, index=idx.identity, roots=["idna"], packages={...})``
@@ -68,6 +68,8 @@ def build_lock(*, target: Dict[str, Any], inputs: Dict[str, Any], index: Dict[st
         "roots": sorted(roots),
         "packages": packages,
     }
+    if indexes is not None:
+        lock["indexes"] = indexes
     validate(lock, "<new lock>")
     return lock
 
@@ -120,9 +122,14 @@ def validate(lock: Any, where: str) -> None:
         if not isinstance(lock[key], kind):
             fail(f"{key!r} is not {'an object' if kind is dict else 'a list'}")
     _validate_target(lock["target"], fail)
+    indexes = lock.get("indexes", {})
+    if not isinstance(indexes, dict) or not all(isinstance(v, dict) for v in indexes.values()):
+        fail("'indexes' is not an object of objects")
     packages = lock["packages"]
     for name, entry in packages.items():
         _validate_package(name, entry, packages, fail)
+        if entry.get("index") is not None and entry["index"] not in indexes:
+            fail(f"packages.{name}.index is {entry['index']!r}, which 'indexes' does not describe")
     for root in lock["roots"]:
         if not isinstance(root, str) or root not in packages:
             fail(f"root {root!r} is not in 'packages'")
@@ -161,7 +168,7 @@ def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Any
             fail(f"packages.{name} ({provider}) lacks {key!r}")
     if provider != "nixpkgs" and not (entry.get("url") or entry.get("path")):
         fail(f"packages.{name} ({provider}) lacks 'url' (or 'path', for a local file)")
-    for key in ("filename", "url", "path", "sha256", "name", "nixpkgs_attr", "requires_python"):
+    for key in ("filename", "url", "path", "sha256", "name", "nixpkgs_attr", "requires_python", "index"):
         if entry.get(key) is not None and not isinstance(entry[key], str):
             fail(f"packages.{name}.{key} is {entry[key]!r}, expected a string")
     for key in ("extras", "wheel_tags"):

@@ -31,19 +31,39 @@ class LockOptions:
     system: str = "x86_64-linux"
     glibc: Optional[str] = None  # default: nixpkgs' glibc (target.DEFAULT_GLIBC)
     macos: Optional[str] = None  # default: nixpkgs' SDK (target.DEFAULT_MACOS)
-    index: Optional[Path] = None  # default: the embedded data/
+    index: Any = None  # index directories (a Path or a list), in precedence order; default: the embedded data/
+    extra_indexes: List[Path] = field(default_factory=list)  # layers after those (--extra-index)
+    index_url: Optional[str] = None  # the remote layer's simple API (default PyPI's)
+    cache_dir: Optional[Path] = None  # the user cache (default: index.cache.default_cache_dir())
+    refresh: bool = False  # re-read the remote pages of every project of the resolution
+    refresh_packages: List[str] = field(default_factory=list)  # ... of these projects only
     providers: Optional[str] = None  # e.g. "numpy=sdist,_default=wheel,sdist"
     nixpkgs_json: Optional[Path] = None
     build_deps: bool = True
     from_lock: Optional[Path] = None  # a uv.lock, poetry.lock or pylock.toml to convert instead of resolving
     lock_format: Optional[str] = None  # its format, when its name does not say
-    offline: bool = False  # never reach PyPI (a converted lock may need it for URLs and build systems)
+    offline: bool = False  # never reach the network: local layers and the cache only
     previous: Optional[Path] = None  # a lock being redone: its pins are kept where they still fit
     output: Optional[Path] = None  # where the lock goes: local files (path sources) are named relative to it
     upgrade: bool = False  # ignore the previous lock's pins
     upgrade_packages: List[str] = field(default_factory=list)  # free these pins only
     max_seconds: Optional[float] = 60.0  # the resolution's budgets (None or 0: no limit), see resolve()
     max_memory_mb: Optional[float] = 2048.0
+
+    def index_dirs(self) -> List[Path]:
+        """The local layers in order: ``index`` (the embedded data/ when unset), then ``extra_indexes``."""
+        from mach_nix.index.store import default_index_dir
+
+        given = self.index if isinstance(self.index, list) else ([self.index] if self.index is not None else [])
+        return [Path(p) for p in (given or [default_index_dir()])] + [Path(p) for p in self.extra_indexes]
+
+    def open_index(self) -> Any:
+        """The :class:`mach_nix.index.layers.LayeredIndex` of these options."""
+        from mach_nix.index.layers import open_layers
+
+        refresh: Any = True if self.refresh else set(self.refresh_packages)
+        return open_layers(self.index_dirs(), offline=self.offline, index_url=self.index_url,
+                           cache_dir=self.cache_dir, refresh=refresh)
 
     def arguments(self) -> List[str]:
         """The `mach-nix lock` arguments that give these inputs again (no target, no output).
@@ -67,6 +87,8 @@ class LockOptions:
         args += [a for group in src.groups for a in ("--group", group)]
         if self.providers is not None:  # not --index, --nixpkgs-json: paths that differ per machine
             args += ["--providers", self.providers]
+        if self.index_url is not None:
+            args += ["--index-url", self.index_url]
         if src.prereleases:
             args.append("--pre")
         if not self.build_deps:
@@ -113,13 +135,11 @@ def lock_requirements(options: LockOptions, *, notice: bool = False) -> LockResu
 
 
 def _lock(options: LockOptions, notice: bool) -> LockResult:
-    from mach_nix.index.store import Index
     from mach_nix.inputs import read_inputs
-    from mach_nix.lock import build_lock, package_entry
     from mach_nix.progress import SlowNotice
     from mach_nix.resolve.candidates import parse_providers
-    from mach_nix.resolve.lazy_index import LazyIndex
-    from mach_nix.resolve.request import build_request, check_hash_coverage, read_nixpkgs_json
+    from mach_nix.resolve.prefetch import start_prefetching
+    from mach_nix.resolve.request import build_request, read_nixpkgs_json
     from mach_nix.resolve.resolver import resolve
     from mach_nix.resolve.target import Target
 
@@ -128,31 +148,67 @@ def _lock(options: LockOptions, notice: bool) -> LockResult:
     inputs = read_inputs(options.sources)
     previous, why_not = read_previous(options.previous)
     nixpkgs = read_nixpkgs_json(options.nixpkgs_json)
-    index = LazyIndex(Index.open(options.index))
+    index = options.open_index()
     status = SlowNotice(lambda: f"resolving {len(inputs.requirements)} requirement(s) for CPython {target.python} "
                                 f"on {target.system}", enabled=notice)
     try:
-        with status:
-            request = build_request(inputs, index, target, providers, nixpkgs)
-            request.preferred = kept_pins(previous, options)
-            resolution = resolve(index, target, request, build=options.build_deps, max_seconds=options.max_seconds,
-                                 max_memory_mb=options.max_memory_mb)
-    except Exception:
-        index.check()  # a changed shard explains any failure better than what it caused
-        raise
-    index.check()
+        try:
+            with status:
+                start_prefetching(index, target, providers, [r.req.name for r in inputs.requirements])
+                request = build_request(inputs, index, target, providers, nixpkgs)
+                request.preferred = kept_pins(previous, options)
+                resolution = resolve(index, target, request, build=options.build_deps,
+                                     max_seconds=options.max_seconds, max_memory_mb=options.max_memory_mb)
+        except Exception:
+            index.check()  # a changed shard explains any failure better than what it caused
+            raise
+        index.check()
+    finally:
+        index.close()  # what was fetched is kept, whether or not the resolution succeeded
+        write_stats(index)
+    return _lock_result(options, inputs, providers, previous, why_not, target, index, request, resolution)
+
+
+def _lock_result(options: LockOptions, inputs: InputSet, providers: Providers, previous: Optional[Dict[str, Any]],
+                 why_not: Optional[str], target: Any, index: Any, request: Any, resolution: Resolution) -> LockResult:
+    from mach_nix.lock import build_lock, package_entry
+    from mach_nix.resolve.request import check_hash_coverage
+
     runtime = [n for n, p in resolution.packages.items() if not p.build_only and p.candidate.provider != "nixpkgs"]
     check_hash_coverage(inputs, request, runtime)
     packages: Dict[str, Dict[str, Any]] = {}
     for name, pkg in resolution.packages.items():
         project = index.project(name)
         packages[name] = package_entry(pkg, project["name"] if project else name)
+        if pkg.candidate.file is not None:
+            packages[name]["index"] = index.origin(name, pkg.candidate.vstr)
+    used = sorted({e["index"] for e in packages.values() if e.get("index")})
     lock = build_lock(target=target.to_json(), inputs=_lock_inputs(options, inputs, providers),
-                      index=index.identity, roots=resolution.roots, packages=packages)
+                      index=index.identity, roots=resolution.roots, packages=packages,
+                      indexes=index.layers_json(used))
     warnings = inputs.warnings + resolution.warnings + _advice(providers, resolution, packages)
     if why_not:
         warnings.append(why_not)
     return LockResult(lock, warnings, previous)
+
+
+def write_stats(index: Any) -> None:
+    """With ``$MACH_NIX_STATS``, write what the remote layer fetched there as JSON (for bench/).
+
+    Example: ``{"requests": 41, "bytes": 1203344, "projects_fetched": 12, "files_fetched": 27}``
+    """
+    import os
+
+    path = os.environ.get("MACH_NIX_STATS")
+    if not path:
+        return
+    import orjson
+
+    from mach_nix.fsutil import atomic_write_bytes
+
+    stats = index.remote.requests() if index.remote is not None else {
+        "requests": 0, "bytes": 0, "projects_fetched": 0, "files_fetched": 0}
+    atomic_write_bytes(Path(path), orjson.dumps(stats) + b"\n")
 
 
 def read_previous(path: Optional[Path]) -> Tuple[Optional[Dict[str, Any]], Optional[str]]:
@@ -220,7 +276,7 @@ def _convert(options: LockOptions) -> LockResult:
     assert options.from_lock is not None
     target = Target.create(options.python, options.system, options.glibc, options.macos)
     foreign = read_foreign_lock(options.from_lock, options.lock_format)
-    index = LazyIndex(Index.open(options.index))
+    index = LazyIndex(Index.open(options.index_dirs()[0]))
     lookup = None
     if not options.offline:
         from mach_nix.index.fetch import PyPIFileLookup

@@ -4,7 +4,9 @@ two Nix processes never build at the same time. Test ids end in [nix-host] / [ni
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,12 @@ HOST_LOCKS = write_host_locks(Path(__file__).resolve().parents[1] / "nix" / "loc
                               nix_support.PY_FULL)
 
 INSTALLATIONS = ["nix-host", "nix-modern"]
+
+# Locks in tests never reach PyPI unless a test says so (it unsets MACH_NIX_OFFLINE and gives its
+# own --index-url and --cache-dir), and never touch the user's cache.
+os.environ["MACH_NIX_OFFLINE"] = "1"
+os.environ["MACH_NIX_CACHE_DIR"] = tempfile.mkdtemp(prefix="mach-nix-test-cache-")
+os.environ.pop("MACH_NIX_INDEX_URL", None)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

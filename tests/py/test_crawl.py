@@ -8,14 +8,12 @@ tests/data/pypi/record.py); files/ holds the matching .metadata files, one wheel
 from __future__ import annotations
 
 import json
-import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
+from faults.fakepypi import FakePyPI, recorded_routes
 from mach_nix.cli import main
 from mach_nix.index import crawler as crawler_mod
 from mach_nix.index import plan as plan_mod
@@ -34,100 +32,18 @@ PYPI = Path(__file__).resolve().parents[1] / "data" / "pypi"
 EXPECTED = PYPI / "expected"
 
 
-class Mirror:
-    """A tiny PyPI: /simple/NAME/ (JSON) and /files/.../FILENAME (with Range support)."""
-
-    def __init__(self) -> None:
-        self.pages: Dict[str, Any] = {p.stem: json.loads(p.read_text()) for p in (PYPI / "simple").glob("*.json")}
-        self.log: List[str] = []
-        self.fail: Optional[Callable[[str], Optional[int]]] = None
-        self.truncate_once: set = set()  # paths answered once with a body shorter than Content-Length
-        self.retry_after_once: set = set()  # paths answered once with 429 + Retry-After: 1
-        self.lock = threading.Lock()
-        mirror = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:  # noqa: N802
-                with mirror.lock:
-                    mirror.log.append(self.path)
-                if self.path in mirror.retry_after_once:
-                    mirror.retry_after_once.discard(self.path)
-                    self.send_response(429)
-                    self.send_header("Retry-After", "1")
-                    self.send_header("Content-Length", "0")
-                    self.end_headers()
-                    return
-                status = mirror.fail(self.path) if mirror.fail else None
-                if status:
-                    self._send(status, b"failure")
-                    return
-                simple = re.match(r"^/simple/([^/]+)/$", self.path)
-                if simple:
-                    page = mirror.pages.get(simple.group(1))
-                    if page is None:
-                        self._send(404, b"no such project")
-                    else:
-                        self._send(200, json.dumps(page).encode(), "application/vnd.pypi.simple.v1+json")
-                    return
-                if self.path.startswith("/files/"):
-                    path = PYPI / "files" / self.path.rsplit("/", 1)[1]
-                    if not path.is_file():
-                        self._send(404, b"not found")
-                        return
-                    data = path.read_bytes()
-                    rng = re.match(r"bytes=(\d+)-(\d+)", self.headers.get("Range", ""))
-                    if rng:
-                        start, end = int(rng.group(1)), min(int(rng.group(2)), len(data) - 1)
-                        self._send(206, data[start : end + 1])
-                    else:
-                        self._send(200, data)
-                    return
-                self._send(404, b"not found")
-
-            def _send(self, status: int, body: bytes, ctype: str = "application/octet-stream") -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                if self.path in mirror.truncate_once:
-                    mirror.truncate_once.discard(self.path)
-                    self.wfile.write(body[: len(body) // 2])
-                    self.close_connection = True
-                    return
-                self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def client(self) -> PyPIClient:
-        files = self.url + "/files/"
-        return PyPIClient(self.url, pool_size=8, retries=1, backoff=0.01, rewrite=lambda u: u.replace("https://files.pythonhosted.org/", files))
-
-    def file_requests(self) -> List[str]:
-        return [p.rsplit("/", 1)[1] for p in self.log if p.startswith("/files/")]
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
-def mirror() -> Iterator[Mirror]:
-    m = Mirror()
-    yield m
-    m.close()
+def mirror() -> Iterator[FakePyPI]:
+    """The recorded projects on a loopback PyPI; ``mirror.page(NAME)`` edits what it serves."""
+    with FakePyPI(recorded_routes()) as server:
+        yield server
 
 
 SCOPE = Scope(since="2000-01-01", closure=False)
 NAMES = ["six", "markupsafe", "idna"]
 
 
-def crawl(mirror: Mirror, out: Path, work: Path, names: List[str] = NAMES, **kw: Any) -> Crawler:
+def crawl(mirror: FakePyPI, out: Path, work: Path, names: List[str] = NAMES, **kw: Any) -> Crawler:
     c = Crawler(mirror.client(), WorkDir(work), kw.pop("scope", SCOPE), threads=4, project_threads=2, log=lambda m: None, **kw)
     try:
         records = c.run(parse_seeds(names))
@@ -142,7 +58,7 @@ def _projects(directory: Path) -> Dict[str, Any]:
     return dict(Index.open(directory).iter_projects())
 
 
-def test_crawl_produces_the_expected_shards(mirror: Mirror, tmp_path: Path) -> None:
+def test_crawl_produces_the_expected_shards(mirror: FakePyPI, tmp_path: Path) -> None:
     out = tmp_path / "index"
     crawl(mirror, out, tmp_path / "work")
     assert verify(out) == []
@@ -174,8 +90,8 @@ def test_crawl_produces_the_expected_shards(mirror: Mirror, tmp_path: Path) -> N
     assert not any("win" in f for f in mirror.file_requests())
 
 
-def test_sample_check_upgrades_a_release_to_per_wheel_fetching(mirror: Mirror, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    page = mirror.pages["markupsafe"]
+def test_sample_check_upgrades_a_release_to_per_wheel_fetching(mirror: FakePyPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    page = mirror.page("markupsafe")
     wheels = sorted(f["filename"] for f in page["files"] if f["filename"].endswith(".whl"))
     plan = plan_mod.plan_release(releases_mod.select_releases(releases_mod.releases_of(mirror.client().simple("markupsafe")), "2000-01-01", set())[0], True, "auto")
     sample = plan.samples[0]
@@ -195,7 +111,7 @@ def test_sample_check_upgrades_a_release_to_per_wheel_fetching(mirror: Mirror, t
     assert len(fetched) == len([w for w in wheels if tags.keep_wheel(w)])
 
 
-def test_resume_after_interruption_loses_no_finished_work(mirror: Mirror, tmp_path: Path) -> None:
+def test_resume_after_interruption_loses_no_finished_work(mirror: FakePyPI, tmp_path: Path) -> None:
     # First run: the file host dies after a few files; the crawl stops with failures.
     served = {"n": 0}
 
@@ -217,7 +133,7 @@ def test_resume_after_interruption_loses_no_finished_work(mirror: Mirror, tmp_pa
     crawl(mirror, tmp_path / "index", tmp_path / "work")
     assert verify(tmp_path / "index") == []
     refetched = set(mirror.file_requests())
-    by_sha = {f["hashes"]["sha256"]: f["filename"] for p in mirror.pages.values() for f in p["files"]}
+    by_sha = {f["hashes"]["sha256"]: f["filename"] for p in map(mirror.page, NAMES) for f in p["files"]}
     assert not {by_sha[s] for s in done_before} & {r.replace(".metadata", "") for r in refetched}
     assert _projects(tmp_path / "index") == json.loads((EXPECTED / "projects.json").read_text())
 
@@ -233,19 +149,19 @@ def test_torn_work_log_line_is_ignored(tmp_path: Path) -> None:
     again.close()
 
 
-def test_update_refetches_only_changed_serials(mirror: Mirror, tmp_path: Path) -> None:
+def test_update_refetches_only_changed_serials(mirror: FakePyPI, tmp_path: Path) -> None:
     out = tmp_path / "index"
     assert main(["index", "build", "--packages", *NAMES, "--out", str(out), "--since", "2000-01-01", "--quiet",
-                 "--work-dir", str(tmp_path / "w1"), "--pypi", mirror.url, "--threads", "4", "--retries", "1"]) == 0
+                 "--work-dir", str(tmp_path / "w1"), "--pypi", mirror.base, "--threads", "4", "--retries", "1"]) == 0
     before = _projects(out)
     # PyPI changes six only: a new serial and release 1.15.0 yanked.
-    page = mirror.pages["six"]
+    page = mirror.page("six")
     page["meta"]["_last-serial"] = int(page["meta"]["_last-serial"]) + 1
     for f in page["files"]:
         if "1.15.0" in f["filename"]:
             f["yanked"] = "broken"
     mirror.log.clear()
-    assert main(["index", "update", str(out), "--quiet", "--work-dir", str(tmp_path / "w2"), "--pypi", mirror.url, "--threads", "4"]) == 0
+    assert main(["index", "update", str(out), "--quiet", "--work-dir", str(tmp_path / "w2"), "--pypi", mirror.base, "--threads", "4"]) == 0
     assert verify(out) == []
     after = _projects(out)
     assert after["markupsafe"] == before["markupsafe"] and after["idna"] == before["idna"]
@@ -256,19 +172,19 @@ def test_update_refetches_only_changed_serials(mirror: Mirror, tmp_path: Path) -
     assert sorted(p for p in mirror.log if p.startswith("/simple/")) == ["/simple/idna/", "/simple/markupsafe/", "/simple/six/"]
 
 
-def test_update_finds_a_file_back_filled_under_an_old_serial(mirror: Mirror, tmp_path: Path) -> None:
+def test_update_finds_a_file_back_filled_under_an_old_serial(mirror: FakePyPI, tmp_path: Path) -> None:
     """A mirror lists a file late without changing the project's serial: update compares file lists."""
-    page = mirror.pages["six"]
+    page = mirror.page("six")
     late = next(f for f in page["files"] if f["filename"].endswith(".whl") and "1.16.0" in f["filename"])
     page["files"] = [f for f in page["files"] if f is not late]  # not listed when the index is built
     out = tmp_path / "index"
     assert main(["index", "build", "--packages", *NAMES, "--out", str(out), "--since", "2000-01-01", "--quiet",
-                 "--work-dir", str(tmp_path / "w1"), "--pypi", mirror.url, "--threads", "4", "--retries", "1"]) == 0
+                 "--work-dir", str(tmp_path / "w1"), "--pypi", mirror.base, "--threads", "4", "--retries", "1"]) == 0
     before = _projects(out)
     assert late["filename"] not in {n["filename"] for n in before["six"]["releases"]["1.16.0"]}
     page["files"].append(late)  # back-filled, same serial
     mirror.log.clear()
-    assert main(["index", "update", str(out), "--quiet", "--work-dir", str(tmp_path / "w2"), "--pypi", mirror.url,
+    assert main(["index", "update", str(out), "--quiet", "--work-dir", str(tmp_path / "w2"), "--pypi", mirror.base,
                  "--threads", "4"]) == 0
     assert verify(out) == []
     after = _projects(out)
@@ -279,26 +195,26 @@ def test_update_finds_a_file_back_filled_under_an_old_serial(mirror: Mirror, tmp
     assert {Path(r).name.replace(".metadata", "") for r in mirror.file_requests()} == {late["filename"]}
 
 
-def test_update_sdists_fills_not_crawled(mirror: Mirror, tmp_path: Path) -> None:
+def test_update_sdists_fills_not_crawled(mirror: FakePyPI, tmp_path: Path) -> None:
     out = tmp_path / "index"
     crawl(mirror, out, tmp_path / "work", names=["markupsafe"])
-    assert main(["index", "update", str(out), "--sdists", "--quiet", "--work-dir", str(tmp_path / "w2"), "--pypi", mirror.url]) == 0
+    assert main(["index", "update", str(out), "--sdists", "--quiet", "--work-dir", str(tmp_path / "w2"), "--pypi", mirror.base]) == 0
     assert all(n["metadata"] != "not-crawled" for files in _projects(out)["markupsafe"]["releases"].values() for n in files)
 
 
-def test_failed_crawl_leaves_previous_index_intact(mirror: Mirror, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_failed_crawl_leaves_previous_index_intact(mirror: FakePyPI, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "index"
     crawl(mirror, out, tmp_path / "work")
     snapshot = {p.name: p.read_bytes() for p in out.iterdir()}
     # PyPI breaks: every request fails.
     mirror.fail = lambda path: 500
-    status = main(["index", "update", str(out), "--quiet", "--work-dir", str(tmp_path / "w2"), "--pypi", mirror.url, "--retries", "0"])
+    status = main(["index", "update", str(out), "--quiet", "--work-dir", str(tmp_path / "w2"), "--pypi", mirror.base, "--retries", "0"])
     assert status == 1
     assert verify(out) == []
     assert {p.name: p.read_bytes() for p in out.iterdir() if p.name != "metadata.json"} == {k: v for k, v in snapshot.items() if k != "metadata.json"}
 
 
-def test_write_that_fails_verification_keeps_old_index(mirror: Mirror, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_write_that_fails_verification_keeps_old_index(mirror: FakePyPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     out = tmp_path / "index"
     crawl(mirror, out, tmp_path / "work")
     snapshot = {p.name: p.read_bytes() for p in out.iterdir()}
@@ -312,7 +228,7 @@ def test_write_that_fails_verification_keeps_old_index(mirror: Mirror, tmp_path:
     assert {p.name: p.read_bytes() for p in out.iterdir()} == snapshot
 
 
-def test_recover_after_crash_during_swap(mirror: Mirror, tmp_path: Path) -> None:
+def test_recover_after_crash_during_swap(mirror: FakePyPI, tmp_path: Path) -> None:
     out = tmp_path / "index"
     crawl(mirror, out, tmp_path / "work")
     # a crash between "rename OUT → OUT.old" and "rename OUT.new → OUT"
@@ -322,7 +238,7 @@ def test_recover_after_crash_during_swap(mirror: Mirror, tmp_path: Path) -> None
     assert verify(out) == [] and not (tmp_path / "index.old").exists() and not (tmp_path / "index.new").exists()
 
 
-def test_closure_follows_requested_extras_only(mirror: Mirror, tmp_path: Path) -> None:
+def test_closure_follows_requested_extras_only(mirror: FakePyPI, tmp_path: Path) -> None:
     scope = Scope(since="2000-01-01", closure=True)
     c = crawl(mirror, tmp_path / "index", tmp_path / "work", names=["idna"], scope=scope)
     # idna has no base dependencies; only the build backend of its crawled sdist is queued
@@ -357,9 +273,9 @@ def test_smoke_real_pypi(tmp_path: Path) -> None:
         assert wheel["url"].startswith("https://files.pythonhosted.org/packages/")
 
 
-def test_known_results_beat_the_plan(mirror: Mirror, tmp_path: Path) -> None:
+def test_known_results_beat_the_plan(mirror: FakePyPI, tmp_path: Path) -> None:
     """An sdist the rule would skip keeps data an earlier crawl fetched (e.g. when it was newest)."""
-    page = mirror.pages["six"]
+    page = mirror.page("six")
     sha = next(f["hashes"]["sha256"] for f in page["files"] if f["filename"] == "six-1.16.0.tar.gz")
     known = {sha: {"metadata": "egg-info", "requires_dist": [], "build_system": {"requires": ["setuptools"], "backend": "x", "source": "pyproject"}}}
     crawl(mirror, tmp_path / "index", tmp_path / "work", names=["six"], known=known)

@@ -16,16 +16,16 @@ import pytest
 from faults.fakepypi import FakePyPI, Route
 from mach_nix.index.fetch import fetch_sdist, read_sdist
 from mach_nix.index.pypi import FetchError, PyPIClient
-from test_crawl import PYPI, Mirror, mirror  # noqa: F401  (fixture)
+from test_crawl import PYPI, mirror  # noqa: F401  (fixture)
 
 
-def _wheel_url(mirror: Mirror, filename: str) -> str:
+def _wheel_url(mirror: FakePyPI, filename: str) -> str:
     page = mirror.client().simple("six")
     assert page is not None
     return next(f["url"] for f in page.files if f["filename"] == filename)
 
 
-def test_truncated_body_is_retried(mirror: Mirror) -> None:  # noqa: F811
+def test_truncated_body_is_retried(mirror: FakePyPI) -> None:  # noqa: F811
     client = mirror.client()
     path = "/simple/six/"
     mirror.truncate_once.add(path)
@@ -34,8 +34,8 @@ def test_truncated_body_is_retried(mirror: Mirror) -> None:  # noqa: F811
     assert mirror.log.count(path) == 2 and client.stats.retries == 1
 
 
-def test_429_honours_retry_after(mirror: Mirror) -> None:  # noqa: F811
-    client = PyPIClient(mirror.url, retries=2, backoff=0.01)
+def test_429_honours_retry_after(mirror: FakePyPI) -> None:  # noqa: F811
+    client = PyPIClient(mirror.base, retries=2, backoff=0.01)
     mirror.retry_after_once.add("/simple/idna/")
     start = time.monotonic()
     assert client.simple("idna") is not None
@@ -43,9 +43,9 @@ def test_429_honours_retry_after(mirror: Mirror) -> None:  # noqa: F811
     assert mirror.log.count("/simple/idna/") == 2
 
 
-def test_persistent_failure_is_a_fetch_error(mirror: Mirror) -> None:  # noqa: F811
+def test_persistent_failure_is_a_fetch_error(mirror: FakePyPI) -> None:  # noqa: F811
     mirror.fail = lambda path: 503
-    client = PyPIClient(mirror.url, retries=1, backoff=0.01)
+    client = PyPIClient(mirror.base, retries=1, backoff=0.01)
     with pytest.raises(FetchError, match=r"/simple/six/ answered HTTP 503"):
         client.simple("six")
     assert mirror.log.count("/simple/six/") == 2  # the first try and the one retry asked for
@@ -54,11 +54,11 @@ def test_persistent_failure_is_a_fetch_error(mirror: Mirror) -> None:  # noqa: F
     assert page is not None and page.name == "six" and mirror.log.count("/simple/six/") == 3
 
 
-def test_missing_project_is_none(mirror: Mirror) -> None:  # noqa: F811
+def test_missing_project_is_none(mirror: FakePyPI) -> None:  # noqa: F811
     assert mirror.client().simple("no-such-project") is None
 
 
-def test_range_file_reads_wheel_metadata_with_few_requests(mirror: Mirror) -> None:  # noqa: F811
+def test_range_file_reads_wheel_metadata_with_few_requests(mirror: FakePyPI) -> None:  # noqa: F811
     filename = "six-1.15.0-py2.py3-none-any.whl"
     size = (PYPI / "files" / filename).stat().st_size
     client = mirror.client()

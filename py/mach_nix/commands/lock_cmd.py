@@ -15,14 +15,13 @@ from mach_nix.commands.options import add_lock_options, lock_options
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     lock = sub.add_parser(
         "lock", help="resolve requirements against the index and write a lock file",
-        description="Resolve requirements offline against the mach-nix index and write a lock (schema v1).")
+        description="Resolve requirements against the mach-nix index layers, fetching what they lack from PyPI "
+                    "(or --index-url) into the user cache, and write a lock (schema v1).")
     add_lock_options(lock)
     lock.add_argument("--from", dest="from_lock", type=Path, default=None, metavar="LOCK",
                       help="convert uv.lock, poetry.lock or pylock.toml (PEP 751) instead of resolving")
     lock.add_argument("--lock-format", choices=("uv", "poetry", "pylock"), default=None,
                       help="the format of --from when its file name does not say")
-    lock.add_argument("--offline", action="store_true",
-                      help="never reach PyPI (--from may need it for URLs and sdist build systems)")
     lock.add_argument("-o", "--output", type=Path, default=Path("mach-nix.lock.json"), metavar="FILE",
                       help="lock file to write ('-' for stdout; default mach-nix.lock.json); when it exists, its "
                            "pins are kept wherever they still fit")
@@ -51,7 +50,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
     from mach_nix.pipeline import lock_requirements
 
     options = lock_options(args)
-    options.from_lock, options.lock_format, options.offline = args.from_lock, args.lock_format, args.offline
+    options.from_lock, options.lock_format = args.from_lock, args.lock_format
     fmt = output_format(args.format, args.output)
     options.output = args.output
     if fmt == "mach-nix" and str(args.output) != "-":

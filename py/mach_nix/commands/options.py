@@ -6,6 +6,7 @@ Example: ``add_index_option(parser); add_lock_options(parser)`` then ``lock_opti
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from mach_nix.inputs import InputSources
@@ -18,6 +19,31 @@ def add_index_option(parser: argparse.ArgumentParser) -> None:
     """``--index DIR`` (default: the embedded data/)."""
     parser.add_argument("--index", type=Path, default=None, metavar="DIR",
                         help="index directory (default: embedded data/)")
+
+
+def env_flag(name: str) -> bool:
+    """Whether the environment variable ``name`` is set to a true value (1, true, yes, on)."""
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def add_layer_options(parser: argparse.ArgumentParser) -> None:
+    """Where a lock's metadata comes from: index layers, the remote simple API and its cache."""
+    parser.add_argument("--index", action="append", type=Path, default=None, metavar="DIR",
+                        help="index directory; repeat for layers in precedence order (default: the embedded data/)")
+    parser.add_argument("--extra-index", action="append", type=Path, default=[], metavar="DIR",
+                        help="index directory searched after --index (or the embedded data/); repeatable")
+    parser.add_argument("--index-url", default=os.environ.get("MACH_NIX_INDEX_URL") or None, metavar="URL",
+                        help="simple API (PEP 691/503) to fetch what the indexes lack from "
+                             "(default https://pypi.org/simple; env MACH_NIX_INDEX_URL)")
+    parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
+                        help="user cache of fetched metadata (default $MACH_NIX_CACHE_DIR, else "
+                             "$XDG_CACHE_HOME/mach-nix, else ~/.cache/mach-nix)")
+    parser.add_argument("--offline", action="store_true", default=env_flag("MACH_NIX_OFFLINE"),
+                        help="never reach the network: the indexes and the cache only (env MACH_NIX_OFFLINE=1)")
+    parser.add_argument("--refresh", action="store_true",
+                        help="re-read the index server's pages of every project this resolution fetches")
+    parser.add_argument("--refresh-package", action="append", default=[], metavar="NAME",
+                        help="re-read this project's page from the index server (repeatable)")
 
 
 def add_quiet_option(parser: argparse.ArgumentParser) -> None:
@@ -41,7 +67,7 @@ def add_lock_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--system", default="x86_64-linux", help=SYSTEMS_HELP)
     parser.add_argument("--glibc", default=None, help="target glibc for manylinux wheels (default 2.40, nixpkgs')")
     parser.add_argument("--macos", default=None, help="macOS deployment target for darwin wheels (default 11.3)")
-    add_index_option(parser)
+    add_layer_options(parser)
     parser.add_argument("--providers", default=None,
                         help="provider order per package, e.g. 'numpy=sdist,_default=wheel,sdist' "
                              "(default wheel,sdist,nixpkgs)")
@@ -66,6 +92,8 @@ def lock_options(args: argparse.Namespace) -> LockOptions:
         pyproject=args.pyproject, setup_cfg=args.setup_cfg, extras=list(args.extra), groups=list(args.group),
         prereleases=bool(args.pre))
     return LockOptions(sources, python=args.python, system=args.system, glibc=args.glibc, macos=args.macos,
-                       index=args.index, providers=args.providers, nixpkgs_json=args.nixpkgs_json,
-                       build_deps=not args.no_build_deps, max_seconds=args.max_seconds,
-                       max_memory_mb=args.max_memory)
+                       index=args.index, extra_indexes=list(args.extra_index), index_url=args.index_url,
+                       cache_dir=args.cache_dir, offline=bool(args.offline), refresh=bool(args.refresh),
+                       refresh_packages=list(args.refresh_package), providers=args.providers,
+                       nixpkgs_json=args.nixpkgs_json, build_deps=not args.no_build_deps,
+                       max_seconds=args.max_seconds, max_memory_mb=args.max_memory)

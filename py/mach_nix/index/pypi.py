@@ -1,4 +1,5 @@
-"""A small PyPI client for the crawler: PEP 691 JSON simple API, PEP 658 metadata, range reads.
+"""A small PyPI client for the crawler: PEP 691 JSON / PEP 503 HTML simple API, PEP 658 metadata,
+range reads. Any simple-API index works (pypi.org, devpi, a company mirror): see ``index_url``.
 
 One pooled keep-alive ``urllib3.PoolManager`` is shared by all crawler threads. urllib3's
 ``Retry`` handles connection errors, 429 and 5xx (with exponential backoff, honouring
@@ -13,7 +14,9 @@ import io
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional
+from html.parser import HTMLParser
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 import orjson
 import urllib3
@@ -21,9 +24,12 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util.retry import Retry
 
 from mach_nix.errors import MachNixError
+from mach_nix.names import normalize
 
 PYPI = "https://pypi.org"
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+# PEP 691 content negotiation: JSON first, PEP 503 HTML from indexes that serve nothing else.
+SIMPLE_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
 USER_AGENT = "mach-nix-crawler/0.1"
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 
@@ -57,7 +63,12 @@ class Stats:
 
 @dataclass
 class SimpleProject:
-    """A project's PEP 691 page: display name, serial, versions as on PyPI, and file entries."""
+    """A project's simple page in the PEP 691 form: name, serial, versions, and file entries.
+
+    ``files`` hold only files with a sha256 (nothing else can be locked), each ``url`` absolute
+    and without a ``#...`` fragment. ``versions`` is as the index lists them, else derived from
+    the filenames; it may be empty.
+    """
 
     name: str
     last_serial: int
@@ -66,15 +77,17 @@ class SimpleProject:
 
 
 class PyPIClient:
-    """Thread-safe client for pypi.org and its file host.
+    """Thread-safe client for a simple-API index (pypi.org by default) and its file host.
 
-    ``rewrite`` maps every outgoing URL (tests point it at a loopback server); ``pool_size`` should
+    ``index_url`` is the simple API root, like pip's ``--index-url`` (default ``base + "/simple"``);
+    project pages are read from ``{index_url}/{normalized-name}/``. ``rewrite`` maps every outgoing URL (tests point it at a loopback server); ``pool_size`` should
     be at least the number of crawler threads so that connections are kept alive, not reopened.
 
     Example::
 
         client = PyPIClient()
         page = client.simple("six")               # SimpleProject or None when PyPI has no such project
+        devpi = PyPIClient(index_url="https://devpi.example.com/root/pypi/+simple")
         meta = client.get(page.files[-1]["url"] + ".metadata", ok=(200, 404))
     """
 
@@ -82,6 +95,7 @@ class PyPIClient:
         self,
         base: str = PYPI,
         *,
+        index_url: Optional[str] = None,
         pool_size: int = 48,
         timeout: float = 30.0,
         retries: int = 6,
@@ -89,6 +103,7 @@ class PyPIClient:
         rewrite: Optional[Callable[[str], str]] = None,
     ) -> None:
         self.base = base.rstrip("/")
+        self.index_url = (index_url or self.base + "/simple").rstrip("/")
         self.rewrite = rewrite or (lambda url: url)
         self.retries = retries
         self.backoff = backoff
@@ -164,22 +179,25 @@ class PyPIClient:
     # -- PyPI endpoints ----------------------------------------------------------------------
 
     def simple(self, name: str) -> Optional[SimpleProject]:
-        """The PEP 691 JSON page of a project, or None when PyPI has no such project (404)."""
-        url = f"{self.base}/simple/{name}/"
-        resp = self.get(url, headers={"Accept": SIMPLE_JSON}, ok=(200, 404))
+        """A project's simple page (PEP 691 JSON or PEP 503 HTML), or None when the index has no
+        such project (404).
+
+        Example: ``PyPIClient().simple("Typing_Extensions").files[0]["url"]`` (asks for
+        ``https://pypi.org/simple/typing-extensions/``).
+        """
+        url = f"{self.index_url}/{normalize(name)}/"
+        resp = self.get(url, headers={"Accept": SIMPLE_ACCEPT}, ok=(200, 404))
         if resp.status == 404:
             return None
-        try:
-            doc = orjson.loads(resp.data)
-            meta = doc.get("meta", {})
-            return SimpleProject(
-                name=doc["name"],
-                last_serial=int(meta.get("_last-serial") or resp.headers.get("X-PyPI-Last-Serial") or 0),
-                versions=list(doc.get("versions", [])),
-                files=list(doc["files"]),
-            )
-        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-            raise FetchError(f"{url} did not return a PEP 691 JSON page ({exc}).") from None
+        kind = _page_kind(resp)
+        if kind == "json":
+            page = _json_page(url, resp)
+        elif kind == "html":
+            page = _html_page(url, normalize(name), resp)
+        else:
+            raise FetchError(f"{url} returned neither a PEP 691 JSON nor a PEP 503 HTML page "
+                             f"(Content-Type {_header(resp, 'Content-Type') or 'missing'}).")
+        return _finish_page(url, page)
 
     def pep658(self, wheel_url: str) -> Optional[bytes]:
         """The wheel's PEP 658 ``.metadata`` file, or None when the host has none (404)."""
@@ -193,6 +211,146 @@ class PyPIClient:
 
 class _Truncated(Exception):
     pass
+
+
+# -- simple pages ------------------------------------------------------------------------------
+
+
+def _header(resp: Response, name: str) -> str:
+    """A response header, case-insensitively ("" when absent)."""
+    return next((v for k, v in resp.headers.items() if k.lower() == name.lower()), "")
+
+
+def _page_kind(resp: Response) -> Optional[str]:
+    """``"json"`` or ``"html"`` by Content-Type, else by the body's first byte; None if neither."""
+    ctype = _header(resp, "Content-Type").split(";")[0].strip().lower()
+    if ctype.endswith("json"):
+        return "json"
+    if "html" in ctype:
+        return "html"
+    first = resp.data.lstrip()[:1]
+    return {b"{": "json", b"<": "html"}.get(first)
+
+
+def _json_page(url: str, resp: Response) -> SimpleProject:
+    """Parse a PEP 691 JSON page (file URLs still as served)."""
+    try:
+        doc = orjson.loads(resp.data)
+        meta = doc.get("meta", {})
+        return SimpleProject(
+            name=doc["name"],
+            last_serial=int(meta.get("_last-serial") or _header(resp, "X-PyPI-Last-Serial") or 0),
+            versions=[str(v) for v in doc.get("versions", [])],
+            files=[dict(f) for f in doc["files"]],
+        )
+    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise FetchError(f"{url} did not return a PEP 691 JSON page ({exc}).") from None
+
+
+def _html_page(url: str, name: str, resp: Response) -> SimpleProject:
+    """Parse a PEP 503 HTML page: one file entry (PEP 691 form) per ``<a href>``."""
+    parser = _SimpleHTML()
+    try:
+        parser.feed(resp.data.decode("utf-8", errors="replace"))
+        parser.close()
+    except (AssertionError, ValueError) as exc:  # html.parser gives up on very broken markup
+        raise FetchError(f"{url} did not return a parseable PEP 503 HTML page ({exc}).") from None
+    base = urljoin(url, parser.base) if parser.base else url
+    files = [dict(entry, url=urljoin(base, entry["url"])) for entry in parser.files]
+    serial = parser.serial or int(_header(resp, "X-PyPI-Last-Serial") or 0)
+    return SimpleProject(name=name, last_serial=serial, versions=[], files=files)
+
+
+def _finish_page(url: str, page: SimpleProject) -> SimpleProject:
+    """Resolve file URLs against the page, move ``#hash=`` fragments into ``hashes``, drop files
+    without a sha256, and derive the version list from filenames when the page has none."""
+    files = [entry for entry in (_resolved(url, f) for f in page.files) if entry["hashes"].get("sha256")]
+    versions = page.versions or _versions_of(page.name, files)
+    return SimpleProject(page.name, page.last_serial, versions, files)
+
+
+def _resolved(page_url: str, entry: Dict[str, Any]) -> Dict[str, Any]:
+    """``entry`` with an absolute, fragment-free ``url``; a ``#name=value`` fragment fills in
+    that hash when ``hashes`` lacks it.
+
+    Example: ``_resolved("https://h/simple/a/", {"url": "../../f/a-1.tar.gz#sha256=ab"})``
+    has url ``https://h/f/a-1.tar.gz`` and hashes ``{"sha256": "ab"}``.
+    """
+    url, fragment = urldefrag(urljoin(page_url, str(entry.get("url", ""))))
+    hashes = dict(entry.get("hashes") or {})
+    algorithm, sep, value = fragment.partition("=")
+    if sep and value:
+        hashes.setdefault(algorithm.lower(), value.lower())
+    return dict(entry, url=url, hashes=hashes)
+
+
+def _versions_of(name: str, files: List[Dict[str, Any]]) -> List[str]:
+    """The distinct versions the filenames carry, in page order."""
+    from mach_nix.index.releases import file_version  # releases imports this module
+
+    found = (file_version(str(f.get("filename", "")), normalize(name)) for f in files)
+    return list(dict.fromkeys(str(v) for v in found if v is not None))
+
+
+def _core_metadata(value: str) -> Union[bool, Dict[str, str], None]:
+    """A ``data-core-metadata`` attribute in the PEP 691 form: ``True`` or ``{"sha256": ...}``."""
+    if value.strip().lower() == "false":
+        return None
+    algorithm, sep, digest = value.strip().partition("=")
+    return {algorithm.lower(): digest.lower()} if sep and digest else True
+
+
+class _SimpleHTML(HTMLParser):
+    """Collects a PEP 503 page's anchors as PEP 691 file entries (relative URLs kept), the
+    ``<base href>``, and PyPI's ``<!--SERIAL n-->`` comment."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)  # attribute values and text arrive unescaped
+        self.files: List[Dict[str, Any]] = []
+        self.base = ""
+        self.serial = 0
+        self._anchor: Optional[Tuple[Dict[str, Optional[str]], List[str]]] = None
+
+    def handle_starttag(self, tag: str, attrs: List[Tuple[str, Optional[str]]]) -> None:
+        found = dict(attrs)
+        if tag == "base" and found.get("href"):
+            self.base = found["href"] or ""
+        elif tag == "a" and found.get("href"):
+            self._anchor = (found, [])
+
+    def handle_data(self, data: str) -> None:
+        if self._anchor is not None:
+            self._anchor[1].append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a" and self._anchor is not None:
+            attrs, text = self._anchor
+            self._anchor = None
+            self.files.append(_html_entry(attrs, "".join(text).strip()))
+
+    def handle_comment(self, data: str) -> None:
+        words = data.split()
+        if len(words) == 2 and words[0] == "SERIAL" and words[1].isdigit():
+            self.serial = int(words[1])
+
+
+def _html_entry(attrs: Dict[str, Optional[str]], text: str) -> Dict[str, Any]:
+    """One anchor as a PEP 691 file entry (the url still relative, its fragment still on)."""
+    href = attrs.get("href") or ""
+    entry: Dict[str, Any] = {
+        "filename": text or unquote(urlsplit(href).path.rsplit("/", 1)[-1]),
+        "url": href,
+        "hashes": {},
+    }
+    if attrs.get("data-requires-python") is not None:
+        entry["requires-python"] = attrs["data-requires-python"]
+    if "data-yanked" in attrs:
+        entry["yanked"] = attrs["data-yanked"] or True
+    key = next((k for k in ("data-core-metadata", "data-dist-info-metadata") if k in attrs), None)
+    metadata = _core_metadata(attrs[key] or "true") if key else None
+    if metadata is not None:
+        entry["core-metadata"] = metadata
+    return entry
 
 
 class StreamedBody(io.RawIOBase):

@@ -12,9 +12,9 @@ still usable, with no dependencies, and flagged ``dependencies_unknown`` in the 
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 PROVIDERS = ("wheel", "sdist", "nixpkgs")
 DEFAULT_PROVIDERS: Tuple[str, ...] = ("wheel", "sdist", "nixpkgs")
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
+UNREAD = "not-crawled"  # a file node whose metadata no one has read (index.cache.UNREAD)
 
 
 @lru_cache(maxsize=None)
@@ -111,26 +112,41 @@ class Candidate:
     """One installable choice: a project version from one provider (and, for files, one file).
 
     ``extra`` is set on the extra-candidates resolvelib sees for ``name[extra]`` identifiers.
+    ``deps`` of a file whose metadata is fetched on demand are read on first use (``pending``).
     """
 
-    __slots__ = ("name", "version", "vstr", "provider", "file", "deps", "deps_from", "extra", "nix_attr", "key")
+    __slots__ = ("name", "version", "vstr", "provider", "file", "_deps", "deps_from", "extra", "nix_attr", "key",
+                 "_pending")
 
     def __init__(self, name: str, version: Version, vstr: str, provider: str, file: Optional[Dict[str, Any]],
                  deps: Optional[List[str]], deps_from: Optional[str] = None, extra: Optional[str] = None,
-                 nix_attr: Optional[str] = None) -> None:
+                 nix_attr: Optional[str] = None,
+                 pending: Optional[Callable[[], Tuple[Optional[List[str]], Optional[str]]]] = None) -> None:
         self.name = name
         self.version = version
         self.vstr = vstr
         self.provider = provider
         self.file = file
-        self.deps = deps
+        self._deps = deps
         self.deps_from = deps_from
         self.extra = extra
         self.nix_attr = nix_attr
         self.key = (name, vstr, provider, file["filename"] if file else None)
+        self._pending = pending
+
+    @property
+    def deps(self) -> Optional[List[str]]:
+        """Requires-Dist of the file (None: unknown), fetched now if it is read on demand."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            self._deps, self.deps_from = pending()
+        return self._deps
 
     def with_extra(self, extra: str) -> "Candidate":
-        return Candidate(self.name, self.version, self.vstr, self.provider, self.file, self.deps, self.deps_from,
+        if self._pending is not None:
+            return Candidate(self.name, self.version, self.vstr, self.provider, self.file, None, None, extra,
+                             self.nix_attr, pending=self._pending)
+        return Candidate(self.name, self.version, self.vstr, self.provider, self.file, self._deps, self.deps_from,
                          extra, self.nix_attr)
 
     @property
@@ -205,6 +221,8 @@ class ProjectCandidates:
         best_wheel: Optional[Tuple[int, str, Dict[str, Any]]] = None
         sdist: Optional[Dict[str, Any]] = None
         wheels_seen = 0
+        fill = getattr(self.project, "fill", None)  # a remote layer's project: unread files are read on use
+        offline = fill is not None and getattr(self.project, "offline", False)
         for node in files:
             filename = node["filename"]
             is_whl = filename.endswith(".whl")
@@ -229,6 +247,9 @@ class ProjectCandidates:
                 if not python_allowed(rp, self.target.python_full):
                     reasons.append(f"requires Python {rp} (target {self.target.python_full})")
                     continue
+            if offline and node.get("metadata") == UNREAD:
+                reasons.append("its metadata is not in the cache (--offline; lock once online to fetch it)")
+                continue
             if is_whl:
                 wheels_seen += 1
                 rank = self._tag_rank(filename)
@@ -245,16 +266,28 @@ class ProjectCandidates:
         for provider in order:
             if provider == "wheel" and best_wheel is not None:
                 node = best_wheel[2]
-                out.append(Candidate(self.name, version, vstr, "wheel", node, self._deps(node)))
+                if fill is not None and node.get("metadata") == UNREAD:
+                    out.append(Candidate(self.name, version, vstr, "wheel", node, None,
+                                         pending=partial(self._read, node, files)))
+                else:
+                    out.append(Candidate(self.name, version, vstr, "wheel", node, self._deps(node)))
             elif provider == "sdist" and sdist is not None:
+                if fill is not None and sdist.get("metadata") == UNREAD:
+                    out.append(Candidate(self.name, version, vstr, "sdist", sdist, None,
+                                         pending=partial(self._read, sdist, files)))
+                    continue
                 deps, deps_from = self._deps(sdist), None
                 if deps is None:
                     deps, deps_from = self._borrow(files)
                 out.append(Candidate(self.name, version, vstr, "sdist", sdist, deps, deps_from))
             elif provider == "nixpkgs" and self.nix_version is not None and parse_version(self.nix_version) == version:
-                deps, deps_from = self._borrow(files)
-                out.append(Candidate(self.name, version, vstr, "nixpkgs", None, deps, deps_from,
-                                     nix_attr=str(self.nixpkgs.get("attr") or self.name)))
+                attr = str(self.nixpkgs.get("attr") or self.name)
+                if fill is not None:
+                    out.append(Candidate(self.name, version, vstr, "nixpkgs", None, None, nix_attr=attr,
+                                         pending=partial(self._borrow, files, True)))
+                else:
+                    deps, deps_from = self._borrow(files)
+                    out.append(Candidate(self.name, version, vstr, "nixpkgs", None, deps, deps_from, nix_attr=attr))
         if not files and not out:
             reasons.append(f"{self.name} {vstr} has no files in the index")
         return out, reasons
@@ -283,8 +316,24 @@ class ProjectCandidates:
             return None
         return self.project["deps"][key]
 
-    def _borrow(self, files: List[Dict[str, Any]]) -> Tuple[Optional[List[str]], Optional[str]]:
-        """Requires-Dist of the release's wheels (pure ones first), for files without their own."""
+    def _read(self, node: Dict[str, Any], files: List[Dict[str, Any]]) -> Tuple[Optional[List[str]], Optional[str]]:
+        """Read an unread file's metadata (on demand), then its Requires-Dist, or a wheel's for an sdist without."""
+        self.project.fill(node)  # type: ignore[union-attr]
+        deps = self._deps(node)
+        if deps is None and not node["filename"].endswith(".whl"):
+            return self._borrow(files, True)
+        return deps, None
+
+    def _borrow(self, files: List[Dict[str, Any]], read: bool = False) -> Tuple[Optional[List[str]], Optional[str]]:
+        """Requires-Dist of the release's wheels (pure ones first), for files without their own.
+
+        With ``read``, the preferred wheel is read on demand first when no wheel's metadata is known.
+        """
+        if read and not any(n.get("requires_dist") is not None for n in files):
+            wheels = sorted((n for n in files if n["filename"].endswith(".whl")),
+                            key=lambda n: (not n["filename"].endswith("-none-any.whl"), n["filename"]))
+            if wheels and wheels[0].get("metadata") == UNREAD:
+                self.project.fill(wheels[0])  # type: ignore[union-attr]
         known = [n for n in files if n.get("requires_dist") is not None]
         known.sort(key=lambda n: (not n["filename"].endswith("-none-any.whl"), not n["filename"].endswith(".whl"),
                                   n["filename"]))

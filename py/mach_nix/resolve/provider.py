@@ -221,6 +221,18 @@ class Provider(AbstractProvider):
             self.projects[name] = pc
         return pc
 
+    def extend(self, name: str) -> Optional[ProjectCandidates]:
+        """The project with the remote layer's releases added (None: the index has nothing more).
+
+        Asked only when no local release's version fits a requirement (a pin outside the index's
+        window, e.g. ``django<3``), so a set the local layers serve never reaches the network.
+        """
+        extend = getattr(self.index, "extend", None)
+        if extend is None or extend(name) is None:
+            return None
+        self.projects.pop(name, None)
+        return self.project(name)
+
     def marker_ok(self, marker: Any, extra: str) -> bool:
         if marker is None:
             return not extra
@@ -312,6 +324,9 @@ class Provider(AbstractProvider):
         pinned = _pinned(specs)
 
         contains = self.contains
+        if not any((allow_pre or not version.is_prerelease) and all(contains(spec, version) for spec in specs)
+                   for version, _ in pc.versions):
+            pc = self.extend(name) or pc  # no release of the local layers fits: ask the remote layer for older ones
 
         preferred = self.request.preferred.get(name)
         versions = pc.versions
@@ -391,6 +406,9 @@ class Provider(AbstractProvider):
         specs = [spec] + [sp for sp, _ in always]
         allow_pre = _allows_pre(self.request, pc, specs)
         pinned = _pinned(specs)
+        if not any((allow_pre or not version.is_prerelease) and all(self.contains(sp, version) for sp in specs)
+                   for version, _ in pc.versions):
+            pc = self.extend(name) or pc
         found = False
         excluded_by: Dict[str, None] = {}  # roots/constraints that exclude releases ``spec`` allows
         why_files = why_deps = ""  # the newest matching release rejected for its files / its dependencies

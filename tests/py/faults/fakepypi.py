@@ -1,7 +1,15 @@
-"""A real HTTP server on 127.0.0.1 that plays PyPI from recorded responses and injects faults.
+"""A real HTTP server on 127.0.0.1 that plays PyPI (recorded responses, or a synthetic world from
+faults/world.py) and injects faults: the one loopback PyPI of the tests.
 
-Routes are exact request paths (``/simple/six/``, ``/packages/ab/cd/…/six-1.16.0-py2.py3-none-any.whl``,
+Routes are exact request paths (``/simple/six/``, ``/files/packages/ab/cd/…/six-1.16.0-py2.py3-none-any.whl``,
 ``….whl.metadata``) mapped to bodies. Range requests are answered with 206 like the file host.
+``routes`` is looked up on every request, and a ``Route.json(doc)`` is rendered on every request,
+so a test may change pages (or add routes) between runs.
+
+Every request's path is logged in order (``server.log`` is a list; ``server.file_requests()``
+the filenames asked for under ``/files/``). Besides the seeded schedule below, a test can fail
+requests itself: ``server.fail = lambda path: 503`` (None: serve normally), and answer a path once
+with a truncated body (``truncate_once``) or with 429 + ``Retry-After: 1`` (``retry_after_once``).
 
 Faults follow a seeded schedule: each request draws from ``random.Random(seed)`` whether and how to
 fail, but no path fails more than ``max_faults_per_path`` times in a row, so a client that retries
@@ -10,35 +18,92 @@ enough always gets through. ``permanent`` faults (malformed JSON, wrong metadata
 Example::
 
     with FakePyPI(routes, seed=3, rate=0.3) as server:
-        client = PyPIClient(rewrite=server.rewrite)
+        client = PyPIClient(rewrite=server.rewrite)   # or server.client()
+        server.fail = lambda path: 500 if path.startswith("/files/") else None
+        assert server.log.count("/simple/six/") == 1
 """
 
 from __future__ import annotations
 
+import json
 import random
 import socket
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Dict, Optional, Tuple
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
+from mach_nix.index.pypi import PyPIClient
+
 TRANSIENT_FAULTS = ("429", "500", "503", "reset", "stall", "truncate")
+SIMPLE_TYPE = "application/vnd.pypi.simple.v1+json"
+RECORDED = Path(__file__).resolve().parents[2] / "data" / "pypi"  # tests/data/pypi (record.py)
 
 
 @dataclass
 class Route:
-    body: bytes
+    """One path's answer. ``doc`` (when not None) is a document rendered on every request (as
+    JSON, or by ``render``), so editing it changes what the server serves."""
+
+    body: bytes = b""
     content_type: str = "application/octet-stream"
     status: int = 200
+    doc: Any = None
+    render: Optional[Callable[[Any], bytes]] = None
+
+    @classmethod
+    def json(cls, doc: Any, content_type: str = SIMPLE_TYPE) -> "Route":
+        """A live JSON route. Example: ``Route.json(page)``; then ``page["files"].pop()`` is served."""
+        return cls(content_type=content_type, doc=doc)
+
+    def payload(self) -> bytes:
+        if self.doc is None:
+            return self.body
+        return self.render(self.doc) if self.render else json.dumps(self.doc).encode()
 
 
-@dataclass
-class FaultLog:
-    injected: Counter = field(default_factory=Counter)
-    requests: int = 0
+class RequestLog(list):
+    """The paths requested, in order (a list: ``log.count(path)``, ``log.clear()``), with the
+    faults the schedule injected."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.injected: Counter = Counter()
+
+    @property
+    def requests(self) -> int:
+        return len(self)
+
+    def clear(self) -> None:
+        super().clear()
+        self.injected.clear()
+
+
+def recorded_pages() -> Dict[str, Any]:
+    """The recorded PEP 691 pages (tests/data/pypi/simple/NAME.json), freshly read: NAME -> page."""
+    return {p.stem: json.loads(p.read_text()) for p in (RECORDED / "simple").glob("*.json")}
+
+
+def recorded_routes(pages: Optional[Dict[str, Any]] = None) -> Dict[str, Route]:
+    """Routes for the recorded simple pages (live: edit ``pages`` to change them), wheels, sdists
+    and .metadata files.
+
+    Example: ``FakePyPI(recorded_routes())``; ``server.page("six")`` is the served six page.
+    """
+    pages = recorded_pages() if pages is None else pages
+    routes = {f"/simple/{name}/": Route.json(page) for name, page in pages.items()}
+    for page in pages.values():
+        for entry in page["files"]:
+            path = "/files" + urlsplit(entry["url"]).path
+            for suffix in ("", ".metadata"):
+                recorded = RECORDED / "files" / (entry["filename"] + suffix)
+                if recorded.is_file():
+                    routes[path + suffix] = Route(recorded.read_bytes())
+    return routes
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -65,30 +130,39 @@ class FakePyPI:
         self.max_faults_per_path = max_faults_per_path
         self.stall_seconds = stall_seconds
         self.latency = latency
-        self.log = FaultLog()
+        self.log = RequestLog()
+        self.fail: Optional[Callable[[str], Optional[int]]] = None  # path -> status to answer, or None
+        self.truncate_once: Set[str] = set()  # paths answered once with a body shorter than Content-Length
+        self.retry_after_once: Set[str] = set()  # paths answered once with 429 + Retry-After: 1
         self._streak: Counter = Counter()
         self._lock = threading.Lock()
         self._server: Optional[ThreadingHTTPServer] = None
 
     # -- lifecycle -----------------------------------------------------------------------------
 
-    def __enter__(self) -> "FakePyPI":
+    def start(self) -> "FakePyPI":
+        """Listen on a free loopback port (``with FakePyPI(...)`` does this and ``close``)."""
         server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         server.daemon_threads = True
         self._server = server
         threading.Thread(target=server.serve_forever, daemon=True).start()
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def close(self) -> None:
         assert self._server is not None
         self._server.shutdown()
         self._server.server_close()
 
+    def __enter__(self) -> "FakePyPI":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     @property
     def base(self) -> str:
         assert self._server is not None
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def rewrite(self, url: str) -> str:
         """Send pypi.org URLs to this server, and file-host URLs to its ``/files/`` tree.
@@ -99,11 +173,41 @@ class FakePyPI:
         prefix = "/files" if parts.netloc == "files.pythonhosted.org" else ""
         return self.base + prefix + parts.path + (f"?{parts.query}" if parts.query else "")
 
+    # -- helpers for tests ---------------------------------------------------------------------
+
+    def client(self, **overrides: Any) -> PyPIClient:
+        """A client of this server (few retries, short backoff), like ``--pypi BASE`` sets up.
+
+        Example: ``server.client(retries=0).simple("six")``.
+        """
+        options: Dict[str, Any] = dict(pool_size=8, retries=1, backoff=0.01, rewrite=self.rewrite)
+        options.update(overrides)
+        return PyPIClient(self.base, **options)
+
+    def page(self, name: str) -> Any:
+        """The live JSON document served as ``/simple/NAME/`` (edit it to change the page)."""
+        return self.routes[f"/simple/{name}/"].doc
+
+    def file_requests(self) -> List[str]:
+        """The filenames requested under ``/files/``, in order (``….whl.metadata`` included)."""
+        return [p.rsplit("/", 1)[1] for p in list(self.log) if p.startswith("/files/")]
+
+    def record(self, path: str) -> None:
+        with self._lock:
+            self.log.append(path)
+
+    def once(self, paths: Set[str], path: str) -> bool:
+        """True (and forget it) when ``path`` is in ``paths``, for the one-shot faults."""
+        with self._lock:
+            if path in paths:
+                paths.discard(path)
+                return True
+            return False
+
     # -- fault schedule ------------------------------------------------------------------------
 
     def next_fault(self, path: str) -> Optional[str]:
         with self._lock:
-            self.log.requests += 1
             if self._streak[path] >= self.max_faults_per_path or self.rng.random() >= self.rate:
                 self._streak[path] = 0
                 return None
@@ -122,9 +226,17 @@ def _handler_for(server: FakePyPI) -> type:
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             path = urlsplit(self.path).path
-            route = server.routes.get(path)
+            server.record(path)
             if server.latency:
                 time.sleep(server.latency)
+            if server.once(server.retry_after_once, path):
+                self._send(429, b"", "text/plain", extra={"Retry-After": "1"})
+                return
+            failure = server.fail(path) if server.fail else None
+            if failure:
+                self._send(failure, b"failure", "text/plain")
+                return
+            route = server.routes.get(path)
             fault = server.next_fault(path)
             if fault == "reset":
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
@@ -136,21 +248,17 @@ def _handler_for(server: FakePyPI) -> type:
                 self.close_connection = True
                 return
             if fault in ("429", "500", "503"):
-                self.send_response(int(fault))
-                if fault == "429":
-                    self.send_header("Retry-After", "1")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                self._send(int(fault), b"", "text/plain", extra={"Retry-After": "1"} if fault == "429" else None)
                 return
             if route is None:
                 self._send(404, b"not found", "text/plain")
                 return
-            body, status = route.body, route.status
+            body, status = route.payload(), route.status
             extra: Dict[str, str] = {}
             rng = self.headers.get("Range")
             if rng and status == 200 and rng.startswith("bytes="):
-                body, status, extra = _ranged(route.body, rng[len("bytes="):])
-            if fault == "truncate" and len(body) > 1:
+                body, status, extra = _ranged(body, rng[len("bytes="):])
+            if (fault == "truncate" or server.once(server.truncate_once, path)) and len(body) > 1:
                 self._send(status, body[: len(body) // 2], route.content_type, length=len(body), extra=extra)
                 self.close_connection = True
                 return

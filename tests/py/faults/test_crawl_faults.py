@@ -10,7 +10,6 @@ Run with ``pytest -s`` to see the fault report.
 
 from __future__ import annotations
 
-import json
 import random
 import signal
 import subprocess
@@ -18,7 +17,6 @@ import sys
 import time
 from pathlib import Path
 from typing import Any, Dict, Tuple
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -27,34 +25,17 @@ from mach_nix.index.publish import write_verified
 from mach_nix.index.scope import Scope, parse_seeds
 from mach_nix.index.workdir import WorkDir
 from mach_nix.index.pack import verify
-from mach_nix.index.pypi import PyPIClient
 from mach_nix.index.store import Index
 
-from .fakepypi import FakePyPI, Route
+from .fakepypi import RECORDED as PYPI, SIMPLE_TYPE, FakePyPI, Route, recorded_pages, recorded_routes
 
-PYPI = Path(__file__).resolve().parents[2] / "data" / "pypi"
 NAMES = ["six", "markupsafe", "idna"]
 SCOPE = Scope(since="2000-01-01", closure=False)
-SIMPLE_TYPE = "application/vnd.pypi.simple.v1+json"
-
-
-def recorded_routes(pages: Dict[str, Any] | None = None) -> Dict[str, Route]:
-    """Routes for the recorded simple pages, wheels, sdists and .metadata files."""
-    pages = pages or {p.stem: json.loads(p.read_text()) for p in (PYPI / "simple").glob("*.json")}
-    routes = {f"/simple/{name}/": Route(json.dumps(page).encode(), SIMPLE_TYPE) for name, page in pages.items()}
-    for page in pages.values():
-        for entry in page["files"]:
-            path = "/files" + urlsplit(entry["url"]).path
-            for suffix in ("", ".metadata"):
-                recorded = PYPI / "files" / (entry["filename"] + suffix)
-                if recorded.is_file():
-                    routes[path + suffix] = Route(recorded.read_bytes())
-    return routes
 
 
 def run_crawl(server: FakePyPI, work: Path, *, timeout: float = 1.0) -> Tuple[Crawler, Dict[str, Any]]:
     """Crawl NAMES from the fake PyPI; return the crawler (stats, failures) and its records."""
-    client = PyPIClient(server.base, pool_size=8, timeout=timeout, retries=6, backoff=0.01, rewrite=server.rewrite)
+    client = server.client(timeout=timeout, retries=6)
     crawler = Crawler(client, WorkDir(work), SCOPE, threads=4, project_threads=2, log=lambda m: None)
     try:
         records = crawler.run(parse_seeds(NAMES))
@@ -114,7 +95,7 @@ def test_missing_metadata_file_falls_back_to_range_reads(reference: Dict[str, An
 
 def test_metadata_with_wrong_sha256_is_not_trusted(reference: Dict[str, Any], tmp_path: Path) -> None:
     """PEP 714: a simple page may state the .metadata file's sha256; a mismatching body is refused."""
-    pages = {p.stem: json.loads(p.read_text()) for p in (PYPI / "simple").glob("*.json")}
+    pages = recorded_pages()
     import hashlib
 
     target = "six-1.16.0-py2.py3-none-any.whl"
@@ -172,7 +153,7 @@ def test_interrupted_update_leaves_a_verified_index(tmp_path: Path) -> None:
     with FakePyPI(recorded_routes()) as server:
         crawler, records = run_crawl(server, tmp_path / "work0")
     write_verified(original, records, "json", {"scope": SCOPE.to_json()})
-    pages = {p.stem: json.loads(p.read_text()) for p in (PYPI / "simple").glob("*.json")}
+    pages = recorded_pages()
     pages["six"]["meta"]["_last-serial"] = int(pages["six"]["meta"]["_last-serial"]) + 1
     for entry in pages["six"]["files"]:
         if "1.16.0" in entry["filename"]:

@@ -1,0 +1,228 @@
+"""Layered indexes: local index directories in order, then PyPI on demand (through the user cache).
+
+The resolver sees one index. A project's releases are the union of the layers' releases; for a
+version several layers hold, the first layer in order wins (its files and their metadata), so
+the order is the precedence: the ``--index`` directories as given (the embedded data/ when none is
+given), then the ``--extra-index`` directories, then the remote layer (PyPI or ``--index-url``,
+read through its cache). The remote layer is asked only for what the local layers lack: a
+project none of them holds, or (:meth:`LayeredIndex.extend`) a project whose local releases
+cannot serve a requirement. Identical Requires-Dist lists have identical keys in every layer
+(content hashes), so the layers' ``deps`` tables are merged by key.
+
+Example::
+
+    index = LayeredIndex([LazyIndex(Index.open(Path("data")))], remote=None)
+    view = index.project("requests")
+    index.origin("requests", "2.32.3")      # "local-<sha256 of data/metadata.json, 12 hex>"
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import ChainMap
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
+
+from mach_nix.names import normalize
+
+if TYPE_CHECKING:
+    from mach_nix.index.remote import RemoteIndex
+    from mach_nix.resolve.lazy_index import LazyIndex
+
+
+def local_layer_id(identity: Dict[str, Any]) -> str:
+    """The id a lock gives a local index directory: its content hash, short (paths differ per machine).
+
+    Example: ``local_layer_id({"metadata_sha256": "ab12…"}) == "local-ab12…"`` (12 hex digits)
+    """
+    return "local-" + str(identity.get("metadata_sha256") or "unknown")[:12]
+
+
+class ProjectView(dict):  # type: ignore[type-arg]
+    """A project record (``name``, ``deps``, ``releases``) merged over layers.
+
+    ``fill(node)`` reads the metadata of a file node that no layer has read yet (a remote
+    layer's ``not-crawled`` node) into the node and ``deps``; None when nothing can be filled.
+    """
+
+    fill: Optional[Callable[[Dict[str, Any]], None]] = None
+    offline: bool = False
+    origin_id: Optional[str] = None  # the layer of every release, when one layer supplied them all
+
+
+class _MergedReleases(Mapping[str, Any]):
+    """version → files of the first layer holding the version (layers' own mappings stay lazy)."""
+
+    __slots__ = ("_sources", "_keys")
+
+    def __init__(self, sources: List[Tuple[str, Mapping[str, Any]]]) -> None:
+        self._sources = sources
+        self._keys: Dict[str, str] = {}
+        for layer, releases in sources:
+            for version in releases:
+                self._keys.setdefault(version, layer)
+
+    def origin(self, version: str) -> Optional[str]:
+        return self._keys.get(version)
+
+    def __getitem__(self, version: str) -> Any:
+        layer = self._keys[version]
+        return next(releases[version] for name, releases in self._sources if name == layer)
+
+    def get(self, version: str, default: Any = None) -> Any:
+        return self[version] if version in self._keys else default
+
+    def __contains__(self, version: object) -> bool:
+        return version in self._keys
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+class LayeredIndex:
+    """Local layers (each a :class:`LazyIndex`) and an optional remote layer, as one index.
+
+    Offers what the resolver, the explanations and the lock use of an index: ``project``,
+    ``names``, ``check``, ``directory``/``metadata``/``identity`` (of the first local layer, the
+    lock's ``index``), ``origin`` (which layer a package came from) and ``layers_json``.
+    """
+
+    def __init__(self, local: List["LazyIndex"], remote: Optional["RemoteIndex"] = None) -> None:
+        if not local:
+            raise ValueError("at least one local index layer is needed")
+        self.local = local
+        self.remote = remote
+        self.primary = local[0]
+        self.directory = self.primary.directory
+        self.metadata = self.primary.metadata
+        self._ids = [local_layer_id(layer.identity) for layer in local]
+        self._views: Dict[str, Optional[ProjectView]] = {}
+        self._extended: Dict[str, bool] = {}
+        self._lock = threading.RLock()  # the remote layer's prefetch threads look projects up too
+
+    @property
+    def identity(self) -> Dict[str, Any]:
+        return self.primary.identity
+
+    def names(self) -> Iterator[str]:
+        """Every project name of the local layers (for "did you mean" suggestions)."""
+        seen: Dict[str, None] = {}
+        for layer in self.local:
+            for name in layer.names():
+                if name not in seen:
+                    seen[name] = None
+                    yield name
+
+    def check(self) -> None:
+        for layer in self.local:
+            layer.check()
+
+    def holds_locally(self, name: str) -> bool:
+        """Whether a local layer has the project (thread-safe; no network)."""
+        with self._lock:
+            return any(layer.project(name) is not None for layer in self.local)
+
+    def project(self, name: str) -> Optional[ProjectView]:
+        """The merged record, or None when no layer (the remote one included) has the project."""
+        key = normalize(name)
+        with self._lock:
+            if key in self._views:
+                return self._views[key]
+            found = [(lid, rec) for lid, layer in zip(self._ids, self.local) if (rec := layer.project(key)) is not None]
+        remote = None
+        if not found and self.remote is not None:
+            remote = self.remote.project(key)
+            if remote is not None:
+                found = [(self.remote.layer_id, remote)]
+        view = self._merge(key, found) if found else None
+        if view is not None and remote is not None:
+            view.fill = lambda node, _key=key: self.remote.fill(_key, node)  # type: ignore[union-attr]
+            view.offline = self.remote.offline  # type: ignore[union-attr]
+        with self._lock:
+            self._views[key] = view
+        return view
+
+    def extend(self, name: str) -> Optional[ProjectView]:
+        """The project with the remote layer's releases added behind the local ones, once per
+        project; None when there is nothing to add (no remote layer, offline without a cached
+        page, PyPI lacks the project, or the project came from the remote layer already).
+
+        Example: ``index.extend("django")`` when a requirement wants ``django<3`` and data/ holds 4.x only.
+        """
+        key = normalize(name)
+        current = self.project(key)
+        if self.remote is None or current is None or current.fill is not None or self._extended.get(key):
+            return None
+        self._extended[key] = True
+        remote = self.remote.project(key)
+        if remote is None:
+            return None
+        with self._lock:
+            found = [(lid, rec) for lid, layer in zip(self._ids, self.local) if (rec := layer.project(key)) is not None]
+        view = self._merge(key, found + [(self.remote.layer_id, remote)])
+        view.fill = lambda node, _key=key: self.remote.fill(_key, node)  # type: ignore[union-attr]
+        view.offline = self.remote.offline
+        with self._lock:
+            self._views[key] = view
+        return view
+
+    def _merge(self, key: str, found: List[Tuple[str, Any]]) -> ProjectView:
+        first = found[0][1]
+        view = ProjectView(name=first["name"])
+        if len(found) == 1:
+            view["deps"], view["releases"] = first["deps"], first["releases"]
+        else:
+            view["deps"] = ChainMap(*[rec["deps"] for _, rec in found])
+            view["releases"] = _MergedReleases([(lid, rec["releases"]) for lid, rec in found])
+        view.origin_id = found[0][0] if len(found) == 1 else None
+        return view
+
+    def origin(self, name: str, version: str) -> Optional[str]:
+        """The id of the layer the resolver took ``name``'s ``version`` from."""
+        view = self.project(name)
+        if view is None:
+            return None
+        releases = view["releases"]
+        if isinstance(releases, _MergedReleases):
+            return releases.origin(version)
+        return view.origin_id
+
+    def layers_json(self, used: List[str]) -> Dict[str, Dict[str, Any]]:
+        """What the lock records about each layer in ``used`` (ids from :meth:`origin`)."""
+        out: Dict[str, Dict[str, Any]] = {}
+        for lid, layer in zip(self._ids, self.local):
+            if lid in used:
+                out[lid] = {"kind": "directory", **layer.identity}
+        if self.remote is not None and self.remote.layer_id in used:
+            out[self.remote.layer_id] = {"kind": "remote", "url": self.remote.index_url}
+        return out
+
+    def close(self) -> None:
+        """Keep what the remote layer fetched (in its cache)."""
+        if self.remote is not None:
+            self.remote.save()
+
+
+def open_layers(dirs: List[Any], *, offline: bool = False, index_url: Optional[str] = None,
+                cache_dir: Optional[Any] = None, refresh: Any = False, remote: bool = True) -> LayeredIndex:
+    """The layers of one lock: ``dirs`` (index directories, in order), then the remote layer.
+
+    ``remote=False`` leaves the remote layer out (a closed world: only ``dirs``); ``offline`` keeps
+    it but only reads its cache. Example: ``open_layers([Path("data")], offline=True).project("six")``
+    """
+    from pathlib import Path
+
+    from mach_nix.index.cache import PYPI_SIMPLE, CacheIndex, default_cache_dir
+    from mach_nix.index.store import Index
+    from mach_nix.resolve.lazy_index import LazyIndex
+
+    local = [LazyIndex(Index.open(Path(d))) for d in dirs]
+    layer = None
+    if remote:
+        from mach_nix.index.remote import RemoteIndex
+
+        cache = CacheIndex.for_index_url(Path(cache_dir) if cache_dir else default_cache_dir(), index_url or PYPI_SIMPLE)
+        layer = RemoteIndex(cache, offline=offline, refresh=refresh)
+    return LayeredIndex(local, layer)
