@@ -8,22 +8,19 @@ from typing import Iterator, List
 
 import pytest
 
+from faults.fakepypi import FakePyPI, recorded_routes
 from mach_nix.cli import main
 from mach_nix.index.add import merge_records
 from mach_nix.index.pack import verify
 from mach_nix.index.store import Index, write_index
 from mach_nix.index.schema import shard_of
 
-# The one place this suite touches the loopback server (test_crawl's Mirror): port it here.
-from test_crawl import Mirror
-
 
 @pytest.fixture
 def pypi() -> Iterator[str]:
-    """The loopback PyPI's URL."""
-    server = Mirror()
-    yield server.url
-    server.close()
+    """The loopback PyPI's URL (the recorded pages, tests/data/pypi)."""
+    with FakePyPI(recorded_routes()) as server:
+        yield server.base
 
 
 def add(pypi: str, tmp_path: Path, *args: str) -> int:
