@@ -87,7 +87,7 @@ rec {
                   providers, nixpkgsPackages? } -> derivation
      A derivation whose output is the lock file; a failed resolution gives {"error": "<message>"}.
      It runs `mach-nix lock --index <index> --index <layer>… --offline`: the layers in this order
-     (for each project version the first layer holding it wins), never the network.
+     (for each project version the first layer holding it wins), never the network nor a cache.
   */
   lockDrv = { mach-nix
             , index  # the embedded index, packed (lib/index.nix `pack`)
@@ -115,7 +115,10 @@ rec {
     } // lib.optionalAttrs (requirements != null) { requirementsText = requirements; }
       // lib.optionalAttrs (nixpkgsPackages != null) { nixpkgsJson = nixpkgsJson nixpkgsPackages indexNames; }) ''
       ${lib.optionalString (requirements != null) ''cp "$requirementsTextPath" requirements.txt''}
-      if mach-nix lock ${flags} ${targetLib.lockArgs target} ${lib.concatMapStringsSep " " (i: "--index ${i}") ([ index ] ++ layers)} --offline --quiet -o $out 2> err.txt; then
+      # Only the layers: --offline (no network), and an empty cache of fetched pages in the build's
+      # own temporary directory (never the user's, which the build cannot see, nor /homeless-shelter).
+      if mach-nix lock ${flags} ${targetLib.lockArgs target} ${lib.concatMapStringsSep " " (i: "--index ${i}") ([ index ] ++ layers)} \
+          --offline --cache-dir "$TMPDIR/mach-nix-cache" --quiet -o $out 2> err.txt; then
         cat err.txt >&2
       else
         cat err.txt >&2
