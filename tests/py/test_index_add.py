@@ -89,6 +89,18 @@ def test_absent_project_and_absent_pin_exit_1_naming_them(pypi: str, tmp_path: P
     assert releases(tmp_path / "layer", "six") == ["1.17.0"]  # what was found is still written
 
 
+def test_a_directory_that_is_not_an_index_is_never_replaced(pypi: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "app.py").write_text("print('mine')\n")
+    assert add(pypi, tmp_path, "six", "--out", str(src)) == 2
+    assert "is not an index directory" in capsys.readouterr().err
+    assert (src / "app.py").read_text() == "print('mine')\n"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert add(pypi, tmp_path, "six", "--out", str(empty)) == 0 and releases(empty, "six") == ["1.17.0"]
+
+
 def test_merge_records_keeps_both_sides() -> None:
     old = {"name": "x", "last_serial": 5, "deps": {"a": ["p"], "b": ["q"]},
            "releases": {"1": [{"filename": "x-1.tar.gz", "requires_dist": "a"}],

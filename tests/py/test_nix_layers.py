@@ -67,6 +67,17 @@ def test_a_layer_adds_a_project_only_it_has(layer: Path, tmp_path: Path) -> None
     assert got["project"] == [ONLY_IN_LAYER]
 
 
+def test_the_resolver_reads_the_layers_in_order_and_offline() -> None:
+    """lockDrv's command: the embedded index, then each layer, and --offline with an empty cache."""
+    proc = nix_eval(COMMON + (
+        "((import ./lib/resolve.nix { inherit lib pkgs; }).lockDrv { mach-nix = machNix.mach-nix; "
+        'index = "/nix/store/aaaa-index"; layers = [ "/nix/store/bbbb-l1" "/nix/store/cccc-l2" ]; python = pkgs.python3; '
+        'target = target.fromPython { python = pkgs.python3; inherit (pkgs) stdenv; }; requirements = "x\\n"; }).buildCommand'))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    command = " ".join(json.loads(proc.stdout).replace("\\\n", " ").split())
+    assert "--index /nix/store/aaaa-index --index /nix/store/bbbb-l1 --index /nix/store/cccc-l2 --offline --cache-dir" in command
+
+
 def test_a_project_no_layer_has_names_both_ways_out() -> None:
     proc = nix_eval(COMMON + f'(machNix.mkPython {{ requirements = "{ONLY_IN_LAYER}\\n"; }}).drvPath')
     assert proc.returncode != 0

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set
 
+from mach_nix.errors import MachNixError
 from mach_nix.index.crawler import Crawler
 from mach_nix.index.schema import Project
 from mach_nix.index.scope import Seed, parse_seeds
@@ -96,6 +97,10 @@ def add_to_layer(
 
     out = Path(out)
     recover(out)
+    if out.exists() and not (out / "metadata.json").exists() and (not out.is_dir() or any(out.iterdir())):
+        # The swap would replace it: never take a directory of something else for a layer.
+        raise MachNixError(f"--out {out} exists and is not an index directory (it has no metadata.json), so `index add` "
+                           "will not replace it; name a new directory (e.g. --out ./mach-nix-index) or an existing layer.")
     existing: Dict[str, Project] = {}
     old_scope: Dict[str, Any] = {}
     if (out / "metadata.json").exists():
