@@ -13,7 +13,7 @@ Example::
 
     index = LayeredIndex([LazyIndex(Index.open(Path("data")))], remote=None)
     view = index.project("requests")
-    index.origin("requests", "2.32.3")      # "local-<sha256 of data/metadata.json, 12 hex>"
+    index.origin("requests", "2.32.3")      # "local-<12 hex digits>", see local_layer_id
 """
 
 from __future__ import annotations
@@ -29,12 +29,30 @@ if TYPE_CHECKING:
     from mach_nix.resolve.lazy_index import LazyIndex
 
 
-def local_layer_id(identity: Dict[str, Any]) -> str:
-    """The id a lock gives a local index directory: its content hash, short (paths differ per machine).
+_CONTENT_KEYS = ("created_at", "pypi_serial", "projects", "releases", "files")
 
-    Example: ``local_layer_id({"metadata_sha256": "ab12…"}) == "local-ab12…"`` (12 hex digits)
+
+def describe_local(metadata: Dict[str, Any]) -> Dict[str, Any]:
+    """What a lock records of a local index directory: what its ``metadata.json`` says of its
+    content, the same for its json and lz4 forms (its path differs per machine; the primary
+    layer's exact file hash is the lock's ``index``).
+
+    Example: ``describe_local(meta) == {"kind": "directory", "created_at": "2026-11-24T03:01:01Z", ...}``
     """
-    return "local-" + str(identity.get("metadata_sha256") or "unknown")[:12]
+    return {"kind": "directory", **{k: metadata.get(k) for k in _CONTENT_KEYS}}
+
+
+def local_layer_id(metadata: Dict[str, Any]) -> str:
+    """The id a lock gives a local index directory: ``local-`` and 12 hex digits of its description.
+
+    Example: ``local_layer_id(Index.open().metadata)`` → ``"local-3f2a9c01b7de"``
+    """
+    import hashlib
+
+    import orjson
+
+    digest = hashlib.sha256(orjson.dumps(describe_local(metadata), option=orjson.OPT_SORT_KEYS)).hexdigest()
+    return "local-" + digest[:12]
 
 
 class ProjectView(dict):  # type: ignore[type-arg]
@@ -45,6 +63,7 @@ class ProjectView(dict):  # type: ignore[type-arg]
     """
 
     fill: Optional[Callable[[Dict[str, Any]], None]] = None
+    fill_later: Optional[Callable[[Dict[str, Any]], None]] = None  # the same, in the background
     offline: bool = False
     origin_id: Optional[str] = None  # the layer of every release, when one layer supplied them all
 
@@ -97,7 +116,7 @@ class LayeredIndex:
         self.primary = local[0]
         self.directory = self.primary.directory
         self.metadata = self.primary.metadata
-        self._ids = [local_layer_id(layer.identity) for layer in local]
+        self._ids = [local_layer_id(layer.metadata) for layer in local]
         self._views: Dict[str, Optional[ProjectView]] = {}
         self._extended: Dict[str, bool] = {}
         self._lock = threading.RLock()  # the remote layer's prefetch threads look projects up too
@@ -138,8 +157,7 @@ class LayeredIndex:
                 found = [(self.remote.layer_id, remote)]
         view = self._merge(key, found) if found else None
         if view is not None and remote is not None:
-            view.fill = lambda node, _key=key: self.remote.fill(_key, node)  # type: ignore[union-attr]
-            view.offline = self.remote.offline  # type: ignore[union-attr]
+            self._attach(key, view)
         with self._lock:
             self._views[key] = view
         return view
@@ -162,11 +180,17 @@ class LayeredIndex:
         with self._lock:
             found = [(lid, rec) for lid, layer in zip(self._ids, self.local) if (rec := layer.project(key)) is not None]
         view = self._merge(key, found + [(self.remote.layer_id, remote)])
-        view.fill = lambda node, _key=key: self.remote.fill(_key, node)  # type: ignore[union-attr]
-        view.offline = self.remote.offline
+        self._attach(key, view)
         with self._lock:
             self._views[key] = view
         return view
+
+    def _attach(self, key: str, view: ProjectView) -> None:
+        remote = self.remote
+        assert remote is not None
+        view.fill = lambda node: remote.fill(key, node)
+        view.fill_later = lambda node: remote.fill_later(key, node)
+        view.offline = remote.offline
 
     def _merge(self, key: str, found: List[Tuple[str, Any]]) -> ProjectView:
         first = found[0][1]
@@ -194,7 +218,7 @@ class LayeredIndex:
         out: Dict[str, Dict[str, Any]] = {}
         for lid, layer in zip(self._ids, self.local):
             if lid in used:
-                out[lid] = {"kind": "directory", **layer.identity}
+                out[lid] = describe_local(layer.metadata)
         if self.remote is not None and self.remote.layer_id in used:
             out[self.remote.layer_id] = {"kind": "remote", "url": self.remote.index_url}
         return out

@@ -45,6 +45,13 @@ def record_from_page(page: Any) -> Project:
     return {"name": page.name, "last_serial": page.last_serial, "deps": {}, "releases": releases}
 
 
+def _running_future() -> "Future[Any]":
+    """A future this thread settles itself, marked running so that no other thread's ``cancel()`` takes it."""
+    future: "Future[Any]" = Future()
+    future.set_running_or_notify_cancel()
+    return future
+
+
 def _run_into(future: "Future[Any]", fn: Callable[..., Any], *args: Any) -> None:
     """Run ``fn(*args)`` here and settle ``future`` with its result or exception."""
     try:
@@ -109,7 +116,7 @@ class RemoteIndex:
         future = self._page(key)
         if future.cancel():
             with self._lock:
-                future = self._pages[key] = Future()
+                future = self._pages[key] = _running_future()
             _run_into(future, self._fetch_page, key)
         try:
             return future.result()
@@ -170,12 +177,22 @@ class RemoteIndex:
         key = normalize(name)
         with self._lock:
             future = self._fills.get(node["sha256"])
-            mine = future is None
-            if mine:  # read here, in the calling thread: a prefetch worker waiting on the pool could deadlock it
-                future = self._fills[node["sha256"]] = Future()
+            # read here, in the calling thread, unless a worker is at it already: a prefetch worker
+            # waiting for a read still queued on the pool could deadlock it
+            mine = future is None or future.cancel()
+            if mine:
+                future = self._fills[node["sha256"]] = _running_future()
         if mine:
             _run_into(future, self._fill, key, node)
         future.result()
+
+    def fill_later(self, name: str, node: Dict[str, Any]) -> None:
+        """Start reading an unread file node in the background (no-op offline or when under way)."""
+        if node.get("metadata") != UNREAD or self.offline:
+            return
+        with self._lock:
+            if node["sha256"] not in self._fills:
+                self._fills[node["sha256"]] = self._submit(self._fill, normalize(name), node)
 
     def _fill(self, key: str, node: Dict[str, Any]) -> None:
         from mach_nix.index.archives import ArchiveError

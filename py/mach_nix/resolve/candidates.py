@@ -108,6 +108,11 @@ def parse_providers(text: Optional[str]) -> Dict[str, Tuple[str, ...]]:
     return result
 
 
+def _wheel_preference(node: Dict[str, Any]) -> Tuple[bool, str]:
+    """Which wheel an sdist borrows Requires-Dist from: a pure one first, then by filename."""
+    return (not node["filename"].endswith("-none-any.whl"), node["filename"])
+
+
 class Candidate:
     """One installable choice: a project version from one provider (and, for files, one file).
 
@@ -274,7 +279,7 @@ class ProjectCandidates:
             elif provider == "sdist" and sdist is not None:
                 if fill is not None and sdist.get("metadata") == UNREAD:
                     out.append(Candidate(self.name, version, vstr, "sdist", sdist, None,
-                                         pending=partial(self._read, sdist, files)))
+                                         pending=partial(self._read_sdist, sdist, files)))
                     continue
                 deps, deps_from = self._deps(sdist), None
                 if deps is None:
@@ -324,14 +329,31 @@ class ProjectCandidates:
             return self._borrow(files, True)
         return deps, None
 
+    def metadata_source(self, vstr: str, cand: Candidate) -> Optional[Dict[str, Any]]:
+        """The file whose metadata gives ``cand`` its dependencies: its wheel, or for an sdist the
+        release's wheel it borrows from (an sdist's own are read only without any wheel)."""
+        if cand.file is None or cand.file["filename"].endswith(".whl"):
+            return cand.file
+        files = (self.project["releases"].get(vstr) or []) if self.project else []
+        wheels = sorted((n for n in files if n["filename"].endswith(".whl")), key=_wheel_preference)
+        return wheels[0] if wheels else None
+
+    def _read_sdist(self, node: Dict[str, Any], files: List[Dict[str, Any]]) -> Tuple[Optional[List[str]], Optional[str]]:
+        """An unread sdist's dependencies: a wheel's of the release when it has one (a small read, as
+        the crawler does), else the sdist's own (a download; its build system is read with them)."""
+        if any(n["filename"].endswith(".whl") for n in files):
+            deps, deps_from = self._borrow(files, True)
+            if deps is not None:
+                return deps, deps_from
+        return self._read(node, files)
+
     def _borrow(self, files: List[Dict[str, Any]], read: bool = False) -> Tuple[Optional[List[str]], Optional[str]]:
         """Requires-Dist of the release's wheels (pure ones first), for files without their own.
 
         With ``read``, the preferred wheel is read on demand first when no wheel's metadata is known.
         """
         if read and not any(n.get("requires_dist") is not None for n in files):
-            wheels = sorted((n for n in files if n["filename"].endswith(".whl")),
-                            key=lambda n: (not n["filename"].endswith("-none-any.whl"), n["filename"]))
+            wheels = sorted((n for n in files if n["filename"].endswith(".whl")), key=_wheel_preference)
             if wheels and wheels[0].get("metadata") == UNREAD:
                 self.project.fill(wheels[0])  # type: ignore[union-attr]
         known = [n for n in files if n.get("requires_dist") is not None]

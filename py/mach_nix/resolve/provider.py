@@ -186,6 +186,46 @@ class NotInIndex(MachNixError):
         self.chain = chain
 
 
+class ReadAhead:
+    """While a walk goes down the releases of a project read on demand, start reading the next
+    ones' metadata in the background: after the j-th release visited, up to 2**j more (at most
+    32), so a walk that stops at the newest release costs no extra request and a long walk (40
+    releases that all fail the same way) waits for a few rounds of parallel requests, not 40.
+    """
+
+    __slots__ = ("pc", "fill_later", "visited", "scheduled")
+
+    def __init__(self, pc: ProjectCandidates) -> None:
+        self.pc = pc
+        self.fill_later = getattr(pc.project, "fill_later", None)
+        self.visited = 0
+        self.scheduled: Set[str] = set()
+
+    def visit(self, versions: Sequence[Tuple[Any, str]], vstr: str, fits: Callable[[Any], bool]) -> None:
+        """``vstr`` (of ``versions``, newest first) is being looked at; ``fits`` tells which others the walk may reach."""
+        if self.fill_later is None:
+            return
+        self.visited += 1
+        if self.visited < 2:
+            return
+        want = min(1 << (self.visited - 1), 32)
+        started = False
+        for version, other in versions:
+            if other == vstr:
+                started = True
+                continue
+            if not started or other in self.scheduled or not fits(version):
+                continue
+            if want <= 0:
+                break
+            want -= 1
+            self.scheduled.add(other)
+            for cand in self.pc.candidates(other)[:1]:
+                node = self.pc.metadata_source(other, cand)
+                if node is not None:
+                    self.fill_later(node)
+
+
 class Provider(AbstractProvider):
     """resolvelib provider over a :class:`mach_nix.index.store.Index`."""
 
@@ -224,8 +264,9 @@ class Provider(AbstractProvider):
     def extend(self, name: str) -> Optional[ProjectCandidates]:
         """The project with the remote layer's releases added (None: the index has nothing more).
 
-        Asked only when no local release's version fits a requirement (a pin outside the index's
-        window, e.g. ``django<3``), so a set the local layers serve never reaches the network.
+        Asked only when no local release can serve a requirement (a pin outside the index's
+        window, e.g. ``django<3``, or releases whose dependencies cannot be met), so a set the
+        local layers serve never reaches the network.
         """
         extend = getattr(self.index, "extend", None)
         if extend is None or extend(name) is None:
@@ -324,21 +365,21 @@ class Provider(AbstractProvider):
         pinned = _pinned(specs)
 
         contains = self.contains
-        if not any((allow_pre or not version.is_prerelease) and all(contains(spec, version) for spec in specs)
-                   for version, _ in pc.versions):
-            pc = self.extend(name) or pc  # no release of the local layers fits: ask the remote layer for older ones
 
         preferred = self.request.preferred.get(name)
         versions = pc.versions
         if preferred is not None:  # a re-lock keeps the old pin while it still fits: try it first
             versions = sorted(versions, key=lambda v: v[1] != preferred)  # stable: the rest stay newest first
 
-        def generate() -> Iterator[Candidate]:
+        def matches(pc: ProjectCandidates, versions: List[Tuple[Any, str]]) -> Iterator[Candidate]:
+            ahead = ReadAhead(pc)
             for version, vstr in versions:
                 if not allow_pre and version.is_prerelease:
                     continue
                 if not all(contains(spec, version) for spec in specs):
                     continue
+                ahead.visit(versions, vstr, lambda v: (allow_pre or not v.is_prerelease)
+                            and all(contains(spec, v) for spec in specs))
                 for cand in pc.candidates(vstr, yanked_ok=version in pinned):
                     # several different pins (stale ones from extra-candidates left behind by backtracking)
                     # cannot all hold: then nothing matches and resolvelib backtracks further
@@ -347,6 +388,17 @@ class Provider(AbstractProvider):
                     if not self.viable(cand):
                         continue
                     yield cand.with_extra(extra) if extra else cand
+
+        def generate() -> Iterator[Candidate]:
+            found = False
+            for cand in matches(pc, versions):
+                found = True
+                yield cand
+            if not found:  # nothing local can be used: the remote layer may hold older releases that can
+                bigger = self.extend(name)
+                if bigger is not None:
+                    seen = {vstr for _, vstr in versions}
+                    yield from matches(bigger, [v for v in bigger.versions if v[1] not in seen])
 
         return generate
 
@@ -406,29 +458,39 @@ class Provider(AbstractProvider):
         specs = [spec] + [sp for sp, _ in always]
         allow_pre = _allows_pre(self.request, pc, specs)
         pinned = _pinned(specs)
-        if not any((allow_pre or not version.is_prerelease) and all(self.contains(sp, version) for sp in specs)
-                   for version, _ in pc.versions):
-            pc = self.extend(name) or pc
         found = False
         excluded_by: Dict[str, None] = {}  # roots/constraints that exclude releases ``spec`` allows
         why_files = why_deps = ""  # the newest matching release rejected for its files / its dependencies
-        for version, vstr in pc.versions:
-            if (not allow_pre and version.is_prerelease) or not self.contains(spec, version):
-                continue
-            if always:
-                against = [where for sp, where in always if not self.contains(sp, version)]
-                if against:
-                    excluded_by.update(dict.fromkeys(against))
+        versions = pc.versions
+        fits = False  # some release's version fits (then its dependencies decide, and the look-ahead
+        # does not fetch older releases: the resolution itself does if it must, see find_matches)
+        while True:
+            ahead = ReadAhead(pc)
+            for version, vstr in versions:
+                if (not allow_pre and version.is_prerelease) or not self.contains(spec, version):
                     continue
-            cands = pc.candidates(vstr, yanked_ok=version in pinned)
-            if any(self.viable(cand.with_extra(extra) if extra else cand) for cand in cands):
-                found = True
+                if always:
+                    against = [where for sp, where in always if not self.contains(sp, version)]
+                    if against:
+                        excluded_by.update(dict.fromkeys(against))
+                        continue
+                fits = True
+                ahead.visit(versions, vstr, lambda v: (allow_pre or not v.is_prerelease) and all(
+                    self.contains(sp, v) for sp in specs))
+                cands = pc.candidates(vstr, yanked_ok=version in pinned)
+                if any(self.viable(cand.with_extra(extra) if extra else cand) for cand in cands):
+                    found = True
+                    break
+                if cands and not why_deps:
+                    why_deps = release_reason(f"{name} {vstr}", "; ".join(dict.fromkeys(
+                        self.pruned.get((c.key, extra), "") for c in cands)))
+                elif not cands and not why_files:
+                    why_files = f"{name} {vstr}: " + ("; ".join(dict.fromkeys(pc.classify(vstr)[1])) or "no usable file")
+            bigger = None if found or fits else self.extend(name)  # the remote layer's older releases may fit
+            if bigger is None:
                 break
-            if cands and not why_deps:
-                why_deps = release_reason(f"{name} {vstr}", "; ".join(dict.fromkeys(
-                    self.pruned.get((c.key, extra), "") for c in cands)))
-            elif not cands and not why_files:
-                why_files = f"{name} {vstr}: " + ("; ".join(dict.fromkeys(pc.classify(vstr)[1])) or "no usable file")
+            seen = {vstr for _, vstr in versions}
+            pc, versions = bigger, [v for v in bigger.versions if v[1] not in seen]
         if not found:
             why = why_deps or why_files
             if excluded_by:
