@@ -9,10 +9,14 @@
       forAll = f: builtins.listToAttrs (map (system: { name = system; value = f system; }) systems);
       pkgsFor = system: import nixpkgs { inherit system; };
       # mkMachNix pkgs → { mkPython, mkPythonShell, mkOverlay, mkPythonOverrides, resolve, index, mach-nix }
-      mkMachNix = pkgs: import ./lib { inherit pkgs; python = pkgs.python3; pypiData = ./data; src = ./py; };
+      mkMachNix = pkgs: mkMachNixWith { inherit pkgs; };
+      # mkMachNixWith { pkgs; python ? pkgs.python3; indexes ? [ ]; } — the same, with index layers
+      # (`mach-nix index add … --out ./mach-nix-index`) that every resolution reads after ./data.
+      mkMachNixWith = { pkgs, python ? pkgs.python3, indexes ? [ ] }:
+        import ./lib { inherit pkgs python indexes; pypiData = ./data; src = ./py; };
     in
     {
-      lib = forAll (system: mkMachNix (pkgsFor system)) // { inherit mkMachNix; };
+      lib = forAll (system: mkMachNix (pkgsFor system)) // { inherit mkMachNix mkMachNixWith; };
 
       packages = forAll (system: { default = (mkMachNix (pkgsFor system)).mach-nix; });
 

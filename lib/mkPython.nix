@@ -1,18 +1,53 @@
 # mkPython, mkPythonShell, mkOverlay, mkPythonOverrides, resolve: the user-facing functions.
-{ lib, pkgs, python, mach-nix, index, indexNames ? null, pypiData ? null }:
+{ lib, pkgs, python, mach-nix
+  # The embedded index packed into the store (lib/index.nix `pack`): the first layer.
+, index
+, pypiData ? null
+  # Index layers every resolution reads after `index` (the `indexes` of `import ./mach-nix`);
+  # a call's own `indexes` argument comes after them.
+, indexes ? [ ]
+}:
 let
   resolveLib = import ./resolve.nix { inherit lib pkgs; };
+  indexLib = import ./index.nix { inherit lib pkgs mach-nix; };
+  namesOf = layer: import ./index-names.nix { inherit pkgs mach-nix; index = layer; };
+  embeddedNames = namesOf index;
+  defaultLayers = indexLib.layers indexes;
+
+  /* indexNamesWith :: [derivation] -> [string] — the normalized project names of the embedded
+     index, the default layers and `extra` (packed layers): what the nixpkgs map is restricted to.
+  */
+  indexNamesWith = extra:
+    let ls = defaultLayers ++ extra; in
+    if ls == [ ] then embeddedNames else lib.unique (embeddedNames ++ lib.concatMap namesOf ls);
+
+  /* ifdLock :: { indexes, what, target, relockFlags, … lockDrv arguments } -> lock — resolve in a
+     derivation (IFD) on the embedded index, the default layers and the call's `indexes` (checked
+     and packed here), and read the result; a project no layer has is an error naming both ways out.
+  */
+  ifdLock = { indexes ? [ ], what, relockFlags, ... }@a:
+    let
+      layers = defaultLayers ++ indexLib.layers indexes;
+      drv = resolveLib.lockDrv (removeAttrs a [ "indexes" "what" "relockFlags" ] // {
+        inherit mach-nix index layers;
+        indexNames = indexNamesWith (indexLib.layers indexes);
+      });
+    in
+    resolveLib.readLock { path = drv; inherit what; relock = "mach-nix lock ${relockFlags} ${targetLib.lockArgs a.target}"; };
   foreignLib = import ./foreign-lock.nix { inherit lib; };
   targetLib = import ./target.nix { inherit lib; };
   overlayLib = import ./overlay.nix { inherit lib pkgs; };
   inputNames = [ "requirements" "requirementsFile" "pyproject" "lockFile" ];
   known = inputNames ++ [ "extras" "groups" "providers" "overridesPre" "overridesPost" "python" "tests"
-    "ignoreCollisions" "packagesExtra" "lockFormat" ];
+    "ignoreCollisions" "packagesExtra" "lockFormat" "indexes" ];
   toList = x: if x == null then [ ] else if lib.isList x then x else [ x ];
 
   /* The lock for the arguments: resolved in a derivation (IFD), or read from lockFile. */
   resolve = { requirements ? null, requirementsFile ? null, pyproject ? null, lockFile ? null
-            , extras ? [ ], groups ? [ ], providers ? null, python ? python', lockFormat ? null, ... }@args:
+            , extras ? [ ], groups ? [ ], providers ? null, python ? python', lockFormat ? null
+              # Index layers (directories made by `mach-nix index add`) resolved after the
+              # embedded index, in this order; only without lockFile (a lock is already resolved).
+            , indexes ? [ ], ... }@args:
     let
       # uv.lock, poetry.lock, pylock.toml: converted while Nix evaluates (lib/foreign-lock.nix)
       foreignFormat = if lockFile == null then null
@@ -29,18 +64,22 @@ let
     else if given == [ ] then throw "mach-nix: give one of requirements (text), requirementsFile, pyproject or lockFile."
     else if lib.length given > 1 then throw "mach-nix: ${lib.concatStringsSep " and " given} are mutually exclusive; give exactly one (a lockFile already records its requirements)."
     else if lockFormat != null && !(lib.elem lockFormat [ "uv" "poetry" "pylock" ]) then throw "mach-nix: lockFormat = \"${lockFormat}\" is not one of uv, poetry, pylock (a mach-nix lock needs none)."
+    else if indexes != [ ] && lockFile != null then throw "mach-nix: indexes are read by the resolver, and a lockFile is already resolved; drop indexes, or drop lockFile to resolve the requirements with them."
     else if (extras != [ ] || groups != [ ]) && pyproject == null && foreignFormat == null then throw "mach-nix: extras and groups select parts of a pyproject or of a uv.lock, poetry.lock or pylock.toml; give `pyproject` too, or write the extras into the requirements (e.g. \"celery[redis]\")."
     else if foreignFormat != null then
       foreignLib.toLock { path = lockFile; format = foreignFormat; inherit target extras groups pypiData; }
     else if lockFile != null then
       resolveLib.anchorPaths lockFile (resolveLib.checkTarget { inherit target lockFile; lock = resolveLib.readLock { path = lockFile; what = toString lockFile; }; })
     else
-      let drv = resolveLib.lockDrv {
-        inherit mach-nix index target python requirements requirementsFile pyproject extras groups providers;
+      ifdLock {
+        inherit indexes target python requirements requirementsFile pyproject extras groups providers;
         nixpkgsPackages = if wantsNixpkgs then python.pkgs else null;
-        inherit indexNames;
-      }; in
-      resolveLib.readLock { path = drv; what = if requirementsFile != null then toString requirementsFile else if pyproject != null then toString pyproject else "the requirements"; };
+        what = if requirementsFile != null then toString requirementsFile else if pyproject != null then toString pyproject else "the requirements";
+        relockFlags = if requirementsFile != null then "-r ${baseNameOf (toString requirementsFile)}"
+          else if pyproject != null then lib.concatStringsSep " " ([ "--pyproject ${baseNameOf (toString pyproject)}" ]
+            ++ map (e: "--extra ${lib.escapeShellArg e}") extras ++ map (g: "--group ${lib.escapeShellArg g}") groups)
+          else "-r requirements.txt";
+      };
   python' = python;
 
   composeAll = fs: lib.foldl' lib.composeExtensions (_: _: { }) fs;
@@ -130,7 +169,7 @@ let
      mkPython's (plus build requirements nixpkgs lacks), every other argument passed through.
   */
   projectArgs = [ "requirements" "requirementsExtra" "extras" "groups" "providers" "lockFile" "lockFormat"
-    "overridesPre" "overridesPost" "python" "tests" ];
+    "overridesPre" "overridesPost" "python" "tests" "indexes" ];
   mkProject = builder: { src, ... }@args':
     let
       args = args' // { src = sourceOf args'.src; };
@@ -160,8 +199,12 @@ let
         else
           let
             provText = resolveLib.providersArg (args.providers or null);
-            drv = resolveLib.lockDrv {
-              inherit mach-nix index target;
+          in ifdLock {
+              inherit target;
+              # Index layers (`mach-nix index add`) read after the embedded index, as for mkPython.
+              indexes = args.indexes or [ ];
+              what = "the requirements of ${toString meta.file}";
+              relockFlags = if meta.kind == "pyproject" then "--pyproject ${baseNameOf meta.file}" else if meta.kind == "setup.cfg" then "--setup-cfg ${baseNameOf meta.file}" else "-r requirements.txt";
               python = base;
               requirements = if reqText == "" then null else reqText + "\n";
               pyproject = if userReqs == null && meta.kind == "pyproject" then meta.file' else null;
@@ -169,9 +212,7 @@ let
               extras = if userReqs == null then extras else [ ];
               providers = args.providers or null;
               nixpkgsPackages = if resolveLib.wantsNixpkgs provText then base.pkgs else null;
-              inherit indexNames;
             };
-          in resolveLib.readLock { path = drv; what = "the requirements of ${toString meta.file}"; };
       pythonOverrides = composeAll (toList (args.overridesPre or null)
         ++ [ (overlayLib.fromLock { inherit lock tests; python = base; }) ]
         ++ toList (args.overridesPost or null));
@@ -257,4 +298,4 @@ let
       });
     };
 in
-{ inherit resolve mkPython mkPythonShell mkOverlay mkPythonOverrides buildPythonPackage buildPythonApplication mkDockerImage; }
+{ inherit resolve mkPython mkPythonShell mkOverlay mkPythonOverrides buildPythonPackage buildPythonApplication mkDockerImage indexNamesWith; }

@@ -83,12 +83,19 @@ rec {
   */
   inputFile = file: if builtins.isPath file then "${inputDir file}/${baseNameOf file}" else toString file;
 
-  /* lockDrv :: { mach-nix, index, target, requirements?, requirementsFile?, pyproject?, extras, groups,
+  /* lockDrv :: { mach-nix, index, layers?, target, requirements?, requirementsFile?, pyproject?, extras, groups,
                   providers, nixpkgsPackages? } -> derivation
      A derivation whose output is the lock file; a failed resolution gives {"error": "<message>"}.
+     It runs `mach-nix lock --index <index> --index <layer>… --offline`: the layers in this order
+     (for each project version the first layer holding it wins), never the network nor a cache.
   */
-  lockDrv = { mach-nix, index, target, python, requirements ? null, requirementsFile ? null, pyproject ? null, setupCfg ? null
-            , extras ? [ ], groups ? [ ], providers ? null, nixpkgsPackages ? null, indexNames ? null }:
+  lockDrv = { mach-nix
+            , index  # the embedded index, packed (lib/index.nix `pack`)
+            , layers ? [ ]  # further packed index layers (lib/index.nix `layers`), read after `index`
+            , target, python, requirements ? null, requirementsFile ? null, pyproject ? null, setupCfg ? null
+            , extras ? [ ], groups ? [ ], providers ? null, nixpkgsPackages ? null
+            , indexNames ? null  # the project names of every layer: the nixpkgs map is restricted to them
+            }:
     let
       provArg = providersArg providers;
       flags = lib.concatStringsSep " " (
@@ -108,7 +115,10 @@ rec {
     } // lib.optionalAttrs (requirements != null) { requirementsText = requirements; }
       // lib.optionalAttrs (nixpkgsPackages != null) { nixpkgsJson = nixpkgsJson nixpkgsPackages indexNames; }) ''
       ${lib.optionalString (requirements != null) ''cp "$requirementsTextPath" requirements.txt''}
-      if mach-nix lock ${flags} ${targetLib.lockArgs target} --index ${index} --quiet -o $out 2> err.txt; then
+      # Only the layers: --offline (no network), and an empty cache of fetched pages in the build's
+      # own temporary directory (never the user's, which the build cannot see, nor /homeless-shelter).
+      if mach-nix lock ${flags} ${targetLib.lockArgs target} ${lib.concatMapStringsSep " " (i: "--index ${i}") ([ index ] ++ layers)} \
+          --offline --cache-dir "$TMPDIR/mach-nix-cache" --quiet -o $out 2> err.txt; then
         cat err.txt >&2
       else
         cat err.txt >&2
@@ -116,14 +126,41 @@ rec {
       fi
     '';
 
-  /* readLock :: { path, what } -> lock — parse a lock (from a file or an IFD output) and throw
-     its error, if the resolver reported one.
+  /* absentProjects :: string -> [string] — the projects a resolver message says no index layer
+     has (`'furo' is not in …`, or one `  'furo' (did you mean …), required by: …` line each);
+     empty when the message is about something else (a conflict).
+     Example: absentProjects "'furo' is not in the index at /nix/store/…; it is required by: …" == [ "furo" ]
   */
-  readLock = { path, what }:
+  absentProjects = message: lib.unique (map lib.head (lib.filter lib.isList
+    (builtins.split "'([A-Za-z0-9][A-Za-z0-9._-]*)'( is not in |( [(]did you mean [^)]*[)])?, required by)" message)));
+
+  /* absentHint :: { names, relock } -> string — the two ways out of a project no layer has, for
+     Nix users (the IFD resolver never reaches the network): a project-local layer, or a lock
+     made outside Nix. `relock`: the `mach-nix lock` command line for the same inputs and target.
+  */
+  absentHint = { names, relock }:
+    let list = lib.concatStringsSep " " names; in
+    "\nThe resolver in Nix reads only the index layers it is given (the embedded index and `indexes`), never PyPI. Either:\n"
+    + "  1. add ${list} to a project-local index layer and give it to Nix:\n"
+    + "       mach-nix index add ${list} --closure --out ./mach-nix-index\n"
+    + "     then  indexes = [ ./mach-nix-index ];\n"
+    + "  2. or lock outside Nix (`mach-nix lock` looks up on PyPI what the index lacks) and commit the lock:\n"
+    + "       ${relock} -o mach-nix.lock.json\n"
+    + "     then  lockFile = ./mach-nix.lock.json;";
+
+  /* readLock :: { path, what, relock? } -> lock — parse a lock (from a file or an IFD output) and
+     throw its error, if the resolver reported one; when the error is a project no layer has and
+     `relock` (the `mach-nix lock …` command for the same inputs) is given, with both ways out.
+  */
+  readLock = { path, what, relock ? null }:
     # The lock may name store paths (the index) in messages; it carries no dependency on them.
-    let lock = builtins.fromJSON (builtins.unsafeDiscardStringContext (builtins.readFile path)); in
+    let
+      lock = builtins.fromJSON (builtins.unsafeDiscardStringContext (builtins.readFile path));
+      absent = if relock != null && lock ? error then absentProjects lock.error else [ ];
+    in
     if lock ? error then
-      throw "mach-nix could not resolve ${what}:\n${lib.removePrefix "error: " lock.error}"
+      throw ("mach-nix could not resolve ${what}:\n${lib.removePrefix "error: " lock.error}"
+        + lib.optionalString (absent != [ ]) (absentHint { names = absent; inherit relock; }))
     else if (lock.lock_version or null) != 1 then
       throw "mach-nix: ${what} is not a mach-nix lock of schema 1 (lock_version = ${builtins.toJSON (lock.lock_version or null)}). Re-create it with `mach-nix lock`."
     else lock;

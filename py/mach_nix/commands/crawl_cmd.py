@@ -6,7 +6,8 @@ import argparse
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from contextlib import contextmanager
+from typing import Any, Dict, Iterator, Optional
 
 from mach_nix.commands.options import add_index_option
 
@@ -16,24 +17,22 @@ def register(isub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> Non
     build.add_argument("--packages", nargs="+", default=[], metavar="FILE|REQ", help="requirement files or requirements (NAME, NAME[EXTRA], NAME==VERSION pins a release)")
     build.add_argument("--out", type=Path, required=True, metavar="DIR", help="index directory to write (replaced atomically)")
     build.add_argument("--closure", action="store_true", help="also include every project the included releases depend on")
-    build.add_argument("--since", metavar="DATE", help="keep releases first uploaded on/after DATE (YYYY-MM-DD; default: 2 years ago)")
-    build.add_argument("--series-since", metavar="DATE", help="keep the newest release of each older major.minor series if uploaded on/after DATE (default: 4 years ago; 'all' for every series)")
-    build.add_argument("--max-window-releases", type=int, default=0, metavar="N", help="of the releases since --since keep only the newest N per project (0: all; older ones still count for the series rule)")
+    add_window_options(build)
     build.add_argument("--top", type=int, default=0, metavar="N", help="also include the first N projects of --top-csv")
     build.add_argument("--top-csv", type=Path, metavar="CSV", help="top-pypi-packages CSV (download_count,project)")
     build.add_argument("--sdists", action="store_true", help="download every sdist in scope (default: only where it matters)")
-    _common(build)
+    common_crawl_options(build)
     build.set_defaults(func=cmd_build)
 
     update = isub.add_parser("update", help="fetch the files PyPI lists that the index lacks (same scope as the build)")
     update.add_argument("dir", type=Path, nargs="?", default=None, help="index directory (default: --index, else the embedded data/)")
     add_index_option(update)
     update.add_argument("--sdists", action="store_true", help="also download the sdists marked not-crawled")
-    _common(update)
+    common_crawl_options(update)
     update.set_defaults(func=cmd_update)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
+def common_crawl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("json", "lz4"), default=None, help="form to write (default: json, or the existing index's)")
     parser.add_argument("--threads", type=int, default=48, help="concurrent file fetches (default 48)")
     parser.add_argument("--work-dir", type=Path, default=None, help="resume cache (default: ~/.cache/mach-nix/crawl/HASH)")
@@ -91,30 +90,29 @@ class _Reporter:
         print(self.text(progress, crawler), file=sys.stderr, flush=True)
 
 
-def _run(
-    args: argparse.Namespace, out: Path, scope: Any, seeds: Dict[str, Any], reuse: Optional[Dict[str, Any]],
-    known: Dict[str, Any], fmt: str, fallback: Optional[Dict[str, Any]] = None,
-) -> int:
-    """Crawl, then write ``out`` atomically. ``fallback``: records kept for projects that failed."""
+def open_crawler(args: argparse.Namespace, out: Path, scope: Any, reuse: Optional[Dict[str, Any]] = None,
+                 known: Optional[Dict[str, Any]] = None) -> Any:
+    """The crawler of ``args`` (--pypi, --threads, --retries, --work-dir, --quiet) for the index ``out``."""
     from mach_nix.index.crawler import Crawler
-    from mach_nix.index.publish import write_verified
     from mach_nix.index.workdir import WorkDir, default_work_dir
     from mach_nix.index.pypi import PyPIClient
-    from mach_nix.index.store import now_utc
 
-    started = now_utc()
     rewrite = None
     if args.pypi.rstrip("/") != "https://pypi.org":  # a test mirror serves the file host under /files/
         mirror = args.pypi.rstrip("/") + "/files/"
         rewrite = lambda url: url.replace("https://files.pythonhosted.org/", mirror)  # noqa: E731
     client = PyPIClient(args.pypi, pool_size=max(args.threads, 16), rewrite=rewrite, retries=args.retries)
     work = WorkDir(args.work_dir or default_work_dir(out))
-    reporter = _Reporter(args.quiet)
-    crawler = Crawler(client, work, scope, threads=args.threads, known=known, reuse=reuse, report=reporter)
+    return Crawler(client, work, scope, threads=args.threads, known=known or {}, reuse=reuse, report=_Reporter(args.quiet))
+
+
+@contextmanager
+def crawling(crawler: Any) -> Iterator[Any]:
+    """Stop the progress display and the pools when the crawl ends, then say what failed."""
     try:
-        records = crawler.run(seeds)
+        yield crawler
     finally:
-        reporter.stop(crawler.progress, crawler)
+        crawler.report.stop(crawler.progress, crawler)
         crawler.close()
     if crawler.failed:
         print(f"{len(crawler.failed)} project(s) failed and were left out; run the same command again to retry them: "
@@ -124,6 +122,19 @@ def _run(
               "Run the same command again to retry them.", file=sys.stderr)
     if crawler.missing:
         print(f"not on PyPI (skipped): {', '.join(sorted(crawler.missing)[:50])}", file=sys.stderr)
+
+
+def _run(
+    args: argparse.Namespace, out: Path, scope: Any, seeds: Dict[str, Any], reuse: Optional[Dict[str, Any]],
+    known: Dict[str, Any], fmt: str, fallback: Optional[Dict[str, Any]] = None,
+) -> int:
+    """Crawl, then write ``out`` atomically. ``fallback``: records kept for projects that failed."""
+    from mach_nix.index.publish import write_verified
+    from mach_nix.index.store import now_utc
+
+    started = now_utc()
+    with crawling(open_crawler(args, out, scope, reuse, known)) as crawler:
+        records = crawler.run(seeds)
     for name in crawler.failed:  # update keeps projects that failed this time as they were
         if fallback and name in fallback:
             records.setdefault(name, fallback[name])
@@ -132,11 +143,19 @@ def _run(
     return 1 if crawler.failed else 0
 
 
-def cmd_build(args: argparse.Namespace) -> int:
+def add_window_options(parser: argparse.ArgumentParser) -> None:
+    """--since, --series-since, --max-window-releases: which releases of a project are kept."""
+    parser.add_argument("--since", metavar="DATE", help="keep releases first uploaded on/after DATE (YYYY-MM-DD; default: 2 years ago)")
+    parser.add_argument("--series-since", metavar="DATE", help="keep the newest release of each older major.minor series if uploaded on/after DATE (default: 4 years ago; 'all' for every series)")
+    parser.add_argument("--max-window-releases", type=int, default=0, metavar="N", help="of the releases since --since keep only the newest N per project (0: all; older ones still count for the series rule)")
+
+
+def window_scope(args: argparse.Namespace, **kw: Any) -> Any:
+    """The :class:`Scope` of :func:`add_window_options` arguments (``kw``: its other fields)."""
     import datetime as dt
 
     from mach_nix.errors import MachNixError
-    from mach_nix.index.scope import Scope, default_since, parse_seeds, read_seed_args, read_top
+    from mach_nix.index.scope import Scope, default_since
 
     def date_option(flag: str, value: str, hint: str) -> str:
         try:
@@ -152,6 +171,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         series_since = date_option("--series-since", args.series_since, "write YYYY-MM-DD or 'all'")
     else:
         series_since = default_since(4)
+    return Scope(since=since, series_since=series_since, max_window=args.max_window_releases, **kw)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from mach_nix.errors import MachNixError
+    from mach_nix.index.scope import parse_seeds, read_seed_args, read_top
+
     items = read_seed_args(args.packages)
     if args.top:
         if not args.top_csv:
@@ -160,9 +186,9 @@ def cmd_build(args: argparse.Namespace) -> int:
     if not items:
         raise MachNixError("Nothing to crawl: give --packages FILE|NAME... and/or --top N --top-csv CSV.")
     seeds = parse_seeds(items)
-    scope = Scope(since=since, series_since=series_since, max_window=args.max_window_releases, closure=args.closure, sdists="all" if args.sdists else "auto",
-                  seeds=sorted({i.split('#', 1)[0].strip() for i in items if i.split('#', 1)[0].strip() and not i.strip().startswith('-')}),
-                  top=args.top, top_csv=str(args.top_csv) if args.top_csv else None)
+    scope = window_scope(args, closure=args.closure, sdists="all" if args.sdists else "auto",
+                         seeds=sorted({i.split('#', 1)[0].strip() for i in items if i.split('#', 1)[0].strip() and not i.strip().startswith('-')}),
+                         top=args.top, top_csv=str(args.top_csv) if args.top_csv else None)
     return _run(args, args.out, scope, seeds, None, {}, args.format or "json")
 
 

@@ -1,4 +1,4 @@
-"""`mach-nix index show|pack|verify|build|update`."""
+"""`mach-nix index show|pack|verify|build|update|add`."""
 
 from __future__ import annotations
 
@@ -39,6 +39,16 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
             raise
     else:
         crawl_cmd.register(isub)
+        add = isub.add_parser("add", help="make or extend a project-local index layer (mach-nix lock --index BASE --index DIR; Nix: indexes = [ DIR ])",
+                              description="Crawl the named projects from PyPI into the index layer DIR, keeping what DIR already holds.")
+        add.add_argument("packages", nargs="+", metavar="REQ", help="NAME, NAME[EXTRA] or NAME==VERSION (that release is included even outside the window)")
+        add.add_argument("--out", type=Path, required=True, metavar="DIR", help="the layer to make or extend (written atomically, verified)")
+        add.add_argument("--closure", action="store_true", help="also add the projects the added releases depend on that no base layer holds")
+        add.add_argument("--index", type=Path, action="append", default=None, metavar="BASE",
+                         help="a base layer (repeatable; default: the embedded data/): --closure leaves the projects it holds to it")
+        crawl_cmd.add_window_options(add)
+        crawl_cmd.common_crawl_options(add)
+        add.set_defaults(func=cmd_add)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -106,3 +116,29 @@ def cmd_verify(args: argparse.Namespace) -> int:
         return 1
     print(f"index {directory} is sound")
     return 0
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    from mach_nix.commands.crawl_cmd import crawling, open_crawler, window_scope
+    from mach_nix.errors import NotFound
+    from mach_nix.index.add import add_to_layer
+    from mach_nix.index.scope import parse_seeds
+    from mach_nix.index.store import Index, default_index_dir, now_utc
+
+    bases = [Index.open(d) for d in (args.index or [default_index_dir()])]
+    started = now_utc()
+    with crawling(open_crawler(args, args.out, window_scope(args, closure=False, seeds=list(args.packages)))) as crawler:
+        result = add_to_layer(crawler, args.packages, args.out, closure=args.closure, bases=bases, fmt=args.format,
+                              created_at=started)
+    meta = result.meta
+    print(f"wrote {args.out}: {meta['projects']} projects, {meta['releases']} releases, {meta['files']} files (verified); "
+          f"added {', '.join(result.added) or 'nothing'}" + (f"; kept {len(result.kept)} already there" if result.kept else "")
+          + (f"; left to the base: {', '.join(result.skipped)}" if result.skipped else ""))
+    absent = [n for n in result.missing if n in parse_seeds(args.packages)]
+    problems = [f"{n} is not on PyPI" for n in absent]
+    problems += [f"{n} has no release {', '.join(v)} on PyPI" for n, v in sorted(result.unpinned.items())]
+    if problems:
+        raise NotFound("; ".join(problems) + ". Check the spelling and the version (`mach-nix index show NAME --index "
+                       f"{args.out}` lists what the layer holds).")
+    return 1 if result.failed else 0
+

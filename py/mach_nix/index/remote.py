@@ -22,13 +22,15 @@ Example::
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any, Callable, Dict, Optional, Set, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Set, Union
 
 from mach_nix.errors import MachNixError, NetworkError
 from mach_nix.index.cache import UNREAD, CacheIndex, merge_records, remote_layer_id
 from mach_nix.index.schema import Project
 from mach_nix.names import normalize
+
+if TYPE_CHECKING:  # concurrent.futures is imported when the network is first needed, not on every lock
+    from concurrent.futures import Future, ThreadPoolExecutor
 
 def record_from_page(page: Any) -> Project:
     """A project record (schema v1) of a simple page: every kept release and file, metadata unread.
@@ -47,6 +49,8 @@ def record_from_page(page: Any) -> Project:
 
 def _running_future() -> "Future[Any]":
     """A future this thread settles itself, marked running so that no other thread's ``cancel()`` takes it."""
+    from concurrent.futures import Future
+
     future: "Future[Any]" = Future()
     future.set_running_or_notify_cancel()
     return future
@@ -75,7 +79,7 @@ class RemoteIndex:
         self.files_fetched = 0
         self._client = client
         self._threads = threads
-        self._pool: Optional[ThreadPoolExecutor] = None
+        self._pool: "Optional[ThreadPoolExecutor]" = None
         self._pages: Dict[str, "Future[Optional[Project]]"] = {}
         self._fills: Dict[str, "Future[None]"] = {}
         self._changed: Dict[str, Project] = {}
@@ -93,6 +97,8 @@ class RemoteIndex:
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> "Future[Any]":
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor
+
             self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="mach-nix-fetch")
         return self._pool.submit(fn, *args)
 
@@ -138,7 +144,7 @@ class RemoteIndex:
                 return future
             cached = None if self._refreshes(key) and not self.offline else self.cache.read(key)
             if cached is not None or self.offline:
-                future = Future()
+                future = _running_future()
                 future.set_result(cached)
                 self._pages[key] = future
                 if cached is not None and self.on_project is not None and not self.offline:

@@ -7,7 +7,7 @@ A project missing from the index, or a pinned version newer than the index, is r
 from __future__ import annotations
 
 import difflib
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mach_nix.names import normalize
 from mach_nix.resolve.provider import release_reason
@@ -20,12 +20,26 @@ MAX_CHAINS_PER_PARENT = 2
 def _index_text(provider: Any) -> str:
     index = provider.index
     created = index.metadata.get("created_at", "?")
-    return f"the index at {index.directory} (created {created})"
+    text = f"the index at {index.directory} (created {created})"
+    remote = getattr(index, "remote", None)
+    if remote is None:
+        return text
+    if remote.offline:
+        return f"{text}, the other index layers, or the cache of {remote.index_url} (--offline)"
+    return f"{text}, the other index layers, or {remote.index_url}"
 
 
-def _refresh_hint(name: str) -> str:
-    return (f"Refresh it with `mach-nix index update DIR`, or add the project with "
-            f"`mach-nix index build --packages {name} --out DIR`, then pass --index DIR.")
+def _refresh_hint(names: str, provider: Any = None) -> str:
+    remote = getattr(getattr(provider, "index", None), "remote", None)
+    if remote is not None and remote.offline:
+        return (f"Lock once without --offline to fetch {'them' if ' ' in names else 'it'} from {remote.index_url} "
+                f"into the cache, or make a local layer with `mach-nix index add {names} --closure --out DIR` "
+                "and pass --extra-index DIR.")
+    if remote is not None:
+        return (f"{remote.index_url} does not list {'them' if ' ' in names else 'it'} either: check the spelling, "
+                "or pass --index-url for the index that has it.")
+    return (f"Add {'them' if ' ' in names else 'it'} with `mach-nix index add {names} --closure --out DIR` and pass "
+            "--extra-index DIR, or refresh the index with `mach-nix index update DIR`.")
 
 
 def _strs(pc: Any, versions: Sequence[Any]) -> List[str]:
@@ -58,20 +72,53 @@ def explain_absent(provider: Any, name: str, chain: Sequence[str], roots: Sequen
         similar = close_names(provider.index, name)
         if similar:
             text += f" Did you mean {', '.join(repr(s) for s in similar)}?"
-        return text + " If it exists on PyPI, the index lacks it. " + _refresh_hint(name)
+        return text + " " + _refresh_hint(name, provider)
     absent = {name: list(chain), **others}
     lines = [f"{len(absent)} projects are not in {_index_text(provider)}:"]
     for absent_name, absent_chain in sorted(absent.items()):
         similar = close_names(provider.index, absent_name)
         guess = f" (did you mean {', '.join(repr(s) for s in similar)}?)" if similar else ""
         lines.append(f"  {absent_name!r}{guess}, required by: {' → '.join(absent_chain) or 'the requirements'}")
-    names = " ".join(sorted(absent))
-    lines.append("If they exist on PyPI, the index lacks them: add them with "
-                 f"`mach-nix index build --packages {names} --closure --out DIR` and pass --index DIR.")
+    lines.append(_refresh_hint(" ".join(sorted(absent)), provider))
     return "\n".join(lines)
 
 
-def absent_projects(provider: Any, roots: Sequence[Any]) -> Dict[str, List[str]]:
+def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
+    """Offline, every project and release the requirements reach that the layers and the cache lack,
+    at once, each with the chain that needs it, and what to run; "" when no release is lacking
+    (then it is a real conflict, or absent projects only, which :func:`explain_absent` reports).
+
+    Example: ``"'furo', required by: …"`` and ``"django<3: no release in the layers (they hold 3.2.25 … 6.1.3)"``
+    """
+    remote = getattr(provider.index, "remote", None)
+    if remote is None or not remote.offline:
+        return ""
+    releases: Dict[str, Tuple[str, List[str], str]] = {}
+    absent = absent_projects(provider, roots, releases)
+    if not releases:
+        return ""  # absent projects only: explain_absent names them all
+    count = len(absent) + len(releases)
+    lines = [f"{count} requirement{'s' if count > 1 else ''} need{'' if count > 1 else 's'} a project or release "
+             f"that is not in {_index_text(provider)}:"]
+    for name, chain in sorted(absent.items()):
+        lines.append(f"  project {name!r}, required by: {' → '.join(chain) or 'the requirements'}")
+    for name, (text, chain, span) in sorted(releases.items()):
+        lines.append(f"  a release of {name} for {text} (the layers hold {span}), required by: {' → '.join(chain)}")
+    seeds = " ".join(sorted(absent) + [f"'{n}=={_pinned_version(text) or 'VERSION'}'"
+                                       for n, (text, _, _) in sorted(releases.items())])
+    lines.append(f"Lock once without --offline to fetch them from {remote.index_url} into the cache, or make a local "
+                 f"layer with `mach-nix index add {seeds} --closure --out DIR` and pass --extra-index DIR.")
+    return "\n".join(lines)
+
+
+def _pinned_version(requirement: str) -> Optional[str]:
+    """The version of an exact pin (``sqlalchemy==1.3.24`` → ``1.3.24``), else None."""
+    name, sep, version = requirement.partition("==")
+    return version.strip() if sep and version.strip() and not any(c in version for c in ",<>!~=*") else None
+
+
+def absent_projects(provider: Any, roots: Sequence[Any],
+                    releases: Optional[Dict[str, Tuple[str, List[str], str]]] = None) -> Dict[str, List[str]]:
     """Every project the newest acceptable candidates reach from ``roots`` that the index lacks, with
     the chain that reaches it (root first). A scan, not a resolution: each project is visited once,
     through its newest version that satisfies the first requirement met (at most MAX_ABSENT_SCAN).
@@ -94,6 +141,10 @@ def absent_projects(provider: Any, roots: Sequence[Any]) -> Dict[str, List[str]]
             continue
         cand = _newest_candidate(pc, req)
         if cand is None:
+            if releases is not None and not any(req.specifier.contains(v, prereleases=True) for v, _ in pc.versions):
+                known = [v for _, v in pc.versions]
+                span = f"{known[-1]} … {known[0]}" if len(known) > 1 else known[0]
+                releases.setdefault(req.name, (req.text.split(";")[0].strip(), chain, span))
             continue
         for dep in provider.dependencies_of(cand.with_extra(req.extra) if req.extra else cand):
             if dep.name != req.name:
@@ -110,16 +161,26 @@ def _newest_candidate(pc: Any, req: Any) -> Any:
     return None
 
 
-def _absent_hint(name: str, version: str, known: List[str], pc: Any) -> str:
+def _absent_hint(name: str, version: str, known: List[str], pc: Any, provider: Any) -> str:
     from mach_nix.resolve.candidates import parse_version
 
     wanted = parse_version(version)
     newest = pc.versions[0][0] if pc.versions else None
     if wanted is not None and newest is not None and wanted < newest:
-        return (f"The index holds a selection of releases (the recent ones and the newest of each older series); "
-                f"add this one with `mach-nix index build --packages '{name}=={version}' --out DIR` and pass "
-                "--index DIR.")
-    return "If it was released after the index was built, the index is out of date. " + _refresh_hint(name)
+        return ("The index holds a selection of releases (the recent ones and the newest of each older series). "
+                + _release_hint(name, version, provider))
+    return "If it was released after the index was built, the index is out of date. " + _release_hint(name, version, provider)
+
+
+def _release_hint(name: str, version: str, provider: Any) -> str:
+    """What to run for a release the layers lack (``version`` may be ``VERSION``, a placeholder)."""
+    remote = getattr(getattr(provider, "index", None), "remote", None)
+    add = f"`mach-nix index add '{name}=={version}' --out DIR` and pass --extra-index DIR"
+    if remote is not None and remote.offline:
+        return f"Lock once without --offline to fetch it from {remote.index_url}, or add it with {add}."
+    if remote is not None:
+        return f"{remote.index_url} does not list it either; or add it from elsewhere with {add}."
+    return f"Add it with {add}."
 
 
 def summarize_reasons(reasons: Sequence[str]) -> str:
@@ -192,18 +253,17 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
         matching = [v for v, _ in pc.versions if all(s.contains(v, prereleases=True) for s in specs)]
         if absent and known:
             lines.append(f"    {name} {absent[0]} is not in {_index_text(provider)}, which holds {name} {span}. "
-                         + _absent_hint(name, absent[0], known, pc))
+                         + _absent_hint(name, absent[0], known, pc, provider))
         elif not matching:
             lines.append(f"    no version of {name} in {_index_text(provider)} satisfies all of these together "
-                         f"(it holds {len(known)} version(s): {span}). If PyPI has one that does, the index lacks it: "
-                         f"extend it with `mach-nix index build --packages '{name}==VERSION' --out DIR`.")
+                         f"(it holds {len(known)} version(s): {span}). " + _release_hint(name, "VERSION", provider))
         rejected = _rejections(provider, name, specs, any_of=bool(per_parent))
         if rejected:
             lines.append("    versions that match but cannot be used:")
             lines += rejected
             if matching and all(not pc.candidates(v) for v in _strs(pc, matching)):  # files rule them out, not deps
-                lines.append(f"    The index holds a selection of {name}'s releases; if PyPI has one that fits, add it with "
-                             f"`mach-nix index build --packages '{name}==VERSION' --out DIR` and pass --index DIR.")
+                lines.append(f"    The index holds a selection of {name}'s releases. "
+                             + _release_hint(name, "VERSION", provider))
         parts.append("\n".join(lines))
     return ("No set of packages satisfies the requirements for "
             f"CPython {provider.target.python} on {provider.target.system}. What is required, and by whom:\n"

@@ -114,19 +114,20 @@ def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
     reporter = ConflictReporter(provider.budget)
     try:
         result = _make_resolver(provider, reporter).resolve(roots, max_rounds=MAX_ROUNDS)
-    except ResolutionImpossible as exc:
-        from mach_nix.resolve.explain import explain_impossible
+    except (ResolutionImpossible, NotInIndex) as exc:
+        from mach_nix.resolve.explain import explain_absent, explain_impossible, explain_offline_absent
 
+        lacking = explain_offline_absent(provider, roots)  # offline: name all that is absent at once
+        if lacking:
+            raise NotFound(lacking) from None
+        if isinstance(exc, NotInIndex):
+            raise NotFound(explain_absent(provider, exc.name, exc.chain, roots)) from None
         raise Impossible(explain_impossible(provider, exc.causes)) from None
     except (BudgetExceeded, ResolutionTooDeep) as exc:
         from mach_nix.resolve.explain import explain_budget
 
         what = exc if isinstance(exc, BudgetExceeded) else BudgetExceeded(f"after {MAX_ROUNDS} rounds of backtracking", "")
         raise Impossible(explain_budget(provider, what, reporter.most_conflicted())) from None
-    except NotInIndex as exc:
-        from mach_nix.resolve.explain import explain_absent
-
-        raise NotFound(explain_absent(provider, exc.name, exc.chain, roots)) from None
     except ResolverException as exc:  # a resolver inconsistency: a mach-nix bug, reported without a traceback
         raise InternalError(f"Internal resolver error ({type(exc).__name__}: {exc}). This is a bug in mach-nix; "
                            "please report it with the requirements that trigger it.") from None
