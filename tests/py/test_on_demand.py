@@ -60,6 +60,13 @@ def pins(path: Path) -> Dict[str, str]:
     return {n: e["version"] for n, e in json.loads(path.read_text())["packages"].items()}
 
 
+def build_layer(server: FakePyPI, out: Path, *packages: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "mach_nix", "index", "build", "--pypi", server.base, "--quiet",
+                           "--since", "2030-01-01", "--series-since", "2030-01-01", "--packages", *packages,
+                           "--out", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
 def test_an_absent_project_is_fetched_cached_and_reused_offline(pypi, tmp_path):
     cache = tmp_path / "cache"
     done = lock(["--index", SMALL, "-o", "cold.json", "mnx-app[more]", "six"], cache=cache, server=pypi, cwd=tmp_path,
@@ -99,11 +106,7 @@ def test_an_absent_project_is_fetched_cached_and_reused_offline(pypi, tmp_path):
 
 def test_a_release_outside_the_local_window_is_fetched(pypi, tmp_path):
     layer = tmp_path / "layer"
-    build = subprocess.run([sys.executable, "-m", "mach_nix", "index", "build", "--pypi", pypi.base, "--quiet",
-                            "--packages", "mnx-lib", "--since", "2024-01-01", "--series-since", "2024-01-01",
-                            "--out", str(layer)], capture_output=True, text=True, timeout=300)
-    assert build.returncode == 0, build.stderr
-    assert sorted(json.loads((layer / "metadata.json").read_text()).items())  # built
+    build_layer(pypi, layer, "mnx-lib==2.0")  # 2.0 and the newest, 2.1
     cache = tmp_path / "cache"
     done = lock(["--index", str(layer), "-o", "old.json", "--no-build-deps", "mnx-lib<2"], cache=cache, server=pypi,
                 cwd=tmp_path)
@@ -119,6 +122,36 @@ def test_a_release_outside_the_local_window_is_fetched(pypi, tmp_path):
     doc = json.loads((tmp_path / "new.json").read_text())
     assert doc["packages"]["mnx-lib"]["version"] == "2.1" and doc["packages"]["mnx-lib"]["index"].startswith("local-")
     assert list(pypi.log) == []
+
+
+def test_the_first_layer_holding_a_release_wins(pypi, tmp_path):
+    """Two local layers: each release comes from the first that holds it; together they offer the union."""
+    first, second = tmp_path / "first", tmp_path / "second"
+    build_layer(pypi, first, "mnx-lib==1.0", "mnx-lib==2.0")   # + the newest, 2.1
+    build_layer(pypi, second, "mnx-lib==1.5", "mnx-lib==2.0")
+    ids = {}
+    for name, layer in (("first", first), ("second", second)):
+        done = lock(["--index", str(layer), "-o", f"{name}.json", "--no-build-deps", "mnx-lib==2.0"],
+                    cache=tmp_path / "c", offline=True, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        ids[name] = json.loads((tmp_path / f"{name}.json").read_text())["packages"]["mnx-lib"]["index"]
+    assert ids["first"] != ids["second"]
+
+    def origin(requirement: str) -> str:
+        done = lock(["--index", str(first), "--index", str(second), "-o", "both.json", "--no-build-deps", requirement],
+                    cache=tmp_path / "c", offline=True, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        entry = json.loads((tmp_path / "both.json").read_text())["packages"]["mnx-lib"]
+        return {v: k for k, v in ids.items()}[entry["index"]] + " " + entry["version"]
+
+    assert origin("mnx-lib==2.0") == "first 2.0"  # both hold it: the first wins
+    assert origin("mnx-lib<1.2") == "first 1.0"
+    assert origin("mnx-lib<2,>1.2") == "second 1.5"  # only the second holds it
+    # --extra-index comes after the --index layers
+    done = lock(["--index", str(second), "--extra-index", str(first), "-o", "extra.json", "--no-build-deps",
+                 "mnx-lib==2.0"], cache=tmp_path / "c", offline=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "extra.json").read_text())["packages"]["mnx-lib"]["index"] == ids["second"]
 
 
 def test_offline_names_every_absent_project_and_both_ways_out(tmp_path):
