@@ -255,8 +255,10 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
             lines.append(f"    {name} {absent[0]} is not in {_index_text(provider)}, which holds {name} {span}. "
                          + _absent_hint(name, absent[0], known, pc, provider))
         elif not matching:
+            contradictory = len({str(p.version) for p in pins}) > 1  # two different == pins: no release can do
             lines.append(f"    no version of {name} in {_index_text(provider)} satisfies all of these together "
-                         f"(it holds {len(known)} version(s): {span}). " + _release_hint(name, "VERSION", provider))
+                         f"(it holds {len(known)} version(s): {span})."
+                         + ("" if contradictory else " " + _release_hint(name, "VERSION", provider)))
         rejected = _rejections(provider, name, specs, any_of=bool(per_parent))
         if rejected:
             lines.append("    versions that match but cannot be used:")
