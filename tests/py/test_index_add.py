@@ -10,7 +10,7 @@ import pytest
 
 from faults.fakepypi import FakePyPI, recorded_routes
 from mach_nix.cli import main
-from mach_nix.index.add import merge_records
+from mach_nix.index.record import merge_records
 from mach_nix.index.pack import verify
 from mach_nix.index.store import Index, write_index
 from mach_nix.index.schema import shard_of
@@ -111,3 +111,16 @@ def test_merge_records_keeps_both_sides() -> None:
     assert merged["name"] == "X" and merged["last_serial"] == 5
     assert [n["filename"] for n in merged["releases"]["2"]] == ["x-2-py3-none-any.whl", "x-2.tar.gz"]
     assert merged["deps"] == {"a": ["p"], "b": ["q"], "c": ["r"]}
+
+
+def test_merge_records_keeps_what_was_read() -> None:
+    """A cached file whose metadata was read is not replaced by a fresh page's unread copy (the user
+    cache merges pages into what it holds); a yanked flag either copy has is kept."""
+    read = {"filename": "x-1-py3-none-any.whl", "metadata": "pep658", "requires_dist": "a"}
+    unread = {"filename": "x-1-py3-none-any.whl", "metadata": "not-crawled", "yanked": "broken"}
+    old = {"name": "x", "last_serial": 1, "deps": {"a": ["p"]}, "releases": {"1": [read]}}
+    new = {"name": "x", "last_serial": 2, "deps": {}, "releases": {"1": [unread], "2": []}}
+    merged = merge_records(old, new)
+    assert merged["releases"]["1"] == [dict(read, yanked="broken")] and merged["deps"] == {"a": ["p"]}
+    assert merge_records(new, old)["releases"]["1"] == [dict(read, yanked="broken")]  # either order
+    assert merge_records(None, old) == old

@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set
 
 from mach_nix.errors import MachNixError
 from mach_nix.index.crawler import Crawler
+from mach_nix.index.record import merge_records
 from mach_nix.index.schema import Project
 from mach_nix.index.scope import Seed, parse_seeds
 from mach_nix.index.store import Index
@@ -38,25 +39,6 @@ class AddResult:
     missing: List[str] = field(default_factory=list)  # names PyPI does not know
     failed: Dict[str, str] = field(default_factory=dict)  # project → why its crawl failed (run again)
     unpinned: Dict[str, List[str]] = field(default_factory=dict)  # project → ==pins PyPI has no release for
-
-
-def merge_records(old: Project, new: Project) -> Project:
-    """One project record holding the releases of both (a release in both: the union of its files,
-    ``new``'s node where both have the file). ``deps`` keys are content hashes, so the tables merge
-    by union without renumbering.
-
-    Example: ``sorted(merge_records({"releases": {"1": []}, "deps": {}}, {"releases": {"2": []}, "deps": {}})["releases"]) == ["1", "2"]``
-    """
-    releases: Dict[str, List[Dict[str, Any]]] = {v: list(files) for v, files in old.get("releases", {}).items()}
-    for version, files in new.get("releases", {}).items():
-        by_name = {node["filename"]: node for node in releases.get(version, [])}
-        by_name.update({node["filename"]: node for node in files})
-        releases[version] = [by_name[n] for n in sorted(by_name)]
-    deps = {**old.get("deps", {}), **new.get("deps", {})}
-    used = {node["requires_dist"] for files in releases.values() for node in files if "requires_dist" in node}
-    return {**old, **new, "deps": {k: deps[k] for k in sorted(used)},
-            "last_serial": max(int(old.get("last_serial") or 0), int(new.get("last_serial") or 0)),
-            "releases": releases}
 
 
 def _missing_pins(record: Project, pins: Set[str]) -> List[str]:

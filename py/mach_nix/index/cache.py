@@ -25,15 +25,15 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 import orjson
 
-from mach_nix.index.schema import METADATA_FILE, SCHEMA_VERSION, Project, shard_of
+from mach_nix.index.schema import METADATA_FILE, SCHEMA_VERSION, UNREAD_METADATA, Project, shard_of
 from mach_nix.names import normalize
 
 PYPI_SIMPLE = "https://pypi.org/simple"
-UNREAD = "not-crawled"  # a file node whose metadata no one has read yet
+UNREAD = UNREAD_METADATA  # a file node whose metadata no one has read yet
 
 
 def default_cache_dir() -> Path:
@@ -51,47 +51,6 @@ def remote_layer_id(index_url: str) -> str:
     if url == PYPI_SIMPLE:
         return "pypi"
     return "remote-" + hashlib.sha256(url.encode()).hexdigest()[:12]
-
-
-def merge_records(old: Optional[Project], new: Project) -> Project:
-    """The union of two records of one project: every release and file of both; for a file both
-    hold, the node whose metadata was read wins (``new`` on a tie); ``deps`` keeps what is used.
-
-    Example: ``merge_records(cached, fetched)["releases"].keys() >= cached["releases"].keys()``
-    """
-    if old is None:
-        return _prune_deps(dict(new))
-    releases: Dict[str, List[Dict[str, Any]]] = {}
-    deps = dict(old.get("deps", {}))
-    deps.update(new.get("deps", {}))
-    for version in sorted(set(old["releases"]) | set(new["releases"])):
-        nodes: Dict[str, Dict[str, Any]] = {n["filename"]: n for n in old["releases"].get(version, [])}
-        for node in new["releases"].get(version, []):
-            have = nodes.get(node["filename"])
-            if have is None or node.get("metadata") != UNREAD or have.get("metadata") == UNREAD:
-                nodes[node["filename"]] = _newer_page_fields(node, have) if node.get("metadata") != UNREAD else node
-            else:
-                nodes[node["filename"]] = _newer_page_fields(have, node)
-        releases[version] = [nodes[f] for f in sorted(nodes)]
-    merged = {"name": new.get("name") or old.get("name"), "last_serial": max(int(old.get("last_serial") or 0),
-              int(new.get("last_serial") or 0)), "deps": deps, "releases": releases}
-    return _prune_deps(merged)
-
-
-def _newer_page_fields(node: Dict[str, Any], page: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-    """``node``'s metadata with the yanked flag of ``page`` (the other copy), when it has one."""
-    if page is None or page is node:
-        return node
-    out = dict(node)
-    if page.get("yanked"):
-        out["yanked"] = page["yanked"]
-    return out
-
-
-def _prune_deps(record: Project) -> Project:
-    used = {n.get("requires_dist") for files in record["releases"].values() for n in files}
-    record["deps"] = {k: v for k, v in sorted(record.get("deps", {}).items()) if k in used}
-    return record
 
 
 class CacheIndex:
@@ -135,6 +94,7 @@ class CacheIndex:
 
     def _save_locked(self, records: Dict[str, Project]) -> None:
         from mach_nix.fsutil import atomic_write_bytes
+        from mach_nix.index.record import merge_records
         from mach_nix.index.schema import SHARD_IDS
         from mach_nix.index.store import encode_shard, now_utc, tally
 

@@ -5,10 +5,10 @@ Example: ``_apply(_node(entry), result, deps)``
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from mach_nix.index.releases import Release, _short_time
-from mach_nix.index.schema import FileResult, Project, deps_key
+from mach_nix.index.schema import UNREAD_METADATA, FileResult, Project, deps_key
 
 
 def _file_list(record: Project) -> Set[Tuple[str, str, str, Any]]:
@@ -81,3 +81,48 @@ def merge_permuted_deps(record: Project) -> None:
             for node in files:
                 if node.get("requires_dist") in remap:
                     node["requires_dist"] = remap[node["requires_dist"]]
+
+
+def merge_records(old: Optional[Project], new: Project) -> Project:
+    """The union of two records of one project (``old`` may be None): every release and file of
+    both; for a file both hold, the node whose metadata was read wins (``new`` on a tie), keeping a
+    yanked flag either has; ``deps`` (content-hash keys: no renumbering) keeps what is used. The
+    user cache and ``index add`` merge with it.
+
+    Example: ``merge_records(cached, fetched)["releases"].keys() >= cached["releases"].keys()``
+    """
+    if old is None:
+        return _prune_deps(dict(new))
+    releases: Dict[str, List[Dict[str, Any]]] = {}
+    deps = dict(old.get("deps", {}))
+    deps.update(new.get("deps", {}))
+    for version in sorted(set(old["releases"]) | set(new["releases"])):
+        nodes: Dict[str, Dict[str, Any]] = {n["filename"]: n for n in old["releases"].get(version, [])}
+        for node in new["releases"].get(version, []):
+            have = nodes.get(node["filename"])
+            if have is None:
+                nodes[node["filename"]] = node
+            elif node.get("metadata") == UNREAD_METADATA and have.get("metadata") != UNREAD_METADATA:
+                nodes[node["filename"]] = _keep_yanked(have, node)  # keep what was read
+            else:
+                nodes[node["filename"]] = _keep_yanked(node, have)
+        releases[version] = [nodes[f] for f in sorted(nodes)]
+    merged = {"name": new.get("name") or old.get("name"), "last_serial": max(int(old.get("last_serial") or 0),
+              int(new.get("last_serial") or 0)), "deps": deps, "releases": releases}
+    return _prune_deps(merged)
+
+
+def _keep_yanked(node: Dict[str, Any], page: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """``node``, with the yanked flag of ``page`` (the other copy of the file) when that has one."""
+    if page is None or page is node:
+        return node
+    out = dict(node)
+    if page.get("yanked"):
+        out["yanked"] = page["yanked"]
+    return out
+
+
+def _prune_deps(record: Project) -> Project:
+    used = {n.get("requires_dist") for files in record["releases"].values() for n in files}
+    record["deps"] = {k: v for k, v in sorted(record.get("deps", {}).items()) if k in used}
+    return record

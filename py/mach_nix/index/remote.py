@@ -25,7 +25,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Set, Union
 
 from mach_nix.errors import MachNixError, NetworkError
-from mach_nix.index.cache import UNREAD, CacheIndex, merge_records, remote_layer_id
+from mach_nix.index.cache import UNREAD, CacheIndex, remote_layer_id
 from mach_nix.index.schema import Project
 from mach_nix.names import normalize
 
@@ -163,6 +163,8 @@ class RemoteIndex:
                                "check the network or --index-url, or pass --offline.") from None
         if page is None:
             return None
+        from mach_nix.index.record import merge_records
+
         record = merge_records(self.cache.read(key), record_from_page(page))
         with self._lock:
             self._changed[key] = record

@@ -41,6 +41,8 @@ METADATA_SOURCES = (
     "not-crawled",  # sdist not downloaded yet (`mach-nix index update --sdists` fills it in)
 )
 
+UNREAD_METADATA = "not-crawled"  # a file whose metadata was not read (yet)
+
 # setuptools' legacy default when an sdist has no [build-system] (PEP 517/518).
 LEGACY_BUILD_SYSTEM: Dict[str, Any] = {
     "backend": "setuptools.build_meta:__legacy__",
