@@ -7,7 +7,6 @@ resolver checks that); local paths and VCS URLs are errors.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import shlex
 from pathlib import Path
@@ -89,7 +88,9 @@ def read_requirements(path: Path, *, constraint: bool = False, _seen: Optional[S
     except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
         raise MachNixError(f"Cannot read requirements file {display}: {exc}.") from None
     kind = "constraints" if constraint else "requirements"
-    result = InputSet(files=[InputFile(display, hashlib.sha256(text.encode()).hexdigest(), kind)])
+    from hashlib import sha256
+
+    result = InputSet(files=[InputFile(display, sha256(text.encode()).hexdigest(), kind)])
     parse_text(text, display, result, base=path.parent, constraint=constraint, seen=seen)
     return result
 
