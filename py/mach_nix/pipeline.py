@@ -151,16 +151,18 @@ def lock_requirements(options: LockOptions, *, notice: bool = False) -> LockResu
 
 def _lock(options: LockOptions, notice: bool) -> LockResult:
     from mach_nix.inputs import read_inputs
-    from mach_nix.progress import SlowNotice
-    from mach_nix.resolve.candidates import parse_providers
-    from mach_nix.resolve.prefetch import start_prefetching
-    from mach_nix.resolve.request import build_request, read_nixpkgs_json
-    from mach_nix.resolve.resolver import resolve
+    from mach_nix.resolve.provider_order import parse_providers
     from mach_nix.resolve.target import Target
 
     target = Target.create(options.python, options.system, options.glibc, options.macos)
     providers = parse_providers(options.providers)
     inputs = read_inputs(options.sources)
+    # the resolver's modules (packaging, resolvelib) once there is something to resolve
+    from mach_nix.progress import SlowNotice
+    from mach_nix.resolve.prefetch import start_prefetching
+    from mach_nix.resolve.request import build_request, read_nixpkgs_json
+    from mach_nix.resolve.resolver import resolve
+
     previous, why_not = read_previous(options.previous)
     nixpkgs = read_nixpkgs_json(options.nixpkgs_json)
     index = options.open_index()

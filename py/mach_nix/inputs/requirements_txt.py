@@ -8,7 +8,6 @@ resolver checks that); local paths and VCS URLs are errors.
 from __future__ import annotations
 
 import re
-import shlex
 from pathlib import Path
 from typing import List, Optional, Set, Tuple
 
@@ -132,6 +131,8 @@ def _split_hashes(line: str, where: str) -> Tuple[str, List[str]]:
     head, _, tail = line.partition(" --")
     hashes: List[str] = []
     try:
+        import shlex
+
         tokens = shlex.split("--" + tail)
     except ValueError as exc:
         raise MachNixError(f"{where}: cannot split the options of {line!r} ({exc}).") from None
@@ -179,6 +180,8 @@ def _check_direct_url(url: str, text: str, where: str) -> None:
 def _option_line(line: str, where: str, display: str, result: InputSet, *, base: Path, constraint: bool,
                  seen: Set[Path]) -> None:
     try:
+        import shlex
+
         tokens = shlex.split(line)
     except ValueError as exc:
         raise MachNixError(f"{where}: cannot parse {line!r} ({exc}).") from None
