@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import List, Optional
+from typing import Any, List, Optional
 
 from mach_nix import __version__
 from mach_nix.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, MachNixError
@@ -20,11 +20,39 @@ COMMAND_OF = {"lock": "mach_nix.commands.lock_cmd", "tree": "mach_nix.commands.l
               "why": "mach_nix.commands.lock_cmd"}
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    """argparse's formatter with the width ``shutil.get_terminal_size`` gives, without importing shutil
+    (and with it bz2, lzma and fnmatch): argparse makes one for every option it adds."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: Optional[int] = None) -> None:
+        if width is None:
+            try:
+                columns = int(os.environ["COLUMNS"])
+            except (KeyError, ValueError):
+                columns = 0
+            if columns <= 0:
+                try:
+                    columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+                except (AttributeError, ValueError, OSError):
+                    columns = 80
+            width = columns - 2
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose help formatter defaults to :class:`_HelpFormatter` (sub-commands' too)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
 def build_parser(argv: Optional[List[str]] = None) -> argparse.ArgumentParser:
     """The parser with every sub-command, or only those of the module ``argv``'s sub-command needs."""
     import importlib
 
-    parser = argparse.ArgumentParser(prog="mach-nix", description="Reproducible Python environments on Nix.")
+    parser = _Parser(prog="mach-nix", description="Reproducible Python environments on Nix.")
     parser.add_argument("--version", action="version", version=f"mach-nix {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     first = argv[0] if argv else None

@@ -9,11 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-import orjson
-
 from mach_nix import __version__
 from mach_nix.errors import MachNixError
-from mach_nix.fsutil import write_output
 
 LOCK_VERSION = 1
 DEFAULT_LOCK = "mach-nix.lock.json"
@@ -76,6 +73,8 @@ def build_lock(*, target: Dict[str, Any], inputs: Dict[str, Any], index: Dict[st
 
 def dumps(lock: Dict[str, Any]) -> bytes:
     """Deterministic bytes of a lock: sorted keys, two-space indent, trailing newline."""
+    import orjson
+
     return orjson.dumps(lock, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
 
 
@@ -84,6 +83,8 @@ def write(lock: Dict[str, Any], path: Path) -> None:
 
     Example: ``write(lock, Path("mach-nix.lock.json"))``
     """
+    from mach_nix.fsutil import write_output
+
     write_output(Path(path), dumps(lock), "the lock")
 
 
@@ -92,6 +93,8 @@ def read(path: Optional[Path] = None) -> Dict[str, Any]:
 
     Example: ``read(Path("mach-nix.lock.json"))["packages"]["requests"]["version"]``
     """
+    import orjson
+
     path = Path(path) if path is not None else Path(DEFAULT_LOCK)
     try:
         lock = orjson.loads(path.read_bytes())

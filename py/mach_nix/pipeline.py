@@ -7,48 +7,60 @@ The CLI's `lock`, `env` and `gen` and the Nix library's resolver derivation all 
 from __future__ import annotations
 
 import gc
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
-from mach_nix.inputs import InputSet, InputSources
+from mach_nix.inputs import Record
 
 if TYPE_CHECKING:
+    from mach_nix.inputs import InputSet, InputSources
     from mach_nix.resolve.resolver import ResolvedPackage, Resolution
 
 Providers = Dict[str, Tuple[str, ...]]
 
 
-@dataclass
-class LockOptions:
+class LockOptions(Record):
     """Everything a lock depends on besides the index's content.
 
     Example: ``lock_requirements(LockOptions(InputSources(requirements=["requests"]), python="3.12"))``
     """
 
-    sources: InputSources
-    python: str = "3.11"
-    system: str = "x86_64-linux"
-    glibc: Optional[str] = None  # default: nixpkgs' glibc (target.DEFAULT_GLIBC)
-    macos: Optional[str] = None  # default: nixpkgs' SDK (target.DEFAULT_MACOS)
-    index: Any = None  # index directories (a Path or a list), in precedence order; default: the embedded data/
-    extra_indexes: List[Path] = field(default_factory=list)  # layers after those (--extra-index)
-    index_url: Optional[str] = None  # the remote layer's simple API (default PyPI's)
-    cache_dir: Optional[Path] = None  # the user cache (default: index.cache.default_cache_dir())
-    refresh: bool = False  # re-read the remote pages of every project of the resolution
-    refresh_packages: List[str] = field(default_factory=list)  # ... of these projects only
-    providers: Optional[str] = None  # e.g. "numpy=sdist,_default=wheel,sdist"
-    nixpkgs_json: Optional[Path] = None
-    build_deps: bool = True
-    from_lock: Optional[Path] = None  # a uv.lock, poetry.lock or pylock.toml to convert instead of resolving
-    lock_format: Optional[str] = None  # its format, when its name does not say
-    offline: bool = False  # never reach the network: local layers and the cache only
-    previous: Optional[Path] = None  # a lock being redone: its pins are kept where they still fit
-    output: Optional[Path] = None  # where the lock goes: local files (path sources) are named relative to it
-    upgrade: bool = False  # ignore the previous lock's pins
-    upgrade_packages: List[str] = field(default_factory=list)  # free these pins only
-    max_seconds: Optional[float] = 60.0  # the resolution's budgets (None or 0: no limit), see resolve()
-    max_memory_mb: Optional[float] = 2048.0
+    _fields = ("sources", "python", "system", "glibc", "macos", "index", "extra_indexes", "index_url", "cache_dir",
+               "refresh", "refresh_packages", "providers", "nixpkgs_json", "build_deps", "from_lock", "lock_format",
+               "offline", "previous", "output", "upgrade", "upgrade_packages", "max_seconds", "max_memory_mb")
+
+    def __init__(self, sources: InputSources, python: str = "3.11", system: str = "x86_64-linux",
+                 glibc: Optional[str] = None, macos: Optional[str] = None, index: Any = None,
+                 extra_indexes: Optional[List[Path]] = None, index_url: Optional[str] = None,
+                 cache_dir: Optional[Path] = None, refresh: bool = False, refresh_packages: Optional[List[str]] = None,
+                 providers: Optional[str] = None, nixpkgs_json: Optional[Path] = None, build_deps: bool = True,
+                 from_lock: Optional[Path] = None, lock_format: Optional[str] = None, offline: bool = False,
+                 previous: Optional[Path] = None, output: Optional[Path] = None, upgrade: bool = False,
+                 upgrade_packages: Optional[List[str]] = None, max_seconds: Optional[float] = 60.0,
+                 max_memory_mb: Optional[float] = 2048.0) -> None:
+        self.sources = sources
+        self.python = python
+        self.system = system
+        self.glibc = glibc  # default: nixpkgs' glibc (target.DEFAULT_GLIBC)
+        self.macos = macos  # default: nixpkgs' SDK (target.DEFAULT_MACOS)
+        self.index = index  # index directories (a Path or a list), in precedence order; default: the embedded data/
+        self.extra_indexes: List[Path] = [] if extra_indexes is None else extra_indexes  # layers after those (--extra-index)
+        self.index_url = index_url  # the remote layer's simple API (default PyPI's)
+        self.cache_dir = cache_dir  # the user cache (default: index.cache.default_cache_dir())
+        self.refresh = refresh  # re-read the remote pages of every project of the resolution
+        self.refresh_packages: List[str] = [] if refresh_packages is None else refresh_packages  # ... of these only
+        self.providers = providers  # e.g. "numpy=sdist,_default=wheel,sdist"
+        self.nixpkgs_json = nixpkgs_json
+        self.build_deps = build_deps
+        self.from_lock = from_lock  # a uv.lock, poetry.lock or pylock.toml to convert instead of resolving
+        self.lock_format = lock_format  # its format, when its name does not say
+        self.offline = offline  # never reach the network: local layers and the cache only
+        self.previous = previous  # a lock being redone: its pins are kept where they still fit
+        self.output = output  # where the lock goes: local files (path sources) are named relative to it
+        self.upgrade = upgrade  # ignore the previous lock's pins
+        self.upgrade_packages: List[str] = [] if upgrade_packages is None else upgrade_packages  # free these pins only
+        self.max_seconds = max_seconds  # the resolution's budgets (None or 0: no limit), see resolve()
+        self.max_memory_mb = max_memory_mb
 
     def index_dirs(self) -> List[Path]:
         """The local layers in order: ``index`` (the embedded data/ when unset), then ``extra_indexes``."""
@@ -96,13 +108,16 @@ class LockOptions:
         return args + list(src.requirements)
 
 
-@dataclass
-class LockResult:
+class LockResult(Record):
     """A new lock document, what the user should hear about it, and what changed against ``previous``."""
 
-    lock: Dict[str, Any]
-    warnings: List[str] = field(default_factory=list)
-    previous: Optional[Dict[str, Any]] = None  # the lock that was redone (None: a first lock)
+    _fields = ("lock", "warnings", "previous")
+
+    def __init__(self, lock: Dict[str, Any], warnings: Optional[List[str]] = None,
+                 previous: Optional[Dict[str, Any]] = None) -> None:
+        self.lock = lock
+        self.warnings: List[str] = [] if warnings is None else warnings
+        self.previous = previous  # the lock that was redone (None: a first lock)
 
     @property
     def summary(self) -> str:
@@ -136,16 +151,18 @@ def lock_requirements(options: LockOptions, *, notice: bool = False) -> LockResu
 
 def _lock(options: LockOptions, notice: bool) -> LockResult:
     from mach_nix.inputs import read_inputs
-    from mach_nix.progress import SlowNotice
-    from mach_nix.resolve.candidates import parse_providers
-    from mach_nix.resolve.prefetch import start_prefetching
-    from mach_nix.resolve.request import build_request, read_nixpkgs_json
-    from mach_nix.resolve.resolver import resolve
+    from mach_nix.resolve.provider_order import parse_providers
     from mach_nix.resolve.target import Target
 
     target = Target.create(options.python, options.system, options.glibc, options.macos)
     providers = parse_providers(options.providers)
     inputs = read_inputs(options.sources)
+    # the resolver's modules (packaging, resolvelib) once there is something to resolve
+    from mach_nix.progress import SlowNotice
+    from mach_nix.resolve.prefetch import start_prefetching
+    from mach_nix.resolve.request import build_request, read_nixpkgs_json
+    from mach_nix.resolve.resolver import resolve
+
     previous, why_not = read_previous(options.previous)
     nixpkgs = read_nixpkgs_json(options.nixpkgs_json)
     index = options.open_index()

@@ -8,9 +8,10 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from mach_nix.inputs import InputSources
-from mach_nix.pipeline import LockOptions
+if TYPE_CHECKING:
+    from mach_nix.pipeline import LockOptions
 
 SYSTEMS_HELP = "x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin (default x86_64-linux)"
 
@@ -86,6 +87,9 @@ def add_lock_options(parser: argparse.ArgumentParser) -> None:
 
 def lock_options(args: argparse.Namespace) -> LockOptions:
     """The :class:`LockOptions` of parsed :func:`add_lock_options` arguments."""
+    from mach_nix.inputs import InputSources
+    from mach_nix.pipeline import LockOptions
+
     sources = InputSources(
         requirements=list(args.requirements), requirement_files=list(args.requirement),
         constraint_files=list(args.constraint), requirement_texts=list(args.requirement_text),

@@ -17,10 +17,7 @@ metadata (where its dependencies came from) and, for sdists, build_system.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Dict, List, Optional
-
-import orjson
 
 from mach_nix.names import normalize
 
@@ -61,7 +58,9 @@ def shard_of(name: str) -> str:
 
     Example: ``shard_of("requests") == "1a"`` (whatever sha256 says).
     """
-    return hashlib.sha256(normalize(name).encode()).hexdigest()[:2]
+    from hashlib import sha256  # here: a lock that is refused before the index is read does not load OpenSSL
+
+    return sha256(normalize(name).encode()).hexdigest()[:2]
 
 
 def deps_key(requirements: List[str]) -> str:
@@ -69,7 +68,11 @@ def deps_key(requirements: List[str]) -> str:
 
     Keys are content hashes, so re-crawls never renumber them and diffs stay small.
     """
-    return hashlib.sha256(orjson.dumps(requirements)).hexdigest()[:12]
+    from hashlib import sha256
+
+    import orjson
+
+    return sha256(orjson.dumps(requirements)).hexdigest()[:12]
 
 
 def file_requires_dist(project: Project, node: FileNode) -> Optional[List[str]]:

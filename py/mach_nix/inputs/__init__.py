@@ -6,9 +6,8 @@ Every reader returns an :class:`InputSet`: root requirements, constraints and th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, FrozenSet, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Any, FrozenSet, List, NamedTuple, Optional, Tuple
 
 from mach_nix.errors import MachNixError
 
@@ -81,22 +80,45 @@ class InputSet:
         return f"{hashed.where} (a --hash turns hash checking on)" if hashed else None
 
 
-@dataclass
-class InputSources:
+class Record:
+    """A plain record with dataclass-style ``repr`` and ``==`` over ``_fields`` (no dataclasses import:
+    with inspect it is a third of a lock's start-up imports)."""
+
+    _fields: Tuple[str, ...] = ()
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as a dataclass)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields) + ")"
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return all(getattr(self, f) == getattr(other, f) for f in self._fields)
+
+
+class InputSources(Record):
     """Where the requirements come from, as the CLI and the Nix library give them.
 
     Example: ``read_inputs(InputSources(requirement_files=[Path("requirements.txt")]))``
     """
 
-    requirements: List[str] = field(default_factory=list)  # given directly, e.g. "requests>=2"
-    requirement_files: List[Path] = field(default_factory=list)
-    constraint_files: List[Path] = field(default_factory=list)
-    requirement_texts: List[str] = field(default_factory=list)  # requirements.txt content
-    pyproject: Optional[Path] = None
-    setup_cfg: Optional[Path] = None
-    extras: List[str] = field(default_factory=list)
-    groups: List[str] = field(default_factory=list)
-    prereleases: bool = False
+    _fields = ("requirements", "requirement_files", "constraint_files", "requirement_texts", "pyproject", "setup_cfg",
+               "extras", "groups", "prereleases")
+
+    def __init__(self, requirements: Optional[List[str]] = None, requirement_files: Optional[List[Path]] = None,
+                 constraint_files: Optional[List[Path]] = None, requirement_texts: Optional[List[str]] = None,
+                 pyproject: Optional[Path] = None, setup_cfg: Optional[Path] = None,
+                 extras: Optional[List[str]] = None, groups: Optional[List[str]] = None,
+                 prereleases: bool = False) -> None:
+        self.requirements: List[str] = [] if requirements is None else requirements  # given directly, e.g. "requests>=2"
+        self.requirement_files: List[Path] = [] if requirement_files is None else requirement_files
+        self.constraint_files: List[Path] = [] if constraint_files is None else constraint_files
+        self.requirement_texts: List[str] = [] if requirement_texts is None else requirement_texts  # requirements.txt content
+        self.pyproject = pyproject
+        self.setup_cfg = setup_cfg
+        self.extras: List[str] = [] if extras is None else extras
+        self.groups: List[str] = [] if groups is None else groups
+        self.prereleases = prereleases
 
 
 def read_inputs(sources: InputSources) -> InputSet:

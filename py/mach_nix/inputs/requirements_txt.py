@@ -7,9 +7,7 @@ resolver checks that); local paths and VCS URLs are errors.
 
 from __future__ import annotations
 
-import hashlib
 import re
-import shlex
 from pathlib import Path
 from typing import List, Optional, Set, Tuple
 
@@ -89,7 +87,9 @@ def read_requirements(path: Path, *, constraint: bool = False, _seen: Optional[S
     except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
         raise MachNixError(f"Cannot read requirements file {display}: {exc}.") from None
     kind = "constraints" if constraint else "requirements"
-    result = InputSet(files=[InputFile(display, hashlib.sha256(text.encode()).hexdigest(), kind)])
+    from hashlib import sha256
+
+    result = InputSet(files=[InputFile(display, sha256(text.encode()).hexdigest(), kind)])
     parse_text(text, display, result, base=path.parent, constraint=constraint, seen=seen)
     return result
 
@@ -131,6 +131,8 @@ def _split_hashes(line: str, where: str) -> Tuple[str, List[str]]:
     head, _, tail = line.partition(" --")
     hashes: List[str] = []
     try:
+        import shlex
+
         tokens = shlex.split("--" + tail)
     except ValueError as exc:
         raise MachNixError(f"{where}: cannot split the options of {line!r} ({exc}).") from None
@@ -178,6 +180,8 @@ def _check_direct_url(url: str, text: str, where: str) -> None:
 def _option_line(line: str, where: str, display: str, result: InputSet, *, base: Path, constraint: bool,
                  seen: Set[Path]) -> None:
     try:
+        import shlex
+
         tokens = shlex.split(line)
     except ValueError as exc:
         raise MachNixError(f"{where}: cannot parse {line!r} ({exc}).") from None

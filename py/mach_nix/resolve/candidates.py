@@ -19,13 +19,11 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from mach_nix.errors import MachNixError
+from mach_nix.resolve.provider_order import DEFAULT_PROVIDERS, PROVIDERS, parse_providers  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from mach_nix.resolve.target import Target
 
-PROVIDERS = ("wheel", "sdist", "nixpkgs")
-DEFAULT_PROVIDERS: Tuple[str, ...] = ("wheel", "sdist", "nixpkgs")
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
 UNREAD = "not-crawled"  # a file node whose metadata no one has read (index.cache.UNREAD)
 
@@ -71,41 +69,6 @@ def wheel_tags(filename: str) -> List[str]:
         return []
     pys, abis, plats = parts[-3].split("."), parts[-2].split("."), parts[-1].split(".")
     return [f"{p}-{a}-{x}" for p in pys for a in abis for x in plats]
-
-
-def parse_providers(text: Optional[str]) -> Dict[str, Tuple[str, ...]]:
-    """Parse ``--providers``: ``'numpy=sdist,_default=wheel,sdist'`` → per-package provider orders.
-
-    Example: ``parse_providers("numpy=sdist,_default=wheel,sdist") ==
-    {"_default": ("wheel", "sdist"), "numpy": ("sdist",)}``
-    """
-    from mach_nix.names import normalize
-
-    result: Dict[str, Tuple[str, ...]] = {"_default": DEFAULT_PROVIDERS}
-    if not text:
-        return result
-    current: Optional[str] = None
-    values: Dict[str, List[str]] = {}
-    for token in (t.strip() for t in text.replace(";", ",").split(",")):
-        if not token:
-            continue
-        if "=" in token:
-            key, _, token = token.partition("=")
-            current = "_default" if key.strip() == "_default" else normalize(key.strip())
-            values[current] = []
-        elif current is None:
-            current = "_default"
-            values[current] = []
-        token = token.strip()
-        if token not in PROVIDERS:
-            raise MachNixError(
-                f"--providers {text!r}: {token!r} is not a provider; use wheel, sdist or nixpkgs, "
-                "e.g. 'numpy=sdist,_default=wheel,sdist'."
-            )
-        if token not in values[current]:
-            values[current].append(token)
-    result.update({k: tuple(v) for k, v in values.items()})
-    return result
 
 
 def _wheel_preference(node: Dict[str, Any]) -> Tuple[bool, str]:

@@ -98,12 +98,157 @@ def _make_resolver(provider: Provider, reporter: ConflictReporter) -> Any:
                 hit = criterion._mach_nix_sat = (pin, ok)
             return hit[1]
 
+    resolution_class = _Resolution
+    import resolvelib
+
+    if stack and getattr(resolvelib, "__version__", "") == _LOOP_OF:
+        resolution_class = _round_loop(_Resolution)
+
     class _Resolver(Resolver):  # type: ignore[misc,valid-type]
         def resolve(self, requirements: Any, max_rounds: int = 100) -> Any:
-            state = _Resolution(self.provider, self.reporter).resolve(requirements, max_rounds=max_rounds)
+            state = resolution_class(self.provider, self.reporter).resolve(requirements, max_rounds=max_rounds)
             return _build_result(state)
 
     return _Resolver(provider, reporter)
+
+
+_LOOP_OF = "1.2.1"  # the resolvelib release whose Resolution.resolve _round_loop mirrors
+
+
+def _round_loop(base: Any) -> Any:
+    """``base`` (a Resolution subclass) with resolvelib 1.2.1's ``resolve`` loop, unchanged except that
+    the two "which pins are no longer satisfied" scans of every round run inline.
+
+    Those scans call ``_is_current_pin_satisfying`` for every criterion twice per round (~130k calls
+    for airflow): inline, with the same memo on the criterion, they cost a dict lookup or two each.
+    The control flow, the order of the names and every provider and reporter call are resolvelib's.
+    """
+    import collections
+    import operator
+
+    from resolvelib.resolvers.exceptions import ResolutionImpossible, ResolutionTooDeep
+    from resolvelib.resolvers.resolution import RequirementsConflicted, State
+    from resolvelib.structs import IteratorMapping
+
+    def unsatisfied(self: Any, state: Any, only: Any = None) -> List[Any]:
+        """Names of ``state``'s criteria whose pin is missing or no longer satisfies them (of ``only``)."""
+        mapping = state.mapping
+        satisfied_by = self._p.is_satisfied_by
+        out = []
+        for key, criterion in state.criteria.items():
+            if only is not None and key not in only:
+                continue
+            pin = mapping.get(key)
+            if pin is None:
+                out.append(key)
+                continue
+            memo = criterion.__dict__
+            hit = memo.get("_mach_nix_sat")
+            if hit is None or hit[0] is not pin:
+                ok = all(satisfied_by(requirement=r, candidate=pin) for r in criterion.iter_requirement())
+                hit = memo["_mach_nix_sat"] = (pin, ok)
+            if not hit[1]:
+                out.append(key)
+        return out
+
+    class _Loop(base):  # type: ignore[misc,valid-type]
+        def resolve(self, requirements: Any, max_rounds: int) -> Any:  # resolvelib 1.2.1, scans inlined
+            if self._states:
+                raise RuntimeError("already resolved")
+
+            self._r.starting()
+
+            self._states = [State(mapping=collections.OrderedDict(), criteria={}, backtrack_causes=[])]
+            for r in requirements:
+                try:
+                    self._add_to_criteria(self.state.criteria, r, parent=None)
+                except RequirementsConflicted as e:
+                    raise ResolutionImpossible(e.criterion.information) from e
+
+            self._push_new_state()
+
+            optimistic_rounds_cutoff: Optional[int] = None
+            optimistic_backjumping_start_round: Optional[int] = None
+
+            for round_index in range(max_rounds):
+                self._r.starting_round(index=round_index)
+
+                if self._optimistic_backjumping_ratio and self._save_states is not None:
+                    if optimistic_backjumping_start_round is None:
+                        optimistic_backjumping_start_round = round_index
+                        optimistic_rounds_cutoff = int((max_rounds - round_index) * self._optimistic_backjumping_ratio)
+
+                        if optimistic_rounds_cutoff <= 0:
+                            self._rollback_states()
+                            continue
+                    elif optimistic_rounds_cutoff is not None:
+                        if round_index - optimistic_backjumping_start_round >= optimistic_rounds_cutoff:
+                            self._rollback_states()
+                            continue
+
+                unsatisfied_names = unsatisfied(self, self.state)
+
+                if not unsatisfied_names:
+                    self._r.ending(state=self.state)
+                    return self.state
+
+                satisfied_names = set(self.state.criteria.keys()) - set(unsatisfied_names)
+
+                if len(unsatisfied_names) > 1:
+                    narrowed_unstatisfied_names = list(
+                        self._p.narrow_requirement_selection(
+                            identifiers=unsatisfied_names,
+                            resolutions=self.state.mapping,
+                            candidates=IteratorMapping(self.state.criteria, operator.attrgetter("candidates")),
+                            information=IteratorMapping(self.state.criteria, operator.attrgetter("information")),
+                            backtrack_causes=self.state.backtrack_causes,
+                        )
+                    )
+                else:
+                    narrowed_unstatisfied_names = unsatisfied_names
+
+                if not narrowed_unstatisfied_names:
+                    raise RuntimeError("narrow_requirement_selection returned 0 names")
+
+                if len(narrowed_unstatisfied_names) > 1:
+                    name = min(narrowed_unstatisfied_names, key=self._get_preference)
+                else:
+                    name = narrowed_unstatisfied_names[0]
+
+                failure_criterion = self._attempt_to_pin_criterion(name)
+
+                if failure_criterion:
+                    causes = self._extract_causes(failure_criterion)
+                    self._r.resolving_conflicts(causes=causes)
+
+                    try:
+                        success = self._backjump(causes)
+                    except ResolutionImpossible:
+                        if self._optimistic_backjumping_ratio and self._save_states:
+                            failed_optimistic_backjumping = True
+                        else:
+                            raise
+                    else:
+                        failed_optimistic_backjumping = bool(
+                            not success and self._optimistic_backjumping_ratio and self._save_states)
+
+                    if failed_optimistic_backjumping and self._save_states:
+                        self._rollback_states()
+                    else:
+                        self.state.backtrack_causes[:] = causes
+
+                        if not success:
+                            raise ResolutionImpossible(self.state.backtrack_causes)
+                else:
+                    newly_unsatisfied_names = set(unsatisfied(self, self.state, satisfied_names))
+                    self._remove_information_from_criteria(self.state.criteria, newly_unsatisfied_names)
+                    self._push_new_state()
+
+                self._r.ending_round(index=round_index, state=self.state)
+
+            raise ResolutionTooDeep(max_rounds)
+
+    return _Loop
 
 
 def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:

@@ -127,13 +127,18 @@ def _platforms(arch: str, kernel: str, glibc: Optional[str], macos: Optional[str
 
 
 def _tags(major: int, minor: int, arch: str, kernel: str, glibc: Optional[str], macos: Optional[str]) -> List[str]:
-    from packaging.tags import compatible_tags, cpython_tags
+    """packaging.tags' ``cpython_tags`` then ``compatible_tags`` for the platforms, as strings, without
+    importing packaging.tags (with platform, logging and subprocess, a fifth of a lock's start-up).
 
+    The order is packaging's for a GIL-enabled CPython ABI ``cpXY``: its ABI, ``abi3``, ``none`` on
+    every platform; ``abi3`` of each older minor down to 3.2; ``pyXY``/``py3``/older ``py3Z`` with
+    ``none`` on every platform; ``cpXY-none-any``; then ``none-any`` of the same ``py`` versions.
+    """
     platforms = _platforms(arch, kernel, glibc, macos)
-    version = (major, minor)
-    tags = list(cpython_tags(version, abis=[f"cp{major}{minor}"], platforms=platforms))
-    tags += compatible_tags(version, f"cp{major}{minor}", platforms)
-    seen: Dict[str, None] = {}
-    for tag in tags:
-        seen.setdefault(str(tag), None)
-    return list(seen)
+    cp = f"cp{major}{minor}"
+    tags = [f"{cp}-{abi}-{p}" for abi in (cp, "abi3", "none") for p in platforms]
+    tags += [f"cp{major}{older}-abi3-{p}" for older in range(minor - 1, 1, -1) for p in platforms]
+    pys = [f"py{major}{minor}", f"py{major}"] + [f"py{major}{older}" for older in range(minor - 1, -1, -1)]
+    tags += [f"{py}-none-{p}" for py in pys for p in platforms]
+    tags += [f"{cp}-none-any"] + [f"{py}-none-any" for py in pys]
+    return list(dict.fromkeys(t.lower() for t in tags))
