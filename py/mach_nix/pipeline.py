@@ -278,11 +278,10 @@ def changes(previous: Optional[Dict[str, Any]], lock: Dict[str, Any]) -> List[st
 def _convert(options: LockOptions) -> LockResult:
     """A mach-nix lock of a foreign lock (uv.lock, poetry.lock, pylock.toml) for the target."""
     from mach_nix.errors import MachNixError
-    from mach_nix.index.store import Index
+    from mach_nix.index.layers import open_layers
     from mach_nix.inputs.foreign import read_foreign_lock
     from mach_nix.inputs.foreign.convert import convert
     from mach_nix.lock import build_lock
-    from mach_nix.resolve.lazy_index import LazyIndex
     from mach_nix.resolve.target import Target
 
     src = options.sources
@@ -293,12 +292,14 @@ def _convert(options: LockOptions) -> LockResult:
     assert options.from_lock is not None
     target = Target.create(options.python, options.system, options.glibc, options.macos)
     foreign = read_foreign_lock(options.from_lock, options.lock_format)
-    index = LazyIndex(Index.open(options.index_dirs()[0]))
+    index = open_layers(options.index_dirs(), remote=False)  # the local layers: what they know of a file is used
     lookup = None
     if not options.offline:
         from mach_nix.index.fetch import PyPIFileLookup
+        from mach_nix.index.pypi import PyPIClient
 
-        lookup = PyPIFileLookup()
+        lookup = PyPIFileLookup(client=PyPIClient(index_url=options.index_url, pool_size=4, retries=3)
+                                if options.index_url else None)
     converted = convert(foreign, target, index=index, extras=src.extras, groups=src.groups, lookup=lookup)
     relocate_paths(converted.packages, Path(foreign.path).parent, options.output)
     inputs = {"files": [{"path": foreign.path, "sha256": foreign.sha256, "kind": foreign.format}],

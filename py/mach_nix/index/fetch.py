@@ -17,7 +17,7 @@ from typing import IO, Any, Dict, Optional, Tuple
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from mach_nix.errors import MachNixError
+from mach_nix.errors import NetworkError
 from mach_nix.index.archives import ArchiveError, sdist_members, wheel_metadata
 from mach_nix.index.metadata import parse_core_metadata, sdist_metadata
 from mach_nix.index.pypi import FetchError, PyPIClient, StreamedBody
@@ -195,8 +195,9 @@ class PyPIFileLookup:
                 found["build_system"] = fetch_sdist(self.client, entry).get("build_system")
             return found
         except FetchError as exc:
-            raise MachNixError(f"cannot look up {filename} of {project} on {self.client.base} ({exc}); check the "
-                               "network, or give the file's project to the index with `mach-nix index build`.") from None
+            raise NetworkError(f"cannot look up {filename} of {project} on {self.client.index_url} ({exc}); check the "
+                               "network or --index-url, or make the project's files known with `mach-nix index add PROJECT==VERSION --out DIR` "
+                               "and --extra-index DIR, then convert --offline.") from None
 
     def _files(self, project: str) -> Dict[str, Dict[str, Any]]:
         if project not in self.pages:
