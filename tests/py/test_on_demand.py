@@ -61,7 +61,8 @@ def pins(path: Path) -> Dict[str, str]:
 
 
 def build_layer(server: FakePyPI, out: Path, *packages: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "mach_nix", "index", "build", "--pypi", server.base, "--quiet",
+    done = subprocess.run([sys.executable, "-m", "mach_nix", "index", "build", "--index-url", server.base + "/simple",
+                           "--quiet",
                            "--since", "2030-01-01", "--series-since", "2030-01-01", "--packages", *packages,
                            "--out", str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
@@ -234,7 +235,8 @@ def test_html_simple_api(tmp_path):
 
 def test_a_fetched_project_locks_as_from_a_prebuilt_index(pypi, tmp_path):
     built = tmp_path / "built"
-    build = subprocess.run([sys.executable, "-m", "mach_nix", "index", "build", "--pypi", pypi.base, "--quiet",
+    build = subprocess.run([sys.executable, "-m", "mach_nix", "index", "build", "--index-url", pypi.base + "/simple",
+                            "--quiet",
                             "--packages", "mnx-app[more]", "--closure", "--since", "2000-01-01", "--out", str(built)],
                            capture_output=True, text=True, timeout=300)
     assert build.returncode == 0, build.stderr

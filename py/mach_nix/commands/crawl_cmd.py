@@ -39,6 +39,8 @@ def common_crawl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="plain periodic progress lines instead of a live display")
     parser.add_argument("--retries", type=int, default=6, help="retries per request on 429/5xx/timeouts (default 6)")
     parser.add_argument("--pypi", default="https://pypi.org", help=argparse.SUPPRESS)
+    parser.add_argument("--index-url", default=None, metavar="URL",
+                        help="simple API (PEP 691/503) to crawl, e.g. a company's devpi (default https://pypi.org/simple)")
 
 
 class _Reporter:
@@ -92,7 +94,7 @@ class _Reporter:
 
 def open_crawler(args: argparse.Namespace, out: Path, scope: Any, reuse: Optional[Dict[str, Any]] = None,
                  known: Optional[Dict[str, Any]] = None) -> Any:
-    """The crawler of ``args`` (--pypi, --threads, --retries, --work-dir, --quiet) for the index ``out``."""
+    """The crawler of ``args`` (--index-url, --pypi, --threads, --retries, --work-dir, --quiet) for the index ``out``."""
     from mach_nix.index.crawler import Crawler
     from mach_nix.index.workdir import WorkDir, default_work_dir
     from mach_nix.index.pypi import PyPIClient
@@ -101,7 +103,8 @@ def open_crawler(args: argparse.Namespace, out: Path, scope: Any, reuse: Optiona
     if args.pypi.rstrip("/") != "https://pypi.org":  # a test mirror serves the file host under /files/
         mirror = args.pypi.rstrip("/") + "/files/"
         rewrite = lambda url: url.replace("https://files.pythonhosted.org/", mirror)  # noqa: E731
-    client = PyPIClient(args.pypi, pool_size=max(args.threads, 16), rewrite=rewrite, retries=args.retries)
+    client = PyPIClient(args.pypi, index_url=args.index_url, pool_size=max(args.threads, 16), rewrite=rewrite,
+                        retries=args.retries)
     work = WorkDir(args.work_dir or default_work_dir(out))
     return Crawler(client, work, scope, threads=args.threads, known=known or {}, reuse=reuse, report=_Reporter(args.quiet))
 
