@@ -267,3 +267,34 @@ def test_an_unreachable_server_is_a_network_error(tmp_path):
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 4, done.stderr
     assert "Traceback" not in done.stderr and "--offline" in done.stderr and f"127.0.0.1:{port}" in done.stderr
+
+
+def test_a_flaky_server_gives_the_same_lock(tmp_path):
+    """429s, 5xx, resets, stalls and truncated bodies on a third of the requests: retried, same lock."""
+    with FakePyPI(world_routes(make_world())) as calm:
+        assert lock(["--index", SMALL, "-o", "calm.json", "mnx-app[more]"], cache=tmp_path / "c1", server=calm,
+                    cwd=tmp_path).returncode == 0
+    with FakePyPI(world_routes(make_world()), seed=7, rate=0.3, stall_seconds=0.5) as flaky:
+        done = lock(["--index", SMALL, "-o", "flaky.json", "mnx-app[more]"], cache=tmp_path / "c2", server=flaky,
+                    cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert sum(flaky.log.injected.values()) > 0
+    calm_doc, flaky_doc = (json.loads((tmp_path / n).read_text()) for n in ("calm.json", "flaky.json"))
+    strip = lambda doc: {n: {k: v for k, v in e.items() if k not in ("url", "index")}  # noqa: E731 (ports differ)
+                         for n, e in doc["packages"].items()}
+    assert strip(calm_doc) == strip(flaky_doc)
+
+
+def test_a_file_that_keeps_failing_is_a_network_error_and_the_rest_is_kept(pypi, tmp_path):
+    pypi.fail = lambda path: 503 if "mnx_extra" in path else None  # every read of mnx-extra's files fails
+    cache = tmp_path / "cache"
+    done = lock(["--index", SMALL, "-o", "x.json", "mnx-app[more]"], cache=cache, server=pypi, cwd=tmp_path)
+    assert done.returncode == 4, done.stderr
+    assert "Traceback" not in done.stderr and "mnx_extra-0.3" in done.stderr and "--offline" in done.stderr
+    assert not (tmp_path / "x.json").exists()
+    # what was fetched before the failure is in the cache: the pages, and mnx-app's metadata
+    records = {}
+    for shard in (cache / "index-v1").glob("*/[0-9a-f][0-9a-f].json"):
+        records.update(json.loads(shard.read_text())["projects"])
+    assert {"mnx-app", "mnx-lib", "mnx-extra"} <= set(records)
+    assert records["mnx-app"]["releases"]["2.0"][0]["metadata"] != "not-crawled"
