@@ -45,7 +45,7 @@ import tempfile
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from resolve import PLATFORM, ROOT, Run, child_env, install, python_full, status_label, timed
+from resolve import PLATFORM, ROOT, Run, child_env, install, python_full, status_label, timed, uv_binary
 
 # uv's tracing: one line per HTTP request (uv_auth middleware), one per HTTP/2 DATA frame received (h2)
 UV_LOG = "uv_auth=trace,h2::proto::streams::recv=trace"
@@ -183,7 +183,7 @@ def main() -> int:
     for path in sets:
         name = path.stem
         base = ["lock", "-q", "--python", full, "--glibc", "2.28", "--index", str(args.index), "-r", str(path)]
-        uv = ["uv", "pip", "compile", str(path), "--python", args.python, "--python-version", full, *PLATFORM,
+        uv = [uv_binary(), "pip", "compile", str(path), "--python", args.python, "--python-version", full, *PLATFORM,
               "--no-header", "-q"]
         uv_cache = work / name / "uv-cache"
         ours: List[Measured] = []

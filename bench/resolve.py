@@ -64,9 +64,11 @@ class Run(NamedTuple):
 
 
 def timed(cmd: Sequence[str], cap_mb: int, timeout: float, env: Optional[Dict[str, str]] = None) -> Run:
-    """One process under an address-space cap: wall and CPU seconds, peak RSS, exit status, stderr."""
+    """One process under an address-space cap (``cap_mb`` ≤ 0: none): wall and CPU seconds, peak RSS,
+    exit status, stderr."""
     def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (cap_mb << 20, cap_mb << 20))
+        if cap_mb > 0:
+            resource.setrlimit(resource.RLIMIT_AS, (cap_mb << 20, cap_mb << 20))
 
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -120,6 +122,26 @@ def python_full(python: str) -> str:
                           capture_output=True, text=True, check=True).stdout.strip()
 
 
+def uv_binary() -> str:
+    """The uv executable itself: ``$UV``, else the one beside this Python (the CI venv's), else the
+    first on PATH with wrappers (pyenv shims: a shell script and a version lookup, ~0.1 s a
+    call here) resolved, so uv's times are uv's own.
+
+    Example: ``uv_binary()`` → ``"/root/.local/share/mach-nix/ci-venv/bin/uv"``
+    """
+    given = os.environ.get("UV")
+    if given:
+        return given
+    beside = Path(sys.executable).parent / "uv"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("uv") or "uv"
+    if "/shims/" in found and shutil.which("pyenv"):
+        real = subprocess.run(["pyenv", "which", "uv"], capture_output=True, text=True).stdout.strip()
+        return real or found
+    return found
+
+
 def child_env(**extra: str) -> Dict[str, str]:
     """This environment without the variables in UNSET, plus ``extra``."""
     return {**{k: v for k, v in os.environ.items() if k not in UNSET}, **extra}
@@ -166,14 +188,14 @@ def main() -> int:
     common = ["lock", "-q", "--python", full, "--glibc", "2.28", "--index", str(args.index), "-o", str(out)]
     floor_cmd = [str(script), *common, "--requirement-text", "", "--offline"]
     env = child_env()
-    print(f"CPython {full} x86_64-linux manylinux_2_28; mach-nix {script}; uv --python {args.python}; "
+    print(f"CPython {full} x86_64-linux manylinux_2_28; mach-nix {script}; {uv_binary()} --python {args.python}; "
           f"{args.runs} runs")
     print(f"{'set':<28} {'pins':>4} {'mach-nix s':>10} {'uv s':>6} {'ratio':>5} {'floor s':>7} {'resolve s':>9} "
           f"{'CPU s':>6} {'uv CPU':>6} {'MB':>5} {'uv MB':>5}  status")
     worst: Dict[str, float] = {}
     for path in sets:
         name = str(path.relative_to(args.bench_dir).with_suffix(""))
-        uv = ["uv", "pip", "compile", str(path), "--python", args.python, *PLATFORM, "--no-header", "-q"]
+        uv = [uv_binary(), "pip", "compile", str(path), "--python", args.python, *PLATFORM, "--no-header", "-q"]
         if not args.no_warm:
             subprocess.run(uv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         lock_args = [*common, "-r", str(path), "--cache-dir", str(args.cache_dir)]
@@ -185,12 +207,14 @@ def main() -> int:
         floors: List[Run] = []
         inner: List[float] = []
         for _ in range(args.runs):
+            out.unlink(missing_ok=True)  # a first lock each time: an existing -o would lend its pins (a re-lock)
             run = timed([str(script), *lock_args], args.cap_mb, args.timeout, env)
             ours.append(run)
             theirs.append(timed(uv + ["--offline"], args.cap_mb, args.timeout))
             floors.append(timed(floor_cmd, args.cap_mb, args.timeout, env))
             if run.status not in (0, 1, 2):
                 break  # killed, out of memory or crashed: once is enough
+            out.unlink(missing_ok=True)
             timer = timed([venv_python, "-c", RESOLVE_TIMER, *lock_args], args.cap_mb, args.timeout, env)
             inner.append(float(timer.stderr.strip().splitlines()[-1]))
         if theirs[-1].status != 0:
