@@ -191,39 +191,39 @@ class ReadAhead:
     ones' metadata in the background: after the j-th release visited, up to 2**j more (at most
     32), so a walk that stops at the newest release costs no extra request and a long walk (40
     releases that all fail the same way) waits for a few rounds of parallel requests, not 40.
+    The releases are scanned once in all (a frontier moves down them): a walk through botocore's
+    1,400 releases stays linear.
     """
 
-    __slots__ = ("pc", "fill_later", "visited", "scheduled")
+    __slots__ = ("pc", "fill_later", "visited", "frontier")
 
     def __init__(self, pc: ProjectCandidates) -> None:
         self.pc = pc
-        self.fill_later = getattr(pc.project, "fill_later", None)
+        project = pc.project
+        self.fill_later = None if getattr(project, "offline", False) else getattr(project, "fill_later", None)
         self.visited = 0
-        self.scheduled: Set[str] = set()
+        self.frontier = 0  # releases before this index have been considered for reading ahead
 
-    def visit(self, versions: Sequence[Tuple[Any, str]], vstr: str, fits: Callable[[Any], bool]) -> None:
-        """``vstr`` (of ``versions``, newest first) is being looked at; ``fits`` tells which others the walk may reach."""
+    def visit(self, versions: Sequence[Tuple[Any, str]], position: int, fits: Callable[[Any], bool]) -> None:
+        """``versions[position]`` (newest first) is being looked at; ``fits`` tells which others the walk may reach."""
         if self.fill_later is None:
             return
         self.visited += 1
         if self.visited < 2:
             return
         want = min(1 << (self.visited - 1), 32)
-        started = False
-        for version, other in versions:
-            if other == vstr:
-                started = True
+        index = max(position + 1, self.frontier)
+        while want > 0 and index < len(versions):
+            version, other = versions[index]
+            index += 1
+            if not fits(version):
                 continue
-            if not started or other in self.scheduled or not fits(version):
-                continue
-            if want <= 0:
-                break
             want -= 1
-            self.scheduled.add(other)
             for cand in self.pc.candidates(other)[:1]:
                 node = self.pc.metadata_source(other, cand)
                 if node is not None:
                     self.fill_later(node)
+        self.frontier = index
 
 
 class Provider(AbstractProvider):
@@ -373,12 +373,12 @@ class Provider(AbstractProvider):
 
         def matches(pc: ProjectCandidates, versions: List[Tuple[Any, str]]) -> Iterator[Candidate]:
             ahead = ReadAhead(pc)
-            for version, vstr in versions:
+            for position, (version, vstr) in enumerate(versions):
                 if not allow_pre and version.is_prerelease:
                     continue
                 if not all(contains(spec, version) for spec in specs):
                     continue
-                ahead.visit(versions, vstr, lambda v: (allow_pre or not v.is_prerelease)
+                ahead.visit(versions, position, lambda v: (allow_pre or not v.is_prerelease)
                             and all(contains(spec, v) for spec in specs))
                 for cand in pc.candidates(vstr, yanked_ok=version in pinned):
                     # several different pins (stale ones from extra-candidates left behind by backtracking)
@@ -466,7 +466,7 @@ class Provider(AbstractProvider):
         # does not fetch older releases: the resolution itself does if it must, see find_matches)
         while True:
             ahead = ReadAhead(pc)
-            for version, vstr in versions:
+            for position, (version, vstr) in enumerate(versions):
                 if (not allow_pre and version.is_prerelease) or not self.contains(spec, version):
                     continue
                 if always:
@@ -475,7 +475,7 @@ class Provider(AbstractProvider):
                         excluded_by.update(dict.fromkeys(against))
                         continue
                 fits = True
-                ahead.visit(versions, vstr, lambda v: (allow_pre or not v.is_prerelease) and all(
+                ahead.visit(versions, position, lambda v: (allow_pre or not v.is_prerelease) and all(
                     self.contains(sp, v) for sp in specs))
                 cands = pc.candidates(vstr, yanked_ok=version in pinned)
                 if any(self.viable(cand.with_extra(extra) if extra else cand) for cand in cands):
