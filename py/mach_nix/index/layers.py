@@ -43,7 +43,7 @@ def describe_local(metadata: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def local_layer_id(metadata: Dict[str, Any]) -> str:
-    """The id a lock gives a local index directory: ``local-`` and 12 hex digits of its description.
+    """The id a lock gives a local index directory: ``local-`` and 12 hex digits of its description and scope.
 
     Example: ``local_layer_id(Index.open().metadata)`` → ``"local-3f2a9c01b7de"``
     """
@@ -51,7 +51,10 @@ def local_layer_id(metadata: Dict[str, Any]) -> str:
 
     import orjson
 
-    digest = hashlib.sha256(orjson.dumps(describe_local(metadata), option=orjson.OPT_SORT_KEYS)).hexdigest()
+    # the crawl's scope (seeds, window) is hashed too: two layers written in the same second with the
+    # same counts differ in it; `index pack` keeps it, so both forms of one index keep one id
+    described = dict(describe_local(metadata), scope=metadata.get("scope"))
+    digest = hashlib.sha256(orjson.dumps(described, option=orjson.OPT_SORT_KEYS)).hexdigest()
     return "local-" + digest[:12]
 
 
