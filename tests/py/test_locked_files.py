@@ -45,3 +45,23 @@ def test_every_locked_file_of_the_web_set_matches_its_sha256(tmp_path):
     with ThreadPoolExecutor(8) as pool:
         got = dict(zip(files, pool.map(sha256_of_url, files)))
     assert {url: sha for url, sha in got.items() if sha != files[url]} == {}
+
+
+@pytest.mark.network
+@pytest.mark.slow
+def test_every_file_of_a_lock_fetched_on_demand_matches_its_sha256(tmp_path, monkeypatch):
+    """The same for projects the embedded index lacks, read from PyPI's pages on demand (and an sdist
+    whose release has no wheel for Python 3.11, locked with its build system)."""
+    monkeypatch.delenv("MACH_NIX_OFFLINE", raising=False)
+    out = tmp_path / "lock.json"
+    assert main(["lock", "-q", "--cache-dir", str(tmp_path / "cache"), "-o", str(out), "furo", "myst-parser",
+                 "numpy<1.22", "--no-build-deps"]) == 0
+    lock = json.loads(out.read_text())
+    packages = lock["packages"]
+    fetched = {n for n, p in packages.items() if p.get("index") == "pypi"}
+    assert {"furo", "myst-parser", "numpy"} <= fetched and lock["indexes"]["pypi"]["kind"] == "remote"
+    assert packages["numpy"]["provider"] == "sdist" and packages["numpy"]["build_system"]["requires"]
+    files = {packages[n]["url"]: packages[n]["sha256"] for n in fetched}
+    with ThreadPoolExecutor(8) as pool:
+        got = dict(zip(files, pool.map(sha256_of_url, files)))
+    assert {url: sha for url, sha in got.items() if sha != files[url]} == {}
