@@ -29,11 +29,10 @@ from typing import Any, Dict, Optional
 
 import orjson
 
-from mach_nix.index.schema import METADATA_FILE, SCHEMA_VERSION, UNREAD_METADATA, Project, shard_of
+from mach_nix.index.schema import METADATA_FILE, SCHEMA_VERSION, Project, shard_of
 from mach_nix.names import normalize
 
 PYPI_SIMPLE = "https://pypi.org/simple"
-UNREAD = UNREAD_METADATA  # a file node whose metadata no one has read yet
 
 
 def default_cache_dir() -> Path:

@@ -37,7 +37,7 @@ from mach_nix.index.record import (
     merge_permuted_deps,
 )
 from mach_nix.index.releases import Release, releases_of, select_releases
-from mach_nix.index.schema import FileResult, Project
+from mach_nix.index.schema import UNREAD_METADATA, FileResult, Project
 from mach_nix.index.scope import Scope, Seed
 from mach_nix.index.workdir import RECORD_VERSION, WorkDir
 from mach_nix.names import normalize
@@ -125,7 +125,7 @@ class Crawler:
 
     def _known(self, sha256: str) -> Optional[FileResult]:
         cached = self.work.files.get(sha256) or self.known.get(sha256)
-        if cached is None or cached.get("metadata") == "not-crawled":
+        if cached is None or cached.get("metadata") == UNREAD_METADATA:
             return None
         return cached
 
@@ -198,7 +198,7 @@ class Crawler:
                 if rep.get("metadata") == "unknown":
                     result = {"metadata": "unknown", "metadata_error": f"representative {inherit[filename]} failed"}
             else:  # an sdist the rule skipped (plan.sdists_skipped)
-                result = {"metadata": "not-crawled"}
+                result = {"metadata": UNREAD_METADATA}
             result.pop("transient", None)
             _apply(node, result, deps)
             nodes.append(node)

@@ -25,8 +25,8 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Set, Union
 
 from mach_nix.errors import MachNixError, NetworkError
-from mach_nix.index.cache import UNREAD, CacheIndex, remote_layer_id
-from mach_nix.index.schema import Project
+from mach_nix.index.cache import CacheIndex, remote_layer_id
+from mach_nix.index.schema import UNREAD_METADATA as UNREAD, Project
 from mach_nix.names import normalize
 
 if TYPE_CHECKING:  # concurrent.futures is imported when the network is first needed, not on every lock

@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from mach_nix.index.schema import UNREAD_METADATA as UNREAD
 from mach_nix.resolve.provider_order import DEFAULT_PROVIDERS, PROVIDERS, parse_providers  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from mach_nix.resolve.target import Target
 
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
-UNREAD = "not-crawled"  # a file node whose metadata no one has read (index.cache.UNREAD)
 
 
 @lru_cache(maxsize=None)

@@ -33,10 +33,10 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 
 from mach_nix.errors import InternalError, MachNixError, NotFound, ResolutionImpossible as Impossible
 from mach_nix.resolve.budget import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, Budget, BudgetExceeded, ConflictReporter
-from mach_nix.resolve.candidates import UNREAD, Candidate, parse_specifier
+from mach_nix.resolve.candidates import Candidate, parse_specifier
 from mach_nix.resolve.provider import NotInIndex, Provider, Req, ResolveRequest, parse_dependency
 from mach_nix.resolve.target import Target
-from mach_nix.index.schema import LEGACY_BUILD_SYSTEM
+from mach_nix.index.schema import LEGACY_BUILD_SYSTEM, UNREAD_METADATA
 
 MAX_ROUNDS = 20000
 
@@ -194,7 +194,7 @@ def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool 
 
 def _build_system(cand: Candidate, target: Target, provider: Provider) -> Dict[str, Any]:
     node = cand.file or {}
-    if node.get("metadata") == UNREAD:  # an sdist read on demand whose dependencies a wheel lent it
+    if node.get("metadata") == UNREAD_METADATA:  # an sdist read on demand whose dependencies a wheel lent it
         view = provider.index.project(cand.name)
         if getattr(view, "fill", None) is not None:
             view.fill(node)
