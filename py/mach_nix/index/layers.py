@@ -152,13 +152,13 @@ class LayeredIndex:
         with self._lock:
             if key in self._views:
                 return self._views[key]
-            found = [(lid, rec) for lid, layer in zip(self._ids, self.local) if (rec := layer.project(key)) is not None]
+        found = self._local_records(key)
         remote = None
         if not found and self.remote is not None:
             remote = self.remote.project(key)
             if remote is not None:
                 found = [(self.remote.layer_id, remote)]
-        view = self._merge(key, found) if found else None
+        view = self._merge(found) if found else None
         if view is not None and remote is not None:
             self._attach(key, view)
         with self._lock:
@@ -180,9 +180,7 @@ class LayeredIndex:
         remote = self.remote.project(key)
         if remote is None:
             return None
-        with self._lock:
-            found = [(lid, rec) for lid, layer in zip(self._ids, self.local) if (rec := layer.project(key)) is not None]
-        view = self._merge(key, found + [(self.remote.layer_id, remote)])
+        view = self._merge(self._local_records(key) + [(self.remote.layer_id, remote)])
         self._attach(key, view)
         with self._lock:
             self._views[key] = view
@@ -195,7 +193,12 @@ class LayeredIndex:
         view.fill_later = lambda node: remote.fill_later(key, node)
         view.offline = remote.offline
 
-    def _merge(self, key: str, found: List[Tuple[str, Any]]) -> ProjectView:
+    def _local_records(self, key: str) -> List[Tuple[str, Any]]:
+        """(layer id, record) of every local layer holding the project, in precedence order."""
+        with self._lock:
+            return [(lid, rec) for lid, layer in zip(self._ids, self.local) if (rec := layer.project(key)) is not None]
+
+    def _merge(self, found: List[Tuple[str, Any]]) -> ProjectView:
         first = found[0][1]
         view = ProjectView(name=first["name"])
         if len(found) == 1:

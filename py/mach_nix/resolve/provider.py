@@ -371,15 +371,15 @@ class Provider(AbstractProvider):
         if preferred is not None:  # a re-lock keeps the old pin while it still fits: try it first
             versions = sorted(versions, key=lambda v: v[1] != preferred)  # stable: the rest stay newest first
 
+        def fits(version: Any) -> bool:
+            return (allow_pre or not version.is_prerelease) and all(contains(spec, version) for spec in specs)
+
         def matches(pc: ProjectCandidates, versions: List[Tuple[Any, str]]) -> Iterator[Candidate]:
             ahead = ReadAhead(pc)
             for position, (version, vstr) in enumerate(versions):
-                if not allow_pre and version.is_prerelease:
+                if not fits(version):
                     continue
-                if not all(contains(spec, version) for spec in specs):
-                    continue
-                ahead.visit(versions, position, lambda v: (allow_pre or not v.is_prerelease)
-                            and all(contains(spec, v) for spec in specs))
+                ahead.visit(versions, position, fits)
                 for cand in pc.candidates(vstr, yanked_ok=version in pinned):
                     # several different pins (stale ones from extra-candidates left behind by backtracking)
                     # cannot all hold: then nothing matches and resolvelib backtracks further
