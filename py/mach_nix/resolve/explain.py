@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mach_nix.names import normalize
 from mach_nix.resolve.provider import release_reason
-from mach_nix.specifiers import is_exact_pin
+from mach_nix.specifiers import exact_pins, is_exact_pin
 
 MAX_VERSIONS = 6
 MAX_CHAINS_PER_PARENT = 2
@@ -93,7 +93,7 @@ def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
     remote = getattr(provider.index, "remote", None)
     if remote is None or not remote.offline:
         return ""
-    releases: Dict[str, Tuple[str, List[str], str]] = {}
+    releases: Dict[str, Tuple[str, List[str], str, Optional[str]]] = {}
     absent = absent_projects(provider, roots, releases)
     if not releases:
         return ""  # absent projects only: explain_absent names them all
@@ -102,23 +102,23 @@ def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
              f"that is not in {_index_text(provider)}:"]
     for name, chain in sorted(absent.items()):
         lines.append(f"  project {name!r}, required by: {' → '.join(chain) or 'the requirements'}")
-    for name, (text, chain, span) in sorted(releases.items()):
+    for name, (text, chain, span, _) in sorted(releases.items()):
         lines.append(f"  a release of {name} for {text} (the layers hold {span}), required by: {' → '.join(chain)}")
-    seeds = " ".join(sorted(absent) + [f"'{n}=={_pinned_version(text) or 'VERSION'}'"
-                                       for n, (text, _, _) in sorted(releases.items())])
+    seeds = " ".join(sorted(absent) + [f"'{n}=={pin or 'VERSION'}'" for n, (_, _, _, pin) in sorted(releases.items())])
     lines.append(f"Lock once without --offline to fetch them from {remote.index_url} into the cache, or make a local "
                  f"layer with `mach-nix index add {seeds} --closure --out DIR` and pass --extra-index DIR.")
     return "\n".join(lines)
 
 
-def _pinned_version(requirement: str) -> Optional[str]:
-    """The version of an exact pin (``sqlalchemy==1.3.24`` → ``1.3.24``), else None."""
-    name, sep, version = requirement.partition("==")
-    return version.strip() if sep and version.strip() and not any(c in version for c in ",<>!~=*") else None
+def _span(pc: Any) -> str:
+    """The oldest and newest version the layers hold of a project (``"3.2.25 … 6.1.3"``), or ``none``."""
+    known = [v for _, v in pc.versions]
+    return f"{known[-1]} … {known[0]}" if len(known) > 1 else (known[0] if known else "none")
 
 
 def absent_projects(provider: Any, roots: Sequence[Any],
-                    releases: Optional[Dict[str, Tuple[str, List[str], str]]] = None) -> Dict[str, List[str]]:
+                    releases: Optional[Dict[str, Tuple[str, List[str], str, Optional[str]]]] = None
+                    ) -> Dict[str, List[str]]:
     """Every project the newest acceptable candidates reach from ``roots`` that the index lacks, with
     the chain that reaches it (root first). A scan, not a resolution: each project is visited once,
     through its newest version that satisfies the first requirement met (at most MAX_ABSENT_SCAN).
@@ -142,9 +142,9 @@ def absent_projects(provider: Any, roots: Sequence[Any],
         cand = _newest_candidate(pc, req)
         if cand is None:
             if releases is not None and not any(req.specifier.contains(v, prereleases=True) for v, _ in pc.versions):
-                known = [v for _, v in pc.versions]
-                span = f"{known[-1]} … {known[0]}" if len(known) > 1 else known[0]
-                releases.setdefault(req.name, (req.text.split(";")[0].strip(), chain, span))
+                pins = exact_pins(req.specifier)
+                releases.setdefault(req.name, (req.text.split(";")[0].strip(), chain, _span(pc),
+                                               pins[0] if len(pins) == 1 else None))
             continue
         for dep in provider.dependencies_of(cand.with_extra(req.extra) if req.extra else cand):
             if dep.name != req.name:
@@ -248,7 +248,7 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
                 lines.append(f"    … and {len(rest)} more version(s) of {parent} with similar requirements")
         pins = [s for spec in specs for s in spec if is_exact_pin(s)]
         known = [v for _, v in pc.versions]
-        span = f"{known[-1]} … {known[0]}" if len(known) > 1 else (known[0] if known else "none")
+        span = _span(pc)
         absent = [p.version for p in pins if not any(p.contains(v, prereleases=True) for v, _ in pc.versions)]
         matching = [v for v, _ in pc.versions if all(s.contains(v, prereleases=True) for s in specs)]
         if absent and known:
