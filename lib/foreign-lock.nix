@@ -45,6 +45,13 @@ let
     if pypiData == null || !builtins.pathExists path then null
     else (builtins.fromJSON (builtins.readFile path)).projects.${name} or null;
 
+  /* Where an index file node's file is: its `url`, else its address on PyPI's file host, which
+     the node names by the file's blake2b-256 (index schema 2, docs/index-format.md). */
+  indexFileUrl = node:
+    if node ? url then node.url
+    else let d = node.blake2b_256; in
+      "https://files.pythonhosted.org/packages/${builtins.substring 0 2 d}/${builtins.substring 2 2 d}/${builtins.substring 4 60 d}/${node.filename}";
+
   indexFile = project: filename:
     if project == null then null
     else
@@ -191,7 +198,7 @@ let
       project = indexProject pypiData package.name;
       known = if file == null then null else indexFile project file.filename;
       local = if file.path or null != null then lockDir + "/${file.path}" else null;
-      url = if file.url or null != null then file.url else known.url or null;
+      url = if file.url or null != null then file.url else if known != null then indexFileUrl known else null;
       sha256 = if file.sha256 or null != null then file.sha256 else known.sha256 or null;
       bs = if known != null && known ? build_system then known.build_system else null;
       buildSystem = if bs != null

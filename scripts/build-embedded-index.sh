@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # (Re)build the embedded index in data/ from PyPI. Resumable: run it again after a crash or Ctrl-C.
 #
-# Scope (docs/crawl.md): the top $TOP (600) projects of shared/data/top-pypi-packages.csv, every
+# Scope (docs/crawl.md): the top $TOP (2000) projects of shared/data/top-pypi-packages.csv, every
 # requirement set in shared/bench/ together with the exact versions uv pins for them
 # (CPython 3.11, x86_64 manylinux_2_28), and the closure of all of these; releases of the last
 # two years (at most the newest 100 per project) plus the newest release of every major.minor
 # series from the last four years. Sized for the budget: <= 100 MB JSON, <= 25 MB packed.
 #
-# Usage: scripts/build-embedded-index.sh [extra `mach-nix index build` options]
+# Metadata the index in $OUT (default: data/) already holds is reused, so widening the scope
+# fetches only what is new.
+#
+# Usage: [TOP=N] [OUT=DIR] scripts/build-embedded-index.sh [extra `mach-nix index build` options]
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 shared="${SHARED:-$repo/../shared}"
-top="${TOP:-600}"
+top="${TOP:-2000}"
+out="${OUT:-$repo/data}"
 pins="$(mktemp -t mach-nix-pins.XXXXXX)"
 trap 'rm -f "$pins"' EXIT
 
@@ -27,4 +31,4 @@ fi
 exec python3 -m mach_nix index build \
   --packages "$shared"/bench/*.txt "$pins" \
   --top "$top" --top-csv "$shared/data/top-pypi-packages.csv" \
-  --max-window-releases 100 --closure --out "$repo/data" --quiet "$@"
+  --max-window-releases 100 --closure --out "$out" --quiet "$@"

@@ -19,6 +19,7 @@ PROVIDERS = ("wheel", "sdist", "nixpkgs")
 
 def package_entry(pkg: Any, display_name: str) -> Dict[str, Any]:
     """The lock entry of one resolved package (a :class:`mach_nix.resolve.resolver.ResolvedPackage`)."""
+    from mach_nix.index.schema import file_url
     from mach_nix.resolve.candidates import wheel_tags
 
     cand = pkg.candidate
@@ -31,7 +32,7 @@ def package_entry(pkg: Any, display_name: str) -> Dict[str, Any]:
     }
     node = cand.file
     if node is not None:
-        entry.update(filename=node["filename"], url=node["url"], sha256=node["sha256"],
+        entry.update(filename=node["filename"], url=file_url(node), sha256=node["sha256"],
                      requires_python=node.get("requires_python"))
         if node.get("yanked"):
             entry["yanked"] = True

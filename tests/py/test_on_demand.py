@@ -179,6 +179,26 @@ def test_offline_names_every_absent_release_too(tmp_path):
     assert "`mach-nix index add mnx-nothing 'requests==1.0.0' 'six==VERSION' --closure --out DIR`" in lines[-1]
 
 
+def test_offline_names_the_releases_pypi_lists_that_the_layers_lack(pypi, tmp_path):
+    """A layer knows every version PyPI listed when it was built, held or not: offline, the report
+    names them with their upload day, and the `index add` command pins the newest that fits."""
+    layer = tmp_path / "layer"
+    build_layer(pypi, layer, "mnx-lib==2.0")  # holds 2.0 and the newest, 2.1; lists 1.0 and 1.5 too
+    record = json.loads(next(p for p in layer.glob("*.json") if '"mnx-lib"' in p.read_text()).read_text())
+    assert record["projects"]["mnx-lib"]["versions"] == {"1.0": "2019-01-01", "1.5": "2019-06-01",
+                                                         "2.0": "2025-01-01", "2.1": "2025-01-01"}
+    done = lock(["--index", str(layer), "-o", "x.json", "--no-build-deps", "mnx-lib<2"], cache=tmp_path / "c",
+                offline=True, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert ("a release of mnx-lib for mnx-lib<2 (the layers hold 2.0 … 2.1; PyPI lists 2 such releases, "
+            "the newest 1.5 (uploaded 2019-06-01))") in done.stderr
+    assert "`mach-nix index add 'mnx-lib==1.5' --closure --out DIR`" in done.stderr
+    done = lock(["--index", str(layer), "-o", "x.json", "--no-build-deps", "mnx-lib==1.2"], cache=tmp_path / "c",
+                offline=True, cwd=tmp_path)
+    assert done.returncode == 1
+    assert "PyPI listed no such release when the index was built" in done.stderr
+
+
 def test_a_project_the_server_lacks_is_reported_as_such(pypi, tmp_path):
     done = lock(["--index", SMALL, "-o", "x.json", "mnx-nothing"], cache=tmp_path / "c", server=pypi, cwd=tmp_path)
     assert done.returncode == 1

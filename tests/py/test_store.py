@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from mach_nix.cli import main
 from mach_nix.errors import IndexError_
 from mach_nix.index.pack import pack, verify
-from mach_nix.index.schema import deps_key, file_requires_dist, shard_of
+from mach_nix.index.schema import PYPI_FILES, deps_key, file_requires_dist, file_url, shard_of
 from mach_nix.index.store import Index, write_index
 
 IDNA_DEPS: list = []
@@ -65,7 +66,7 @@ def json_index(tmp_path: Path) -> Path:
 
 def test_write_and_read_json_form(json_index: Path) -> None:
     meta = json.loads((json_index / "metadata.json").read_text())
-    assert meta["schema"] == 1 and meta["format"] == "json"
+    assert meta["schema"] == 2 and meta["format"] == "json"
     assert (meta["projects"], meta["releases"], meta["files"]) == (2, 2, 3)
     assert len(meta["shards"]) == 256 and len(list(json_index.glob("*.json"))) == 257
     index = Index.open(json_index)
@@ -82,7 +83,36 @@ def test_write_and_read_json_form(json_index: Path) -> None:
 def test_json_form_is_sorted_and_readable(json_index: Path) -> None:
     text = (json_index / f"{shard_of('requests')}.json").read_text()
     assert text.startswith('{\n  "projects"')
-    assert '"filename": "requests-2.31.0-py3-none-any.whl"' in text
+    # one line per file node: a changed file is a one-line diff
+    line = next(line for line in text.splitlines() if '"filename":"requests-2.31.0-py3-none-any.whl"' in line)
+    assert json.loads(line.strip().rstrip(","))["size"] == 100
+
+
+def test_pypi_urls_are_stored_as_their_blake2b_digest(tmp_path: Path) -> None:
+    digest = "7c" + "c4" + "a" * 60
+    url = f"{PYPI_FILES}7c/c4/{'a' * 60}/six-1.17.0.tar.gz"
+    elsewhere = "https://mirror.example/pkgs/six-1.17.0-py2.py3-none-any.whl"
+    project = {"name": "six", "last_serial": 1, "deps": {}, "releases": {"1.17.0": [
+        _node("six-1.17.0-py2.py3-none-any.whl", None, url=elsewhere), _node("six-1.17.0.tar.gz", None, url=url)]},
+        "versions": {"1.16.0": "2021-05-05", "1.17.0": "2024-12-04"}}
+    write_index(tmp_path / "i", {shard_of("six"): {"six": project}}, "json")
+    text = (tmp_path / "i" / f"{shard_of('six')}.json").read_text()
+    assert url not in text and f'"blake2b_256":"{digest}"' in text and elsewhere in text
+    wheel, sdist = Index.open(tmp_path / "i").project("six")["releases"]["1.17.0"]
+    assert (file_url(wheel), file_url(sdist)) == (elsewhere, url) and "url" not in sdist
+    assert Index.open(tmp_path / "i").project("six")["versions"] == project["versions"]
+
+
+def test_a_schema_1_index_is_still_read(json_index: Path) -> None:
+    shard = shard_of("requests")
+    for path in (json_index / f"{shard}.json", json_index / "metadata.json"):
+        doc = json.loads(path.read_text())
+        doc["schema"] = 1
+        path.write_text(json.dumps(doc))
+    meta = json.loads((json_index / "metadata.json").read_text())
+    meta["shards"][shard] = hashlib.sha256((json_index / f"{shard}.json").read_bytes()).hexdigest()
+    (json_index / "metadata.json").write_text(json.dumps(meta))
+    assert Index.open(json_index).project("requests")["name"] == "requests"
 
 
 def test_pack_roundtrip_is_lossless(json_index: Path, tmp_path: Path) -> None:

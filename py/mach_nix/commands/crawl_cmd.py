@@ -192,7 +192,43 @@ def cmd_build(args: argparse.Namespace) -> int:
     scope = window_scope(args, closure=args.closure, sdists="all" if args.sdists else "auto",
                          seeds=sorted({i.split('#', 1)[0].strip() for i in items if i.split('#', 1)[0].strip() and not i.strip().startswith('-')}),
                          top=args.top, top_csv=str(args.top_csv) if args.top_csv else None)
-    return _run(args, args.out, scope, seeds, None, {}, args.format or "json")
+    return _run(args, args.out, scope, seeds, None, _existing_results(args.out), args.format or "json")
+
+
+def known_results(records: Dict[str, Any]) -> Dict[str, Any]:
+    """sha256 → file result of every file whose metadata ``records`` hold as read (not inherited,
+    not skipped, not a failed fetch): what a crawl need not fetch again.
+
+    Example: ``known_results(dict(Index.open(Path("data")).iter_projects()))[sha256]["metadata"] == "pep658"``
+    """
+    known: Dict[str, Any] = {}
+    for record in records.values():
+        for files in record["releases"].values():
+            for node in files:
+                if node.get("metadata") in ("inherited", "not-crawled") or str(node.get("metadata_error", "")).startswith("fetch failed"):
+                    continue
+                result = {"metadata": node["metadata"]}
+                if "requires_dist" in node:
+                    result["requires_dist"] = record["deps"][node["requires_dist"]]
+                for key in ("provides_extra", "build_system", "metadata_error"):
+                    if key in node:
+                        result[key] = node[key]
+                known[node["sha256"]] = result
+    return known
+
+
+def _existing_results(out: Path) -> Dict[str, Any]:
+    """The file results of the index already at ``out`` (none if there is none): a rebuild with
+    a wider scope fetches only what that index lacks."""
+    from mach_nix.errors import IndexError_
+    from mach_nix.index.store import Index
+
+    if not (Path(out) / "metadata.json").exists():
+        return {}
+    try:
+        return known_results(dict(Index.open(out).iter_projects()))
+    except IndexError_:
+        return {}  # unreadable: rebuilt from PyPI
 
 
 def cmd_update(args: argparse.Namespace) -> int:
@@ -210,21 +246,8 @@ def cmd_update(args: argparse.Namespace) -> int:
     scope = Scope.from_json(scope_doc)
     if args.sdists:
         scope.sdists = "all"
-    reuse: Dict[str, Any] = {}
-    known: Dict[str, Any] = {}
-    for name, record in index.iter_projects():
-        reuse[name] = record
-        for files in record["releases"].values():
-            for node in files:
-                if node.get("metadata") in ("inherited", "not-crawled") or str(node.get("metadata_error", "")).startswith("fetch failed"):
-                    continue
-                result = {"metadata": node["metadata"]}
-                if "requires_dist" in node:
-                    result["requires_dist"] = record["deps"][node["requires_dist"]]
-                for key in ("provides_extra", "build_system", "metadata_error"):
-                    if key in node:
-                        result[key] = node[key]
-                known[node["sha256"]] = result
+    reuse = dict(index.iter_projects())
+    known = known_results(reuse)
     if args.sdists:  # a changed scope: every project must be re-planned, not kept as it is
         reuse_keep: Dict[str, Any] = {}
     else:

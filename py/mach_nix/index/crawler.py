@@ -36,7 +36,7 @@ from mach_nix.index.record import (
     _same,
     merge_permuted_deps,
 )
-from mach_nix.index.releases import Release, releases_of, select_releases
+from mach_nix.index.releases import Release, releases_of, select_releases, version_days
 from mach_nix.index.schema import UNREAD_METADATA, FileResult, Project
 from mach_nix.index.scope import Scope, Seed
 from mach_nix.index.workdir import RECORD_VERSION, WorkDir
@@ -143,13 +143,16 @@ class Crawler:
         if page is None:
             return None
         old = self.reuse.get(name)
-        releases = select_releases(releases_of(page), self.scope.since, pins, self.scope.series_since, self.scope.max_window)
+        every_release = releases_of(page)
+        versions = version_days(every_release)
+        releases = select_releases(every_release, self.scope.since, pins, self.scope.series_since, self.scope.max_window)
         if old is not None and self._covers(old, pins) and _file_list(old) == _page_file_list(releases):
             # What PyPI lists for the kept releases is what the index holds: nothing to fetch. The
             # serial is not trusted for this (mirrors back-fill files under an old serial).
-            return dict(old, last_serial=page.last_serial)
+            return dict(old, last_serial=page.last_serial, versions=versions)
         deps: Dict[str, List[str]] = {}
-        record: Project = {"name": page.name, "last_serial": page.last_serial, "deps": deps, "releases": {}}
+        record: Project = {"name": page.name, "last_serial": page.last_serial, "deps": deps, "releases": {},
+                           "versions": versions}
         # Submit every release's fetches at once, so a project with hundreds of releases does not
         # wait for them one after the other.
         plans = [plan_release(release, index == 0, self.scope.sdists) for index, release in enumerate(releases)]

@@ -59,7 +59,8 @@ def local_layer_id(metadata: Dict[str, Any]) -> str:
 
 
 class ProjectView(dict):  # type: ignore[type-arg]
-    """A project record (``name``, ``deps``, ``releases``) merged over layers.
+    """A project record (``name``, ``deps``, ``releases``, and ``versions`` when a layer has that
+    table) merged over layers.
 
     ``fill(node)`` reads the metadata of a file node that no layer has read yet (a remote
     layer's ``not-crawled`` node) into the node and ``deps``; None when nothing can be filled.
@@ -206,6 +207,9 @@ class LayeredIndex:
         else:
             view["deps"] = ChainMap(*[rec["deps"] for _, rec in found])
             view["releases"] = _MergedReleases([(lid, rec["releases"]) for lid, rec in found])
+        tables = [rec["versions"] for _, rec in found if "versions" in rec]
+        if tables:  # every release any layer knows PyPI has, held or not (lazy: read to explain a failure)
+            view["versions"] = tables[0] if len(tables) == 1 else ChainMap(*tables)
         view.origin_id = found[0][0] if len(found) == 1 else None
         return view
 

@@ -1,4 +1,4 @@
-"""Assembling a project record (schema v1) from simple-page entries and file results.
+"""Assembling a project record from simple-page entries and file results.
 
 Example: ``_apply(_node(entry), result, deps)``
 """
@@ -109,7 +109,20 @@ def merge_records(old: Optional[Project], new: Project) -> Project:
         releases[version] = [nodes[f] for f in sorted(nodes)]
     merged = {"name": new.get("name") or old.get("name"), "last_serial": max(int(old.get("last_serial") or 0),
               int(new.get("last_serial") or 0)), "deps": deps, "releases": releases}
+    versions = _merge_versions(old.get("versions"), new.get("versions"))
+    if versions is not None:
+        merged["versions"] = versions
     return _prune_deps(merged)
+
+
+def _merge_versions(old: Optional[Dict[str, str]], new: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
+    """The union of two ``versions`` tables (a version's earliest day wins), or None if neither has one."""
+    if old is None or new is None:
+        return new if old is None else old
+    merged = dict(old)
+    for version, day in new.items():
+        merged[version] = min(day, merged.get(version, day))
+    return dict(sorted(merged.items()))
 
 
 def _keep_yanked(node: Dict[str, Any], page: Optional[Dict[str, Any]]) -> Dict[str, Any]:

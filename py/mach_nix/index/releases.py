@@ -80,6 +80,14 @@ def releases_of(page: SimpleProject) -> Dict[Version, Release]:
     return {v: r for v, r in out.items() if r.files}
 
 
+def version_days(releases: Dict[Version, Release]) -> Dict[str, str]:
+    """Every release of a page → the day it was first uploaded (the index's ``versions`` table).
+
+    Example: ``version_days(releases_of(page))["1.3.24"] == "2021-03-19"``
+    """
+    return {r.key: r.first_upload[:10] for r in sorted(releases.values(), key=lambda r: r.version)}
+
+
 def select_releases(
     releases: Dict[Version, Release], since: str, pins: Set[str], series_since: str = "0000-00-00", max_window: int = 0
 ) -> List[Release]:

@@ -33,18 +33,20 @@ if TYPE_CHECKING:  # concurrent.futures is imported when the network is first ne
     from concurrent.futures import Future, ThreadPoolExecutor
 
 def record_from_page(page: Any) -> Project:
-    """A project record (schema v1) of a simple page: every kept release and file, metadata unread.
+    """A project record of a simple page: every kept release and file, metadata unread.
 
     Example: ``record_from_page(client.simple("six"))["releases"]["1.16.0"][0]["metadata"] == "not-crawled"``
     """
     from mach_nix.index.record import _node
-    from mach_nix.index.releases import releases_of
+    from mach_nix.index.releases import releases_of, version_days
 
+    every_release = releases_of(page)
     releases: Dict[str, Any] = {}
-    for release in releases_of(page).values():
+    for release in every_release.values():
         nodes = [dict(_node(entry), metadata=UNREAD) for entry in release.files]
         releases[release.key] = sorted(nodes, key=lambda n: n["filename"])
-    return {"name": page.name, "last_serial": page.last_serial, "deps": {}, "releases": releases}
+    return {"name": page.name, "last_serial": page.last_serial, "deps": {}, "releases": releases,
+            "versions": version_days(every_release)}
 
 
 def _running_future() -> "Future[Any]":
@@ -207,8 +209,9 @@ class RemoteIndex:
         from mach_nix.index.fetch import fetch_sdist, fetch_wheel
         from mach_nix.index.pypi import FetchError
         from mach_nix.index.record import _apply
+        from mach_nix.index.schema import file_url
 
-        entry = {"filename": node["filename"], "url": node["url"], "size": node.get("size") or 0,
+        entry = {"filename": node["filename"], "url": file_url(node), "size": node.get("size") or 0,
                  "hashes": {"sha256": node["sha256"]}}
         try:
             if node["filename"].endswith(".whl"):
@@ -218,7 +221,7 @@ class RemoteIndex:
         except ArchiveError as exc:
             result = {"metadata": "unknown", "metadata_error": exc.message}
         except FetchError as exc:
-            raise NetworkError(f"cannot read the metadata of {node['filename']} from {node['url']} ({exc.message}); "
+            raise NetworkError(f"cannot read the metadata of {node['filename']} from {file_url(node)} ({exc.message}); "
                                "check the network, or pass --offline.") from None
         record = self._record_of(key)
         with self._lock:

@@ -1,18 +1,21 @@
-"""Index schema v1: names, shard keys and the shape of a project record.
+"""Index schema v2: names, shard keys and the shape of a project record.
 
 See docs/index-format.md for the full description. A shard holds::
 
-    {"schema": 1, "shard": "a3", "projects": {NORMALIZED_NAME: PROJECT}}
+    {"schema": 2, "shard": "a3", "projects": {NORMALIZED_NAME: PROJECT}}
 
 and a PROJECT is::
 
     {"name": "Requests", "last_serial": 123,
      "deps": {KEY: ["certifi>=2017.4.17", ...]},      # each distinct Requires-Dist list once
-     "releases": {"2.31.0": [FILE, ...]}}              # files sorted by filename
+     "releases": {"2.31.0": [FILE, ...]},              # files sorted by filename
+     "versions": {"2.31.0": "2023-05-22", ...}}        # every release on PyPI: first upload day
 
-A FILE (one node per sdist or wheel) carries filename, sha256, url, size, upload_time and
-optionally requires_python, yanked, requires_dist (a key of ``deps``), provides_extra,
-metadata (where its dependencies came from) and, for sdists, build_system.
+A FILE (one node per sdist or wheel) carries filename, sha256, size, upload_time, where it lives
+(``blake2b_256`` for a file on PyPI's file host, else ``url``; :func:`file_url`) and optionally
+requires_python, yanked, requires_dist (a key of ``deps``), provides_extra, metadata (where its
+dependencies came from) and, for sdists, build_system. Schema 1 (every node has ``url``; no
+``versions``) is still read.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ from typing import Any, Dict, List, Optional
 
 from mach_nix.names import normalize
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+READABLE_SCHEMAS = (1, 2)  # a v1 index is a v2 index whose nodes all spell out their url
 SHARD_IDS: List[str] = [f"{i:02x}" for i in range(256)]
 METADATA_FILE = "metadata.json"
 
@@ -39,6 +43,10 @@ METADATA_SOURCES = (
 )
 
 UNREAD_METADATA = "not-crawled"  # a file whose metadata was not read (yet)
+
+# PyPI's file host keeps a file at packages/<blake2b-256 of the file, split 2/2/60>/<filename>.
+PYPI_FILES = "https://files.pythonhosted.org/packages/"
+_HEX = frozenset("0123456789abcdef")
 
 # setuptools' legacy default when an sdist has no [build-system] (PEP 517/518).
 LEGACY_BUILD_SYSTEM: Dict[str, Any] = {
@@ -84,3 +92,31 @@ def file_requires_dist(project: Project, node: FileNode) -> Optional[List[str]]:
     if key is None:
         return None
     return project["deps"][key]
+
+
+def file_url(node: FileNode) -> str:
+    """Where a file node's file is: its ``url``, else its address on PyPI's file host.
+
+    Example: ``file_url({"filename": "six-1.16.0.tar.gz", "blake2b_256": "71392…"})
+    == "https://files.pythonhosted.org/packages/71/39/…/six-1.16.0.tar.gz"``
+    """
+    url = node.get("url")
+    if url:
+        return str(url)
+    digest = node["blake2b_256"]
+    return f"{PYPI_FILES}{digest[:2]}/{digest[2:4]}/{digest[4:]}/{node['filename']}"
+
+
+def pypi_file_digest(url: str, filename: str) -> Optional[str]:
+    """The blake2b-256 digest that ``url`` names, when it is PyPI's address of ``filename``, else None.
+
+    Example: ``pypi_file_digest(PYPI_FILES + "71/39/" + "ab" * 30 + "/six-1.16.0.tar.gz",
+    "six-1.16.0.tar.gz") == "7139" + "ab" * 30``
+    """
+    if not url.startswith(PYPI_FILES):
+        return None
+    parts = url[len(PYPI_FILES):].split("/")
+    if len(parts) != 4 or parts[3] != filename or [len(p) for p in parts[:3]] != [2, 2, 60]:
+        return None
+    digest = "".join(parts[:3])
+    return digest if _HEX.issuperset(digest) else None

@@ -21,15 +21,18 @@ import orjson
 from mach_nix.errors import IndexError_
 from mach_nix.index.schema import (
     METADATA_FILE,
+    READABLE_SCHEMAS,
     SCHEMA_VERSION,
     SHARD_IDS,
     Project,
+    pypi_file_digest,
     shard_of,
 )
 from mach_nix.names import normalize
 
 FORMATS = ("json", "lz4")
 _SUFFIX = {"json": ".json", "lz4": ".json.lz4"}
+_READABLE = " and ".join(map(str, READABLE_SCHEMAS))
 _SKIPPABLE = struct.pack("<I", 0x184D2A50)  # magic of an lz4 skippable frame (ignored by lz4 decoders)
 
 _FIX = (
@@ -60,8 +63,7 @@ def encode_shard(shard: str, projects: Dict[str, Project], fmt: str) -> bytes:
     project, the closing), preceded by a skippable frame holding the table of frames (see
     docs/index-format.md), so a reader decompresses only the projects it needs.
     """
-    doc = {"schema": SCHEMA_VERSION, "shard": shard, "projects": projects}
-    raw = orjson.dumps(doc, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
+    raw = shard_text(shard, projects)
     if fmt == "json":
         return raw
     import lz4.frame
@@ -76,6 +78,56 @@ def encode_shard(shard: str, projects: Dict[str, Project], fmt: str) -> bytes:
         offset += len(frame)
     head = orjson.dumps({"frames": table})
     return _SKIPPABLE + struct.pack("<I", len(head)) + head + b"".join(frames)
+
+
+_PRETTY = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2
+
+
+def shard_text(shard: str, projects: Dict[str, Project]) -> bytes:
+    """The pretty JSON of a shard: orjson's two-space indent and sorted keys, except that each
+    file node is one line (a changed file is a one-line diff, and a node costs no indentation).
+
+    Example: ``orjson.loads(shard_text("1a", {"six": record}))["projects"]["six"] == record``
+    """
+    if not projects:
+        return orjson.dumps({"projects": {}, "schema": SCHEMA_VERSION, "shard": shard}, option=_PRETTY) + b"\n"
+    parts = [b'{\n  "projects": {']
+    for i, name in enumerate(sorted(projects)):
+        parts.append(b"\n    " + orjson.dumps(name) + b": " + _project_text(projects[name]) + (b"," if i < len(projects) - 1 else b""))
+    parts.append(b'\n  },\n  "schema": ' + str(SCHEMA_VERSION).encode() + b',\n  "shard": ' + orjson.dumps(shard) + b"\n}\n")
+    return b"".join(parts)
+
+
+def _project_text(project: Project) -> bytes:
+    """One project at indent 4 (see :func:`shard_text`)."""
+    members = []
+    for key in sorted(project):
+        value = project[key]
+        if key == "releases" and value:
+            text = b"{" + b",".join(
+                b"\n        " + orjson.dumps(version) + b": " + _nodes_text(value[version]) for version in sorted(value)
+            ) + b"\n      }"
+        else:
+            text = orjson.dumps(value, option=_PRETTY).replace(b"\n", b"\n      ")
+        members.append(b"\n      " + orjson.dumps(key) + b": " + text)
+    return b"{" + b",".join(members) + b"\n    }"
+
+
+def _nodes_text(nodes: List[Dict[str, Any]]) -> bytes:
+    if not nodes:
+        return b"[]"
+    return b"[" + b",".join(b"\n          " + orjson.dumps(_stored_node(n), option=orjson.OPT_SORT_KEYS) for n in nodes) + b"\n        ]"
+
+
+def _stored_node(node: Dict[str, Any]) -> Dict[str, Any]:
+    """A file node as stored: a URL on PyPI's file host becomes its ``blake2b_256`` (see schema.file_url)."""
+    url = node.get("url")
+    digest = pypi_file_digest(url, node["filename"]) if url else None
+    if digest is None:
+        return node
+    out = {k: v for k, v in node.items() if k != "url"}
+    out["blake2b_256"] = digest
+    return out
 
 
 def _segments(raw: bytes, names: List[str]) -> List[Tuple[str, bytes]]:
@@ -146,10 +198,10 @@ def decode_shard(data: bytes, fmt: str, where: Path) -> Dict[str, Any]:
         raise IndexError_(
             f"Index shard {where} is not valid JSON ({exc}); it may be truncated. " + _FIX.format(dir=where.parent)
         ) from None
-    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA_VERSION or not isinstance(doc.get("projects"), dict):
+    if not isinstance(doc, dict) or doc.get("schema") not in READABLE_SCHEMAS or not isinstance(doc.get("projects"), dict):
         raise IndexError_(
             f"Index shard {where} has schema {doc.get('schema') if isinstance(doc, dict) else '?'!r}, "
-            f"but this mach-nix reads schema {SCHEMA_VERSION}. " + _FIX.format(dir=where.parent)
+            f"but this mach-nix reads schemas {_READABLE}. " + _FIX.format(dir=where.parent)
         )
     return doc
 
@@ -173,10 +225,10 @@ def read_metadata(directory: Path) -> Dict[str, Any]:
         ) from None
     except orjson.JSONDecodeError as exc:
         raise IndexError_(f"{path} is not valid JSON ({exc}). " + _FIX.format(dir=directory)) from None
-    if not isinstance(meta, dict) or meta.get("schema") != SCHEMA_VERSION:
+    if not isinstance(meta, dict) or meta.get("schema") not in READABLE_SCHEMAS:
         found = meta.get("schema") if isinstance(meta, dict) else None
         raise IndexError_(
-            f"{path} declares index schema {found!r}, but this mach-nix reads schema {SCHEMA_VERSION}. "
+            f"{path} declares index schema {found!r}, but this mach-nix reads schemas {_READABLE}. "
             "Use a matching mach-nix, or rebuild the index with `mach-nix index build`."
         )
     if meta.get("format") not in FORMATS or not isinstance(meta.get("shards"), dict):

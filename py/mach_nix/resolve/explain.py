@@ -93,7 +93,7 @@ def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
     remote = getattr(provider.index, "remote", None)
     if remote is None or not remote.offline:
         return ""
-    releases: Dict[str, Tuple[str, List[str], str, Optional[str]]] = {}
+    releases: Dict[str, Tuple[str, List[str], str, Any]] = {}
     absent = absent_projects(provider, roots, releases)
     if not releases:
         return ""  # absent projects only: explain_absent names them all
@@ -102,12 +102,50 @@ def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
              f"that is not in {_index_text(provider)}:"]
     for name, chain in sorted(absent.items()):
         lines.append(f"  project {name!r}, required by: {' → '.join(chain) or 'the requirements'}")
-    for name, (text, chain, span, _) in sorted(releases.items()):
-        lines.append(f"  a release of {name} for {text} (the layers hold {span}), required by: {' → '.join(chain)}")
-    seeds = " ".join(sorted(absent) + [f"'{n}=={pin or 'VERSION'}'" for n, (_, _, _, pin) in sorted(releases.items())])
+    pins: Dict[str, str] = {}
+    for name, (text, chain, span, specifier) in sorted(releases.items()):
+        listed = listed_absent(provider, name, specifier)
+        known = f"; {_listed_text(listed)}" if listed is not None else ""
+        lines.append(f"  a release of {name} for {text} (the layers hold {span}{known}), required by: {' → '.join(chain)}")
+        exact = exact_pins(specifier)
+        pins[name] = exact[0] if len(exact) == 1 else (listed[0][0] if listed else "VERSION")
+    seeds = " ".join(sorted(absent) + [f"'{n}=={pin}'" for n, pin in sorted(pins.items())])
     lines.append(f"Lock once without --offline to fetch them from {remote.index_url} into the cache, or make a local "
                  f"layer with `mach-nix index add {seeds} --closure --out DIR` and pass --extra-index DIR.")
     return "\n".join(lines)
+
+
+def listed_absent(provider: Any, name: str, specifier: Any) -> Optional[List[Tuple[str, str]]]:
+    """(version, upload day) of the releases PyPI listed when a layer was built (its ``versions``
+    table) that match ``specifier`` but that no layer holds, newest first; None without such a table.
+
+    Example: ``listed_absent(provider, "sqlalchemy", SpecifierSet("==1.3.24")) == [("1.3.24", "2021-03-19")]``
+    """
+    from mach_nix.resolve.candidates import parse_version
+
+    view = provider.index.project(name)
+    if view is None or "versions" not in view:
+        return None
+    held = view["releases"]
+    found = []
+    for vstr, day in view["versions"].items():
+        version = parse_version(vstr)
+        if version is not None and vstr not in held and specifier.contains(version, prereleases=True):
+            found.append((version, vstr, day))
+    return [(vstr, day) for _, vstr, day in sorted(found, reverse=True)]
+
+
+def _listed_text(listed: Optional[List[Tuple[str, str]]]) -> str:
+    """``"PyPI lists 1.3.24 (uploaded 2021-03-19)"``, or for several the count and the newest; what
+    an empty table says; "" without a table."""
+    if listed is None:
+        return ""
+    if not listed:
+        return "PyPI listed no such release when the index was built"
+    vstr, day = listed[0]
+    if len(listed) == 1:
+        return f"PyPI lists {vstr} (uploaded {day})"
+    return f"PyPI lists {len(listed)} such releases, the newest {vstr} (uploaded {day})"
 
 
 def _span(pc: Any) -> str:
@@ -117,7 +155,7 @@ def _span(pc: Any) -> str:
 
 
 def absent_projects(provider: Any, roots: Sequence[Any],
-                    releases: Optional[Dict[str, Tuple[str, List[str], str, Optional[str]]]] = None
+                    releases: Optional[Dict[str, Tuple[str, List[str], str, Any]]] = None
                     ) -> Dict[str, List[str]]:
     """Every project the newest acceptable candidates reach from ``roots`` that the index lacks, with
     the chain that reaches it (root first). A scan, not a resolution: each project is visited once,
@@ -142,9 +180,7 @@ def absent_projects(provider: Any, roots: Sequence[Any],
         cand = _newest_candidate(pc, req)
         if cand is None:
             if releases is not None and not any(req.specifier.contains(v, prereleases=True) for v, _ in pc.versions):
-                pins = exact_pins(req.specifier)
-                releases.setdefault(req.name, (req.text.split(";")[0].strip(), chain, _span(pc),
-                                               pins[0] if len(pins) == 1 else None))
+                releases.setdefault(req.name, (req.text.split(";")[0].strip(), chain, _span(pc), req.specifier))
             continue
         for dep in provider.dependencies_of(cand.with_extra(req.extra) if req.extra else cand):
             if dep.name != req.name:
@@ -162,10 +198,19 @@ def _newest_candidate(pc: Any, req: Any) -> Any:
 
 
 def _absent_hint(name: str, version: str, known: List[str], pc: Any, provider: Any) -> str:
+    from packaging.specifiers import SpecifierSet
+
     from mach_nix.resolve.candidates import parse_version
 
     wanted = parse_version(version)
     newest = pc.versions[0][0] if pc.versions else None
+    listed = listed_absent(provider, name, SpecifierSet(f"=={version}")) if wanted is not None else None
+    if listed is not None:
+        if listed:
+            return f"{_listed_text(listed)}; the index holds a selection of releases. " + _release_hint(name, version, provider)
+        if newest is not None and wanted < newest:
+            return (f"PyPI did not list {name} {version} when the index was built: check the version. "
+                    + _release_hint(name, version, provider))
     if wanted is not None and newest is not None and wanted < newest:
         return ("The index holds a selection of releases (the recent ones and the newest of each older series). "
                 + _release_hint(name, version, provider))

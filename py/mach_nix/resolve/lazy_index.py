@@ -170,6 +170,33 @@ class _LazyMap(Mapping[str, Any]):
         return key in self._ranges
 
 
+class _Deferred(Mapping[str, Any]):
+    """A read-only mapping over one JSON object slice, parsed as a whole on first use (a project's
+    ``versions`` table: needed only to explain a failure)."""
+
+    __slots__ = ("_buf", "_span", "_value")
+
+    def __init__(self, buf: bytes, span: Tuple[int, int]) -> None:
+        self._buf = buf
+        self._span = span
+        self._value: Optional[Dict[str, Any]] = None
+
+    def _parsed(self) -> Dict[str, Any]:
+        if self._value is None:
+            value = orjson.loads(self._buf[self._span[0]:self._span[1]])
+            self._value = value if isinstance(value, dict) else {}
+        return self._value
+
+    def __getitem__(self, key: str) -> Any:
+        return self._parsed()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._parsed())
+
+    def __len__(self) -> int:
+        return len(self._parsed())
+
+
 class _SearchedMap(_LazyMap):
     """A lazy mapping over the object at ``span`` (members at ``indent``) that finds a key by searching for it.
 
@@ -278,7 +305,8 @@ class _HashChecker:
 
 
 class LazyIndex:
-    """Wraps an :class:`Index`; ``project(name)`` returns a dict whose ``deps`` and ``releases`` are lazy.
+    """Wraps an :class:`Index`; ``project(name)`` returns a dict whose ``deps``, ``releases`` and
+    ``versions`` (when the index has that table) are lazy.
 
     Call :meth:`check` before trusting a result: it waits for the shard hash checks.
 
@@ -401,4 +429,6 @@ class LazyIndex:
                 project[field] = _SearchedMap(buf, value, 8)
             else:
                 raise _Fallback
+        if "versions" in fields:
+            project["versions"] = _Deferred(buf, fields["versions"][:2])
         return project

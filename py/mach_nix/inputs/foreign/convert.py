@@ -219,8 +219,10 @@ def _entry(foreign: ForeignLock, package: ForeignPackage, target: Target, index:
     if file.path is not None and file.sha256:  # a local file (path source), named relative to the lock
         entry.update(path=file.path, sha256=file.sha256)
     else:
+        from mach_nix.index.schema import file_url
+
         known = _index_file(index, package.name, file.filename)
-        url = file.url or (known or {}).get("url")
+        url = file.url or (file_url(known) if known else None)
         sha256 = file.sha256 or (known or {}).get("sha256")
         if (url is None or sha256 is None) and lookup is not None:
             fetched = lookup(package.name, file.filename) or {}
