@@ -4,8 +4,10 @@
 # Scope (docs/crawl.md): the top $TOP (2000) projects of shared/data/top-pypi-packages.csv, every
 # requirement set in shared/bench/ together with the exact versions uv pins for them
 # (CPython 3.11, x86_64 manylinux_2_28), and the closure of all of these; releases of the last
-# two years (at most the newest 100 per project) plus the newest release of every major.minor
-# series from the last four years. Sized for the budget: <= 100 MB JSON, <= 25 MB packed.
+# 18 months (at most the newest 20 per project) plus the newest release of every major.minor
+# series from the last three years. Sized for the budget: <= 100 MB JSON, <= 25 MB packed (the
+# packed form is mostly the two hashes of each file, so the budget is a budget of files). Every
+# other release is still listed in each project's `versions` table and is fetched on demand.
 #
 # Metadata the index in $OUT (default: data/) already holds is reused, so widening the scope
 # fetches only what is new.
@@ -31,4 +33,5 @@ fi
 exec python3 -m mach_nix index build \
   --packages "$shared"/bench/*.txt "$pins" \
   --top "$top" --top-csv "$shared/data/top-pypi-packages.csv" \
-  --max-window-releases 100 --closure --out "$out" --quiet "$@"
+  --since "$(date -u -d '18 months ago' +%F)" --series-since "$(date -u -d '3 years ago' +%F)" \
+  --max-window-releases 20 --closure --out "$out" --quiet "$@"

@@ -1,7 +1,8 @@
 """Bounded resolution: conflict sets end with a lock or an explanation, and budgets stop the rest.
 
-Recorded data: the embedded index (data/) for the bench conflict sets, and
-tests/data/index-conflicts (see its generate.py) for constructed cases. Nothing here is timed:
+Recorded data: tests/data/index-bench-conflicts (what the bench conflict sets read from the
+embedded index of 2026-11-24, scripts/record-test-index.py), and tests/data/index-conflicts
+(constructed projects) for the shapes of these cases. Nothing here is timed:
 rounds are counted, and the budget tests drive the budget's clock and memory reading.
 """
 
@@ -28,6 +29,9 @@ from mach_nix.resolve.target import Target
 ROOT = Path(__file__).resolve().parents[2]
 CONFLICTS = ROOT.parent / "shared" / "bench" / "conflicts"
 CONSTRUCTED = ROOT / "tests" / "data" / "index-conflicts"
+# what resolving the conflict sets read from the embedded index of 2026-11-24 (two years of
+# releases), recorded with scripts/record-test-index.py so later rebuilds of data/ leave these alone
+RECORDED = ROOT / "tests" / "data" / "index-bench-conflicts"
 ALL_PIGEONS = "\n".join(f"pigeon-{i}" for i in range(9))
 
 
@@ -51,7 +55,7 @@ def conflict_set(name: str) -> str:
 def test_fastapi_all_with_pydantic1_takes_the_last_fastapi_for_pydantic1():
     # the newest fastapi releases need pydantic 2 directly, the next ones through [all]'s
     # pydantic-settings/-extra-types; the look-ahead rules all of them out before any is pinned
-    res = run(conflict_set("fastapi-pydantic1"), ROOT / "data", max_seconds=None, max_memory_mb=300)
+    res = run(conflict_set("fastapi-pydantic1"), RECORDED, max_seconds=None, max_memory_mb=300)
     assert pins(res)["fastapi"] == "0.99.1"
     assert pins(res)["pydantic"].startswith("1.")
     assert res.packages["fastapi"].extras == {"all"}
@@ -66,10 +70,10 @@ def test_the_shape_of_fastapi_pydantic1_without_backtracking():
 
 def test_conflict_sets_the_index_cannot_lock_are_explained():
     with pytest.raises(ResolutionImpossible) as err:
-        run(conflict_set("django-legacy"), ROOT / "data")
+        run(conflict_set("django-legacy"), RECORDED)
     assert "django<3.2" in err.value.message and "no version of django in the index" in err.value.message
     with pytest.raises(NotFound) as absent:
-        run(conflict_set("ml-pins"), ROOT / "data")
+        run(conflict_set("ml-pins"), RECORDED)
     assert absent.value.exit_code == EXIT_ABSENT and "'tensorflow' is not in the index" in absent.value.message
 
 

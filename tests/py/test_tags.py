@@ -20,7 +20,6 @@ from mach_nix.index.tags import is_sdist, keep_file, keep_wheel, primary_family,
         ("cryptography-41.0.0-cp37-abi3-macosx_10_12_universal2.whl", {"macos-universal2"}),
         ("cryptography-41.0.0-cp37-abi3-manylinux_2_28_x86_64.whl", {"linux-x86_64"}),
         ("ninja-1.11.1-py3-none-manylinux_2_12_x86_64.manylinux2010_x86_64.whl", {"linux-x86_64"}),
-        ("markupsafe-3.0.2-cp313-cp313t-manylinux_2_17_aarch64.manylinux2014_aarch64.whl", {"linux-aarch64"}),
         ("x-1.0-cp311-cp311-linux_x86_64.whl", {"linux-x86_64"}),
     ],
 )
@@ -34,6 +33,7 @@ def test_kept_wheels_and_their_family(filename: str, families: set) -> None:
     "filename",
     [
         "numpy-2.1.0-cp312-cp312-win_amd64.whl",  # Windows
+        "markupsafe-3.0.2-cp313-cp313t-manylinux_2_17_aarch64.manylinux2014_aarch64.whl",  # free-threaded
         "numpy-2.1.0-cp312-cp312-manylinux_2_17_i686.manylinux2014_i686.whl",  # i686
         "numpy-2.1.0-cp312-cp312-musllinux_1_1_x86_64.whl",  # musl
         "numpy-2.1.0-cp312-cp312-manylinux_2_17_ppc64le.whl",
@@ -61,3 +61,13 @@ def test_multi_platform_wheel_takes_smallest_family() -> None:
     name = "x-1-py3-none-macosx_10_9_x86_64.macosx_11_0_arm64.whl"
     assert wheel_families(name) == {"macos-x86_64", "macos-arm64"}
     assert primary_family(name) == "macos-arm64"
+
+
+def test_no_target_selects_a_free_threaded_wheel() -> None:
+    """Why the index drops cp313t wheels: every target is a GIL-enabled CPython."""
+    from mach_nix.resolve.target import Target
+
+    for python in ("3.13", "3.14"):
+        for system in ("x86_64-linux", "aarch64-darwin"):
+            tags = Target.create(python, system).tag_priority
+            assert tags and not [t for t in tags if t.split("-")[1].endswith("t")]

@@ -3,8 +3,8 @@
 The rule (docs/index-format.md, "What is kept"): every sdist; pure wheels for Python 3; and binary
 wheels for CPython 3.8+ (``cp38``…, ``abi3``, ``py3``) on glibc Linux (``manylinux*``/``linux``)
 for x86_64 and aarch64, and on macOS for x86_64, arm64 and universal2. Everything else (Windows,
-i686, musllinux, ppc64le, s390x, armv7l, PyPy, CPython < 3.8, Python-2-only wheels, eggs,
-installers) is dropped.
+i686, musllinux, ppc64le, s390x, armv7l, PyPy, CPython < 3.8, free-threaded CPython (``cp313t``:
+no target selects them), Python-2-only wheels, eggs, installers) is dropped.
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ def tag_family(tag: Tag) -> Optional[str]:
     """
     if not _python_ok(tag.interpreter, tag.abi):
         return None
-    if tag.abi not in ("none", "abi3") and not _CP.match(tag.abi.rstrip("mdut")):
-        return None
+    if tag.abi not in ("none", "abi3") and not _CP.match(tag.abi.rstrip("mdu")):
+        return None  # a free-threaded ABI (cp313t) too: every target is a GIL-enabled CPython
     if tag.platform == "any":
         return PURE
     linux = _LINUX.match(tag.platform)
