@@ -79,5 +79,11 @@ class WorkDir:
 
 
 def default_work_dir(out: Path) -> Path:
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "mach-nix" / "crawl"
-    return base / hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]
+    """``CACHE/crawl/<16 hex of the output's path>``, CACHE being the user cache's root (so
+    ``$MACH_NIX_CACHE_DIR`` moves it too).
+
+    Example: ``default_work_dir(Path("data"))`` → ``~/.cache/mach-nix/crawl/3f2a9c01b7de4410``
+    """
+    from mach_nix.index.cache import default_cache_dir
+
+    return default_cache_dir() / "crawl" / hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]
