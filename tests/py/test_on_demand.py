@@ -125,6 +125,29 @@ def test_a_release_outside_the_local_window_is_fetched(pypi, tmp_path):
     assert list(pypi.log) == []
 
 
+def test_when_every_local_release_conflicts_older_ones_are_fetched(tmp_path):
+    """The fastapi[all] + pydantic<2 shape: the local layer holds only releases whose extra needs
+    mnx-settings>=2, which needs mnx-core>=2, which the user excludes; PyPI's older release works."""
+    world = {
+        "mnx-web": [Dist("1.0", requires=["mnx-core>=1", 'mnx-plain; extra == "all"'], extras=["all"],
+                         upload_time="2019-01-01T00:00:00Z")]
+                   + [Dist(v, requires=["mnx-core>=1", 'mnx-settings>=2; extra == "all"'], extras=["all"])
+                      for v in ("2.0", "2.1", "3.0")],
+        "mnx-settings": [Dist("2.0", requires=["mnx-core>=2"])],
+        "mnx-core": [Dist("1.0"), Dist("2.0")],
+        "mnx-plain": [Dist("1.0")],
+    }
+    with FakePyPI(world_routes(world)) as server:
+        layer = tmp_path / "layer"
+        build_layer(server, layer, "mnx-web==2.1", "mnx-web==3.0")
+        done = lock(["--index", str(layer), "-o", "x.json", "--no-build-deps", "mnx-web[all]", "mnx-core<2"],
+                    cache=tmp_path / "c", server=server, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    packages = json.loads((tmp_path / "x.json").read_text())["packages"]
+    assert {n: p["version"] for n, p in packages.items()} == {"mnx-web": "1.0", "mnx-core": "1.0", "mnx-plain": "1.0"}
+    assert packages["mnx-web"]["index"].startswith("remote-")
+
+
 def test_the_first_layer_holding_a_release_wins(pypi, tmp_path):
     """Two local layers: each release comes from the first that holds it; together they offer the union."""
     first, second = tmp_path / "first", tmp_path / "second"

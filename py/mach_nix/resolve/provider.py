@@ -390,15 +390,14 @@ class Provider(AbstractProvider):
                     yield cand.with_extra(extra) if extra else cand
 
         def generate() -> Iterator[Candidate]:
-            found = False
-            for cand in matches(pc, versions):
-                found = True
-                yield cand
-            if not found:  # nothing local can be used: the remote layer may hold older releases that can
-                bigger = self.extend(name)
-                if bigger is not None:
-                    seen = {vstr for _, vstr in versions}
-                    yield from matches(bigger, [v for v in bigger.versions if v[1] not in seen])
+            yield from matches(pc, versions)
+            # every local candidate failed (or none could be used): the remote layer's releases, older
+            # ones included, may not (fastapi[all] with pydantic<2). The project may have been
+            # extended meanwhile, by a look-ahead: then its current candidates hold them.
+            bigger = self.extend(name) or self.project(name)
+            if bigger is not pc:
+                seen = {vstr for _, vstr in versions}
+                yield from matches(bigger, [v for v in bigger.versions if v[1] not in seen])
 
         return generate
 
