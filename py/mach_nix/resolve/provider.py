@@ -20,7 +20,7 @@ from mach_nix.errors import EXIT_ABSENT, MachNixError
 from mach_nix.names import normalize
 from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates, parse_specifier, parse_version
-from mach_nix.resolve.target import Target
+from mach_nix.resolve.target import Target, simple_marker
 
 _EMPTY = SpecifierSet("")
 CRITERIA_MEMO = 1 << 16  # entries of a memo keyed by resolvelib criteria before it is emptied
@@ -94,10 +94,14 @@ _EXTRA_MARKER_RE = re.compile(r"""^\(?\s*extra\s*==\s*['"]([^'"]+)['"]\s*\)?$"""
 
 @lru_cache(maxsize=None)
 def parse_marker(text: str) -> Any:
-    """A marker: ``("extra", name)`` for the common ``extra == "x"`` form, else a packaging Marker."""
+    """A marker: ``("extra", name)`` for the common ``extra == "x"`` form, a :class:`SimpleMarker`
+    for the usual comparisons, else a packaging Marker."""
     m = _EXTRA_MARKER_RE.match(text)
     if m:
         return ("extra", normalize(m.group(1)))
+    simple = simple_marker(text)
+    if simple is not None:
+        return simple
     from packaging.markers import Marker
 
     return Marker(text)
