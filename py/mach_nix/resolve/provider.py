@@ -245,7 +245,7 @@ class Provider(AbstractProvider):
         self.sat_cache: Dict[Tuple[int, int], bool] = {}
         self._causes_of: Any = None
         self.viable_cache: Dict[tuple, bool] = {}
-        self.pref_cache: Dict[Any, Tuple[bool, bool]] = {}  # criterion -> (not pinned, not root)
+        self.pref_cache: Dict[Any, int] = {}  # criterion -> 4 * (not pinned) + (not root)
         self.satisfiable_cache: Dict[Tuple[str, int], Tuple[SpecifierSet, bool]] = {}
         self.pruned: Dict[tuple, str] = {}  # (candidate key, extra) -> why it can never be used
         self.unsatisfiable_why: Dict[Tuple[str, int, Optional[str]], str] = {}
@@ -337,22 +337,24 @@ class Provider(AbstractProvider):
             self._cause_names = {c.requirement.name for c in backtrack_causes}
         causes = self._cause_names if backtrack_causes else ()
         flags = self.pref_cache
-        best: Any = None
+        # get_preference's key (not pinned, not cause, not root, identifier) as (4a + 2b + c, identifier)
+        best_rank, best = 8, ""
         for ident in identifiers:
             criterion = criteria[ident]
-            hit = flags.get(criterion)  # criteria are replaced, never changed, and hash by identity
-            if hit is None:
+            rank = flags.get(criterion)  # criteria are replaced, never changed, and hash by identity
+            if rank is None:
                 pinned = root = False
                 for info in criterion.information:
                     pinned = pinned or info.requirement.is_pin
                     root = root or info.parent is None
                 if len(flags) > CRITERIA_MEMO:  # the memo keeps criteria alive: bound it on long backtracking
                     flags.clear()
-                hit = flags[criterion] = (not pinned, not root)
-            key = (hit[0], not (causes and ident.split("[")[0] in causes), hit[1], ident)
-            if best is None or key < best:
-                best = key
-        return [best[3]]
+                rank = flags[criterion] = 4 * (not pinned) + (not root)
+            if not causes or ident.split("[")[0] not in causes:
+                rank += 2
+            if rank < best_rank or (rank == best_rank and ident < best):
+                best_rank, best = rank, ident
+        return [best]
 
     def find_matches(self, identifier: str, requirements: Mapping[str, Iterator[Req]],
                      incompatibilities: Mapping[str, Iterator[Candidate]]) -> Callable[[], Iterator[Candidate]]:
