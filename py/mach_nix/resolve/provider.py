@@ -370,7 +370,7 @@ class Provider(AbstractProvider):
         allow_pre = _allows_pre(self.request, pc, specs)
         pinned = _pinned(specs)
 
-        contains = self.contains
+        contains, known = self.contains, self.sat_cache
 
         preferred = self.request.preferred.get(name)
         versions = pc.versions
@@ -378,7 +378,13 @@ class Provider(AbstractProvider):
             versions = sorted(versions, key=lambda v: v[1] != preferred)  # stable: the rest stay newest first
 
         def fits(version: Any) -> bool:
-            return (allow_pre or not version.is_prerelease) and all(contains(spec, version) for spec in specs)
+            if not allow_pre and version.is_prerelease:
+                return False
+            for spec in specs:  # a loop, contains() inlined on a hit: called for every release a walk looks at
+                hit = known.get((id(spec), id(version)))
+                if not (contains(spec, version) if hit is None else hit):
+                    return False
+            return True
 
         def matches(pc: ProjectCandidates, versions: List[Tuple[Any, str]]) -> Iterator[Candidate]:
             ahead = ReadAhead(pc)
