@@ -146,9 +146,9 @@ def _tags(major: int, minor: int, arch: str, kernel: str, glibc: Optional[str], 
 
 
 # --- simple environment markers ------------------------------------------------------------------
-# packaging.markers drags in packaging.tags (logging, subprocess, platform) and dataclasses (inspect,
-# ast): a sixth of a small lock's instructions. Index markers are nearly all comparisons of a few
-# variables with a literal joined by and/or, evaluated here as packaging (>= 22) does; anything
+# packaging.markers drags in its parser, packaging.utils and packaging.tags (logging, subprocess,
+# sysconfig): ~9% of the instructions of a small lock. Index markers are nearly all comparisons of a
+# few variables with a literal joined by and/or, evaluated here as packaging (>= 22) does; anything
 # else (another variable, operator or shape) is left to packaging (simple_marker returns None).
 _VERSION_VARIABLES = frozenset(("python_version", "python_full_version", "implementation_version"))
 _STRING_VARIABLES = frozenset(("sys_platform", "platform_system", "platform_machine", "os_name",
@@ -156,6 +156,8 @@ _STRING_VARIABLES = frozenset(("sys_platform", "platform_system", "platform_mach
 _VERSION_OPS = frozenset(("===", "==", "!=", "<=", ">=", "~=", "<", ">"))
 # compiled on first use (re's cache), not at import: the floor of every command imports this module
 _MARKER_TOKEN = r"""\s*(?:([()])|(and|or|not\s+in|in)(?![\w.])|(===|==|!=|<=|>=|~=|<|>)|'([^']*)'|"([^"]*)"|([A-Za-z_][\w.]*))"""
+# token kinds: the groups of _MARKER_TOKEN (a single-quoted literal, group 4, counts as _LITERAL)
+_PAREN, _WORD, _COMPARISON, _LITERAL, _NAME = 1, 2, 3, 5, 6
 _Atom = Tuple[str, str, str, Any]  # (variable, operator, literal, Specifier for version comparisons)
 _STRING_OPS = {  # what packaging does with strings; "has": ``"LITERAL" in VARIABLE``
     "==": lambda value, literal: value == literal, "!=": lambda value, literal: value != literal,
@@ -214,7 +216,7 @@ def simple_marker(text: str) -> Optional[SimpleMarker]:
                 return None
             break
         kind = m.lastindex or 0
-        tokens.append((5 if kind == 4 else kind, m.group(kind)))  # 4, 5: a quoted literal
+        tokens.append((_LITERAL if kind == 4 else kind, m.group(kind)))
         pos = m.end()
     parsed, end = _parse_or(tokens, 0)
     return parsed if parsed is not None and end == len(tokens) else None
@@ -227,9 +229,9 @@ def _parse_or(tokens: List[Tuple[int, str]], i: int) -> Tuple[Optional[SimpleMar
         if item is None:
             return None, i
         groups[-1].append(item)
-        if i < len(tokens) and tokens[i] == (2, "and"):
+        if i < len(tokens) and tokens[i] == (_WORD, "and"):
             i += 1
-        elif i < len(tokens) and tokens[i] == (2, "or"):
+        elif i < len(tokens) and tokens[i] == (_WORD, "or"):
             groups.append([])
             i += 1
         else:
@@ -238,9 +240,9 @@ def _parse_or(tokens: List[Tuple[int, str]], i: int) -> Tuple[Optional[SimpleMar
 
 def _parse_item(tokens: List[Tuple[int, str]], i: int) -> Tuple[Any, int]:
     """An atom or a parenthesized expression at ``tokens[i]``, and the index after it."""
-    if i < len(tokens) and tokens[i] == (1, "("):
+    if i < len(tokens) and tokens[i] == (_PAREN, "("):
         inner, i = _parse_or(tokens, i + 1)
-        if inner is None or i >= len(tokens) or tokens[i] != (1, ")"):
+        if inner is None or i >= len(tokens) or tokens[i] != (_PAREN, ")"):
             return None, i
         return inner, i + 1
     if i + 3 > len(tokens):
@@ -248,15 +250,15 @@ def _parse_item(tokens: List[Tuple[int, str]], i: int) -> Tuple[Any, int]:
     (k1, left), (k2, op), (k3, right) = tokens[i:i + 3]
     op = " ".join(op.split())  # "not   in" -> "not in"
     atom: Optional[_Atom] = None
-    if k1 == 6 and k3 == 5:  # VARIABLE OP "LITERAL"
-        atom = _variable_atom(left, op, right, k2)
-    elif k1 == 5 and k2 == 2 and k3 == 6 and op in ("in", "not in") and right in _STRING_VARIABLES:
+    if k1 == _NAME and k3 == _LITERAL:  # VARIABLE OP "LITERAL"
+        atom = _variable_atom(left, op, right, k2 == _COMPARISON)
+    elif k1 == _LITERAL and k2 == _WORD and k3 == _NAME and op in ("in", "not in") and right in _STRING_VARIABLES:
         atom = (right, "has" if op == "in" else "has not", left, None)
     return (atom, i + 3) if atom is not None else (None, i)
 
 
-def _variable_atom(variable: str, op: str, literal: str, kind: int) -> Optional[_Atom]:
-    if variable in _VERSION_VARIABLES and kind == 3 and op in _VERSION_OPS:
+def _variable_atom(variable: str, op: str, literal: str, comparison: bool) -> Optional[_Atom]:
+    if variable in _VERSION_VARIABLES and comparison and op in _VERSION_OPS:
         from packaging.specifiers import InvalidSpecifier, Specifier
 
         try:
