@@ -21,6 +21,10 @@ the index is read (``--requirement-text ''``); ``resolve``, the lock command in-
 imports; CPU time (user+sys) and peak RSS (wait4) of each tool; the status (``lock``, or the
 exit status of a set that cannot be locked). Every child runs under an address-space cap and a
 timeout, so an unbounded resolver cannot take the machine down.
+
+``--instructions`` adds the instructions each tool executes for one lock (millions, counted by
+valgrind's cachegrind, mach-nix with ``PYTHONHASHSEED=0``): unlike wall and CPU time they hardly
+move with the load of a shared machine, so a change of a few percent shows.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shutil
 import statistics
@@ -155,6 +160,21 @@ def status_label(run: Run) -> str:
     return f"exit {run.status}: " + (lines[0][:60] if lines else "")
 
 
+def instructions(cmd: Sequence[str], env: Optional[Dict[str, str]] = None, timeout: float = 600.0) -> float:
+    """Millions of instructions ``cmd`` executes (valgrind's cachegrind, without cache simulation; ~30x
+    slower than the command itself, hence its own ``timeout``).
+
+    Example: ``instructions(["python3", "-c", "pass"])`` → ``38.1``
+    """
+    out = subprocess.run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
+                          *cmd], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                         timeout=timeout)
+    m = re.search(r"I\s+refs:\s+([\d,]+)", out.stderr)
+    if m is None:
+        raise SystemExit(f"valgrind counted nothing for {cmd[0]}: {out.stderr.strip()[-300:]}")
+    return int(m.group(1).replace(",", "")) / 1e6
+
+
 def median(runs: List[Run], field: str) -> float:
     return statistics.median(getattr(r, field) for r in runs)
 
@@ -169,6 +189,8 @@ def main() -> int:
     parser.add_argument("--src", type=Path, default=ROOT / "py", help="mach-nix source to install (default: py/)")
     parser.add_argument("--venv", type=Path, default=Path(tempfile.gettempdir()) / "mach-nix-bench-venv")
     parser.add_argument("--cap-mb", type=int, default=3000, help="address-space cap of every child (default 3000)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="add the instructions of one lock per tool (valgrind; slow, but steady under load)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a child is killed (default 60)")
     parser.add_argument("--no-warm", action="store_true", help="skip the online uv run (cache already warm)")
     parser.add_argument("--open-world", action="store_true", help="add the open-world/ sets (needs PyPI unless "
@@ -190,8 +212,9 @@ def main() -> int:
     env = child_env()
     print(f"CPython {full} x86_64-linux manylinux_2_28; mach-nix {script}; {uv_binary()} --python {args.python}; "
           f"{args.runs} runs")
+    extra_head = f" {'M instr':>8} {'uv M':>7}" if args.instructions else ""
     print(f"{'set':<28} {'pins':>4} {'mach-nix s':>10} {'uv s':>6} {'ratio':>5} {'floor s':>7} {'resolve s':>9} "
-          f"{'CPU s':>6} {'uv CPU':>6} {'MB':>5} {'uv MB':>5}  status")
+          f"{'CPU s':>6} {'uv CPU':>6} {'MB':>5} {'uv MB':>5}{extra_head}  status")
     worst: Dict[str, float] = {}
     for path in sets:
         name = str(path.relative_to(args.bench_dir).with_suffix(""))
@@ -226,9 +249,15 @@ def main() -> int:
         m, u = median(ours, "wall"), median(theirs, "wall")
         worst[name] = m / u
         resolve_s = f"{statistics.median(inner):>9.3f}" if inner else f"{'-':>9}"
+        extra = ""
+        if args.instructions:
+            out.unlink(missing_ok=True)
+            slow = args.timeout * 50
+            ours_i = instructions([venv_python, str(script), *lock_args], {**env, "PYTHONHASHSEED": "0"}, slow)
+            extra = f" {ours_i:>8.0f} {instructions(uv + ['--offline'], timeout=slow):>7.0f}"
         print(f"{name:<28} {pins:>4} {m:>10.3f} {u:>6.3f} {m / u:>5.2f} {median(floors, 'wall'):>7.3f} {resolve_s} "
               f"{median(ours, 'cpu'):>6.3f} {median(theirs, 'cpu'):>6.3f} {max(r.rss_mb for r in ours):>5.0f} "
-              f"{max(r.rss_mb for r in theirs):>5.0f}  {label}")
+              f"{max(r.rss_mb for r in theirs):>5.0f}{extra}  {label}")
         out.unlink(missing_ok=True)
     print("worst ratio: " + ", ".join(f"{n} {r:.2f}" for n, r in sorted(worst.items(), key=lambda i: -i[1])[:3]))
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from functools import lru_cache
 from typing import Any, List, Optional
 
 from mach_nix import __version__
@@ -20,23 +21,30 @@ COMMAND_OF = {"lock": "mach_nix.commands.lock_cmd", "tree": "mach_nix.commands.l
               "why": "mach_nix.commands.lock_cmd"}
 
 
+@lru_cache(maxsize=None)
+def _columns(environ_columns: Optional[str]) -> int:
+    """The terminal width ``shutil.get_terminal_size`` gives (``$COLUMNS``, else stdout's, else 80),
+    without importing shutil (and with it bz2, lzma and fnmatch); memoized per ``$COLUMNS`` value:
+    argparse makes a formatter for every option it adds, and without a terminal each look-up raises."""
+    try:
+        columns = int(environ_columns or 0)
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
+        except (AttributeError, ValueError, OSError):
+            columns = 80
+    return columns
+
+
 class _HelpFormatter(argparse.HelpFormatter):
-    """argparse's formatter with the width ``shutil.get_terminal_size`` gives, without importing shutil
-    (and with it bz2, lzma and fnmatch): argparse makes one for every option it adds."""
+    """argparse's formatter with the width of :func:`_columns`."""
 
     def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
                  width: Optional[int] = None) -> None:
         if width is None:
-            try:
-                columns = int(os.environ["COLUMNS"])
-            except (KeyError, ValueError):
-                columns = 0
-            if columns <= 0:
-                try:
-                    columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
-                except (AttributeError, ValueError, OSError):
-                    columns = 80
-            width = columns - 2
+            width = _columns(os.environ.get("COLUMNS")) - 2
         super().__init__(prog, indent_increment, max_help_position, width)
 
 

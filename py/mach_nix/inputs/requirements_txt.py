@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, List, Optional, Set, Tuple
 
 from mach_nix.errors import MachNixError
 from mach_nix.inputs import InputFile, InputRequirement, InputSet
+
+if TYPE_CHECKING:
+    from packaging.specifiers import SpecifierSet
 
 # Options that change where pip looks for packages: harmless to ignore (the index decides), so warn.
 _IGNORED_OPTIONS = {
@@ -50,11 +53,65 @@ def _emit(out: List[Tuple[int, str]], start: int, parts: List[str]) -> None:
         out.append((start, " ".join(joined.split())))
 
 
+_NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
+_SPEC = r"(?:===|==|!=|~=|<=|>=|<|>)\s*[A-Za-z0-9_.*+!-]+"
+# patterns compiled on first use (re's cache), not at import
+_SIMPLE_REQUIREMENT = rf"^({_NAME})\s*(?:\[([^\]]*)\])?\s*({_SPEC}(?:\s*,\s*{_SPEC})*)?\s*$"
+_EXTRA_NAME = rf"^{_NAME}$"
+
+
+class SimpleRequirement:
+    """``NAME[EXTRAS] SPECIFIERS`` without a marker or URL, parsed without packaging.requirements (and
+    so without packaging.markers' imports); the attributes and ``str`` of a packaging Requirement.
+
+    Example: ``str(simple_requirement("Celery[redis,auth] >=5, <6")) == "Celery[auth,redis]<6,>=5"``
+    """
+
+    __slots__ = ("name", "extras", "specifier", "marker", "url")
+
+    def __init__(self, name: str, extras: Set[str], specifier: "SpecifierSet") -> None:
+        self.name = name
+        self.extras = extras
+        self.specifier = specifier
+        self.marker = None
+        self.url = None
+
+    def __str__(self) -> str:
+        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
+        return f"{self.name}{extras}{self.specifier}"
+
+    def __repr__(self) -> str:
+        return f"<Requirement({str(self)!r})>"
+
+
+def simple_requirement(text: str) -> Optional[SimpleRequirement]:
+    """``text`` as a :class:`SimpleRequirement`, or None when it needs packaging's full parser
+    (a marker, a URL, parentheses, anything unusual or invalid)."""
+    m = re.match(_SIMPLE_REQUIREMENT, text)
+    if m is None:
+        return None
+    extras: Set[str] = set()
+    if m.group(2) is not None:
+        extras = {e.strip() for e in m.group(2).split(",")}
+        if not all(re.match(_EXTRA_NAME, e) for e in extras):
+            return None
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    try:
+        specifier = SpecifierSet(m.group(3) or "")
+    except InvalidSpecifier:
+        return None
+    return SimpleRequirement(m.group(1), extras, specifier)
+
+
 def parse_requirement(text: str, where: str):
     """Parse one PEP 508 requirement or raise a MachNixError naming ``where``.
 
     Example: ``parse_requirement("requests[socks]>=2", "requirements.txt, line 1").name == "requests"``
     """
+    simple = simple_requirement(text)
+    if simple is not None:
+        return simple
     from packaging.requirements import Requirement
 
     try:

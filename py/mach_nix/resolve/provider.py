@@ -20,7 +20,7 @@ from mach_nix.errors import EXIT_ABSENT, MachNixError
 from mach_nix.names import normalize
 from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates, parse_specifier, parse_version
-from mach_nix.resolve.target import Target
+from mach_nix.resolve.target import Target, simple_marker
 
 _EMPTY = SpecifierSet("")
 CRITERIA_MEMO = 1 << 16  # entries of a memo keyed by resolvelib criteria before it is emptied
@@ -94,10 +94,14 @@ _EXTRA_MARKER_RE = re.compile(r"""^\(?\s*extra\s*==\s*['"]([^'"]+)['"]\s*\)?$"""
 
 @lru_cache(maxsize=None)
 def parse_marker(text: str) -> Any:
-    """A marker: ``("extra", name)`` for the common ``extra == "x"`` form, else a packaging Marker."""
+    """A marker: ``("extra", name)`` for the common ``extra == "x"`` form, a :class:`SimpleMarker`
+    for the usual comparisons, else a packaging Marker."""
     m = _EXTRA_MARKER_RE.match(text)
     if m:
         return ("extra", normalize(m.group(1)))
+    simple = simple_marker(text)
+    if simple is not None:
+        return simple
     from packaging.markers import Marker
 
     return Marker(text)
@@ -241,7 +245,7 @@ class Provider(AbstractProvider):
         self.sat_cache: Dict[Tuple[int, int], bool] = {}
         self._causes_of: Any = None
         self.viable_cache: Dict[tuple, bool] = {}
-        self.pref_cache: Dict[Any, Tuple[bool, bool]] = {}  # criterion -> (not pinned, not root)
+        self.pref_cache: Dict[Any, int] = {}  # criterion -> 4 * (not pinned) + (not root)
         self.satisfiable_cache: Dict[Tuple[str, int], Tuple[SpecifierSet, bool]] = {}
         self.pruned: Dict[tuple, str] = {}  # (candidate key, extra) -> why it can never be used
         self.unsatisfiable_why: Dict[Tuple[str, int, Optional[str]], str] = {}
@@ -333,22 +337,24 @@ class Provider(AbstractProvider):
             self._cause_names = {c.requirement.name for c in backtrack_causes}
         causes = self._cause_names if backtrack_causes else ()
         flags = self.pref_cache
-        best: Any = None
+        # get_preference's key (not pinned, not cause, not root, identifier) as (4a + 2b + c, identifier)
+        best_rank, best = 8, ""
         for ident in identifiers:
             criterion = criteria[ident]
-            hit = flags.get(criterion)  # criteria are replaced, never changed, and hash by identity
-            if hit is None:
+            rank = flags.get(criterion)  # criteria are replaced, never changed, and hash by identity
+            if rank is None:
                 pinned = root = False
                 for info in criterion.information:
                     pinned = pinned or info.requirement.is_pin
                     root = root or info.parent is None
                 if len(flags) > CRITERIA_MEMO:  # the memo keeps criteria alive: bound it on long backtracking
                     flags.clear()
-                hit = flags[criterion] = (not pinned, not root)
-            key = (hit[0], not (causes and ident.split("[")[0] in causes), hit[1], ident)
-            if best is None or key < best:
-                best = key
-        return [best[3]]
+                rank = flags[criterion] = 4 * (not pinned) + (not root)
+            if not causes or ident.split("[")[0] not in causes:
+                rank += 2
+            if rank < best_rank or (rank == best_rank and ident < best):
+                best_rank, best = rank, ident
+        return [best]
 
     def find_matches(self, identifier: str, requirements: Mapping[str, Iterator[Req]],
                      incompatibilities: Mapping[str, Iterator[Candidate]]) -> Callable[[], Iterator[Candidate]]:
@@ -364,7 +370,7 @@ class Provider(AbstractProvider):
         allow_pre = _allows_pre(self.request, pc, specs)
         pinned = _pinned(specs)
 
-        contains = self.contains
+        contains, known = self.contains, self.sat_cache
 
         preferred = self.request.preferred.get(name)
         versions = pc.versions
@@ -372,7 +378,13 @@ class Provider(AbstractProvider):
             versions = sorted(versions, key=lambda v: v[1] != preferred)  # stable: the rest stay newest first
 
         def fits(version: Any) -> bool:
-            return (allow_pre or not version.is_prerelease) and all(contains(spec, version) for spec in specs)
+            if not allow_pre and version.is_prerelease:
+                return False
+            for spec in specs:  # a loop, contains() inlined on a hit: called for every release a walk looks at
+                hit = known.get((id(spec), id(version)))
+                if not (contains(spec, version) if hit is None else hit):
+                    return False
+            return True
 
         def matches(pc: ProjectCandidates, versions: List[Tuple[Any, str]]) -> Iterator[Candidate]:
             ahead = ReadAhead(pc)

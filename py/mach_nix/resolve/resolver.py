@@ -89,14 +89,17 @@ def _make_resolver(provider: Provider, reporter: ConflictReporter) -> Any:
         def _is_current_pin_satisfying(self, name: Any, criterion: Any) -> bool:
             # called ~criteria x rounds times: read the state stack directly, not through the property,
             # and keep the answer on the criterion itself (it dies with the states that hold it)
-            pin = (self._states[-1] if stack else self.state).mapping.get(name)
+            pin = self._states[-1].mapping.get(name) if stack else self.state.mapping.get(name)
             if pin is None:
                 return False
-            hit = criterion.__dict__.get("_mach_nix_sat")
-            if hit is None or hit[0] is not pin:
-                ok = all(self._p.is_satisfied_by(requirement=r, candidate=pin) for r in criterion.iter_requirement())
-                hit = criterion._mach_nix_sat = (pin, ok)
-            return hit[1]
+            known = criterion.__dict__
+            if known.get("_mach_nix_sat") is pin:  # the common case: the pin checked last round
+                return True
+            if known.get("_mach_nix_unsat") is pin:
+                return False
+            ok = all(self._p.is_satisfied_by(requirement=r, candidate=pin) for r in criterion.iter_requirement())
+            known["_mach_nix_sat" if ok else "_mach_nix_unsat"] = pin
+            return ok
 
     class _Resolver(Resolver):  # type: ignore[misc,valid-type]
         def resolve(self, requirements: Any, max_rounds: int = 100) -> Any:

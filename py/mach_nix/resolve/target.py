@@ -2,13 +2,14 @@
 
 Nothing is read from the host: ``Target.create("3.11", "aarch64-darwin")`` gives the same result on
 any machine. Tags follow packaging.tags (PEP 425, PEP 600 manylinux with legacy aliases, abi3
-forward compatibility, macOS versions, universal2), best first.
+forward compatibility, macOS versions, universal2), best first. :func:`simple_marker` evaluates
+the usual environment markers of Requires-Dist without packaging.markers.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from mach_nix.errors import MachNixError
 
@@ -142,3 +143,136 @@ def _tags(major: int, minor: int, arch: str, kernel: str, glibc: Optional[str], 
     tags += [f"{py}-none-{p}" for py in pys for p in platforms]
     tags += [f"{cp}-none-any"] + [f"{py}-none-any" for py in pys]
     return list(dict.fromkeys(t.lower() for t in tags))
+
+
+# --- simple environment markers ------------------------------------------------------------------
+# packaging.markers drags in its parser, packaging.utils and packaging.tags (logging, subprocess,
+# sysconfig): ~9% of the instructions of a small lock. Index markers are nearly all comparisons of a
+# few variables with a literal joined by and/or, evaluated here as packaging (>= 22) does; anything
+# else (another variable, operator or shape) is left to packaging (simple_marker returns None).
+_VERSION_VARIABLES = frozenset(("python_version", "python_full_version", "implementation_version"))
+_STRING_VARIABLES = frozenset(("sys_platform", "platform_system", "platform_machine", "os_name",
+                               "platform_python_implementation", "implementation_name"))
+_VERSION_OPS = frozenset(("===", "==", "!=", "<=", ">=", "~=", "<", ">"))
+# compiled on first use (re's cache), not at import: the floor of every command imports this module
+_MARKER_TOKEN = r"""\s*(?:([()])|(and|or|not\s+in|in)(?![\w.])|(===|==|!=|<=|>=|~=|<|>)|'([^']*)'|"([^"]*)"|([A-Za-z_][\w.]*))"""
+# token kinds: the groups of _MARKER_TOKEN (a single-quoted literal, group 4, counts as _LITERAL)
+_PAREN, _WORD, _COMPARISON, _LITERAL, _NAME = 1, 2, 3, 5, 6
+_Atom = Tuple[str, str, str, Any]  # (variable, operator, literal, Specifier for version comparisons)
+_STRING_OPS = {  # what packaging does with strings; "has": ``"LITERAL" in VARIABLE``
+    "==": lambda value, literal: value == literal, "!=": lambda value, literal: value != literal,
+    "in": lambda value, literal: value in literal, "not in": lambda value, literal: value not in literal,
+    "has": lambda value, literal: literal in value, "has not": lambda value, literal: literal not in value,
+}
+
+
+class SimpleMarker:
+    """A parsed marker of the simple form: ``evaluate(env)`` as ``packaging.markers.Marker`` does.
+
+    ``groups`` is the disjunction of conjunctions of atoms (and binds tighter than or); a nested
+    parenthesized expression is a :class:`SimpleMarker` in place of an atom.
+    """
+
+    __slots__ = ("groups",)
+
+    def __init__(self, groups: List[List[Any]]) -> None:
+        self.groups = groups
+
+    def evaluate(self, environment: Mapping[str, str]) -> bool:
+        """Whether the marker holds in ``environment`` (every variable it names must be there).
+
+        Example: ``simple_marker('python_version < "3.10"').evaluate({"python_version": "3.11"}) is False``
+        """
+        return any([all([_holds(item, environment) for item in group]) for group in self.groups])
+
+
+def _holds(item: Any, environment: Mapping[str, str]) -> bool:
+    if type(item) is SimpleMarker:
+        return item.evaluate(environment)
+    variable, op, literal, spec = item
+    value = environment[variable]
+    if variable == "extra":
+        from mach_nix.names import normalize
+
+        value = normalize(value) if value else ""
+    if spec is not None:
+        return spec.contains(value, prereleases=True)
+    return _STRING_OPS[op](value, literal)
+
+
+def simple_marker(text: str) -> Optional[SimpleMarker]:
+    """The marker ``text`` parsed for :class:`SimpleMarker`, or None when it is not of the simple form.
+
+    Example: ``simple_marker('sys_platform == "win32" or python_version < "3.8"')`` is a SimpleMarker;
+    ``simple_marker('platform_release >= "5"')`` is None (packaging decides).
+    """
+    tokens: List[Tuple[int, str]] = []
+    token = re.compile(_MARKER_TOKEN)
+    pos = 0
+    while pos < len(text):
+        m = token.match(text, pos)
+        if m is None or m.end() == pos:
+            if text[pos:].strip():
+                return None
+            break
+        kind = m.lastindex or 0
+        tokens.append((_LITERAL if kind == 4 else kind, m.group(kind)))
+        pos = m.end()
+    parsed, end = _parse_or(tokens, 0)
+    return parsed if parsed is not None and end == len(tokens) else None
+
+
+def _parse_or(tokens: List[Tuple[int, str]], i: int) -> Tuple[Optional[SimpleMarker], int]:
+    groups: List[List[Any]] = [[]]
+    while True:
+        item, i = _parse_item(tokens, i)
+        if item is None:
+            return None, i
+        groups[-1].append(item)
+        if i < len(tokens) and tokens[i] == (_WORD, "and"):
+            i += 1
+        elif i < len(tokens) and tokens[i] == (_WORD, "or"):
+            groups.append([])
+            i += 1
+        else:
+            return SimpleMarker(groups), i
+
+
+def _parse_item(tokens: List[Tuple[int, str]], i: int) -> Tuple[Any, int]:
+    """An atom or a parenthesized expression at ``tokens[i]``, and the index after it."""
+    if i < len(tokens) and tokens[i] == (_PAREN, "("):
+        inner, i = _parse_or(tokens, i + 1)
+        if inner is None or i >= len(tokens) or tokens[i] != (_PAREN, ")"):
+            return None, i
+        return inner, i + 1
+    if i + 3 > len(tokens):
+        return None, i
+    (k1, left), (k2, op), (k3, right) = tokens[i:i + 3]
+    op = " ".join(op.split())  # "not   in" -> "not in"
+    atom: Optional[_Atom] = None
+    if k1 == _NAME and k3 == _LITERAL:  # VARIABLE OP "LITERAL"
+        atom = _variable_atom(left, op, right, k2 == _COMPARISON)
+    elif k1 == _LITERAL and k2 == _WORD and k3 == _NAME and op in ("in", "not in") and right in _STRING_VARIABLES:
+        atom = (right, "has" if op == "in" else "has not", left, None)
+    return (atom, i + 3) if atom is not None else (None, i)
+
+
+def _variable_atom(variable: str, op: str, literal: str, comparison: bool) -> Optional[_Atom]:
+    if variable in _VERSION_VARIABLES and comparison and op in _VERSION_OPS:
+        from packaging.specifiers import InvalidSpecifier, Specifier
+
+        try:
+            return (variable, op, literal, Specifier(f"{op}{literal}"))
+        except InvalidSpecifier:
+            return None
+    if op in ("in", "not in") and (variable in _STRING_VARIABLES or variable in _VERSION_VARIABLES):
+        return (variable, op, literal, None)  # not a version comparison, for packaging either
+    if op not in ("==", "!="):
+        return None
+    if variable in _STRING_VARIABLES:
+        return (variable, op, literal, None)
+    if variable == "extra":
+        from mach_nix.names import normalize
+
+        return (variable, op, normalize(literal), None)
+    return None
