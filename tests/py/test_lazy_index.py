@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,32 @@ def test_names_come_from_the_heads_without_parsing(tmp_path: Path, fmt: str) -> 
     names = list(LazyIndex(index).names())
     assert sorted(names) == sorted(Index.open(SMALL).names()) and "requests" in names
     assert index._shards == {}  # no shard went through the store's full parse
+
+
+def test_a_shard_checked_once_is_not_hashed_again_until_it_changes(tmp_path, monkeypatch):
+    from mach_nix.index.verified import RECORD, VerifiedShards
+    from mach_nix.resolve import lazy_index as lazy_mod
+
+    index_dir = tmp_path / "index"
+    shutil.copytree(SMALL, index_dir)
+    hashed: list = []
+    real_submit = lazy_mod._HashChecker.submit
+    monkeypatch.setattr(lazy_mod._HashChecker, "submit", lambda self, shard, data, expected: (
+        hashed.append(shard), real_submit(self, shard, data, expected))[-1])
+
+    def read(name: str) -> bool:
+        lazy = LazyIndex(Index.open(index_dir), VerifiedShards(tmp_path / "cache" / RECORD))
+        found = lazy.project(name) is not None
+        lazy.check()
+        return found
+
+    assert read("requests")
+
+    assert hashed == [shard_of("requests")]
+    assert read("requests")  # unchanged since: not hashed again
+    assert hashed == [shard_of("requests")]
+    path = index_dir / f"{shard_of('requests')}.json"
+    path.write_bytes(path.read_bytes().replace(b'"requests"', b'"requestz"', 1))  # same size, new content
+    with pytest.raises(IndexError_, match="does not match the sha256"):
+        read("requests")
+    assert hashed == [shard_of("requests")] * 2

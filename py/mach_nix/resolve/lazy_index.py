@@ -8,7 +8,8 @@ this module walks them with ``bytes.find`` and hands each value to orjson only w
 
 Shard hashes are checked against ``metadata.json`` on a worker thread (hashlib releases the GIL),
 overlapping the resolution; :meth:`LazyIndex.check` waits for them and raises the store's error on
-a mismatch. Anything else (an older compact lz4 index, unexpected layout) falls back to the
+a mismatch. With a :class:`~mach_nix.index.verified.VerifiedShards` record, a shard file checked
+by an earlier lock and unchanged since is not hashed again. Anything else (an older compact lz4 index, unexpected layout) falls back to the
 store's full parse, which checks the hash itself.
 """
 
@@ -25,6 +26,7 @@ import orjson
 from mach_nix.errors import IndexError_
 from mach_nix.index.schema import SHARD_IDS, shard_of
 from mach_nix.index.store import Index, decode_frame, decode_lz4, frame_table, shard_filename
+from mach_nix.index.verified import VerifiedShards
 from mach_nix.names import normalize
 
 _SHARD_HEAD = b'{\n  "projects": {'
@@ -318,13 +320,15 @@ class LazyIndex:
         index.check()                            # raises IndexError_ on a changed shard
     """
 
-    def __init__(self, index: Index) -> None:
+    def __init__(self, index: Index, verified: Optional[VerifiedShards] = None) -> None:
         self.index = index
         self.directory = index.directory
         self.metadata = index.metadata
         self._shards: Dict[str, Any] = {}
         self._projects: Dict[str, Optional[Dict[str, Any]]] = {}
         self._hashes = _HashChecker()
+        self._verified = verified  # shard files checked by an earlier lock (None: check every one)
+        self._checking: List[Tuple[Path, str]] = []
 
     @property
     def identity(self) -> Dict[str, Any]:
@@ -348,6 +352,11 @@ class LazyIndex:
         """Wait for the shard hash checks; raise the store's error for the first changed shard."""
         for shard in self._hashes.mismatches():
             self.index.shard(shard)  # re-reads, re-hashes and raises the store's message
+        if self._verified is not None and self._checking:
+            for path, expected in self._checking:
+                self._verified.add(path, expected)
+            self._checking = []
+            self._verified.save()
 
     def _source(self, shard: str) -> Any:
         """What the projects of a shard are sliced from: the JSON bytes, or for a framed lz4 shard a
@@ -361,8 +370,9 @@ class LazyIndex:
         except FileNotFoundError:
             raise IndexError_(f"Index shard {path} is missing. Run `mach-nix index verify {self.directory}`.") from None
         expected = self.metadata["shards"].get(shard)
-        if expected is not None:
+        if expected is not None and not (self._verified is not None and self._verified.fresh(path, expected)):
             self._hashes.submit(shard, data, expected)
+            self._checking.append((path, expected))
         result: Any = data
         try:
             if fmt == "lz4":
