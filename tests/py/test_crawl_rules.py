@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from mach_nix.index.crawler import Crawler
 from mach_nix.index.plan import covers_all_targets, plan_release
-from mach_nix.index.releases import Release, file_version, releases_of, select_releases
+from mach_nix.index.releases import Release, file_version, releases_of, select_releases, version_days
 from mach_nix.index.scope import Scope, default_since, parse_seeds
 from mach_nix.index.pypi import SimpleProject
 
@@ -135,3 +135,10 @@ def test_window_cap_keeps_newest_and_series_heads() -> None:
     # the 4 newest, plus the newest of the older series 1.1 and 1.2
     assert chosen == ["1.3.4", "1.3.3", "1.3.2", "1.3.1", "1.2.4", "1.1.4"]
     assert len(select_releases(releases, "2024-01-01", set(), "2024-01-01")) == 15
+
+
+def test_versions_table_lists_every_release_with_its_first_upload_day() -> None:
+    page = _page([_entry("demo-1.0.tar.gz", "2019-03-01T10:00:00Z"), _entry("demo-1.0-py3-none-any.whl", "2019-02-01T10:00:00Z"),
+                  _entry("demo-2.0.tar.gz", ""), _entry("demo-3.0-cp39-cp39-win_amd64.whl")], ["1.0", "2.0", "3.0"])
+    # 3.0 has no file the index keeps; a page without upload times (PEP 503 HTML) gives no day
+    assert version_days(releases_of(page)) == {"1.0": "2019-02-01", "2.0": ""}

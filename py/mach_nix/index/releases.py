@@ -85,7 +85,9 @@ def version_days(releases: Dict[Version, Release]) -> Dict[str, str]:
 
     Example: ``version_days(releases_of(page))["1.3.24"] == "2021-03-19"``
     """
-    return {r.key: r.first_upload[:10] for r in sorted(releases.values(), key=lambda r: r.version)}
+    # a page without upload times (PEP 503 HTML) leaves first_upload at its "9999" sentinel: no day
+    return {r.key: "" if r.first_upload == "9999" else r.first_upload[:10]
+            for r in sorted(releases.values(), key=lambda r: r.version)}
 
 
 def select_releases(

@@ -143,9 +143,10 @@ def _listed_text(listed: Optional[List[Tuple[str, str]]]) -> str:
     if not listed:
         return "PyPI listed no such release when the index was built"
     vstr, day = listed[0]
+    when = f" (uploaded {day})" if day else ""
     if len(listed) == 1:
-        return f"PyPI lists {vstr} (uploaded {day})"
-    return f"PyPI lists {len(listed)} such releases, the newest {vstr} (uploaded {day})"
+        return f"PyPI lists {vstr}{when}"
+    return f"PyPI lists {len(listed)} such releases, the newest {vstr}{when}"
 
 
 def _span(pc: Any) -> str:
