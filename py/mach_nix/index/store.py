@@ -72,8 +72,8 @@ def encode_shard(shard: str, projects: Dict[str, Project], fmt: str) -> bytes:
     table: List[List[Any]] = []
     offset = 0
     for name, segment in _segments(raw, sorted(projects)):
-        # the highest level: an index is packed once and reads as fast at every level (~2% smaller)
-        frame = lz4.frame.compress(segment, compression_level=lz4.frame.COMPRESSIONLEVEL_MAX, content_checksum=True)
+        # level 9: ~2% smaller than the minimum, at a third of the highest level's time; reads are as fast
+        frame = lz4.frame.compress(segment, compression_level=9, content_checksum=True)
         table.append([name, offset, len(frame)])
         frames.append(frame)
         offset += len(frame)
