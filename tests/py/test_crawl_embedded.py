@@ -27,6 +27,21 @@ def test_embedded_index_verifies_and_has_requests() -> None:
     assert any(d.startswith("urllib3") for d in deps)
 
 
+def test_embedded_index_is_within_its_budgets_and_knows_every_release(tmp_path) -> None:
+    """<= 100 MB of JSON, <= 25 MB packed (issue #9); at least the top 2,000; a versions table per project."""
+    from mach_nix.index.pack import pack
+
+    json_bytes = sum(p.stat().st_size for p in DATA.glob("*.json"))
+    pack(DATA, tmp_path / "lz4")
+    lz4_bytes = sum(p.stat().st_size for p in (tmp_path / "lz4").glob("*"))
+    assert json_bytes <= 100_000_000 and lz4_bytes <= 25_000_000, (json_bytes, lz4_bytes)
+    index = Index.open(DATA)
+    assert index.metadata["projects"] >= 2000 and index.metadata["scope"]["top"] == 2000
+    sqlalchemy = index.project("sqlalchemy")
+    assert sqlalchemy is not None and "1.3.24" in sqlalchemy["versions"] and "1.3.24" not in sqlalchemy["releases"]
+    assert set(sqlalchemy["releases"]) <= set(sqlalchemy["versions"])
+
+
 PINS = ROOT / "tests" / "data" / "bench-pins"
 
 
