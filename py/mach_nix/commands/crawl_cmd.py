@@ -35,7 +35,7 @@ def register(isub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> Non
 def common_crawl_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("json", "lz4"), default=None, help="form to write (default: json, or the existing index's)")
     parser.add_argument("--threads", type=int, default=48, help="concurrent file fetches (default 48)")
-    parser.add_argument("--work-dir", type=Path, default=None, help="resume cache (default: ~/.cache/mach-nix/crawl/HASH)")
+    parser.add_argument("--work-dir", type=Path, default=None, help="resume cache (default: crawl/HASH in the user cache, $MACH_NIX_CACHE_DIR or ~/.cache/mach-nix)")
     parser.add_argument("--quiet", action="store_true", help="plain periodic progress lines instead of a live display")
     parser.add_argument("--retries", type=int, default=6, help="retries per request on 429/5xx/timeouts (default 6)")
     parser.add_argument("--pypi", default="https://pypi.org", help=argparse.SUPPRESS)
@@ -201,11 +201,13 @@ def known_results(records: Dict[str, Any]) -> Dict[str, Any]:
 
     Example: ``known_results(dict(Index.open(Path("data")).iter_projects()))[sha256]["metadata"] == "pep658"``
     """
+    from mach_nix.index.schema import UNREAD_METADATA
+
     known: Dict[str, Any] = {}
     for record in records.values():
         for files in record["releases"].values():
             for node in files:
-                if node.get("metadata") in ("inherited", "not-crawled") or str(node.get("metadata_error", "")).startswith("fetch failed"):
+                if node.get("metadata") in ("inherited", UNREAD_METADATA) or str(node.get("metadata_error", "")).startswith("fetch failed"):
                     continue
                 result = {"metadata": node["metadata"]}
                 if "requires_dist" in node:

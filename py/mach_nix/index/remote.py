@@ -221,7 +221,7 @@ class RemoteIndex:
         except ArchiveError as exc:
             result = {"metadata": "unknown", "metadata_error": exc.message}
         except FetchError as exc:
-            raise NetworkError(f"cannot read the metadata of {node['filename']} from {file_url(node)} ({exc.message}); "
+            raise NetworkError(f"cannot read the metadata of {node['filename']} from {entry['url']} ({exc.message}); "
                                "check the network, or pass --offline.") from None
         record = self._record_of(key)
         with self._lock:

@@ -92,11 +92,9 @@ def shard_text(shard: str, projects: Dict[str, Project]) -> bytes:
     """
     if not projects:
         return orjson.dumps({"projects": {}, "schema": SCHEMA_VERSION, "shard": shard}, option=_PRETTY) + b"\n"
-    parts = [b'{\n  "projects": {']
-    for i, name in enumerate(sorted(projects)):
-        parts.append(b"\n    " + orjson.dumps(name) + b": " + _project_text(projects[name]) + (b"," if i < len(projects) - 1 else b""))
-    parts.append(b'\n  },\n  "schema": ' + str(SCHEMA_VERSION).encode() + b',\n  "shard": ' + orjson.dumps(shard) + b"\n}\n")
-    return b"".join(parts)
+    body = b",".join(b"\n    " + orjson.dumps(name) + b": " + _project_text(projects[name]) for name in sorted(projects))
+    return (b'{\n  "projects": {' + body + b'\n  },\n  "schema": ' + str(SCHEMA_VERSION).encode()
+            + b',\n  "shard": ' + orjson.dumps(shard) + b"\n}\n")
 
 
 def _project_text(project: Project) -> bytes:

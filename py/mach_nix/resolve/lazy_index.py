@@ -9,8 +9,8 @@ this module walks them with ``bytes.find`` and hands each value to orjson only w
 Shard hashes are checked against ``metadata.json`` on a worker thread (hashlib releases the GIL),
 overlapping the resolution; :meth:`LazyIndex.check` waits for them and raises the store's error on
 a mismatch. With a :class:`~mach_nix.index.verified.VerifiedShards` record, a shard file checked
-by an earlier lock and unchanged since is not hashed again. Anything else (an older compact lz4 index, unexpected layout) falls back to the
-store's full parse, which checks the hash itself.
+by an earlier lock and unchanged since is not hashed again. Anything else (an older compact lz4
+index, unexpected layout) falls back to the store's full parse, which checks the hash itself.
 """
 
 from __future__ import annotations
