@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from pathlib import Path
 
 
@@ -24,7 +23,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.write(data)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = _create_temporary(path)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -37,6 +36,18 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _create_temporary(path: Path) -> "tuple[int, str]":
+    """A new file beside ``path`` (created exclusively, mode 0666 less the umask, as ``open`` makes
+    files), and its name. Not :mod:`tempfile`: importing it (random, shutil, bz2, lzma) costs a lock
+    more than the write."""
+    while True:
+        tmp = str(path.parent / f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o666), tmp
+        except FileExistsError:
+            continue
 
 
 def write_output(path: Path, data: bytes, what: str, default_name: str = "mach-nix.lock.json") -> None:

@@ -96,3 +96,21 @@ def test_dependencies_with_simple_markers_parse_as_before():
     assert (name, extras, str(spec)) == ("d", (), "<2.0,>=1.0")
     env = dict(TARGETS[0].environment, extra="x")
     assert marker.evaluate(env) and not marker.evaluate(dict(env, extra=""))
+
+
+INVALID_SPECIFIERS = ["pytz (>dev)", "x>=1.0.*", "a (== 1.0 beta)", "b<=>1", "c (>=1.0.*) ; python_version < '3'"]
+
+
+@pytest.mark.parametrize("text", INVALID_SPECIFIERS)
+def test_dependencies_with_invalid_specifiers_are_refused_as_packaging_refuses_them(text):
+    with pytest.raises(ValueError):
+        Requirement(text)
+    assert parse_dependency(text) is None
+
+
+def test_refusing_an_invalid_specifier_does_not_import_packaging_requirements():
+    code = ("import sys\n"
+            "from mach_nix.resolve.provider import parse_dependency\n"
+            "assert parse_dependency('pytz (>dev)') is None\n"
+            "assert 'packaging.requirements' not in sys.modules, 'imported packaging.requirements'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)

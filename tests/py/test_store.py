@@ -223,3 +223,27 @@ def test_atomic_write_never_replaces_a_device(tmp_path: Path) -> None:
     atomic_write_bytes(target, b"1")
     atomic_write_bytes(target, b"2")
     assert target.read_bytes() == b"2" and [p.name for p in target.parent.iterdir()] == ["b.json"]
+
+
+def test_atomic_write_makes_files_as_open_does_and_leaves_no_temporary_on_failure(tmp_path: Path, monkeypatch) -> None:
+    import os
+
+    import pytest
+
+    from mach_nix import fsutil
+
+    old = os.umask(0o022)
+    try:
+        fsutil.atomic_write_bytes(tmp_path / "lock.json", b"{}")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "lock.json").stat().st_mode & 0o777 == 0o644  # readable by others, like any written file
+
+    def refuse(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fsutil.os, "replace", refuse)
+    with pytest.raises(OSError):
+        fsutil.atomic_write_bytes(tmp_path / "lock.json", b"{new}")
+    assert (tmp_path / "lock.json").read_bytes() == b"{}"
+    assert [p.name for p in tmp_path.iterdir()] == ["lock.json"]

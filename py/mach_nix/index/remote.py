@@ -58,6 +58,23 @@ def _running_future() -> "Future[Any]":
     return future
 
 
+class _Settled:
+    """A result known at once (a cached or offline page), with the part of Future's interface this
+    layer uses; not a Future, so that a lock the cache covers does not import concurrent.futures
+    (with logging, a tenth of a small lock)."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: Any) -> None:
+        self._value = value
+
+    def cancel(self) -> bool:
+        return False  # already done, as a finished Future cannot be cancelled
+
+    def result(self) -> Any:
+        return self._value
+
+
 def _run_into(future: "Future[Any]", fn: Callable[..., Any], *args: Any) -> None:
     """Run ``fn(*args)`` here and settle ``future`` with its result or exception."""
     try:
@@ -146,9 +163,7 @@ class RemoteIndex:
                 return future
             cached = None if self._refreshes(key) and not self.offline else self.cache.read(key)
             if cached is not None or self.offline:
-                future = _running_future()
-                future.set_result(cached)
-                self._pages[key] = future
+                future = self._pages[key] = _Settled(cached)  # type: ignore[assignment]
                 if cached is not None and self.on_project is not None and not self.offline:
                     self._submit(self.on_project, key)
                 return future

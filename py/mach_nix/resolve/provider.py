@@ -118,14 +118,17 @@ def parse_dependency(text: str) -> Optional[Tuple[str, Tuple[str, ...], Specifie
     m = _DEP_RE.match(text)
     if m:
         spec = parse_specifier(m.group(3).strip())
-        if spec is not None:
-            try:
-                marker = parse_marker(m.group(4)) if m.group(4) else None
-            except Exception:
-                marker = False
-            if marker is not False:
-                extras = tuple(sorted(normalize(e.strip()) for e in (m.group(2) or "").split(",") if e.strip()))
-                return normalize(m.group(1)), extras, spec, marker
+        if spec is None:
+            # packaging's grammar takes the specifier with the same rules, so it would reject the
+            # string too (e.g. old Django's "pytz (>dev)"); importing its parser costs more than a lock
+            return None
+        try:
+            marker = parse_marker(m.group(4)) if m.group(4) else None
+        except Exception:
+            marker = False
+        if marker is not False:
+            extras = tuple(sorted(normalize(e.strip()) for e in (m.group(2) or "").split(",") if e.strip()))
+            return normalize(m.group(1)), extras, spec, marker
     from packaging.requirements import Requirement
 
     try:
