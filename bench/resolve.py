@@ -20,7 +20,9 @@ ratio; ``floor``, the console script started as for a lock, with its imports, st
 the index is read (``--requirement-text ''``); ``resolve``, the lock command in-process after those
 imports; CPU time (user+sys) and peak RSS (wait4) of each tool; the status (``lock``, or the
 exit status of a set that cannot be locked). Every child runs under an address-space cap and a
-timeout, so an unbounded resolver cannot take the machine down.
+timeout, so an unbounded resolver cannot take the machine down. A last line gives the lower bound
+of any lock's start-up: CPython starting, then importing a command line tool's standard modules,
+then the design's libraries as well.
 
 ``--instructions`` adds the instructions each tool executes for one lock (millions, counted by
 valgrind's cachegrind, mach-nix with ``PYTHONHASHSEED=0``): unlike wall and CPU time they hardly
@@ -175,6 +177,23 @@ def instructions(cmd: Sequence[str], env: Optional[Dict[str, str]] = None, timeo
     return int(m.group(1).replace(",", "")) / 1e6
 
 
+# what any Python lock command pays before its own code runs: the interpreter, the standard modules
+# of a command line tool, then the design's libraries (packaging, resolvelib, orjson)
+PYTHON_FLOORS = (("interpreter", "pass"), ("+ argparse, pathlib, typing", "import argparse, pathlib, typing"),
+                 ("+ packaging, resolvelib, orjson",
+                  "import argparse, pathlib, typing, packaging.specifiers, resolvelib, orjson"))
+
+
+def python_floors(python: str, runs: int, env: Dict[str, str]) -> str:
+    """One line: median wall seconds of ``python -c`` for each of :data:`PYTHON_FLOORS` (the lower
+    bound of the ``floor`` column and of any lock's start-up, for the interpreter at hand)."""
+    parts = []
+    for label, code in PYTHON_FLOORS:
+        runs_ = [timed([python, "-c", code], 0, 60.0, env) for _ in range(max(runs, 3))]
+        parts.append(f"{label} {median(runs_, 'wall'):.3f} s")
+    return "CPython start-up: " + "; ".join(parts)
+
+
 def median(runs: List[Run], field: str) -> float:
     return statistics.median(getattr(r, field) for r in runs)
 
@@ -259,6 +278,7 @@ def main() -> int:
               f"{median(ours, 'cpu'):>6.3f} {median(theirs, 'cpu'):>6.3f} {max(r.rss_mb for r in ours):>5.0f} "
               f"{max(r.rss_mb for r in theirs):>5.0f}{extra}  {label}")
         out.unlink(missing_ok=True)
+    print(python_floors(venv_python, args.runs, env))
     print("worst ratio: " + ", ".join(f"{n} {r:.2f}" for n, r in sorted(worst.items(), key=lambda i: -i[1])[:3]))
     return 0
 

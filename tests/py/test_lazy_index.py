@@ -134,3 +134,62 @@ def test_a_shard_checked_once_is_not_hashed_again_until_it_changes(tmp_path, mon
     with pytest.raises(IndexError_, match="does not match the sha256"):
         read("requests")
     assert hashed == [shard_of("requests")] * 2
+
+
+def _tabled(index_dir: Path, cache: Path) -> LazyIndex:
+    from mach_nix.index.slice_tables import TABLES_FILE, SliceTables
+    from mach_nix.index.verified import RECORD, VerifiedShards
+
+    return LazyIndex(Index.open(index_dir), VerifiedShards(cache / RECORD), SliceTables(cache / TABLES_FILE))
+
+
+@pytest.mark.parametrize("fmt", ["json", "lz4"])
+def test_remembered_ranges_give_the_same_projects_without_walking_the_shard(tmp_path, monkeypatch, fmt):
+    from mach_nix.index.slice_tables import TABLES_FILE
+    from mach_nix.resolve import lazy_index as lazy_mod
+
+    pack(SMALL, tmp_path / fmt, fmt)
+    first = _tabled(tmp_path / fmt, tmp_path / "cache")
+    assert _same_as_store(first, Index.open(tmp_path / fmt)) > 0
+    assert first.project("no-such-project-here") is None
+    first.check()
+    assert (tmp_path / "cache" / TABLES_FILE).stat().st_size > 0
+
+    def no_walk(buf: bytes, key: str) -> None:
+        raise AssertionError(f"walked the shard for {key}")
+
+    monkeypatch.setattr(lazy_mod.LazyIndex, "_walk", staticmethod(no_walk))
+    again = _tabled(tmp_path / fmt, tmp_path / "cache")
+    assert _same_as_store(again, Index.open(tmp_path / fmt)) > 0
+    assert again.project("no-such-project-here") is None  # its absence is remembered too
+    again.check()
+
+
+def test_remembered_ranges_never_meet_a_changed_shard(tmp_path):
+    """A shard rewritten with shifted bytes but its old hash in metadata.json: the ranges of the old
+    bytes are not used (its file changed), the hash check reports it, no JSON error escapes."""
+    index_dir = tmp_path / "index"
+    shutil.copytree(SMALL, index_dir)
+    first = _tabled(index_dir, tmp_path / "cache")
+    assert first.project("requests") is not None
+    first.check()
+    path = index_dir / f"{shard_of('requests')}.json"
+    data = path.read_bytes()
+    at = data.index(b'"releases": {', data.index(b'\n    "requests": {')) + len(b'"releases": {')
+    path.write_bytes(data[:at] + b"   " + data[at:])  # every release's bytes move; name and deps do not
+    later = _tabled(index_dir, tmp_path / "cache")
+    with pytest.raises(IndexError_, match="does not match the sha256"):
+        project = later.project("requests")
+        assert project is not None and dict(project["releases"])  # read as the bytes are, then refused
+        later.check()
+
+
+def test_an_unreadable_table_file_only_means_walking_again(tmp_path):
+    from mach_nix.index.slice_tables import TABLES_FILE
+
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / TABLES_FILE).write_bytes(b"\x00not marshal")
+    lazy = _tabled(SMALL, tmp_path / "cache")
+    assert _same_as_store(lazy, Index.open(SMALL)) > 0
+    lazy.check()
+    assert _same_as_store(_tabled(SMALL, tmp_path / "cache"), Index.open(SMALL)) > 0

@@ -250,12 +250,14 @@ def open_layers(dirs: List[Any], *, offline: bool = False, index_url: Optional[s
 
     from mach_nix.index.cache import PYPI_SIMPLE, CacheIndex, default_cache_dir
     from mach_nix.index.store import Index
+    from mach_nix.index.slice_tables import TABLES_FILE, SliceTables
     from mach_nix.index.verified import RECORD, VerifiedShards
     from mach_nix.resolve.lazy_index import LazyIndex
 
     root = Path(cache_dir) if cache_dir else default_cache_dir()
     verified = VerifiedShards(root / RECORD)  # one record for all layers: saved by each check()
-    local = [LazyIndex(Index.open(Path(d)), verified) for d in dirs]
+    tables = SliceTables(root / TABLES_FILE)  # likewise
+    local = [LazyIndex(Index.open(Path(d)), verified, tables) for d in dirs]
     layer = None
     if remote:
         from mach_nix.index.remote import RemoteIndex

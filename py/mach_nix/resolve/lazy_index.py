@@ -9,7 +9,10 @@ this module walks them with ``bytes.find`` and hands each value to orjson only w
 Shard hashes are checked against ``metadata.json`` on a worker thread (hashlib releases the GIL),
 overlapping the resolution; :meth:`LazyIndex.check` waits for them and raises the store's error on
 a mismatch. With a :class:`~mach_nix.index.verified.VerifiedShards` record, a shard file checked
-by an earlier lock and unchanged since is not hashed again. Anything else (an older compact lz4
+by an earlier lock and unchanged since is not hashed again, and the byte ranges an earlier lock
+found in it are read from :class:`~mach_nix.index.slice_tables.SliceTables` instead of being
+searched and walked again (only for such a shard: ranges never meet bytes they were not computed
+on). Anything else (an older compact lz4
 index, unexpected layout) falls back to the store's full parse, which checks the hash itself.
 """
 
@@ -25,6 +28,7 @@ import orjson
 
 from mach_nix.errors import IndexError_
 from mach_nix.index.schema import SHARD_IDS, shard_of
+from mach_nix.index.slice_tables import ABSENT, SliceTables
 from mach_nix.index.store import Index, decode_frame, decode_lz4, frame_table, shard_filename
 from mach_nix.index.verified import VerifiedShards
 from mach_nix.names import normalize
@@ -320,7 +324,8 @@ class LazyIndex:
         index.check()                            # raises IndexError_ on a changed shard
     """
 
-    def __init__(self, index: Index, verified: Optional[VerifiedShards] = None) -> None:
+    def __init__(self, index: Index, verified: Optional[VerifiedShards] = None,
+                 tables: Optional[SliceTables] = None) -> None:
         self.index = index
         self.directory = index.directory
         self.metadata = index.metadata
@@ -329,6 +334,8 @@ class LazyIndex:
         self._hashes = _HashChecker()
         self._verified = verified  # shard files checked by an earlier lock (None: check every one)
         self._checking: List[Tuple[Path, str]] = []
+        self._tables = tables  # projects' byte ranges, by shard hash (None: walk every shard)
+        self._trusted: Dict[str, str] = {}  # shard -> its hash, for files known to have it: tables apply
 
     @property
     def identity(self) -> Dict[str, Any]:
@@ -357,6 +364,8 @@ class LazyIndex:
                 self._verified.add(path, expected)
             self._checking = []
             self._verified.save()
+        if self._tables is not None:
+            self._tables.save()  # only ranges of shards whose hash was found right, as all were
 
     def _source(self, shard: str) -> Any:
         """What the projects of a shard are sliced from: the JSON bytes, or for a framed lz4 shard a
@@ -373,6 +382,8 @@ class LazyIndex:
         if expected is not None and not (self._verified is not None and self._verified.fresh(path, expected)):
             self._hashes.submit(shard, data, expected)
             self._checking.append((path, expected))
+        elif expected is not None:
+            self._trusted[shard] = expected
         result: Any = data
         try:
             if fmt == "lz4":
@@ -404,16 +415,31 @@ class LazyIndex:
                 if type(source) is dict:
                     frame = source.get(key)
                     path = self.directory / shard_filename(shard, self.index.format)
-                    project = None if frame is None else self._slice(decode_frame(frame, path), key)
+                    project = None if frame is None else self._slice(decode_frame(frame, path), key, shard)
                 else:
-                    project = self._slice(source, key)
+                    project = self._slice(source, key, shard)
             except (_Fallback, IndexError, IndexError_, orjson.JSONDecodeError):
                 self.check()
                 project = self.index.project(key)
         self._projects[key] = project
         return project
 
-    def _slice(self, buf: bytes, key: str) -> Optional[Dict[str, Any]]:
+    def _slice(self, buf: bytes, key: str, shard: str) -> Optional[Dict[str, Any]]:
+        sha = self._trusted.get(shard) if self._tables is not None else None
+        fields = self._tables.get(sha, key) if sha is not None else None  # type: ignore[union-attr]
+        if fields is ABSENT:
+            return None
+        if not (isinstance(fields, dict) and {"deps", "name", "releases"} <= fields.keys()):
+            fields = self._walk(buf, key)
+            if self._tables is not None and shard in self.metadata["shards"]:
+                self._tables.put(self.metadata["shards"][shard], key, ABSENT if fields is None else fields)
+            if fields is None:
+                return None
+        return self._project(buf, fields)
+
+    @staticmethod
+    def _walk(buf: bytes, key: str) -> Optional[Dict[str, Any]]:
+        """The byte ranges of the project's members (its releases' too), or None when absent."""
         # search for the name and check the indent around it; the name followed by the first member
         # of a project ("deps", keys being sorted) is searched about twice as fast as the name alone
         head = key.encode() + b'": {'
@@ -428,6 +454,11 @@ class LazyIndex:
         fields, _ = _members(buf, body + 1, 6, ("releases",))  # every release is needed (to sort versions)
         if not {"deps", "name", "releases"} <= fields.keys():
             raise _Fallback
+        return fields
+
+    @staticmethod
+    def _project(buf: bytes, fields: Dict[str, Any]) -> Dict[str, Any]:
+        """The lazy project record over ``buf`` from its members' byte ranges."""
         project: Dict[str, Any] = {"name": orjson.loads(buf[fields["name"][0]:fields["name"][1]])}
         for field in ("deps", "releases"):
             value = fields[field]
