@@ -193,6 +193,36 @@ class NotInIndex(MachNixError):
         self.chain = chain
 
 
+class SharedScan:
+    """An iterator's items, computed on first demand and replayed to every later iteration.
+
+    Example: ``scan = SharedScan(iter([1, 2])); list(scan) == list(scan) == [1, 2]`` (the source
+    is read once).
+    """
+
+    __slots__ = ("items", "source")
+
+    def __init__(self, source: Iterator[Any]) -> None:
+        self.items: List[Any] = []
+        self.source: Optional[Iterator[Any]] = source
+
+    def __iter__(self) -> Iterator[Any]:
+        items, i = self.items, 0
+        while True:
+            if i < len(items):
+                yield items[i]
+                i += 1
+                continue
+            if self.source is None:
+                return
+            try:
+                item = next(self.source)
+            except StopIteration:
+                self.source = None
+                return
+            items.append(item)
+
+
 class ReadAhead:
     """While a walk goes down the releases of a project read on demand, start reading the next
     ones' metadata in the background: after the j-th release visited, up to 2**j more (at most
@@ -250,6 +280,7 @@ class Provider(AbstractProvider):
         self.viable_cache: Dict[tuple, bool] = {}
         self.pref_cache: Dict[Any, int] = {}  # criterion -> 4 * (not pinned) + (not root)
         self.satisfiable_cache: Dict[Tuple[str, int], Tuple[SpecifierSet, bool]] = {}
+        self.scans: Dict[tuple, Tuple[ProjectCandidates, Tuple[SpecifierSet, ...], SharedScan]] = {}
         self.pruned: Dict[tuple, str] = {}  # (candidate key, extra) -> why it can never be used
         self.unsatisfiable_why: Dict[Tuple[str, int, Optional[str]], str] = {}
         self._cause_names: Set[str] = set()
@@ -389,13 +420,17 @@ class Provider(AbstractProvider):
                     return False
             return True
 
-        def matches(pc: ProjectCandidates, versions: List[Tuple[Any, str]]) -> Iterator[Candidate]:
+        def fitting(pc: ProjectCandidates, versions: List[Tuple[Any, str]]) -> Iterator[List[Candidate]]:
             ahead = ReadAhead(pc)
             for position, (version, vstr) in enumerate(versions):
                 if not fits(version):
                     continue
                 ahead.visit(versions, position, fits)
-                for cand in pc.candidates(vstr, yanked_ok=version in pinned):
+                yield pc.candidates(vstr, yanked_ok=version in pinned)
+
+        def matches(pc: ProjectCandidates, versions: List[Tuple[Any, str]], base: ProjectCandidates) -> Iterator[Candidate]:
+            for cands in self._scan(identifier, pc, base, specs, lambda: fitting(pc, versions)):
+                for cand in cands:
                     # several different pins (stale ones from extra-candidates left behind by backtracking)
                     # cannot all hold: then nothing matches and resolvelib backtracks further
                     if cand.key in bad or (pin_keys and (len(pin_keys) > 1 or cand.key not in pin_keys)):
@@ -405,16 +440,38 @@ class Provider(AbstractProvider):
                     yield cand.with_extra(extra) if extra else cand
 
         def generate() -> Iterator[Candidate]:
-            yield from matches(pc, versions)
+            yield from matches(pc, versions, pc)
             # every local candidate failed (or none could be used): the remote layer's releases, older
             # ones included, may not (fastapi[all] with pydantic<2). The project may have been
             # extended meanwhile, by a look-ahead: then its current candidates hold them.
             bigger = self.extend(name) or self.project(name)
             if bigger is not pc:
                 seen = {vstr for _, vstr in versions}
-                yield from matches(bigger, [v for v in bigger.versions if v[1] not in seen])
+                yield from matches(bigger, [v for v in bigger.versions if v[1] not in seen], pc)
 
         return generate
+
+    def _scan(self, identifier: str, pc: ProjectCandidates, base: ProjectCandidates,
+              specs: List[SpecifierSet], start: Callable[[], Iterator[List[Candidate]]]) -> "SharedScan":
+        """The candidates of the releases of ``pc`` that fit ``specs``, newest first, found once.
+
+        While backtracking, resolvelib asks for the matches of the same identifier under the same
+        requirements again and again (with other incompatibilities): each time, every release was
+        checked against the specifiers anew (a conflict set walked 20,000 releases for 2,700 calls).
+        The walk is now shared by all calls with the same project and specifiers, and done lazily:
+        a call that stops at the newest release walks no further. What depends on the call
+        (incompatibilities, direct-reference pins, the memoized viability) is still checked per call.
+        """
+        key = (identifier, id(pc), id(base), tuple(map(id, specs)))
+        hit = self.scans.get(key)
+        if hit is not None and hit[0] is pc and len(hit[1]) == len(specs) and all(
+                a is b for a, b in zip(hit[1], specs)):
+            return hit[2]
+        if len(self.scans) > CRITERIA_MEMO:
+            self.scans.clear()
+        scan = SharedScan(start())
+        self.scans[key] = (pc, tuple(specs), scan)
+        return scan
 
     # --- pruning: candidates that can never be part of a solution -----------------------------
 
