@@ -60,7 +60,7 @@ def local_layer_id(metadata: Dict[str, Any]) -> str:
 
 class ProjectView(dict):  # type: ignore[type-arg]
     """A project record (``name``, ``deps``, ``releases``, and ``versions`` when a layer has that
-    table) merged over layers.
+    table) merged over layers; from a single layer, its ``release_order`` too (see LazyIndex).
 
     ``fill(node)`` reads the metadata of a file node that no layer has read yet (a remote
     layer's ``not-crawled`` node) into the node and ``deps``; None when nothing can be filled.
@@ -204,6 +204,8 @@ class LayeredIndex:
         view = ProjectView(name=first["name"])
         if len(found) == 1:
             view["deps"], view["releases"] = first["deps"], first["releases"]
+            if "release_order" in first:  # the order of these very releases (merged ones are sorted anew)
+                view["release_order"] = first["release_order"]
         else:
             view["deps"] = ChainMap(*[rec["deps"] for _, rec in found])
             view["releases"] = _MergedReleases([(lid, rec["releases"]) for lid, rec in found])

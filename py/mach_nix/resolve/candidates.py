@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from functools import lru_cache, partial
 from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -38,6 +38,61 @@ def parse_version(text: str) -> Optional[Version]:
         return Version(text)
     except InvalidVersion:
         return None
+
+
+def newest_first(texts: Iterable[str]) -> List[Tuple[Version, str]]:
+    """(Version, text) of the valid version strings, newest first; equal versions by text, descending.
+
+    Example: ``[t for _, t in newest_first(["1.0", "2.0rc1", "x", "1.0.0"])] == ["2.0rc1", "1.0.0", "1.0"]``
+    """
+    versions = [(v, t) for t in texts if (v := parse_version(t)) is not None]
+    # sorting the pairs, but comparing Versions with < only (tuple comparison calls == on every
+    # pair first): two stable sorts
+    versions.sort(key=itemgetter(1), reverse=True)
+    versions.sort(key=itemgetter(0), reverse=True)
+    return versions
+
+
+class LazyVersions(Sequence[Tuple[Version, str]]):
+    """(Version, text) pairs of version strings already newest first (:func:`newest_first`'s order,
+    known from an earlier lock), each Version parsed when first read: a walk that stops at the
+    newest release parses one.
+
+    Example: ``LazyVersions(["2.0", "1.0"])[1] == (Version("1.0"), "1.0")``
+    """
+
+    __slots__ = ("_texts", "_pairs")
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
+        self._pairs: List[Tuple[Version, str]] = []
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def _upto(self, index: int) -> None:
+        pairs, texts = self._pairs, self._texts
+        while len(pairs) <= index:
+            text = texts[len(pairs)]
+            version = parse_version(text)
+            assert version is not None, f"{text!r} in a version order"  # orders hold valid versions only
+            pairs.append((version, text))
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self._texts)
+        if index < 0:
+            raise IndexError(index)
+        self._upto(index)
+        return self._pairs[index]
+
+    def __iter__(self) -> Iterator[Tuple[Version, str]]:
+        for index in range(len(self._texts)):
+            if index >= len(self._pairs):
+                self._upto(index)
+            yield self._pairs[index]
 
 
 @lru_cache(maxsize=None)
@@ -151,26 +206,28 @@ class ProjectCandidates:
         self.hashes = hashes  # --hash filter: only files with these sha256
         self.only_file = only_file  # direct reference: only this filename
         releases = project["releases"] if project else {}
-        versions: List[Tuple[Version, str]] = []
-        for vstr in releases:
-            v = parse_version(vstr)
-            if v is not None:
-                versions.append((v, vstr))
         self.nix_version: Optional[str] = None
-        if nixpkgs and "nixpkgs" in self.providers and not only_file:
-            nv = str(nixpkgs.get("version", ""))
-            v = parse_version(nv)
-            if v is not None:
-                self.nix_version = nv
-                if not any(pv == v for pv, _ in versions):
-                    versions.append((v, nv))
-        # == sorting the (version, text) pairs newest first, but comparing Versions with < only
-        # (tuple comparison calls == on every pair first): two stable sorts
-        versions.sort(key=itemgetter(1), reverse=True)
-        versions.sort(key=itemgetter(0), reverse=True)
-        self.versions = versions
-        self.has_final = any(not v.is_prerelease for v, _ in versions)
+        nix = parse_version(str(nixpkgs.get("version", ""))) if nixpkgs and "nixpkgs" in self.providers and not only_file else None
+        order = project.get("release_order") if project else None
+        self.versions: Sequence[Tuple[Version, str]]
+        if order is not None and nix is None:
+            self.versions = LazyVersions(order)  # the order of the same releases, known: parse on use
+        else:
+            versions = newest_first(releases)
+            if nix is not None:
+                self.nix_version = str(nixpkgs.get("version", ""))  # type: ignore[union-attr]
+                if not any(pv == nix for pv, _ in versions):
+                    versions = newest_first([t for _, t in versions] + [self.nix_version])
+            self.versions = versions
+        self._has_final: Optional[bool] = None
         self._cache: Dict[Tuple[str, bool], List[Candidate]] = {}
+
+    @property
+    def has_final(self) -> bool:
+        """Whether some version is not a pre-release (read up to the newest final one only)."""
+        if self._has_final is None:
+            self._has_final = any(not v.is_prerelease for v, _ in self.versions)
+        return self._has_final
 
     def candidates(self, vstr: str, yanked_ok: bool = False) -> List[Candidate]:
         """Usable candidates of one version in provider order (memoized)."""

@@ -37,6 +37,7 @@ _SHARD_HEAD = b'{\n  "projects": {'
 _OPEN = (0x7B, 0x5B)  # { [
 _CLOSE = {0x7B: b"}", 0x5B: b"]"}
 _COMMA = 0x2C
+_ORDER = " release order"  # not a JSON member name the walk could find (keys have no leading space)
 
 
 class _Fallback(Exception):
@@ -312,7 +313,9 @@ class _HashChecker:
 
 class LazyIndex:
     """Wraps an :class:`Index`; ``project(name)`` returns a dict whose ``deps``, ``releases`` and
-    ``versions`` (when the index has that table) are lazy.
+    ``versions`` (when the index has that table) are lazy, with ``release_order``: the valid
+    release keys newest first (:func:`~mach_nix.resolve.candidates.newest_first`), remembered with
+    the slice tables so that a later lock need not parse every version to sort them.
 
     Call :meth:`check` before trusting a result: it waits for the shard hash checks.
 
@@ -454,6 +457,11 @@ class LazyIndex:
         fields, _ = _members(buf, body + 1, 6, ("releases",))  # every release is needed (to sort versions)
         if not {"deps", "name", "releases"} <= fields.keys():
             raise _Fallback
+        releases = fields["releases"]
+        if len(releases) == 3:  # the version order, kept with the ranges: a later lock parses only what it reads
+            from mach_nix.resolve.candidates import newest_first
+
+            fields[_ORDER] = tuple(text for _, text in newest_first(releases[2]))
         return fields
 
     @staticmethod
@@ -472,4 +480,6 @@ class LazyIndex:
                 raise _Fallback
         if "versions" in fields:
             project["versions"] = _Deferred(buf, fields["versions"][:2])
+        if _ORDER in fields and len(fields["releases"]) == 3:
+            project["release_order"] = fields[_ORDER]  # newest first (see ProjectCandidates)
         return project
