@@ -3,14 +3,17 @@
 To read one project, a lock finds its head in the shard (a search through ~350 KB) and walks its
 members and releases to learn their byte ranges: about a fifth of a small lock's resolution, done
 again by every lock for the same bytes. The ranges are a function of the shard's content alone, so
-they are kept in the user cache (``CACHE/slice-tables-v1-pyXY.marshal``), keyed by the sha256 that
-``metadata.json`` gives the shard, and read back in a few microseconds per project.
+they are kept in the user cache (``CACHE/slice-tables-v1-pyXY-packagingV.marshal``), keyed by the
+sha256 that ``metadata.json`` gives the shard, and read back in a few microseconds per project. With
+the ranges goes each project's version order (newest first, as packaging sorts), so that a lock
+parses only the versions it reads.
 
 A table is only a shortcut: the shard's hash is still checked (or known checked, see
 :mod:`mach_nix.index.verified`) before a lock trusts what it read, a table is saved only after that
 check passed, and a table that does not fit the bytes makes the reader walk them as before. A lost or
 unreadable file only means walking again. marshal, not JSON: it is several times faster to read,
-and the file is the user's own cache (its name carries the Python version whose marshal wrote it).
+and the file is the user's own cache (its name carries the Python version whose marshal wrote it,
+and the packaging version whose order it holds).
 
 Example::
 
@@ -27,7 +30,9 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-TABLES_FILE = f"slice-tables-v1-py{sys.version_info[0]}{sys.version_info[1]}.marshal"
+from packaging import __version__ as _packaging  # orders are packaging's: another release may differ at the edges
+
+TABLES_FILE = f"slice-tables-v1-py{sys.version_info[0]}{sys.version_info[1]}-packaging{_packaging}.marshal"
 MAX_BYTES = 32 << 20  # the whole embedded index takes ~1 MB; past this the file starts again
 ABSENT = b""  # the shard holds no such project (also worth remembering: a search saved)
 

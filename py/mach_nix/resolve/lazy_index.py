@@ -133,16 +133,18 @@ def _head_names(buf: bytes) -> Iterator[str]:
         pos = at + 1
 
 
-def _map(path: Path) -> Any:
+def _map(path: Path, whole: bool = True) -> Any:
     """The file's bytes as a read-only memory map (bytes-like: find, slices, indexing), else its bytes.
 
-    Mapping the page cache in one go (MAP_POPULATE) is several times cheaper than copying a shard
-    into a fresh bytes object; shards are replaced by rename, never rewritten in place.
+    ``whole``: the whole file will be read (hashed, or searched): map it in one go (MAP_POPULATE),
+    several times cheaper than copying a shard into a fresh bytes object. Otherwise (a shard whose
+    project ranges are known) only the pages read are faulted in, from disk too when the page cache
+    is cold. Shards are replaced by rename, never rewritten in place.
     """
     with open(path, "rb") as f:
         try:
-            return mmap.mmap(f.fileno(), 0, flags=mmap.MAP_SHARED | getattr(mmap, "MAP_POPULATE", 0),
-                             prot=mmap.PROT_READ)
+            flags = mmap.MAP_SHARED | (getattr(mmap, "MAP_POPULATE", 0) if whole else 0)
+            return mmap.mmap(f.fileno(), 0, flags=flags, prot=mmap.PROT_READ)
         except (AttributeError, OSError, TypeError, ValueError):  # an empty file, or no POSIX mmap
             return f.read()
 
@@ -377,12 +379,16 @@ class LazyIndex:
             return self._shards[shard]
         fmt = self.index.format
         path = self.directory / shard_filename(shard, fmt)
+        expected = self.metadata["shards"].get(shard)
+
+        def fresh() -> bool:
+            return expected is not None and self._verified is not None and self._verified.fresh(path, expected)
+
         try:
-            data: Any = _map(path) if fmt == "json" else path.read_bytes()
+            data: Any = _map(path, whole=not (self._tables is not None and fresh())) if fmt == "json" else path.read_bytes()
         except FileNotFoundError:
             raise IndexError_(f"Index shard {path} is missing. Run `mach-nix index verify {self.directory}`.") from None
-        expected = self.metadata["shards"].get(shard)
-        if expected is not None and not (self._verified is not None and self._verified.fresh(path, expected)):
+        if expected is not None and not fresh():  # asked again once open: a file renamed over it since is not trusted
             self._hashes.submit(shard, data, expected)
             self._checking.append((path, expected))
         elif expected is not None:
