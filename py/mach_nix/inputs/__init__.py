@@ -7,7 +7,7 @@ Every reader returns an :class:`InputSet`: root requirements, constraints and th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, FrozenSet, List, NamedTuple, Optional, Tuple
+from typing import TYPE_CHECKING, Any, FrozenSet, List, Optional, Tuple
 
 from mach_nix.errors import MachNixError
 
@@ -15,28 +15,65 @@ if TYPE_CHECKING:
     from packaging.requirements import Requirement
 
 
-class InputFile(NamedTuple):
+class Value:
+    """An immutable record compared and hashed by ``__slots__`` (a NamedTuple's class is built by
+    exec'ing generated code: two of them were a tenth of a lock's own start-up)."""
+
+    __slots__: Tuple[str, ...] = ()
+
+    def _values(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in self.__slots__)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: Any) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__qualname__}(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__) + ")"
+
+
+class InputFile(Value):
     """A file the inputs were read from: the path as given, its sha256, and how it was read.
 
     ``kind`` is ``requirements``, ``constraints``, ``pyproject`` or ``setup_cfg``.
     Example: ``InputFile("requirements.txt", "ab12…", "requirements")``
     """
 
+    __slots__ = ("path", "sha256", "kind")
     path: str
     sha256: str
     kind: str
 
+    def __init__(self, path: str, sha256: str, kind: str) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "sha256", sha256)
+        object.__setattr__(self, "kind", kind)
 
-class InputRequirement(NamedTuple):
+
+class InputRequirement(Value):
     """One requirement with where it came from.
 
     Example: ``InputRequirement(Requirement("requests>=2"), "requirements.txt", 3)``
     """
 
+    __slots__ = ("req", "source", "line", "hashes")
     req: "Requirement"
     source: str
-    line: int = 0
-    hashes: FrozenSet[str] = frozenset()
+    line: int
+    hashes: FrozenSet[str]
+
+    def __init__(self, req: "Requirement", source: str, line: int = 0, hashes: FrozenSet[str] = frozenset()) -> None:
+        object.__setattr__(self, "req", req)
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "line", line)
+        object.__setattr__(self, "hashes", hashes)
 
     @property
     def where(self) -> str:
