@@ -12,8 +12,8 @@ a mismatch. With a :class:`~mach_nix.index.verified.VerifiedShards` record, a sh
 by an earlier lock and unchanged since is not hashed again, and the byte ranges an earlier lock
 found in it are read from :class:`~mach_nix.index.slice_tables.SliceTables` instead of being
 searched and walked again (only for such a shard: ranges never meet bytes they were not computed
-on). Anything else (an older compact lz4
-index, unexpected layout) falls back to the store's full parse, which checks the hash itself.
+on). Anything else (an older compact lz4 index, unexpected layout) falls back to the store's full
+parse, which checks the hash itself.
 """
 
 from __future__ import annotations

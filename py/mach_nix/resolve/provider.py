@@ -280,7 +280,7 @@ class Provider(AbstractProvider):
         self.viable_cache: Dict[tuple, bool] = {}
         self.pref_cache: Dict[Any, int] = {}  # criterion -> 4 * (not pinned) + (not root)
         self.satisfiable_cache: Dict[Tuple[str, int], Tuple[SpecifierSet, bool]] = {}
-        self.scans: Dict[tuple, Tuple[ProjectCandidates, Tuple[SpecifierSet, ...], SharedScan]] = {}
+        self.scans: Dict[tuple, Tuple[ProjectCandidates, ProjectCandidates, Tuple[SpecifierSet, ...], SharedScan]] = {}
         self.pruned: Dict[tuple, str] = {}  # (candidate key, extra) -> why it can never be used
         self.unsatisfiable_why: Dict[Tuple[str, int, Optional[str]], str] = {}
         self._cause_names: Set[str] = set()
@@ -463,14 +463,14 @@ class Provider(AbstractProvider):
         (incompatibilities, direct-reference pins, the memoized viability) is still checked per call.
         """
         key = (identifier, id(pc), id(base), tuple(map(id, specs)))
-        hit = self.scans.get(key)
-        if hit is not None and hit[0] is pc and len(hit[1]) == len(specs) and all(
-                a is b for a, b in zip(hit[1], specs)):
-            return hit[2]
+        hit = self.scans.get(key)  # the objects are kept with the scan: their ids cannot be reused
+        if hit is not None and hit[0] is pc and hit[1] is base and len(hit[2]) == len(specs) and all(
+                a is b for a, b in zip(hit[2], specs)):
+            return hit[3]
         if len(self.scans) > CRITERIA_MEMO:
             self.scans.clear()
         scan = SharedScan(start())
-        self.scans[key] = (pc, tuple(specs), scan)
+        self.scans[key] = (pc, base, tuple(specs), scan)
         return scan
 
     # --- pruning: candidates that can never be part of a solution -----------------------------
