@@ -207,7 +207,8 @@ class ProjectCandidates:
         self.only_file = only_file  # direct reference: only this filename
         releases = project["releases"] if project else {}
         self.nix_version: Optional[str] = None
-        nix = parse_version(str(nixpkgs.get("version", ""))) if nixpkgs and "nixpkgs" in self.providers and not only_file else None
+        nix_text = str(nixpkgs.get("version", "")) if nixpkgs and "nixpkgs" in self.providers and not only_file else ""
+        nix = parse_version(nix_text) if nix_text else None
         order = project.get("release_order") if project else None
         self.versions: Sequence[Tuple[Version, str]]
         if order is not None and nix is None:
@@ -215,7 +216,7 @@ class ProjectCandidates:
         else:
             versions = newest_first(releases)
             if nix is not None:
-                self.nix_version = str(nixpkgs.get("version", ""))  # type: ignore[union-attr]
+                self.nix_version = nix_text
                 if not any(pv == nix for pv, _ in versions):
                     versions = newest_first([t for _, t in versions] + [self.nix_version])
             self.versions = versions
