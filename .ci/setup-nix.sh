@@ -7,7 +7,9 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 root=$(cd "$(dirname "$0")/.." && pwd)
 
-# Tools and host libraries the shim's stdenv, autoPatchelfHook and pythonManylinuxPackages use.
+# What the stand-in imports into the store once (tests/nixpkgs-shim/bootstrap: its tools, compiler,
+# C library and interpreter) and the host libraries its packages are made of (autoPatchelfHook's
+# and pythonManylinuxPackages' libraries, the native libraries of its Python recipes).
 # Debian 13 renamed some libraries for the 64-bit time_t transition (libglib2.0-0 → libglib2.0-0t64):
 # take whichever name this release has.
 pick() {
@@ -17,8 +19,11 @@ pick() {
   done
   echo "$1"
 }
-need=(patchelf unzip curl ca-certificates python3 python3-venv
-      libstdc++6 libgcc-s1 zlib1g libx11-6 libxext6 libxrender1 libice6 libsm6 libgl1)
+need=(patchelf unzip curl ca-certificates python3 python3-venv python3-dev
+      bash coreutils sed grep mawk findutils diffutils tar gzip bzip2 xz-utils patch make
+      gcc g++ cpp binutils libc6-dev pkgconf
+      libstdc++6 libgcc-s1 zlib1g zlib1g-dev libx11-6 libxext6 libxrender1 libice6 libsm6 libgl1
+      libpq-dev libssl-dev libffi-dev)
 missing=()
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in "${need[@]}"; do installed "$p" || missing+=("$p"); done
@@ -33,26 +38,33 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# nix.conf: SET these keys (Debian 13's nix-bin ships `sandbox = true`, under which the shim's
-# builders, which run the host's /bin/bash and /usr/bin tools, cannot work). No binary cache is
-# reachable: do not wait on cache.nixos.org for every build.
-conf=${MACH_NIX_NIX_CONF:-/etc/nix/nix.conf}
-mkdir -p "$(dirname "$conf")"
-touch "$conf"
+# nix.conf of both Nix installations: SET these keys (Debian 13's nix-bin ships `sandbox = true`
+# and `sandbox-paths = /bin/sh=/usr/bin/bash-static`). `relaxed`: builds are sandboxed, as on NixOS,
+# except the stand-in's bootstrap imports of host tools (`__noChroot`); nothing of the host is bound
+# into the sandbox. No binary cache is reachable: do not wait on cache.nixos.org for every build.
 set_key() {
-  local key=$1 value=$2
+  local conf=$1 key=$2 value=$3
   if grep -Eq "^[[:space:]]*$key[[:space:]]*=" "$conf"; then
     sed -i -E "s|^[[:space:]]*$key[[:space:]]*=.*|$key =${value:+ $value}|" "$conf"
   else
     echo "$key =${value:+ $value}" >> "$conf"
   fi
 }
-set_key substituters ""
-set_key sandbox false
-set_key experimental-features "nix-command flakes"
+set_keys() {
+  local conf=$1
+  mkdir -p "$(dirname "$conf")"
+  touch "$conf"
+  set_key "$conf" substituters ""
+  set_key "$conf" sandbox relaxed
+  set_key "$conf" sandbox-paths ""
+  set_key "$conf" experimental-features "nix-command flakes"
+}
+set_keys "${MACH_NIX_NIX_CONF:-/etc/nix/nix.conf}"
 
 # The facts of this host the shim reports (Python version, glibc): tests/nixpkgs-shim/host.json.
 /usr/bin/python3 "$root/tests/nixpkgs-shim/probe-host.py" >/dev/null
 
 # The current Nix the tests also run on (Debian 13's nix-bin, its own store).
-bash "$root/.ci/get-modern-nix.sh"
+modern=${MACH_NIX_MODERN_NIX:-/opt/mach-nix/nix-modern}
+bash "$root/.ci/get-modern-nix.sh" "$modern"
+[ -n "${MACH_NIX_NIX_CONF:-}" ] || set_keys "$modern/etc/nix.conf"

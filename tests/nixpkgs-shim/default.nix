@@ -22,7 +22,9 @@ let
   host =
     if builtins.pathExists ./host.json then lib.fromJSON (lib.readFile ./host.json)
     else throw "nixpkgs-shim: ${toString ./.}/host.json is missing; write it with `/usr/bin/python3 ${toString ./probe-host.py}` (.ci/setup-nix.sh and the Nix tests do).";
-  hostPy = if hostPython != null then hostPython else host.hostPython;
+  bootstrap = import ./bootstrap { inherit lib system; host = host // lib.optionalAttrs (hostPython != null) { inherit hostPython; }; };
+  # The interpreter every stand-in builder runs: the host's, imported into the store.
+  hostPy = "${bootstrap.python}/bin/python${lib.elemAt pyVer 0}.${lib.elemAt pyVer 1}";
   pythonFull = if hostPythonVersion != null then hostPythonVersion else host.python;
   glibc = if glibcVersion != null then glibcVersion else host.glibc;
   pyVer = lib.splitString "." pythonFull;
@@ -44,28 +46,25 @@ let
     darwinMinVersion = "11.3";
     darwinMinVersionVariable = "MACOSX_DEPLOYMENT_TARGET";
   };
-  hostLibDir = "/lib/${cpu}-linux-gnu";
+  hostLibDir = "/lib/${host.multiarch}";
 
   base = final: let
     callPackage = lib.callPackageWith final;
     inherit (final) stdenv runCommand;
     # A library the host (Debian) provides, as a package with lib/<soname>.
-    hostLibrary = name: sonames: runCommand name { } ''
-      mkdir -p $out/lib
-      for s in ${lib.concatStringsSep " " sonames}; do
-        if [ ! -e ${hostLibDir}/$s ]; then echo "nixpkgs-shim: $s is missing on this host; see .ci/setup-nix.sh" >&2; exit 1; fi
-        ln -s ${hostLibDir}/$s $out/lib/$s
-      done
-    '';
+    # (imported into the store with the libraries they need; see bootstrap/).
+    hostLibrary = name: sonames: bootstrap.importHost {
+      inherit name;
+      paths = map (s: "${hostLibDir}/${s}") sonames;
+      mustExist = map (s: "lib/${s}") sonames;
+    };
     pin = n: v: (lib.fromJSON (lib.readFile ./python/bootstrap.json)).${n};
   in {
     inherit lib system config;
     pkgs = final;
-    stdenv = import ./stdenv {
-      inherit lib system hostPlatform config;
-      libc = { pname = "glibc"; version = glibc; name = "glibc-${glibc}"; outPath = final.glibc.outPath; };
-    };
-    stdenvNoCC = final.stdenv;
+    stdenv = import ./stdenv { inherit lib system hostPlatform config; inherit (bootstrap) tools; cc = final.gccWrapper; };
+    stdenvNoCC = import ./stdenv { inherit lib system hostPlatform config; inherit (bootstrap) tools; };
+    gccWrapper = import ./bootstrap/cc-wrapper.nix { inherit system; inherit (bootstrap) tools gcc glibc loader; };
     callPackage = callPackage;
     fetchurl = import ./build-support/fetchurl.nix { inherit lib; stdenvNoCC = final.stdenvNoCC; };
     inherit (import ./build-support/trivial.nix { inherit lib; inherit (final) stdenv stdenvNoCC; })
@@ -91,16 +90,14 @@ let
 
     # Host libraries under their nixpkgs attribute names. nixpkgs' glibc has no libcrypt.so.1
     # (libxcrypt has it), so neither has this one.
-    glibc = hostLibrary "glibc-${glibc}" [ "libc.so.6" "libm.so.6" "libdl.so.2" "librt.so.1" "libpthread.so.0" "libutil.so.1" "libresolv.so.2" ];
+    glibc = bootstrap.glibc;
     # ncurses' ABI 5 libraries: Debian 12 has them in libncursesw5 (installed by .ci/setup-nix.sh),
     # Debian 13 not at all; without them a wheel that needs them fails in autoPatchelf, as it would
     # with nixpkgs' manylinux1 set missing.
-    ncurses5 = runCommand "ncurses5" { } ''
-      mkdir -p $out/lib
-      for s in libncursesw.so.5 libpanelw.so.5; do
-        if [ -e ${hostLibDir}/$s ]; then ln -s ${hostLibDir}/$s $out/lib/$s; else echo "nixpkgs-shim: $s is not on this host" >&2; fi
-      done
-    '';
+    ncurses5 = bootstrap.importHost {
+      name = "ncurses5";
+      optionalPaths = map (s: "${hostLibDir}/${s}") [ "libncursesw.so.5" "libpanelw.so.5" ];
+    };
     gcc-unwrapped-lib = hostLibrary "gcc-lib" [ "libstdc++.so.6" "libgcc_s.so.1" ];
     zlib = hostLibrary "zlib" [ "libz.so.1" ];
     libGL = hostLibrary "libGL" [ "libGL.so.1" ];
@@ -125,7 +122,7 @@ let
       substitutions = {
         autoPatchelfPy = ./build-support/auto-patchelf.py;
         hostPython = hostPy;
-        dynamicLinker = if cpu == "x86_64" then "/lib64/ld-linux-x86-64.so.2" else "/lib/ld-linux-${cpu}.so.1";
+        dynamicLinker = "${final.glibc}/lib/${bootstrap.loader}";
       };
     } ./build-support/auto-patchelf.sh;
     addDriverRunpath = { driverLink = "/run/opengl-driver"; };
@@ -136,7 +133,7 @@ let
     rustPlatform = import ./build-support/rust.nix { inherit lib; inherit (final) runCommand makeSetupHook; };
     dockerTools = import ./build-support/docker-tools.nix { inherit lib; hostPython = hostPy; inherit (final) runCommand; };
     # The host's unzip (also on every builder's PATH), as a package with bin/unzip like nixpkgs'.
-    unzip = runCommand "unzip" { } "mkdir -p $out/bin; ln -s /usr/bin/unzip $out/bin/unzip";
+    unzip = runCommand "unzip" { } "mkdir -p $out/bin; ln -s ${bootstrap.tools}/bin/unzip $out/bin/unzip";
 
     # Wheels of the PyPA tools the Python hooks run (installer, build), unpacked: nixpkgs bootstraps
     # these the same way before its package set exists.

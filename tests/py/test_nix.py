@@ -325,14 +325,16 @@ def test_no_builder_lets_bash_exec_its_last_command() -> None:
 
 def test_setup_nix_sets_the_nix_conf_keys(tmp_path: Path) -> None:
     """Debian 13's nix-bin ships `sandbox = true`: .ci/setup-nix.sh must overwrite keys, not only
-    add missing ones (an indented key counts too), and keep the other settings."""
+    add missing ones (an indented key counts too), and keep the other settings. `relaxed`: the
+    stand-in's builds are sandboxed, its bootstrap imports (`__noChroot`) are not."""
     conf = tmp_path / "nix.conf"
     conf.write_text("build-users-group = nixbld\nsandbox = true\n  substituters = https://cache.nixos.org\n")
     proc = subprocess.run(["bash", str(ROOT / ".ci" / "setup-nix.sh")], env={**os.environ, "MACH_NIX_NIX_CONF": str(conf)},
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert conf.read_text().splitlines() == [
-        "build-users-group = nixbld", "sandbox = false", "substituters =", "experimental-features = nix-command flakes"]
+        "build-users-group = nixbld", "sandbox = relaxed", "substituters =", "sandbox-paths =",
+        "experimental-features = nix-command flakes"]
 
 
 def test_runs_on_the_selected_nix_installation(nix_installation: str) -> None:

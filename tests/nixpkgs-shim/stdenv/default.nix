@@ -1,9 +1,11 @@
-# The shim's stdenv: `mkDerivation` over the host's Debian tools (bash, coreutils, tar, unzip, patch,
-# patchelf, gcc), with nixpkgs' attribute conventions: phases, hooks, propagated inputs, passthru,
-# multiple outputs, overrideAttrs.
-{ lib, system, hostPlatform, libc, config ? { } }:
+# The shim's stdenv: `mkDerivation` over the bootstrap tools imported into the store (../bootstrap:
+# bash, coreutils, tar, unzip, patch, patchelf, curl) and, for `stdenv` (not `stdenvNoCC`), the
+# wrapped compiler, with nixpkgs' attribute conventions: phases, hooks, propagated inputs, passthru,
+# multiple outputs, overrideAttrs. Builds run in Nix's sandbox: nothing of the host is on PATH.
+{ lib, system, hostPlatform, tools, cc ? null, config ? { } }:
 let
-  hostPath = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+  hostPath = "${tools}/bin";
+  bash = "${tools}/bin/bash";
   # Attributes that never reach the builder's environment.
   nonEnv = [ "passthru" "meta" "pos" "__finalArgs" ];
   toEnv = v:
@@ -16,12 +18,12 @@ let
     else v;
   # The stdenv derivation itself: `$stdenv/setup`, as nix-shell expects.
   stdenvDrv = derivation {
-    name = "stdenv-shim-linux";
+    name = if cc == null then "stdenv-shim-linux-nocc" else "stdenv-shim-linux";
     inherit system;
-    builder = "/bin/bash";
+    builder = bash;
     # `; exit $?`: bash would otherwise exec the last `cp`, which closes stderr before it exits, and
     # Nix then kills the builder (signal 9, NixOS/nix#2176; about 1 build in 5 on a fresh store).
-    args = [ "-c" "/bin/mkdir -p $out && /bin/cp ${./setup.sh} $out/setup && /bin/cp ${./default-builder.sh} $out/default-builder.sh; exit $?" ];
+    args = [ "-c" "${tools}/bin/mkdir -p $out && ${tools}/bin/cp ${./setup.sh} $out/setup && ${tools}/bin/cp ${./default-builder.sh} $out/default-builder.sh; exit $?" ];
   };
   flat = xs: lib.filter (x: x != null) (lib.flatten xs);
 
@@ -36,11 +38,12 @@ let
       env = lib.mapAttrs (_: v: if lib.isFunction v then "" else toEnv v) (removeAttrs args ([ "name" "outputs" ] ++ nonEnv));
       drv = derivation (env // {
         inherit name system outputs;
-        builder = "/bin/bash";
+        builder = bash;
         args = [ "${stdenvDrv}/default-builder.sh" ];
         stdenv = stdenvDrv;
         shimHostPath = hostPath;
-        nativeBuildInputs = toEnv (flat (args.nativeBuildInputs or [ ]));
+        # nixpkgs: the compiler is one of stdenv's default native inputs (its setup hook runs).
+        nativeBuildInputs = toEnv (flat ([ cc ] ++ args.nativeBuildInputs or [ ]));
         buildInputs = toEnv (flat (args.buildInputs or [ ]));
         propagatedBuildInputs = toEnv (flat (args.propagatedBuildInputs or [ ]));
         propagatedNativeBuildInputs = toEnv (flat (args.propagatedNativeBuildInputs or [ ]));
@@ -82,6 +85,6 @@ in
   targetPlatform = hostPlatform;
   isLinux = hostPlatform.isLinux;
   isDarwin = hostPlatform.isDarwin;
-  cc = { inherit libc; cc = { lib = null; }; isClang = false; };
-  shell = "/bin/bash";
+  inherit cc;
+  shell = bash;
 }
