@@ -22,7 +22,7 @@ let
   host =
     if builtins.pathExists ./host.json then lib.fromJSON (lib.readFile ./host.json)
     else throw "nixpkgs-shim: ${toString ./.}/host.json is missing; write it with `/usr/bin/python3 ${toString ./probe-host.py}` (.ci/setup-nix.sh and the Nix tests do).";
-  bootstrap = import ./bootstrap { inherit lib system; host = host // lib.optionalAttrs (hostPython != null) { inherit hostPython; }; };
+  bootstrap = import ./bootstrap { inherit lib system; host = host // { inherit glibc; python = pythonFull; } // lib.optionalAttrs (hostPython != null) { inherit hostPython; }; };
   # The interpreter every stand-in builder runs: the host's, imported into the store.
   hostPy = "${bootstrap.python}/bin/python${lib.elemAt pyVer 0}.${lib.elemAt pyVer 1}";
   pythonFull = if hostPythonVersion != null then hostPythonVersion else host.python;
@@ -66,7 +66,9 @@ let
     stdenvNoCC = import ./stdenv { inherit lib system hostPlatform config; inherit (bootstrap) tools; };
     gccWrapper = import ./bootstrap/cc-wrapper.nix { inherit system; inherit (bootstrap) tools gcc glibc loader; };
     callPackage = callPackage;
-    fetchurl = import ./build-support/fetchurl.nix { inherit lib; stdenvNoCC = final.stdenvNoCC; };
+    fetchurl = import ./build-support/fetchurl.nix {
+      inherit lib; stdenvNoCC = final.stdenvNoCC; cacertFile = "${bootstrap.tools}/etc/ssl/certs/ca-certificates.crt";
+    };
     inherit (import ./build-support/trivial.nix { inherit lib; inherit (final) stdenv stdenvNoCC; })
       runCommand runCommandNoCC runCommandLocal runCommandCC runCommandWith writeText writeTextFile
       writeShellScript symlinkJoin makeSetupHook;
@@ -123,6 +125,7 @@ let
         autoPatchelfPy = ./build-support/auto-patchelf.py;
         hostPython = hostPy;
         dynamicLinker = "${final.glibc}/lib/${bootstrap.loader}";
+        libcDir = "${final.glibc}/lib";
       };
     } ./build-support/auto-patchelf.sh;
     addDriverRunpath = { driverLink = "/run/opengl-driver"; };

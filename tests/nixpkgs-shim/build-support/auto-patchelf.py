@@ -1,7 +1,9 @@
 """Shim of nixpkgs' auto-patchelf.py: satisfy every DT_NEEDED of the ELF files under --paths.
 
-Libraries that the shim's libc provides are skipped; everything else must be found in the
-outputs themselves (first), the --libs directories, or it is an error unless ignored.
+Libraries that the shim's libc provides are not searched for; everything else must be found in
+the outputs themselves (first), the --libs directories, or it is an error unless ignored. A file
+that needs libc's libraries gets --libc-dir last in its RUNPATH: nixpkgs' dynamic linker searches
+its own glibc by default, the stand-in's (imported from the host, see bootstrap/) searches nothing.
 """
 import argparse
 import fnmatch
@@ -53,6 +55,7 @@ def main():
     ap.add_argument("--recursive-libs", nargs="*", default=[])
     ap.add_argument("--runtime-dependencies", nargs="*", default=[])
     ap.add_argument("--append-rpaths", nargs="*", default=[])
+    ap.add_argument("--libc-dir", default=None)
     ap.add_argument("--interpreter", default="")
     ap.add_argument("--paths", nargs="*", default=[])
     a = ap.parse_args()
@@ -91,6 +94,8 @@ def main():
             if d not in rpath:
                 rpath.append(d)
         rpath += [r for r in a.append_rpaths if r not in rpath]
+        if a.libc_dir and any(lib in LIBC for lib in needed) and a.libc_dir not in rpath:
+            rpath.append(a.libc_dir)
         if rpath:
             print(f"setting RPATH of {path} to {':'.join(rpath)}")
             patchelf("--set-rpath", ":".join(rpath), path)

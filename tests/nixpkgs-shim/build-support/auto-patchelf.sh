@@ -23,6 +23,7 @@ autoPatchelf() {
         --runtime-dependencies ${rt[@]+"${rt[@]}"} \
         --append-rpaths ${appendRunpaths:-} \
         --interpreter "@dynamicLinker@" \
+        --libc-dir "@libcDir@" \
         --paths "${outs[@]}"
 }
 

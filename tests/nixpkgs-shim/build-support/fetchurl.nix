@@ -1,6 +1,7 @@
 # fetchurl with nixpkgs' interface (pkgs/build-support/fetchurl/default.nix): a fixed-output, flat
-# derivation downloaded with the host's curl.
-{ lib, stdenvNoCC }:
+# derivation downloaded with the bootstrap tools' curl (a fixed-output build is the only one the
+# sandbox lets reach the network), trusting the CA bundle imported with them (nixpkgs: cacert).
+{ lib, stdenvNoCC, cacertFile }:
 { url ? "", urls ? [ ], name ? "", pname ? "", version ? "", hash ? "", sha256 ? "", sha512 ? ""
 , sha1 ? "", outputHash ? "", outputHashAlgo ? "", curlOpts ? "", curlOptsList ? [ ], postFetch ? ""
 , downloadToTemp ? false, executable ? false, recursiveHash ? false, showURLs ? false
@@ -34,6 +35,7 @@ stdenvNoCC.mkDerivation {
   outputHash = h.v;
   inherit postFetch executable;
   urls = urls_;
+  SSL_CERT_FILE = cacertFile;
   curlOpts = curlOpts;
   curlOptsList = curlOptsList;
   buildCommand = ''

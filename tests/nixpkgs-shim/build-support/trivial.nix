@@ -14,7 +14,7 @@ rec {
       if [ -n "$executable" ]; then chmod +x "$target"; fi
     '';
   writeText = name: text: writeTextFile { inherit name text; };
-  writeShellScript = name: text: writeTextFile { inherit name; executable = true; text = "#!/bin/bash\n${text}"; };
+  writeShellScript = name: text: writeTextFile { inherit name; executable = true; text = "#!${stdenv.shell}\n${text}"; };
   symlinkJoin = { name, paths, postBuild ? "", ... }@args:
     runCommand name (removeAttrs args [ "name" "paths" "postBuild" ] // { inherit paths; }) ''
       mkdir -p $out

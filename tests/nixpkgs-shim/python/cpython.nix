@@ -15,7 +15,7 @@ let
   pythonPackages =
     let
       base = import ./python-packages-base.nix { inherit lib pkgs stdenv formatDefaultSetuptools; python = self; };
-      hooks = import ./hooks { inherit lib makeSetupHook hostPython; python = self; };
+      hooks = import ./hooks { inherit lib makeSetupHook hostPython; python = self; runtimeShell = stdenv.shell; };
       packages = import ./python-packages.nix { inherit lib fetchurl; };
       aliases = import ./aliases.nix lib;
       extensions = lib.composeManyExtensions ([ hooks packages ] ++ pkgs.pythonPackagesExtensions ++ [ packageOverrides ]);

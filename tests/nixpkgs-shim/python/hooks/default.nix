@@ -9,7 +9,7 @@
 # The three tool-running hooks are overridable (`.override { build/installer/packaging = …; }`): the
 # builder gives the bootstrap packages (flit-core, installer, build, packaging, pyproject-hooks,
 # wheel) variants on the bootstrap tools instead, as nixpkgs does with `python.pkgs.bootstrap`.
-{ lib, makeSetupHook, python, hostPython }:
+{ lib, makeSetupHook, python, hostPython, runtimeShell }:
 self: super:
 let
   makePythonHook = args: makeSetupHook (lib.recursiveUpdate { passthru.provides.setupHook = true; } args);
@@ -17,7 +17,7 @@ let
   subs = extra: {
     pythonInterpreter = buildPython.interpreter;
     inherit (python) sitePackages;
-    inherit hostPython;
+    inherit hostPython runtimeShell;
   } // extra;
   # The PYTHONPATH that makes a tool importable: its closure's site-packages, or the bootstrap tree
   # (the set's `bootstrap.tools`, which the builder passes for the bootstrap packages).

@@ -22,7 +22,7 @@ PY
         head -n1 "$f" | grep -q python || continue
         local base; base=$(basename "$f")
         mv "$f" "$out/bin/.$base-wrapped"
-        printf '#!/bin/bash\nexport PYTHONPATH="%s${PYTHONPATH:+:$PYTHONPATH}"\nexec "%s" "%s" "$@"\n' "$pp" "@pythonInterpreter@" "$out/bin/.$base-wrapped" > "$f"
+        printf '#!@runtimeShell@\nexport PYTHONPATH="%s${PYTHONPATH:+:$PYTHONPATH}"\nexec "%s" "%s" "$@"\n' "$pp" "@pythonInterpreter@" "$out/bin/.$base-wrapped" > "$f"
         chmod +x "$f"
     done
 }
