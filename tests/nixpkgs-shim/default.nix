@@ -53,6 +53,10 @@ let
     inherit (final) stdenv runCommand;
     # A library the host (Debian) provides, as a package with lib/<soname>.
     # (imported into the store with the libraries they need; see bootstrap/).
+    nativeLibrary = name: debs: bootstrap.importHost {
+      inherit name debs;
+      exclude = [ "^/usr/share/(?!pkgconfig)" "^/usr/bin/" ];
+    };
     hostLibrary = name: sonames: bootstrap.importHost {
       inherit name;
       paths = map (s: "${hostLibDir}/${s}") sonames;
@@ -101,7 +105,39 @@ let
       optionalPaths = map (s: "${hostLibDir}/${s}") [ "libncursesw.so.5" "libpanelw.so.5" ];
     };
     gcc-unwrapped-lib = hostLibrary "gcc-lib" [ "libstdc++.so.6" "libgcc_s.so.1" ];
-    zlib = hostLibrary "zlib" [ "libz.so.1" ];
+    # Native libraries of Python recipes, with nixpkgs' attribute names: headers, libraries and
+    # pkg-config files of the host's Debian packages, imported into the store (bootstrap/). A build
+    # sees them only when it declares them.
+    zlib = nativeLibrary "zlib" [ "zlib1g" "zlib1g-dev" ];
+    openssl = nativeLibrary "openssl" [ "libssl3" "libssl-dev" ];
+    libffi = nativeLibrary "libffi" [ "libffi8" "libffi-dev" ];
+    # nixpkgs (2025-): `libpq` without bin/pg_config in its outputs; the tool is `libpq.pg_config`, a
+    # script that prints the package's own directories (pkgs/servers/sql/postgresql/pg_config.sh).
+    libpq = let lib' = nativeLibrary "libpq" [ "libpq5" "libpq-dev" ]; in lib' // { pg_config = final.pgConfigOf lib'; };
+    # `postgresql` likewise: no bin/pg_config in `out` since nixpkgs 25.05; `postgresql.pg_config`.
+    postgresql = final.libpq // { pname = "postgresql"; };
+    pgConfigOf = libpq: runCommand "libpq-pg_config" { inherit libpq; } ''
+      mkdir -p $out/bin
+      version=$(sed -n 's/.*"libpq-dev": *"\([0-9.]*\).*/\1/p' $libpq/nix-support/deb-versions.json)
+      cat > $out/bin/pg_config <<SH
+      #!${stdenv.shell}
+      for a in "\$@"; do
+        case "\$a" in
+          --includedir|--pkgincludedir) echo $libpq/include/postgresql ;;
+          --includedir-server) echo $libpq/include/postgresql/server ;;
+          --libdir) echo $libpq/lib ;;
+          --pkglibdir) echo $libpq/lib/postgresql ;;
+          --bindir) echo $out/bin ;;
+          --version) echo "PostgreSQL $version" ;;
+          --cppflags|--cflags|--cflags_sl|--ldflags_ex|--ldflags_sl) echo ;;
+          --ldflags) echo -L$libpq/lib ;;
+          --libs) echo -lpq ;;
+          *) echo "pg_config: invalid argument: \$a" >&2; exit 1 ;;
+        esac
+      done
+      SH
+      chmod +x $out/bin/pg_config
+    '';
     libGL = hostLibrary "libGL" [ "libGL.so.1" ];
     glib = hostLibrary "glib" [ "libglib-2.0.so.0" "libgobject-2.0.so.0" "libgthread-2.0.so.0" ];
     libxcrypt = hostLibrary "libxcrypt" [ "libcrypt.so.1" ];

@@ -36,7 +36,7 @@ let
           bash = if isGlibc then null else if selfBash then "self" else "${tools}";
         } // lib.optionalAttrs (followDeps != null) { inherit followDeps; });
       };
-    in drv // passthru;
+    in drv // { dev = drv; out = drv; } // passthru;
 
   share = "^/usr/share/";
 

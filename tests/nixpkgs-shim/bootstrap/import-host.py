@@ -258,6 +258,11 @@ def main() -> None:
             path = os.path.join(root, name)
             if not os.path.islink(path) and not (spec.get("isGlibc") and path == ld_so):
                 rewrite_text(path)
+    versions = {pkg: subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True).stdout
+                for pkg in spec.get("debs", [])}
+    os.makedirs(os.path.join(out, "nix-support"), exist_ok=True)
+    with open(os.path.join(out, "nix-support", "deb-versions.json"), "w") as f:
+        json.dump(versions, f, sort_keys=True)
     for p in spec.get("mustExist", []):
         if not os.path.exists(os.path.join(out, p)):
             fail(f"{p} is missing after the import; is its Debian package installed (.ci/setup-nix.sh)?")
