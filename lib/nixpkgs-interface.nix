@@ -9,6 +9,7 @@
     "unzip" # a `{ url; hash; }` project source that is a .zip
     "autoAddDriverRunpath" # wheels whose overrides/ rule ignores a missing libcuda.so.1 (nixpkgs >= 24.05)
     "zlib" # overrides/packages.json names further attributes; each is looked up only when its rule applies
+    "blas" "writeText" # numpy's passthru for a lock's numpy where nixpkgs' numpy gives none
   ];
   stdenv = [
     "hostPlatform.system" "hostPlatform.isLinux" "hostPlatform.isDarwin" "hostPlatform.libc"
@@ -34,7 +35,7 @@
   # lib.* functions (all in nixpkgs' lib since before R24.05).
   lib = [
     "all" "any" "attrByPath" "attrNames" "attrValues" "composeExtensions" "concatMap" "concatMapStrings" "concatMapStringsSep"
-    "concatStringsSep" "elem" "elemAt" "escapeShellArg" "escapeShellArgs" "filter" "foldl'" "genAttrs" "hasInfix" "hasPrefix"
+    "concatStringsSep" "elem" "elemAt" "escapeShellArg" "escapeShellArgs" "filter" "findFirst" "foldl'" "genAttrs" "hasInfix" "hasPrefix"
     "hasSuffix" "head" "isAttrs" "isDerivation" "isFunction" "isList" "isString" "last" "length" "listToAttrs"
     "mapAttrs" "mapAttrsToList" "nameValuePair" "optional" "optionalAttrs" "optionalString"
     "optionals" "removePrefix" "replaceStrings" "sort" "splitString" "toLower" "unique"

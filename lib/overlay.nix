@@ -24,17 +24,41 @@ rec {
      recomputed for `drv`; the rest is nixpkgs' own, as configured there.
   */
   contracts = {
-    # scipy, pyside6/shiboken6, torch: `numpy.coreIncludeDir` (numpy 2 moved numpy/core to _core).
-    numpy = { drv, entry, python, ... }: {
-      coreIncludeDir = "${drv}/${python.sitePackages}/numpy/${if builtins.compareVersions entry.version "2" >= 0 then "_core" else "core"}/include";
-    };
-    # torchvision, xformers, flash-attn, mmcv: torch's CUDA/ROCm configuration. A PyPI torch wheel
-    # uses CUDA when the lock gives it the nvidia-* libraries.
-    torch = { base, closure, ... }:
-      { cudaPackages = { }; cudaCapabilities = [ ]; rocmSupport = false; }
-      // lib.optionalAttrs (base != null)
-        (lib.intersectAttrs (lib.genAttrs [ "cudaPackages" "cudaCapabilities" "rocmSupport" "rocmPackages" "stdenv" ] (_: null)) base)
-      // { cudaSupport = lib.any (d: lib.hasPrefix "nvidia-" d) closure; };
+    # scipy, pyside6/shiboken6, torch: `numpy.coreIncludeDir` (numpy 2 moved numpy/core to _core);
+    # scikit-learn: `numpy.blas` (it builds against the BLAS numpy was configured with), with
+    # `blasImplementation` and the `cfg` site.cfg. A wheel bundles its own BLAS; recipes that build
+    # against numpy get nixpkgs' configuration, as they would with nixpkgs' numpy.
+    numpy = { drv, entry, base, python, ... }:
+      let blas = if base != null && base ? blas then base.blas else pkgs.blas; in {
+        coreIncludeDir = "${drv}/${python.sitePackages}/numpy/${if builtins.compareVersions entry.version "2" >= 0 then "_core" else "core"}/include";
+        inherit blas;
+        blasImplementation = if base != null && base ? blasImplementation then base.blasImplementation else blas.implementation or "openblas";
+        cfg = if base != null && base ? cfg then base.cfg
+          else pkgs.writeText "site.cfg" "[${blas.implementation or "openblas"}]\nlibrary_dirs = ${blas}/lib\n";
+      };
+    # torchvision, torchaudio, xformers, flash-attn, mmcv: torch's CUDA/ROCm configuration, its C++
+    # development files (`cxxdev`), GPU target list and stdenv. A PyPI torch wheel uses CUDA when the
+    # lock gives it the nvidia-* libraries; its GPU targets are its own, so nixpkgs' torch's
+    # capabilities are carried over only when that torch is a CUDA build too (never a CPU torch's).
+    torch = { drv, base, closure, python, ... }:
+      let
+        cudaSupport = lib.any (d: lib.hasPrefix "nvidia-" d) closure;
+        fromBase = a: default: if base != null && base ? ${a} then base.${a} else default;
+        baseIsCuda = fromBase "cudaSupport" false;
+        cudaCapabilities = if cudaSupport && baseIsCuda then fromBase "cudaCapabilities" [ ] else [ ];
+      in {
+        inherit cudaSupport cudaCapabilities;
+        cudaPackages = fromBase "cudaPackages" { };
+        rocmSupport = false;
+        gpuTargetString = lib.concatStringsSep ";" cudaCapabilities;
+        stdenv = fromBase "stdenv" pkgs.stdenv;
+        # The wheel ships the headers and CMake files that nixpkgs' torch puts in its cxxdev output.
+        cxxdev = pkgs.runCommand "torch-${drv.version or ""}-cxxdev" { } ''
+          mkdir -p $out/share
+          ln -s ${drv}/${python.sitePackages}/torch/include $out/include
+          ln -s ${drv}/${python.sitePackages}/torch/share/cmake $out/share/cmake
+        '';
+      } // lib.optionalAttrs (base != null && base ? rocmPackages) { inherit (base) rocmPackages; };
   };
 
   /* versionedAliases.<attr> :: version -> [attr] — the versioned attributes of the set that must
@@ -86,7 +110,11 @@ rec {
         if !(contracts ? ${name}) || !(drv ? overridePythonAttrs) then drv
         else
           let
-            base = if inSet prev name then prev.${name} else null;
+            # nixpkgs' package there, read through its versioned attribute when it has one: nixpkgs
+            # defines `numpy = numpy_2` over the final set, where numpy_2 is this overlay's numpy.
+            versioned = lib.filter (inSet prev) ((versionedAliases.${name} or (_: [ ])) entry.version);
+            base = if versioned != [ ] then prev.${lib.head versioned}
+              else if inSet prev name then prev.${name} else null;
             extra = contracts.${name} { drv = withIt; inherit base entry python; closure = graph.closure acyclic name; };
             withIt = drv.overridePythonAttrs (old: { passthru = (old.passthru or { }) // extra; });
           in withIt;

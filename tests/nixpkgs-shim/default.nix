@@ -114,6 +114,14 @@ let
     # nixpkgs (2025-): `libpq` without bin/pg_config in its outputs; the tool is `libpq.pg_config`, a
     # script that prints the package's own directories (pkgs/servers/sql/postgresql/pg_config.sh).
     libpq = let lib' = nativeLibrary "libpq" [ "libpq5" "libpq-dev" ]; in lib' // { pg_config = final.pgConfigOf lib'; };
+    # nixpkgs' `blas`/`lapack`: the interface packages with passthru `implementation` (numpy's
+    # recipe passes it on as `numpy.blasImplementation`; scikit-learn builds against `numpy.blas`).
+    blas = nativeLibrary "blas" [ "libblas3" "libblas-dev" ] // {
+      implementation = "netlib"; isILP64 = false;
+    };
+    lapack = nativeLibrary "lapack" [ "liblapack3" "liblapack-dev" ] // {
+      implementation = "netlib"; isILP64 = false;
+    };
     # `postgresql` likewise: no bin/pg_config in `out` since nixpkgs 25.05; `postgresql.pg_config`.
     postgresql = final.libpq // { pname = "postgresql"; };
     pgConfigOf = libpq: runCommand "libpq-pg_config" { inherit libpq; } ''

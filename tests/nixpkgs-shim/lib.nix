@@ -55,6 +55,7 @@ let
     getAttrFromPath = attrPath: set: attrByPath attrPath (throw "cannot find attribute `${concatStringsSep "." attrPath}'") set;
     recursiveUpdate = lhs: rhs: lhs // b.mapAttrs (n: v: if isAttrs v && isAttrs (lhs.${n} or null) && !(v ? type) then recursiveUpdate lhs.${n} v else v) rhs;
     isDerivation = value: value.type or null == "derivation";
+    boolToString = b: if b then "true" else "false";
 
     hasInfix = infix: content: builtins.match ".*${escapeRegex infix}.*" "${content}" != null;
     hasPrefix = pref: str: substring 0 (stringLength pref) str == pref;

@@ -249,16 +249,33 @@ def test_numpy_keeps_its_passthru_contract(tmp_path: Path, consumer: str, before
         assert include == f"{numpy_store}/lib/python{PY}/site-packages/numpy/_core/include"
 
 
+def test_numpy_keeps_blas_for_recipes_that_build_against_it(tmp_path: Path) -> None:
+    """scikit-learn's recipe has `buildInputs = [ numpy.blas ]` and numpy passes on
+    `blasImplementation` and `cfg`. Before: the lock's numpy wheel lacked them: `attribute 'blas'
+    missing`. Now: nixpkgs' BLAS configuration is carried (the consumer builds against it)."""
+    lock = write_lock(tmp_path / "lock.json", ["numpy-2.1.3"], ["numpy"])
+    out = tmp_path / "result"
+    proc = nix(["nix-build", "-o", str(out)], COMMON + f"machNix.mkPython {{ lockFile = {lock}; packagesExtra = ps: [ ps.numpy-blas-consumer ]; }}")
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    got = subprocess.run([str(out / "bin" / "python"), "-c", "import numpy_blas_consumer as c, numpy; print(c.BLAS, numpy.__version__)"],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert got == ["netlib", "2.1.3"]
+
+
 def test_torch_keeps_its_passthru_contract(tmp_path: Path) -> None:
-    """torchvision, xformers, flash-attn read torch.cudaSupport/cudaCapabilities/cudaPackages.
-    Before: the lock's torch wheel lacked them: `attribute 'cudaSupport' missing`. Now: nixpkgs'
-    torch passthru is carried over (cudaSupport recomputed from the lock: no nvidia-* dependency
-    here, so false)."""
+    """torchvision, xformers, flash-attn read torch.cudaSupport/cudaCapabilities/cudaPackages;
+    torchvision and torchaudio also torch.cxxdev, torch.gpuTargetString, torch.stdenv.cc.isClang.
+    Before: the lock's torch wheel lacked them: `attribute 'cudaSupport' missing`, later
+    `attribute 'cxxdev' missing`. Now: nixpkgs' torch passthru is carried over, cudaSupport
+    recomputed from the lock (no nvidia-* dependency here, so false), cxxdev made from the wheel's
+    own headers."""
     lock = write_lock(tmp_path / "lock.json", ["torch-2.5.1"], ["torch"])
     got = evaluate(COMMON + f"let e = machNix.mkPython {{ lockFile = {lock}; }}; ps = e.passthru.python.pkgs; in "
                    "{ device = ps.torch-consumer.drvAttrs.CUDA; v = ps.torch.version; cuda = ps.torch.cudaSupport; "
-                   "provider = ps.torch.passthru.machNix.provider; }")
-    assert got == {"device": "cpu", "v": "2.5.1", "cuda": False, "provider": "wheel"}
+                   "provider = ps.torch.passthru.machNix.provider; arch = ps.torch-consumer.drvAttrs.TORCH_CUDA_ARCH_LIST; "
+                   "clang = ps.torch-consumer.drvAttrs.CLANG; cxxdev = ps.torch.cxxdev.name; }")
+    assert got == {"device": "cpu", "v": "2.5.1", "cuda": False, "provider": "wheel", "arch": "", "clang": "false",
+                   "cxxdev": "torch-2.5.1-cxxdev"}
 
 
 def _native_wheel(directory: Path, dist: str, version: str, needed: str, tags: list[str]) -> dict:

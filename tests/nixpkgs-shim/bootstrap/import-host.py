@@ -45,6 +45,7 @@ def store_relative(host_path: str) -> str | None:
             p = p[len(prefix):]
             break
     p = re.sub(r"^(s?bin)/", "bin/", p)
+    p = re.sub(rf"^lib/{multiarch}/(blas|lapack)/", "lib/", p)  # Debian's alternatives directories
     p = re.sub(rf"^lib/{multiarch}(/|$)", r"lib\1", p)
     p = re.sub(r"^lib64(/|$)", r"lib\1", p)
     p = re.sub(rf"^include/{multiarch}(/|$)", r"include\1", p)

@@ -250,7 +250,14 @@ in
       url = "https://files.pythonhosted.org/packages/70/50/73f9a5aa0810cdccda9c1d20be3cbe4a4d6ea6bfd6931464a44c95eef731/numpy-2.1.3-cp313-cp313-manylinux_2_17_x86_64.manylinux2014_x86_64.whl";
       sha256 = "5641516794ca9e5f8a4d17bb45446998c6554704d888f86df9b200e66bdcce56";
     };
-  } // { imports = [ "numpy" ]; manylinux = true; libs = [ pkgs.zlib ]; passthru.coreIncludeDir = "${drv}/${python.sitePackages}/numpy/_core/include"; }); in drv;
+  } // { imports = [ "numpy" ]; manylinux = true; libs = [ pkgs.zlib ]; passthru = {
+    # nixpkgs' numpy passthru (python-modules/numpy/2.nix): blas, blasImplementation, cfg,
+    # coreIncludeDir.
+    coreIncludeDir = "${drv}/${python.sitePackages}/numpy/_core/include";
+    inherit (pkgs) blas;
+    blasImplementation = pkgs.blas.implementation;
+    cfg = pkgs.writeText "site.cfg" "[${pkgs.blas.implementation}]\nlibrary_dirs = ${pkgs.blas}/lib\n";
+  }; }); in drv;
   numpy = numpy_2;
   # nixpkgs builds torch from source; this machine cannot, so the stand-in is marked broken: its
   # passthru can be read, its derivation not instantiated (as nixpkgs' is with cudaSupport on an
@@ -260,7 +267,13 @@ in
     version = "2.5.1";
     format = "other";
     dontUnpack = true;
-    passthru = { cudaSupport = false; rocmSupport = false; cudaPackages = { }; cudaCapabilities = [ ]; };
+    # nixpkgs' torch passthru (python-modules/torch/source/default.nix): the CUDA/ROCm configuration,
+    # the C++ development output, the GPU target list and the stdenv it was built with.
+    passthru = {
+      cudaSupport = false; rocmSupport = false; cudaPackages = { }; cudaCapabilities = [ ];
+      gpuTargetString = ""; inherit stdenv;
+      cxxdev = pkgs.runCommand "torch-2.5.1-cxxdev" { } "mkdir -p $out/include/torch $out/share/cmake/Torch";
+    };
     meta.broken = true;
   }) { };
   # Consumers (fictional projects, nixpkgs-style recipes): the first compiles against
@@ -278,6 +291,21 @@ in
       echo 'INCLUDE = "${numpy.coreIncludeDir}"' > $out/${python.sitePackages}/numpy_headers_consumer.py
     '';
   }) { };
+  # scikit-learn builds against the BLAS numpy was configured with: `buildInputs = [ numpy.blas ]`.
+  numpy-blas-consumer = callPackage ({ buildPythonPackage, numpy }: buildPythonPackage {
+    pname = "numpy-blas-consumer";
+    version = "1.0";
+    format = "other";
+    dontUnpack = true;
+    dependencies = [ numpy ];
+    buildInputs = [ numpy.blas ];
+    BLAS = numpy.blasImplementation;
+    installPhase = ''
+      test -e ${numpy.blas}/lib/libblas.so.3 && test -f ${numpy.cfg}
+      mkdir -p $out/${python.sitePackages}
+      echo "BLAS = '$BLAS'" > $out/${python.sitePackages}/numpy_blas_consumer.py
+    '';
+  }) { };
   numpy2-consumer = callPackage ({ buildPythonPackage, numpy_2 }: buildPythonPackage {
     pname = "numpy2-consumer";
     version = "1.0";
@@ -286,12 +314,17 @@ in
     dependencies = [ numpy_2 ];
     installPhase = "mkdir -p $out/${python.sitePackages}; echo 'import numpy' > $out/${python.sitePackages}/numpy2_consumer.py";
   }) { };
+  # torchvision/torchaudio read torch.cxxdev (headers and CMake files to build against),
+  # torch.gpuTargetString and torch.stdenv.cc.isClang besides the CUDA flags.
   torch-consumer = callPackage ({ buildPythonPackage, lib, torch }: buildPythonPackage {
     pname = "torch-consumer";
     version = "1.0";
     format = "other";
     dontUnpack = true;
     dependencies = [ torch ];
+    buildInputs = [ torch.cxxdev ];
+    TORCH_CUDA_ARCH_LIST = torch.gpuTargetString;
+    CLANG = lib.boolToString torch.stdenv.cc.isClang;
     CUDA = if torch.cudaSupport then "cuda ${toString torch.cudaCapabilities}" else "cpu";
     installPhase = "mkdir -p $out/${python.sitePackages}; echo \"DEVICE = '$CUDA'\" > $out/${python.sitePackages}/torch_consumer.py";
   }) { };
