@@ -20,7 +20,9 @@ rec {
 
   /* nativeInputsOf :: drv -> { nativeBuildInputs, buildInputs, propagatedBuildInputs }
      The recipe's inputs that are neither Python modules (the lock gives those) nor Python set
-     hooks nor hooks bound to the recipe's attributes.
+     hooks nor hooks bound to the recipe's attributes. Native tools in the recipe's `build-system`
+     (numpy: gfortran, pkg-config) count as nativeBuildInputs, where buildPythonPackage puts them.
+     Example: nativeInputsOf prev.numpy == { nativeBuildInputs = [ gfortran pkg-config ]; buildInputs = [ blas lapack ]; … }
   */
   nativeInputsOf = drv:
     let
@@ -28,7 +30,7 @@ rec {
       keep = xs: lib.filter (d: !(d.provides.setupHook or false) && !(recipeBoundHook d)) (nonPython (lib.flatten xs));
     in
     {
-      nativeBuildInputs = keep (args.nativeBuildInputs or [ ]);
+      nativeBuildInputs = keep ((args.nativeBuildInputs or [ ]) ++ (args.build-system or [ ]));
       buildInputs = keep (args.buildInputs or [ ]);
       propagatedBuildInputs = keep (args.propagatedBuildInputs or [ ]);
     };

@@ -114,6 +114,23 @@ let
     # nixpkgs (2025-): `libpq` without bin/pg_config in its outputs; the tool is `libpq.pg_config`, a
     # script that prints the package's own directories (pkgs/servers/sql/postgresql/pg_config.sh).
     libpq = let lib' = nativeLibrary "libpq" [ "libpq5" "libpq-dev" ]; in lib' // { pg_config = final.pgConfigOf lib'; };
+    # nixpkgs' pkg-config wrapper: the tool, and a setup hook that adds the pkgconfig directories of
+    # the derivation's buildInputs to PKG_CONFIG_PATH (pkgconf's own default directories are the
+    # host's, absent in the sandbox).
+    pkg-config = runCommand "pkg-config-wrapper" {
+      setupHookScript = builtins.toFile "pkg-config-setup-hook.sh" ''
+        pkgConfigWrapper_addPkgConfigPath() {
+          case " ''${hostPkgs[*]:-} " in *" $1 "*) ;; *) return 0 ;; esac
+          addToSearchPath PKG_CONFIG_PATH "$1/lib/pkgconfig"
+          addToSearchPath PKG_CONFIG_PATH "$1/share/pkgconfig"
+        }
+        addEnvHooks "''${targetOffset:-1}" pkgConfigWrapper_addPkgConfigPath
+      '';
+    } ''
+      mkdir -p $out/bin $out/nix-support
+      ln -s ${bootstrap.pkg-config}/bin/pkg-config ${bootstrap.pkg-config}/bin/pkgconf $out/bin/
+      cp $setupHookScript $out/nix-support/setup-hook
+    '';
     # nixpkgs' `blas`/`lapack`: the interface packages with passthru `implementation` (numpy's
     # recipe passes it on as `numpy.blasImplementation`; scikit-learn builds against `numpy.blas`).
     blas = nativeLibrary "blas" [ "libblas3" "libblas-dev" ] // {

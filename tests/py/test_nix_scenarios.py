@@ -309,6 +309,47 @@ def _native_wheel(directory: Path, dist: str, version: str, needed: str, tags: l
             "sha256": hashlib.sha256(whl.read_bytes()).hexdigest(), "wheel_tags": tags}
 
 
+def _local_sdist(directory: Path, dist: str, version: str, setup_py: str) -> dict:
+    """A lock entry for a setuptools sdist made here (added to the store under its fetchurl output
+    path, so nothing is downloaded) whose setup.py is `setup_py`."""
+    import hashlib
+    import io
+    import tarfile
+    base = f"{dist.replace('-', '_')}-{version}"
+    files = {
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
+        "setup.py": setup_py,
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n",
+        f"{dist.replace('-', '_')}.py": "",
+    }
+    sdist = directory / f"{base}.tar.gz"
+    with tarfile.open(sdist, "w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{base}/{name}")
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(sdist)], capture_output=True, text=True, check=True).stdout.strip()
+    return {"name": dist, "version": version, "provider": "sdist", "filename": sdist.name, "url": f"file://{stored}",
+            "sha256": hashlib.sha256(sdist.read_bytes()).hexdigest(),
+            "build_system": {"backend": "setuptools.build_meta", "dependencies": ["setuptools"], "requires": ["setuptools"],
+                             "source": "pyproject"}}
+
+
+def test_a_fresh_build_gets_the_native_tools_of_the_recipes_build_system(tmp_path: Path) -> None:
+    """Modern recipes list native tools in `build-system` (numpy: gfortran, pkg-config), not only in
+    nativeBuildInputs. Before: lib/ took a recipe's non-Python inputs from nativeBuildInputs and
+    buildInputs only, so a fresh build of another version ran without the tool (`pkg-config: not
+    found`, hidden until the stand-in's builds stopped seeing the host's PATH). Now: it has it."""
+    entry = _local_sdist(tmp_path, "native-tool-user", "2.0",
+                         "import subprocess\nfrom setuptools import setup\n"
+                         "subprocess.run(['pkg-config', '--version'], check=True)\n"
+                         "setup(name='native-tool-user', version='2.0', py_modules=['native_tool_user'])\n")
+    PINNED["native-tool-user-2.0"] = entry
+    lock = write_lock(tmp_path / "lock.json", ["native-tool-user-2.0"], ["native-tool-user"])
+    assert build_env(lock, tmp_path / "result")["native-tool-user"] == "2.0"
+
+
 def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:
     """nixpkgs' glibc has no libcrypt.so.1; manylinux1's set has libxcrypt (and ncurses5).
     Before: a wheel tagged manylinux1.manylinux2014 got the manylinux2014 set, and autoPatchelf

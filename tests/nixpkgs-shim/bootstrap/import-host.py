@@ -223,7 +223,9 @@ def rewrite_text(path: str) -> None:
             rel = store_relative(host)
             base = glibc if os.path.basename(host).split(".so")[0] in {s.split(".so")[0] for s in GLIBC_SONAMES} | {"libc_nonshared"} else out
             return f"{base}/{rel}".encode() if rel else m.group(0)
-        new = re.sub(rb"(?<![\w/])/(usr/)?(lib64|lib|include)(/[^\s)'\"]*)?", to_store, new)
+        # ${prefix}/lib/<multiarch> -> ${prefix}/lib (the import folds that level), then absolute paths.
+        new = re.sub(rb"/(lib|include)/" + multiarch.encode() + rb"(?=[/\s]|$)", rb"/\1", new, flags=re.M)
+        new = re.sub(rb"(?<![\w/}])/(usr/)?(lib64|lib|include)(/[^\s)'\"]*)?", to_store, new)
         new = re.sub(rb"^prefix=/usr$", b"prefix=" + out.encode(), new, flags=re.M)
     if new != data:
         mode = os.stat(path).st_mode

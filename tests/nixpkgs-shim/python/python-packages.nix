@@ -328,6 +328,16 @@ in
     CUDA = if torch.cudaSupport then "cuda ${toString torch.cudaCapabilities}" else "cpu";
     installPhase = "mkdir -p $out/${python.sitePackages}; echo \"DEVICE = '$CUDA'\" > $out/${python.sitePackages}/torch_consumer.py";
   }) { };
+  # A modern recipe with a native tool in `build-system` only (numpy's: cython gfortran meson-python
+  # pkg-config): a fresh build of another version needs the tool as much as this one.
+  native-tool-user = callPackage ({ buildPythonPackage, fetchurl, setuptools, pkg-config }: buildPythonPackage {
+    pname = "native-tool-user";
+    version = "1.0";
+    pyproject = true;
+    src = fetchurl { url = "https://files.pythonhosted.org/packages/d6/54/cfe61301667036ec958cb99bd3efefba235e65cdeb9c84d24a8293ba1d90/mdurl-0.1.2.tar.gz"; sha256 = "bb413d29f5eea38f31dd4754dd7377d4465116fb207585f97bf925588687c1ba"; };
+    build-system = [ setuptools pkg-config ];
+    meta.broken = true;  # its own src is a stand-in: only its inputs are read
+  }) { };
   # `disabled` for this interpreter (nixpkgs: e.g. numpy 2.x's `pythonOlder "3.11"`); an older
   # release of the project would support it.
   mdurl = callPackage ({ buildPythonPackage, fetchurl, flit-core, pythonOlder }: buildPythonPackage rec {
