@@ -14,9 +14,28 @@ rec {
   /* recipeArgs :: drv -> attrs — the arguments a buildPythonPackage recipe was called with. */
   recipeArgs = drv: (drv.overridePythonAttrs (old: { passthru = (old.passthru or { }) // { machNixRecipeArgs = old; }; })).machNixRecipeArgs;
 
-  /* Setup hooks that configure a build from the recipe's own attributes (cargoDeps, …): a fresh
-     build has none of those, so they are not carried over. */
-  recipeBoundHook = d: lib.any (p: lib.hasPrefix p (d.name or "")) [ "cargo-" "maturin-" ];
+  /* recipeBoundHook :: drv -> bool
+     Setup hooks that configure a build from the recipe's own attributes (cargoDeps, …): a fresh
+     build has none of those, so they are not carried over. The compilers themselves (`cargo-1.83.0`,
+     `rustc-wrapper-1.83.0`) are kept.
+     Example: recipeBoundHook rustPlatform.cargoSetupHook == true; recipeBoundHook cargo == false
+  */
+  recipeBoundHook = d: builtins.match "(cargo|maturin)-[a-z-]*hook(\\.sh)?" (d.name or "") != null;
+
+  /* rustBuildTools :: [string] — build requirements that compile Rust (overrides/build-systems.json). */
+  rustBuildTools = (builtins.fromJSON (builtins.readFile ../overrides/build-systems.json)).rust;
+
+  /* refuseRust :: { name, entry, drv } -> drv
+     A fresh build of an sdist that compiles Rust cannot fetch its crates (no network in a Nix
+     build): `drv` with its outPath and drvPath a paragraph naming the ways out. Its attributes stay
+     readable, and an overridesPost that gives it `cargoDeps` (overridePythonAttrs makes a new
+     derivation) builds.
+  */
+  refuseRust = { name, entry, drv }:
+    let
+      tools = lib.concatStringsSep ", " (lib.filter (t: lib.elem t rustBuildTools) ((entry.build_system or { }).dependencies or [ ]));
+      msg = "mach-nix: ${name} ${entry.version} is locked as an sdist (${entry.filename}) that compiles Rust (its build system uses ${tools}), and a Nix build cannot fetch its crates. Ways out: take a wheel (providers = { ${name} = \"wheel\"; }, with a release that has one for this interpreter, e.g. a newer ${name}); take nixpkgs' own build where nixpkgs has this version (providers = { ${name} = \"nixpkgs,wheel,sdist\"; }); or vendor its crates in overridesPost: ${name} = prev.${name}.overridePythonAttrs (old: { cargoDeps = pkgs.rustPlatform.fetchCargoVendor { inherit (old) src; hash = \"\"; }; nativeBuildInputs = old.nativeBuildInputs ++ [ pkgs.rustPlatform.cargoSetupHook pkgs.cargo pkgs.rustc ]; }); (build once to learn the hash).";
+    in drv // { outPath = throw msg; drvPath = throw msg; };
 
   /* nativeInputsOf :: drv -> { nativeBuildInputs, buildInputs, propagatedBuildInputs }
      The recipe's inputs that are neither Python modules (the lock gives those) nor Python set
@@ -53,18 +72,21 @@ rec {
      another version (its nativeInputsOf are added) or null.
   */
   fresh = { final, name, entry, depsDrvs, buildDrvs, fixes, tests, recipe ? null }:
-    let native = if recipe == null then { nativeBuildInputs = [ ]; buildInputs = [ ]; propagatedBuildInputs = [ ]; } else nativeInputsOf recipe; in
-    final.buildPythonPackage {
-      pname = name;
-      inherit (entry) version;
-      src = srcOf entry;
-      pyproject = true;
-      build-system = buildDrvs;
-      dependencies = depsDrvs;
-      nativeBuildInputs = native.nativeBuildInputs ++ fixes.nativeBuildInputs;
-      buildInputs = native.buildInputs ++ fixes.buildInputs;
-      propagatedBuildInputs = native.propagatedBuildInputs;
-      doCheck = tests;
-      passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = if recipe == null then null else recipe.version or null; };
-    };
+    let
+      native = if recipe == null then { nativeBuildInputs = [ ]; buildInputs = [ ]; propagatedBuildInputs = [ ]; } else nativeInputsOf recipe;
+      compilesRust = lib.any (t: lib.elem t rustBuildTools) ((entry.build_system or { }).dependencies or [ ]);
+      drv = final.buildPythonPackage {
+        pname = name;
+        inherit (entry) version;
+        src = srcOf entry;
+        pyproject = true;
+        build-system = buildDrvs;
+        dependencies = depsDrvs;
+        nativeBuildInputs = native.nativeBuildInputs ++ fixes.nativeBuildInputs;
+        buildInputs = native.buildInputs ++ fixes.buildInputs;
+        propagatedBuildInputs = native.propagatedBuildInputs;
+        doCheck = tests;
+        passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = if recipe == null then null else recipe.version or null; };
+      };
+    in if compilesRust then refuseRust { inherit name entry drv; } else drv;
 }

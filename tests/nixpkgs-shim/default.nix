@@ -194,6 +194,10 @@ let
       name = "auto-add-driver-runpath-hook";
       substitutions = { inherit (final.addDriverRunpath) driverLink; };
     } ./build-support/add-driver-runpath.sh;
+    # The Rust compilers by nixpkgs' derivation names (the stand-in cannot build Rust: they are
+    # here for recipes to name, as nixpkgs' Rust-extension recipes do).
+    cargo = runCommand "cargo-1.83.0" { } "mkdir -p $out/bin";
+    rustc = runCommand "rustc-wrapper-1.83.0" { } "mkdir -p $out/bin";
     rustPlatform = import ./build-support/rust.nix { inherit lib; inherit (final) runCommand makeSetupHook; };
     dockerTools = import ./build-support/docker-tools.nix { inherit lib; hostPython = hostPy; inherit (final) runCommand; };
     # The host's unzip (also on every builder's PATH), as a package with bin/unzip like nixpkgs'.

@@ -350,6 +350,29 @@ def test_a_fresh_build_gets_the_native_tools_of_the_recipes_build_system(tmp_pat
     assert build_env(lock, tmp_path / "result")["native-tool-user"] == "2.0"
 
 
+def test_a_fresh_rust_sdist_is_refused_with_the_ways_out(tmp_path: Path) -> None:
+    """A Rust extension's sdist needs its crates vendored (`cargoDeps`); a Nix build cannot fetch
+    them. Before: lib/ dropped every input named `cargo-*`, the compiler with the hooks, and the
+    environment evaluated, to fail inside the build. Now: the fresh build keeps the compilers (not
+    the recipe-bound hooks), evaluation refuses it with one paragraph naming the ways out, and the
+    way out through overridesPost (cargoDeps) evaluates."""
+    entry = _local_sdist(tmp_path, "rusty-ext", "2.0", "from setuptools import setup\nsetup()\n")
+    entry["build_system"] = {"backend": "maturin", "dependencies": ["maturin"], "requires": ["maturin>=1,<2"], "source": "pyproject"}
+    PINNED["rusty-ext-2.0"] = entry
+    lock = write_lock(tmp_path / "lock.json", ["rusty-ext-2.0"], ["rusty-ext"])
+    inputs = evaluate(COMMON + f"let e = machNix.mkPython {{ lockFile = {lock}; }}; in "
+                      "map (d: d.name) e.passthru.python.pkgs.rusty-ext.nativeBuildInputs")
+    assert {"cargo-1.83.0", "rustc-wrapper-1.83.0"} <= set(inputs), inputs
+    assert not any(n.startswith(("cargo-setup-hook", "maturin-build-hook")) for n in inputs), inputs
+    proc = nix(["nix-instantiate"], COMMON + f"machNix.mkPython {{ lockFile = {lock}; }}")
+    assert proc.returncode != 0
+    assert "rusty-ext 2.0 is locked as an sdist" in proc.stderr and "compiles Rust (its build system uses maturin)" in proc.stderr
+    assert "providers = { rusty-ext = \"wheel\"; }" in proc.stderr and "cargoDeps = pkgs.rustPlatform.fetchCargoVendor" in proc.stderr
+    vendored = nix(["nix-instantiate"], COMMON + f"machNix.mkPython {{ lockFile = {lock}; overridesPost = [ (final: prev: {{ "
+                   "rusty-ext = prev.rusty-ext.overridePythonAttrs (old: { cargoDeps = pkgs.runCommand \"vendor\" { } \"mkdir $out\"; }); }) ]; }")
+    assert vendored.returncode == 0, vendored.stderr[-3000:]
+
+
 def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:
     """nixpkgs' glibc has no libcrypt.so.1; manylinux1's set has libxcrypt (and ncurses5).
     Before: a wheel tagged manylinux1.manylinux2014 got the manylinux2014 set, and autoPatchelf

@@ -5,6 +5,12 @@
 # as the real hook does ("cargoHash ... is out of date").
 { lib, runCommand, makeSetupHook }:
 {
+  # nixpkgs: rustPlatform.maturinBuildHook (pkgs/build-support/rust/hooks): builds with maturin from
+  # the vendored crates of `cargoDeps`.
+  maturinBuildHook = makeSetupHook { name = "maturin-build-hook.sh"; } (builtins.toFile "maturin-build-hook.sh" ''
+    maturinBuildPhase() { echo "maturinBuildHook: the stand-in has no Rust toolchain" >&2; exit 1; }
+    if [ -z "''${dontUseMaturinBuild-}" ] && [ -z "''${buildPhase-}" ]; then buildPhase=maturinBuildPhase; fi
+  '');
   fetchCargoVendor = { src, hash, name ? "${src.name or "source"}-vendor" }:
     runCommand name { inherit src; outputHashMode = "recursive"; outputHash = hash; } ''
       mkdir -p $out unpacked

@@ -338,6 +338,17 @@ in
     build-system = [ setuptools pkg-config ];
     meta.broken = true;  # its own src is a stand-in: only its inputs are read
   }) { };
+  # A Rust extension's recipe (cryptography, orjson, pydantic-core, tokenizers): the compilers, and
+  # the hooks that build from this version's vendored crates (`cargoDeps`).
+  rusty-ext = callPackage ({ buildPythonPackage, fetchurl, rustPlatform, cargo, rustc }: buildPythonPackage rec {
+    pname = "rusty-ext";
+    version = "1.0";
+    pyproject = true;
+    src = fetchurl { url = "https://files.pythonhosted.org/packages/d6/54/cfe61301667036ec958cb99bd3efefba235e65cdeb9c84d24a8293ba1d90/mdurl-0.1.2.tar.gz"; sha256 = "bb413d29f5eea38f31dd4754dd7377d4465116fb207585f97bf925588687c1ba"; };
+    cargoDeps = rustPlatform.fetchCargoVendor { inherit src; hash = "sha256-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="; };
+    nativeBuildInputs = [ rustPlatform.cargoSetupHook rustPlatform.maturinBuildHook cargo rustc ];
+    meta.broken = true;  # its own src is a stand-in: only its inputs are read
+  }) { };
   # `disabled` for this interpreter (nixpkgs: e.g. numpy 2.x's `pythonOlder "3.11"`); an older
   # release of the project would support it.
   mdurl = callPackage ({ buildPythonPackage, fetchurl, flit-core, pythonOlder }: buildPythonPackage rec {
