@@ -86,6 +86,7 @@ rec {
         buildInputs = native.buildInputs ++ fixes.buildInputs;
         propagatedBuildInputs = native.propagatedBuildInputs;
         doCheck = tests;
+        postFixup = (import ./namespaces.nix { inherit lib; }).dropInits final.python;
         passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = if recipe == null then null else recipe.version or null; };
       };
     in if compilesRust then refuseRust { inherit name entry drv; } else drv;

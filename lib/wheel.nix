@@ -54,6 +54,7 @@ rec {
       buildInputs = lib.optionals native (pkgs.pythonManylinuxPackages.${set} ++ [ pkgs.zlib ]) ++ fixes.buildInputs;
       doCheck = tests;
       dontStrip = true;
+      postFixup = (import ./namespaces.nix { inherit lib; }).dropInits python;
       passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; };
     } // lib.optionalAttrs (native && searchDeps != [ ]) {
       preFixup = lib.concatMapStrings (d: "addAutoPatchelfSearchPath ${pkgOf d}/${python.sitePackages}\n") searchDeps;

@@ -373,6 +373,45 @@ def test_a_fresh_rust_sdist_is_refused_with_the_ways_out(tmp_path: Path) -> None
     assert vendored.returncode == 0, vendored.stderr[-3000:]
 
 
+def _pure_wheel(directory: Path, dist: str, version: str, files: dict[str, str]) -> dict:
+    """A lock entry for a pure wheel made here of `files` (added to the store: nothing is downloaded)."""
+    import base64
+    import hashlib
+    import zipfile
+    mod = dist.replace("-", "_").replace(".", "_")
+    contents = {n: t.encode() for n, t in files.items()}
+    contents[f"{mod}-{version}.dist-info/METADATA"] = f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n".encode()
+    contents[f"{mod}-{version}.dist-info/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    record = "".join(f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(b).digest()).rstrip(b'=').decode()},{len(b)}\n"
+                     for n, b in contents.items())
+    contents[f"{mod}-{version}.dist-info/RECORD"] = (record + f"{mod}-{version}.dist-info/RECORD,,\n").encode()
+    whl = directory / f"{mod}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(whl, "w") as z:
+        for n, b in contents.items():
+            z.writestr(n, b)
+    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(whl)], capture_output=True, text=True, check=True).stdout.strip()
+    return {"name": dist, "version": version, "provider": "wheel", "filename": whl.name, "url": f"file://{stored}",
+            "sha256": hashlib.sha256(whl.read_bytes()).hexdigest(), "wheel_tags": ["py3-none-any"]}
+
+
+def test_namespace_init_files_never_collide(tmp_path: Path) -> None:
+    """Two distributions of one namespace, each shipping a namespace-declaring nsx/__init__.py of
+    its own style (pkg_resources', pkgutil's), as zope.*, backports.* and google.* wheels do.
+    Before: `collision between …/nsx/__init__.py` in the environment (nixpkgs' buildEnv refuses
+    differing files; nixpkgs' recipes list `pythonNamespaces`, a lock lists none). Now: the
+    declarations are dropped and both import as PEP 420 portions."""
+    PINNED["nsx-one-1.0"] = _pure_wheel(tmp_path, "nsx.one", "1.0", {
+        "nsx/__init__.py": "__import__('pkg_resources').declare_namespace(__name__)\n", "nsx/one.py": "X = 1\n"})
+    PINNED["nsx-two-1.0"] = _pure_wheel(tmp_path, "nsx.two", "1.0", {
+        "nsx/__init__.py": "__path__ = __import__('pkgutil').extend_path(__path__, __name__)\n", "nsx/two.py": "Y = 2\n"})
+    lock = write_lock(tmp_path / "lock.json", ["nsx-one-1.0", "nsx-two-1.0"], ["nsx.one", "nsx.two"])
+    out = tmp_path / "result"
+    build_env(lock, out)
+    got = subprocess.run([str(out / "bin" / "python"), "-c", "import nsx.one, nsx.two; print(nsx.one.X + nsx.two.Y)"],
+                         capture_output=True, text=True)
+    assert got.stdout.strip() == "3", got.stderr
+
+
 def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:
     """nixpkgs' glibc has no libcrypt.so.1; manylinux1's set has libxcrypt (and ncurses5).
     Before: a wheel tagged manylinux1.manylinux2014 got the manylinux2014 set, and autoPatchelf

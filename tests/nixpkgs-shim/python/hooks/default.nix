@@ -59,5 +59,5 @@ in
   wrapPython = makePythonHook { name = "wrap-python-hook"; substitutions = subs { }; } ./wrap-python.sh;
   # Present in nixpkgs; nothing for them to do on this host.
   ensureNewerSourcesForZipFilesHook = makePythonHook { name = "ensure-newer-sources-hook"; } (builtins.toFile "noop.sh" "");
-  pythonNamespacesHook = makePythonHook { name = "python-namespaces-hook.sh"; } (builtins.toFile "noop.sh" "");
+  pythonNamespacesHook = makePythonHook { name = "python-namespaces-hook.sh"; substitutions = subs { }; } ./python-namespaces-hook.sh;
 }
