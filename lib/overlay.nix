@@ -128,6 +128,9 @@ rec {
             ((entry.build_system or { }).dependencies or [ ]));
           fixes = fixesOf { inherit name; inherit (entry) version provider; };
           provider = entry.provider;
+          # Dependencies whose edge `acyclic` cut: not in this build's inputs, so nixpkgs'
+          # runtime-deps check would call them missing; the environment holds them all the same.
+          cut = lib.filter (d: packages ? ${d} && !(lib.elem d deps)) (entry.dependencies or [ ]);
         in
         if provider == "wheel" then
           wheel.build {
@@ -136,9 +139,9 @@ rec {
           }
         else if provider == "sdist" then
           (if overridable prev name && (prev.${name}.version or null) == entry.version
-           then sdist.reuse { base = prev.${name}; inherit entry depsDrvs tests; }
+           then sdist.reuse { base = prev.${name}; inherit entry depsDrvs tests cut; }
            else sdist.fresh {
-             inherit final name entry depsDrvs buildDrvs fixes tests;
+             inherit final name entry depsDrvs buildDrvs fixes tests cut;
              recipe = if overridable prev name then prev.${name} else null;
            })
         else if provider == "nixpkgs" then

@@ -54,28 +54,29 @@ rec {
       propagatedBuildInputs = keep (args.propagatedBuildInputs or [ ]);
     };
 
-  /* reuse :: { base, entry, depsDrvs, tests } -> derivation
+  /* reuse :: { base, entry, depsDrvs, tests, cut ? [ ] } -> derivation
      `base` is nixpkgs' package (prev.X) at the locked version: kept whole, its Python dependencies
-     replaced by the resolved ones (`depsDrvs`); `tests`: doCheck.
+     replaced by the resolved ones (`depsDrvs`); `tests`: doCheck; `cut`: dependencies left out to
+     break a cycle (the runtime-deps check would report them missing, so it is skipped).
   */
-  reuse = { base, entry, depsDrvs, tests }:
-    base.overridePythonAttrs (old: {
+  reuse = { base, entry, depsDrvs, tests, cut ? [ ] }:
+    base.overridePythonAttrs (old: lib.optionalAttrs (cut != [ ]) { dontCheckRuntimeDeps = true; } // {
       dependencies = depsDrvs;
       propagatedBuildInputs = nonPython (old.propagatedBuildInputs or [ ]);
       doCheck = tests;
       passthru = (old.passthru or { }) // { machNix = { provider = "sdist"; inherit (entry) filename; base = old.version or null; }; };
     });
 
-  /* fresh :: { final, name, entry, depsDrvs, buildDrvs, fixes, tests, recipe ? null } -> derivation
+  /* fresh :: { final, name, entry, depsDrvs, buildDrvs, fixes, tests, recipe ? null, cut ? [ ] } -> derivation
      A pyproject build of the locked sdist: `buildDrvs` its build requirements, `depsDrvs` its
      dependencies, `fixes` the overrides/ rules (overrides.nix), `recipe` nixpkgs' package of
-     another version (its nativeInputsOf are added) or null.
+     another version (its nativeInputsOf are added) or null; `cut` as for reuse.
   */
-  fresh = { final, name, entry, depsDrvs, buildDrvs, fixes, tests, recipe ? null }:
+  fresh = { final, name, entry, depsDrvs, buildDrvs, fixes, tests, recipe ? null, cut ? [ ] }:
     let
       native = if recipe == null then { nativeBuildInputs = [ ]; buildInputs = [ ]; propagatedBuildInputs = [ ]; } else nativeInputsOf recipe;
       compilesRust = lib.any (t: lib.elem t rustBuildTools) ((entry.build_system or { }).dependencies or [ ]);
-      drv = final.buildPythonPackage {
+      drv = final.buildPythonPackage (lib.optionalAttrs (cut != [ ]) { dontCheckRuntimeDeps = true; } // {
         pname = name;
         inherit (entry) version;
         src = srcOf entry;
@@ -88,6 +89,6 @@ rec {
         doCheck = tests;
         postFixup = (import ./namespaces.nix { inherit lib; }).dropInits final.python;
         passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = if recipe == null then null else recipe.version or null; };
-      };
+      });
     in if compilesRust then refuseRust { inherit name entry drv; } else drv;
 }

@@ -412,6 +412,20 @@ def test_namespace_init_files_never_collide(tmp_path: Path) -> None:
     assert got.stdout.strip() == "3", got.stderr
 
 
+def test_a_cut_dependency_cycle_never_breaks_the_runtime_deps_check(tmp_path: Path) -> None:
+    """Two sdists that require each other (Requires-Dist both ways, as sphinx and its contrib
+    packages, or jupyter's do): the overlay cuts one edge to make derivations. Before: the package
+    built without its cut dependency failed nixpkgs' pythonRuntimeDepsCheck (`cyc-a not
+    installed`). Now: that package skips the check (its dependency is in the environment)."""
+    for name, other in (("cyc-a", "cyc-b"), ("cyc-b", "cyc-a")):
+        PINNED[f"{name}-1.0"] = dict(_local_sdist(tmp_path, name, "1.0", (
+            "from setuptools import setup\n"
+            f"setup(name='{name}', version='1.0', py_modules=['{name.replace('-', '_')}'], install_requires=['{other}'])\n")))
+    lock = write_lock(tmp_path / "lock.json", ["cyc-a-1.0", "cyc-b-1.0"], ["cyc-a"], deps={"cyc-a": ["cyc-b"], "cyc-b": ["cyc-a"]})
+    got = build_env(lock, tmp_path / "result")
+    assert got["cyc-a"] == "1.0" and got["cyc-b"] == "1.0"
+
+
 def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:
     """nixpkgs' glibc has no libcrypt.so.1; manylinux1's set has libxcrypt (and ncurses5).
     Before: a wheel tagged manylinux1.manylinux2014 got the manylinux2014 set, and autoPatchelf
