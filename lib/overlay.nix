@@ -15,8 +15,13 @@ rec {
   inSet = prev: name:
     let r = builtins.tryEval (prev.${name} or null); in r.success && r.value != null && lib.isAttrs r.value;
 
-  /* overridable :: attrs -> string -> bool — inSet, and built with buildPythonPackage. */
-  overridable = prev: name: inSet prev name && prev.${name} ? overridePythonAttrs;
+  /* overridable :: attrs -> string -> bool
+     inSet, built with buildPythonPackage, and the same project: an alias to another project
+     (nixpkgs' `cchardet = faust-cchardet`) is not the recipe of the lock's package.
+     Example: overridable prev "cchardet" == false   # on nixpkgs, where it names faust-cchardet
+  */
+  overridable = prev: name: inSet prev name && prev.${name} ? overridePythonAttrs
+    && names.normalize (prev.${name}.pname or name) == name;
 
   /* contracts.<attr> :: { drv, base, entry, python, closure } -> attrs
      The passthru that nixpkgs recipes read from the package at <attr>, for the lock's build `drv`

@@ -426,6 +426,19 @@ def test_a_cut_dependency_cycle_never_breaks_the_runtime_deps_check(tmp_path: Pa
     assert got["cyc-a"] == "1.0" and got["cyc-b"] == "1.0"
 
 
+def test_an_alias_to_another_project_is_not_its_recipe(tmp_path: Path) -> None:
+    """nixpkgs' `cchardet` is an alias of `faust-cchardet`, another project. A lock with PyPI's
+    cchardet at a version the fork also has: before, lib/ took the alias for cchardet's recipe at
+    its own version and reused it (`faust-cchardet … is marked as broken` here; on nixpkgs, the fork
+    in place of the lock's package). Now: the alias is not cchardet's recipe, and the lock's sdist
+    is built."""
+    PINNED["cchardet-2.1.7"] = _local_sdist(tmp_path, "cchardet", "2.1.7",
+                                            "from setuptools import setup\nsetup(name='cchardet', version='2.1.7', py_modules=['cchardet'])\n")
+    lock = write_lock(tmp_path / "lock.json", ["cchardet-2.1.7"], ["cchardet"])
+    got = build_env(lock, tmp_path / "result")
+    assert got.get("cchardet") == "2.1.7" and "faust-cchardet" not in got, got
+
+
 def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:
     """nixpkgs' glibc has no libcrypt.so.1; manylinux1's set has libxcrypt (and ncurses5).
     Before: a wheel tagged manylinux1.manylinux2014 got the manylinux2014 set, and autoPatchelf

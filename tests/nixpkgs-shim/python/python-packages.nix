@@ -349,6 +349,16 @@ in
     nativeBuildInputs = [ rustPlatform.cargoSetupHook rustPlatform.maturinBuildHook cargo rustc ];
     meta.broken = true;  # its own src is a stand-in: only its inputs are read
   }) { };
+  # The target of the `cchardet` alias (aliases.nix): another project, at a version PyPI's cchardet
+  # also has.
+  faust-cchardet = callPackage ({ buildPythonPackage, fetchurl, setuptools }: buildPythonPackage {
+    pname = "faust-cchardet";
+    version = "2.1.7";
+    pyproject = true;
+    src = fetchurl { url = "https://files.pythonhosted.org/packages/d6/54/cfe61301667036ec958cb99bd3efefba235e65cdeb9c84d24a8293ba1d90/mdurl-0.1.2.tar.gz"; sha256 = "bb413d29f5eea38f31dd4754dd7377d4465116fb207585f97bf925588687c1ba"; };
+    build-system = [ setuptools ];
+    meta.broken = true;  # its src is a stand-in: never the lock's cchardet
+  }) { };
   # `disabled` for this interpreter (nixpkgs: e.g. numpy 2.x's `pythonOlder "3.11"`); an older
   # release of the project would support it.
   mdurl = callPackage ({ buildPythonPackage, fetchurl, flit-core, pythonOlder }: buildPythonPackage rec {
