@@ -82,6 +82,10 @@ PINNED.update({
                            "7db9f7b503d67d1c5b95f59773ebb58a8c1c288129a88665838012cfb07b8981", ["py3-none-any"]),
     "iniconfig-2.0.0-sdist": _sdist("iniconfig", "2.0.0", "iniconfig-2.0.0.tar.gz", "d7/4b/cbd8e699e64a6f16ca3a8220661b5f83792b3017d0f79807cb8708d33913",
                                     "2d91e135bf72d31a410b17c16da610a82cb55f6b0477d1a902134b24a455b8b3", ["hatchling"], ["hatchling"]),
+    "tomli-2.0.1-sdist": _sdist("tomli", "2.0.1", "tomli-2.0.1.tar.gz", "c0/3f/d7af728f075fb08564c5949a9c95e44352e23dee646869fa104a3b2060a3",
+                                "de526c12914f0c550d15924c62d72abc48d6fe7364aa87328337a31007fe8a4f", ["flit-core"], ["flit_core>=3.2.0,<4"]),
+    "tomli-2.0.2-sdist": _sdist("tomli", "2.0.2", "tomli-2.0.2.tar.gz", "35/b9/de2a5c0144d7d75a57ff355c0c24054f965b2dc3036456ae03a51ea6264b",
+                                "d46d457a85337051c36524bc5349dd91b1877838e2979ac5ced3e710ed8a60ed", ["flit-core"], ["flit_core>=3.2.0,<4"]),
     "pyasn1-0.6.1-sdist": _sdist("pyasn1", "0.6.1", "pyasn1-0.6.1.tar.gz", "ba/e9/01f1a64245b89f039897cb0130016d79f77d52669aae6ee7b159a6c4c018",
                                  "6f580d2bdd84365380830acf45550f2511469f673cb4a5ae3857a3170128b034", ["setuptools"], ["setuptools"]),
 })
@@ -437,6 +441,25 @@ def test_an_alias_to_another_project_is_not_its_recipe(tmp_path: Path) -> None:
     lock = write_lock(tmp_path / "lock.json", ["cchardet-2.1.7"], ["cchardet"])
     got = build_env(lock, tmp_path / "result")
     assert got.get("cchardet") == "2.1.7" and "faust-cchardet" not in got, got
+
+
+@pytest.mark.parametrize("entry, recipe_kept", [("tomli-2.0.1-sdist", True), ("tomli-2.0.2-sdist", False)],
+                         ids=["own-version", "other-version"])
+def test_function_form_recipes(tmp_path: Path, entry: str, recipe_kept: bool) -> None:
+    """`buildPythonPackage (finalAttrs: …)` recipes (cryptography, jinja2): overridePythonAttrs
+    extends the final attributes, so src follows an overridden version (nixpkgs' semantics, checked
+    first). The lock's tomli at the recipe's own version reuses the recipe whole (its postPatch
+    ran); at another version it is built fresh from the locked file."""
+    src = evaluate(COMMON + "let ps = pkgs.python3.pkgs; in "
+                   "{ own = ps.tomli.src.url; bumped = (ps.tomli.overridePythonAttrs { version = \"2.0.2\"; }).src.url; }")
+    assert src["own"].endswith("tomli-2.0.1.tar.gz") and src["bumped"].endswith("tomli-2.0.2.tar.gz"), src
+    lock = write_lock(tmp_path / "lock.json", [entry], ["tomli"])
+    out = tmp_path / "result"
+    version = build_env(lock, out)["tomli"]
+    assert version == PINNED[entry]["version"]
+    source = subprocess.run([str(out / "bin" / "python"), "-c", "import inspect, tomli; print(inspect.getsource(tomli))"],
+                            capture_output=True, text=True, check=True).stdout
+    assert ("# nixpkgs-shim recipe" in source) == recipe_kept
 
 
 def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:

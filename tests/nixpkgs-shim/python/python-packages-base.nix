@@ -23,12 +23,19 @@ let
         inherit namePrefix formatDefaultSetuptools;
         toPythonModule = if makeModule then toPythonModule else toPythonApplication;
       });
-      # overridePythonAttrs re-runs the builder with shallowly merged builder arguments.
-      makeOverridablePythonPackage = args:
+      # The arguments may be a set or a function of the final arguments (`buildPythonPackage
+      # (finalAttrs: { … })`, nixpkgs R25.05+). overridePythonAttrs re-runs the builder with the
+      # arguments extended, shallowly: `lib.extends (lib.toExtension f)`, so attributes computed
+      # from finalAttrs (src from finalAttrs.version) follow an override.
+      makeOverridablePythonPackage = argsOrFun:
         let
+          fun = if lib.isFunction argsOrFun then argsOrFun else (_: argsOrFun);
+          args = lib.fix fun;
           result = builder args;
-          overrideWith = newArgs: args // (if lib.isFunction newArgs then newArgs args else newArgs);
-          overridePythonAttrs = newArgs: makeOverridablePythonPackage (overrideWith newArgs);
+          toExtension = f:
+            if lib.isFunction f then (final: prev: let fPrev = f prev; in if lib.isFunction fPrev then f final prev else fPrev)
+            else (final: prev: f);
+          overridePythonAttrs = f: makeOverridablePythonPackage (lib.extends (toExtension f) fun);
         in
         result // {
           inherit overridePythonAttrs;

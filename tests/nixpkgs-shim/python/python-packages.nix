@@ -359,6 +359,25 @@ in
     build-system = [ setuptools ];
     meta.broken = true;  # its src is a stand-in: never the lock's cchardet
   }) { };
+  # A function-form recipe (nixpkgs R25.05+: cryptography, jinja2, …): attributes computed from
+  # `finalAttrs`, so `src` follows an overridden version.
+  tomli = callPackage ({ buildPythonPackage, fetchurl, flit-core }: buildPythonPackage (finalAttrs: {
+    pname = "tomli";
+    version = "2.0.1";
+    pyproject = true;
+    src = fetchurl {
+      url = {
+        "2.0.1" = "https://files.pythonhosted.org/packages/c0/3f/d7af728f075fb08564c5949a9c95e44352e23dee646869fa104a3b2060a3/tomli-2.0.1.tar.gz";
+        "2.0.2" = "https://files.pythonhosted.org/packages/35/b9/de2a5c0144d7d75a57ff355c0c24054f965b2dc3036456ae03a51ea6264b/tomli-2.0.2.tar.gz";
+      }.${finalAttrs.version};
+      sha256 = {
+        "2.0.1" = "de526c12914f0c550d15924c62d72abc48d6fe7364aa87328337a31007fe8a4f";
+        "2.0.2" = "d46d457a85337051c36524bc5349dd91b1877838e2979ac5ced3e710ed8a60ed";
+      }.${finalAttrs.version};
+    };
+    build-system = [ flit-core ];
+    postPatch = "echo '# nixpkgs-shim recipe' >> $(find . -path '*/tomli/__init__.py' | head -n1)";
+  })) { };
   # `disabled` for this interpreter (nixpkgs: e.g. numpy 2.x's `pythonOlder "3.11"`); an older
   # release of the project would support it.
   mdurl = callPackage ({ buildPythonPackage, fetchurl, flit-core, pythonOlder }: buildPythonPackage rec {
