@@ -36,6 +36,7 @@ let
     resolveLib.readLock { path = drv; inherit what; relock = "mach-nix lock ${relockFlags} ${targetLib.lockArgs a.target}"; };
   foreignLib = import ./foreign-lock.nix { inherit lib; };
   targetLib = import ./target.nix { inherit lib; };
+  versionsLib = import ./versions.nix { inherit lib; };
   overlayLib = import ./overlay.nix { inherit lib pkgs; };
   inputNames = [ "requirements" "requirementsFile" "pyproject" "lockFile" ];
   known = inputNames ++ [ "extras" "groups" "providers" "overridesPre" "overridesPost" "python" "tests"
@@ -180,10 +181,13 @@ let
       extraText = args.requirementsExtra or null;
       userReqs = args.requirements or null;
       meta = projectLib.checkStatic (projectLib.read { inherit src extras; }) args;
-      # Build requirements the set lacks are resolved with the rest; the others are nixpkgs' own.
-      setHas = n: overlayLib.inSet base.pkgs n;
+      # Build requirements nixpkgs' set has at a version that fits are nixpkgs' own; the others (absent,
+      # or at a version outside the requirement's bounds: `setuptools>=77` on a set with 75) are
+      # resolved with the rest, and the build takes the lock's.
+      fitsSet = r: let n = projectLib.requirementName r; in
+        overlayLib.inSet base.pkgs n && versionsLib.satisfies (projectLib.requirementSpecifier r) (toString (base.pkgs.${n}.version or ""));
       buildNames = lib.filter (n: n != null) (map projectLib.requirementName meta.buildRequires);
-      buildToResolve = lib.filter (n: !(setHas n)) buildNames;
+      buildToResolve = lib.unique (lib.filter (n: n != null) (map projectLib.requirementName (lib.filter (r: !(fitsSet r)) meta.buildRequires)));
       buildText = lib.concatMapStrings (r: r + "\n") (lib.filter (r: lib.elem (projectLib.requirementName r) buildToResolve) meta.buildRequires);
       reqText = lib.concatStringsSep "\n" (lib.filter (t: t != null && t != "") [ userReqs extraText buildText ]);
       runtimeNames = (if userReqs != null then projectLib.requirementNames userReqs else meta.dependencies)
@@ -233,7 +237,7 @@ let
       pname = args.pname or meta.name;
       version = args.version or meta.version;
       inherit src;
-      build-system = map (n: ps.${n}) buildNames ++ (args.build-system or [ ]);
+      build-system = map (n: (ps.machNixLock or { }).${n} or ps.${n}) buildNames ++ (args.build-system or [ ]);
       dependencies = map (n: (ps.machNixLock or { }).${n} or ps.${n}) deps ++ (args.dependencies or [ ]);
       doCheck = args.doCheck or tests;
       passthru = (args.passthru or { }) // { inherit lock; python = py; pythonOverrides = pythonOverrides; };

@@ -14,6 +14,16 @@ rec {
     let m = builtins.match "[[:space:]]*([A-Za-z0-9][A-Za-z0-9._-]*).*" s; in
     if m == null then null else names.normalize (lib.head m);
 
+  /* requirementSpecifier :: string -> string — the version specifier of a PEP 508 requirement
+     (name, extras and marker removed).
+     Example: requirementSpecifier "setuptools[core] >= 77 ; python_version >= '3.9'" == ">= 77"
+  */
+  requirementSpecifier = s:
+    let
+      noMarker = lib.head (lib.splitString ";" s);
+      m = builtins.match "[[:space:]]*[A-Za-z0-9][A-Za-z0-9._-]*[[:space:]]*(\\[[^]]*])?[[:space:]]*\\(?([^)]*)\\)?[[:space:]]*" noMarker;
+    in if m == null then "" else lib.elemAt m 1;
+
   /* requirementNames :: string -> [string] — names of a requirements.txt text (comments, options skipped). */
   requirementNames = text:
     lib.filter (n: n != null) (map (l: if lib.hasPrefix "-" l || lib.hasPrefix "#" l then null else requirementName l)

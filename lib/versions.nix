@@ -22,4 +22,30 @@ rec {
         else if op == "==" then cmp == 0
         else cmp != 0;
     in lib.all check clauses;
+
+  /* satisfies :: string -> string -> bool
+     Whether `version` fits a PEP 440 specifier (`>=3.2,<4`, `~=1.4`, `==2.*`; "" fits anything).
+     A clause this comparison cannot decide (`===`, local versions) counts as not fitting: the
+     caller then resolves the requirement instead of assuming nixpkgs' version will do.
+     Example: satisfies "~=1.4" "1.9" == true;  satisfies ">=77" "75.6.0" == false
+  */
+  satisfies = spec: version:
+    let
+      clauses = lib.filter (c: c != "") (map (c: lib.replaceStrings [ " " "\t" ] [ "" "" ] c) (lib.splitString "," spec));
+      parts = v: lib.splitString "." v;
+      take = n: xs: builtins.genList (builtins.elemAt xs) (if n < builtins.length xs then n else builtins.length xs);
+      prefixOf = pre: v: let p = parts pre; in take (lib.length p) (parts v) == p;
+      check = clause:
+        let
+          wild = builtins.match "(==|!=)(.+)\\.\\*" clause;
+          compat = builtins.match "~=(.+)" clause;
+        in
+        if wild != null then (prefixOf (lib.elemAt wild 1) version) == (lib.elemAt wild 0 == "==")
+        else if compat != null then
+          let v = lib.elemAt compat 0; p = parts v; in
+          lib.length p >= 2 && builtins.compareVersions version v >= 0
+            && prefixOf (lib.concatStringsSep "." (take (lib.length p - 1) p)) version
+        else if builtins.match "(>=|<=|==|!=|>|<)[0-9][0-9A-Za-z.]*" clause != null then matches clause version
+        else false;
+    in lib.all check clauses;
 }

@@ -101,6 +101,25 @@ def test_project_from_pyproject_resolves_its_requirements() -> None:
 
 
 @pytest.mark.slow
+def test_project_build_requirement_outside_nixpkgs_version_is_resolved(tmp_path: Path) -> None:
+    """A project whose [build-system] requires `flit_core>=3.2,<3.10` on a nixpkgs whose flit-core is
+    3.10.1. Before: nixpkgs' flit-core was taken because the set has the name, bounds unchecked
+    (the build then stops on the backend's version). Now: the requirement is resolved with the rest
+    (3.9.0 from the index) and the build uses the lock's flit-core; a fitting one stays nixpkgs'."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["flit_core>=3.2,<3.10"]\nbuild-backend = "flit_core.buildapi"\n'
+        '[project]\nname = "old-flit-user"\nversion = "1.0"\ndescription = "x"\ndependencies = []\n')
+    (tmp_path / "pkg" / "old_flit_user.py").write_text('"""A module."""\n')
+    got = ok_json(nix_eval(COMMON + (
+        f"let p = machNix.buildPythonPackage {{ src = {tmp_path / 'pkg'}; }}; in "
+        "{ bs = map (d: d.version) p.passthru.build-system; locked = p.passthru.lock.packages.flit-core.version or null; "
+        "nixpkgs = pkgs.python3.pkgs.flit-core.version; }")))
+    assert got["nixpkgs"] == "3.10.1"
+    assert got["bs"] == ["3.9.0"] and got["locked"] == "3.9.0", got
+
+
+@pytest.mark.slow
 def test_project_from_static_setup_cfg() -> None:
     got = ok_json(nix_eval(COMMON + (
         'let p = machNix.buildPythonPackage { src = ./tests/nix/projects/cfg; extras = [ "idn" ]; }; in '
