@@ -47,15 +47,22 @@ let
     darwinMinVersionVariable = "MACOSX_DEPLOYMENT_TARGET";
   };
   hostLibDir = "/lib/${host.multiarch}";
+  # Debian's run-time library packages (libssl3, libssl3t64, libldap-2.5-0, libldap2, libmagic1t64),
+  # and krb5-multidev (where libkrb5-dev keeps krb5's headers); never glibc's own.
+  runtimeLibraries = "(?!libc6$)lib[a-z0-9.+-]*[0-9](t64)?|libldap2|krb5-multidev";
 
   base = final: let
     callPackage = lib.callPackageWith final;
     inherit (final) stdenv runCommand;
     # A library the host (Debian) provides, as a package with lib/<soname>.
     # (imported into the store with the libraries they need; see bootstrap/).
-    nativeLibrary = name: debs: bootstrap.importHost {
-      inherit name debs;
-      exclude = [ "^/usr/share/(?!pkgconfig)" "^/usr/bin/" ];
+    # Their `*-config` scripts (krb5-config) come along, naming store paths.
+    # Named by their -dev packages; the run-time libraries they depend on come along (Debian 12 and
+    # 13 name those differently: libssl3 / libssl3t64), found through the dependencies.
+    nativeLibrary = name: debs: nativeLibraryWith { inherit name debs; };
+    nativeLibraryWith = { name, debs, followDeps ? runtimeLibraries }: bootstrap.importHost {
+      inherit name debs followDeps;
+      exclude = [ "^/usr/share/(?!pkgconfig)" "^/usr/bin/(?!krb5-config$)" "^/usr/sbin/" "^/etc/" ];
     };
     hostLibrary = name: sonames: bootstrap.importHost {
       inherit name;
@@ -108,12 +115,12 @@ let
     # Native libraries of Python recipes, with nixpkgs' attribute names: headers, libraries and
     # pkg-config files of the host's Debian packages, imported into the store (bootstrap/). A build
     # sees them only when it declares them.
-    zlib = nativeLibrary "zlib" [ "zlib1g" "zlib1g-dev" ];
-    openssl = nativeLibrary "openssl" [ "libssl3" "libssl-dev" ];
-    libffi = nativeLibrary "libffi" [ "libffi8" "libffi-dev" ];
+    zlib = nativeLibrary "zlib" [ "zlib1g-dev" ];
+    openssl = nativeLibrary "openssl" [ "libssl-dev" ];
+    libffi = nativeLibrary "libffi" [ "libffi-dev" ];
     # nixpkgs (2025-): `libpq` without bin/pg_config in its outputs; the tool is `libpq.pg_config`, a
     # script that prints the package's own directories (pkgs/servers/sql/postgresql/pg_config.sh).
-    libpq = let lib' = nativeLibrary "libpq" [ "libpq5" "libpq-dev" ]; in lib' // { pg_config = final.pgConfigOf lib'; };
+    libpq = let lib' = nativeLibrary "libpq" [ "libpq-dev" ]; in lib' // { pg_config = final.pgConfigOf lib'; };
     # nixpkgs' pkg-config wrapper: the tool, and a setup hook that adds the pkgconfig directories of
     # the derivation's buildInputs to PKG_CONFIG_PATH (pkgconf's own default directories are the
     # host's, absent in the sandbox).
@@ -133,12 +140,22 @@ let
     '';
     # nixpkgs' `blas`/`lapack`: the interface packages with passthru `implementation` (numpy's
     # recipe passes it on as `numpy.blasImplementation`; scikit-learn builds against `numpy.blas`).
-    blas = nativeLibrary "blas" [ "libblas3" "libblas-dev" ] // {
+    blas = nativeLibrary "blas" [ "libblas-dev" ] // {
       implementation = "netlib"; isILP64 = false;
     };
-    lapack = nativeLibrary "lapack" [ "liblapack3" "liblapack-dev" ] // {
+    lapack = nativeLibrary "lapack" [ "liblapack-dev" ] // {
       implementation = "netlib"; isILP64 = false;
     };
+    # The libraries of ../shared/bench/native/sdist-c.txt's recipes.
+    libmysqlclient = nativeLibrary "mariadb-connector-c" [ "libmariadb-dev" "libmariadb-dev-compat" ];
+    openldap = nativeLibrary "openldap" [ "libldap-dev" ];
+    cyrus_sasl = nativeLibrary "cyrus-sasl" [ "libsasl2-dev" ];
+    krb5 = nativeLibrary "krb5" [ "libkrb5-dev" ];
+    file = nativeLibrary "file" [ "libmagic-dev" ];
+    # cairo's pkg-config file requires those of its dependencies (pixman, freetype, fontconfig,
+    # libpng, xcb, …): nixpkgs propagates their dev outputs; here they come with the import.
+    cairo = nativeLibraryWith { name = "cairo"; debs = [ "libcairo2-dev" ];
+      followDeps = "${runtimeLibraries}|(lib(?!c6?-dev$)[a-z0-9.+-]*|zlib1g|uuid|x11proto[a-z0-9-]*)-dev"; };
     # `postgresql` likewise: no bin/pg_config in `out` since nixpkgs 25.05; `postgresql.pg_config`.
     postgresql = final.libpq // { pname = "postgresql"; };
     pgConfigOf = libpq: runCommand "libpq-pg_config" { inherit libpq; } ''

@@ -74,6 +74,11 @@ def wanted(paths: list[str]) -> list[str]:
     return result
 
 
+def installed(pkg: str) -> bool:
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Status}", pkg], capture_output=True, text=True)
+    return r.returncode == 0 and r.stdout.endswith("installed") and "not-installed" not in r.stdout
+
+
 def deb_closure(roots: list[str]) -> list[str]:
     """The named packages and, recursively, those of their dependencies `followDeps` matches (the
     versioned compiler packages behind Debian's `gcc`, whatever this release numbers them)."""
@@ -87,9 +92,12 @@ def deb_closure(roots: list[str]) -> list[str]:
         seen.append(pkg)
         r = subprocess.run(["dpkg-query", "-W", "-f=${Depends}", pkg], capture_output=True, text=True)
         for alt in r.stdout.split(","):
-            name = alt.strip().split(" ")[0].split(":")[0]
-            if name and follow.fullmatch(name):
-                queue.append(name)
+            # "a | b": the first alternative this host has; virtual names (libc-dev) are skipped.
+            for option in alt.split("|"):
+                name = option.strip().split(" ")[0].split(":")[0]
+                if name and follow.fullmatch(name) and installed(name):
+                    queue.append(name)
+                    break
     return seen
 
 
@@ -217,7 +225,7 @@ def rewrite_text(path: str) -> None:
     bash = out if spec.get("bash") == "self" else spec.get("bash")
     if bash and new.startswith(b"#!"):
         new = re.sub(rb"^#! ?(/usr)?/bin/(ba)?sh\b", b"#!" + bash.encode() + b"/bin/bash", new)
-    if path.endswith(".pc") or new.startswith(b"/* GNU ld script") or path.endswith(".la"):
+    if path.endswith((".pc", ".la", "-config")) or new.startswith(b"/* GNU ld script"):
         def to_store(m: re.Match) -> bytes:
             host = m.group(0).decode()
             rel = store_relative(host)
