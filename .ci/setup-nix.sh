@@ -19,7 +19,7 @@ pick() {
   done
   echo "$1"
 }
-need=(patchelf unzip curl ca-certificates python3 python3-venv python3-dev
+need=(patchelf unzip curl ca-certificates python3 python3-venv python3-dev bash-static ninja-build
       bash coreutils sed grep mawk findutils diffutils tar gzip bzip2 xz-utils patch make
       gcc g++ cpp binutils libc6-dev pkgconf
       libstdc++6 libgcc-s1 zlib1g zlib1g-dev libx11-6 libxext6 libxrender1 libice6 libsm6 libgl1
@@ -39,10 +39,10 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
-# nix.conf of both Nix installations: SET these keys (Debian 13's nix-bin ships `sandbox = true`
-# and `sandbox-paths = /bin/sh=/usr/bin/bash-static`). `relaxed`: builds are sandboxed, as on NixOS,
-# except the stand-in's bootstrap imports of host tools (`__noChroot`); nothing of the host is bound
-# into the sandbox. No binary cache is reachable: do not wait on cache.nixos.org for every build.
+# nix.conf of both Nix installations: SET these keys (Debian 13's nix-bin ships `sandbox = true`).
+# `relaxed`: builds are sandboxed, as on NixOS, except the stand-in's bootstrap imports of host tools
+# (`__noChroot`). The sandbox has /bin/sh, as Nix's always does (NixOS binds busybox there; Debian's
+# nix-bin a static bash), and nothing else of the host. No binary cache is reachable: do not wait on cache.nixos.org for every build.
 set_key() {
   local conf=$1 key=$2 value=$3
   if grep -Eq "^[[:space:]]*$key[[:space:]]*=" "$conf"; then
@@ -57,7 +57,7 @@ set_keys() {
   touch "$conf"
   set_key "$conf" substituters ""
   set_key "$conf" sandbox relaxed
-  set_key "$conf" sandbox-paths ""
+  set_key "$conf" sandbox-paths "/bin/sh=/usr/bin/bash-static"
   set_key "$conf" experimental-features "nix-command flakes"
 }
 set_keys "${MACH_NIX_NIX_CONF:-/etc/nix/nix.conf}"

@@ -22,8 +22,18 @@ rec {
   */
   recipeBoundHook = d: builtins.match "(cargo|maturin)-[a-z-]*hook(\\.sh)?" (d.name or "") != null;
 
+  buildSystems = builtins.fromJSON (builtins.readFile ../overrides/build-systems.json);
+
   /* rustBuildTools :: [string] — build requirements that compile Rust (overrides/build-systems.json). */
-  rustBuildTools = (builtins.fromJSON (builtins.readFile ../overrides/build-systems.json)).rust;
+  rustBuildTools = buildSystems.rust;
+
+  /* backendTools :: entry -> [drv] — the native tools the sdist's build backends run
+     (overrides/build-systems.json `nativeTools`: meson-python runs ninja).
+     Example: backendTools { build_system.dependencies = [ "meson-python" ]; } == [ pkgs.ninja ]
+  */
+  backendTools = entry: lib.concatMap (d: map (attr: lib.attrByPath (lib.splitString "." attr)
+      (throw "mach-nix: overrides/build-systems.json names the nixpkgs attribute `${attr}` for ${d}, which this nixpkgs does not have.") pkgs)
+    (buildSystems.nativeTools.${d} or [ ])) ((entry.build_system or { }).dependencies or [ ]);
 
   /* refuseRust :: { name, entry, drv } -> drv
      A fresh build of an sdist that compiles Rust cannot fetch its crates (no network in a Nix
@@ -83,10 +93,12 @@ rec {
         pyproject = true;
         build-system = buildDrvs;
         dependencies = depsDrvs;
-        nativeBuildInputs = native.nativeBuildInputs ++ fixes.nativeBuildInputs;
+        nativeBuildInputs = native.nativeBuildInputs ++ backendTools entry ++ fixes.nativeBuildInputs;
         buildInputs = native.buildInputs ++ fixes.buildInputs;
         propagatedBuildInputs = native.propagatedBuildInputs;
         doCheck = tests;
+        env = fixes.env or { };
+        postInstall = (import ./overrides.nix { inherit lib pkgs; }).substitutionScript final.python.sitePackages (fixes.substitutions or [ ]);
         postFixup = (import ./namespaces.nix { inherit lib; }).dropInits final.python;
         passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = if recipe == null then null else recipe.version or null; };
       });

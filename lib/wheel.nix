@@ -55,6 +55,7 @@ rec {
       doCheck = tests;
       dontStrip = true;
       postFixup = (import ./namespaces.nix { inherit lib; }).dropInits python;
+      postInstall = (import ./overrides.nix { inherit lib pkgs; }).substitutionScript python.sitePackages (fixes.substitutions or [ ]);
       passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; };
     } // lib.optionalAttrs (native && searchDeps != [ ]) {
       preFixup = lib.concatMapStrings (d: "addAutoPatchelfSearchPath ${pkgOf d}/${python.sitePackages}\n") searchDeps;

@@ -150,7 +150,7 @@ let
     libmysqlclient = nativeLibrary "mariadb-connector-c" [ "libmariadb-dev" "libmariadb-dev-compat" ];
     openldap = nativeLibrary "openldap" [ "libldap-dev" ];
     cyrus_sasl = nativeLibrary "cyrus-sasl" [ "libsasl2-dev" ];
-    krb5 = nativeLibrary "krb5" [ "libkrb5-dev" ];
+    krb5 = nativeLibrary "krb5" [ "libkrb5-dev" "comerr-dev" ];  # nixpkgs' krb5 carries its own com_err
     file = nativeLibrary "file" [ "libmagic-dev" ];
     # cairo's pkg-config file requires those of its dependencies (pixman, freetype, fontconfig,
     # libpng, xcb, …): nixpkgs propagates their dev outputs; here they come with the import.
@@ -211,6 +211,8 @@ let
       name = "auto-add-driver-runpath-hook";
       substitutions = { inherit (final.addDriverRunpath) driverLink; };
     } ./build-support/add-driver-runpath.sh;
+    # Build tools (nixpkgs: ninja, the native one meson-python runs).
+    ninja = bootstrap.importHost { name = "ninja-1.11"; debs = [ "ninja-build" ]; only = [ "^/usr/bin/" ]; mustExist = [ "bin/ninja" ]; };
     # The Rust compilers by nixpkgs' derivation names (the stand-in cannot build Rust: they are
     # here for recipes to name, as nixpkgs' Rust-extension recipes do).
     cargo = runCommand "cargo-1.83.0" { } "mkdir -p $out/bin";

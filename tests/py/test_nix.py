@@ -333,7 +333,7 @@ def test_setup_nix_sets_the_nix_conf_keys(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert conf.read_text().splitlines() == [
-        "build-users-group = nixbld", "sandbox = relaxed", "substituters =", "sandbox-paths =",
+        "build-users-group = nixbld", "sandbox = relaxed", "substituters =", "sandbox-paths = /bin/sh=/usr/bin/bash-static",
         "experimental-features = nix-command flakes"]
 
 

@@ -233,6 +233,8 @@ def rewrite_text(path: str) -> None:
             return f"{base}/{rel}".encode() if rel else m.group(0)
         # ${prefix}/lib/<multiarch> -> ${prefix}/lib (the import folds that level), then absolute paths.
         new = re.sub(rb"/(lib|include)/" + multiarch.encode() + rb"(?=[/\s]|$)", rb"/\1", new, flags=re.M)
+        # Debian's krb5-config computes the multiarch level at run time: /lib/${tripple}/mit-krb5.
+        new = new.replace(b"/lib/${tripple}/", b"/lib/")
         new = re.sub(rb"(?<![\w/}])/(usr/)?(lib64|lib|include)(/[^\s)'\"]*)?", to_store, new)
         new = re.sub(rb"^prefix=/usr$", b"prefix=" + out.encode(), new, flags=re.M)
     if new != data:

@@ -35,7 +35,10 @@ let
       # Keys only: forcing the values here (to drop functions, say) would make every attribute
       # strict, where nixpkgs' are lazy until the derivation is instantiated. A function reaches the
       # builder as an empty variable.
-      env = lib.mapAttrs (_: v: if lib.isFunction v then "" else toEnv v) (removeAttrs args ([ "name" "outputs" ] ++ nonEnv));
+      # nixpkgs: `env = { NAME = "value"; }` is exported as it is (strings, not attribute sets).
+      structuredEnv = lib.mapAttrs (n: v: if lib.isString v || lib.isBool v || lib.isInt v || v ? outPath then toEnvElem v
+        else throw "stdenv.mkDerivation: `env.${n}` must be a string, a number, a bool or a derivation") (args.env or { });
+      env = structuredEnv // lib.mapAttrs (_: v: if lib.isFunction v then "" else toEnv v) (removeAttrs args ([ "name" "outputs" "env" ] ++ nonEnv));
       drv = derivation (env // {
         inherit name system outputs;
         builder = bash;
