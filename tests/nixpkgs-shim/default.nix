@@ -49,7 +49,7 @@ let
   hostLibDir = "/lib/${host.multiarch}";
   # Debian's run-time library packages (libssl3, libssl3t64, libldap-2.5-0, libldap2, libmagic1t64),
   # and krb5-multidev (where libkrb5-dev keeps krb5's headers); never glibc's own.
-  runtimeLibraries = "(?!libc6$)lib[a-z0-9.+-]*[0-9](t64)?|libldap2|krb5-multidev";
+  runtimeLibraries = "(?!libc6$)lib[a-z0-9.+-]*[0-9](t64)?|libldap2|zlib1g|krb5-multidev";
 
   base = final: let
     callPackage = lib.callPackageWith final;
@@ -60,8 +60,8 @@ let
     # Named by their -dev packages; the run-time libraries they depend on come along (Debian 12 and
     # 13 name those differently: libssl3 / libssl3t64), found through the dependencies.
     nativeLibrary = name: debs: nativeLibraryWith { inherit name debs; };
-    nativeLibraryWith = { name, debs, followDeps ? runtimeLibraries }: bootstrap.importHost {
-      inherit name debs followDeps;
+    nativeLibraryWith = { name, debs, followDeps ? runtimeLibraries, mustExist ? [ ] }: bootstrap.importHost {
+      inherit name debs followDeps mustExist;
       exclude = [ "^/usr/share/(?!pkgconfig)" "^/usr/bin/(?!krb5-config$)" "^/usr/sbin/" "^/etc/" ];
     };
     hostLibrary = name: sonames: bootstrap.importHost {
@@ -115,7 +115,7 @@ let
     # Native libraries of Python recipes, with nixpkgs' attribute names: headers, libraries and
     # pkg-config files of the host's Debian packages, imported into the store (bootstrap/). A build
     # sees them only when it declares them.
-    zlib = nativeLibrary "zlib" [ "zlib1g-dev" ];
+    zlib = nativeLibraryWith { name = "zlib"; debs = [ "zlib1g-dev" ]; mustExist = [ "lib/libz.so.1" "include/zlib.h" ]; };
     openssl = nativeLibrary "openssl" [ "libssl-dev" ];
     libffi = nativeLibrary "libffi" [ "libffi-dev" ];
     # nixpkgs (2025-): `libpq` without bin/pg_config in its outputs; the tool is `libpq.pg_config`, a
