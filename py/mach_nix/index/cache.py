@@ -182,18 +182,23 @@ class CacheIndex:
         from mach_nix.index.record import merge_records
         from mach_nix.index.store import encode_shard, tally
 
-        meta = read_json(self.directory / METADATA_FILE)
-        assert isinstance(meta, dict)  # recover() made it
-        hashes: Dict[str, str] = dict(meta["shards"])
-        self._hashes = None  # read again below, under this lock
-        counts = {k: int(meta.get(k) or 0) for k in ("projects", "releases", "files")}
         by_shard: Dict[str, Dict[str, Project]] = {}
         for name, record in records.items():
             by_shard.setdefault(shard_of(name), {})[normalize(name)] = record
+        self._hashes = None  # read again, under this lock
+        current = {shard: self._read_checked(shard) for shard in by_shard}
+        if any(shard in self.rejected for shard in by_shard):  # changed on disk: set aside, counts recounted
+            recover(self.directory, self.index_url)
+            self._hashes = None
+            current = {shard: self._read_checked(shard) for shard in by_shard}
+        meta = read_json(self.directory / METADATA_FILE)
+        assert isinstance(meta, dict)  # recover() made it
+        hashes: Dict[str, str] = dict(meta["shards"])
+        counts = {k: int(meta.get(k) or 0) for k in ("projects", "releases", "files")}
         writes: Dict[str, bytes] = {}
         for shard, new in sorted(by_shard.items()):
             self._shards.pop(shard, None)
-            projects = {k: v for k, v in self._read_checked(shard).items() if record_problem(v) is None}
+            projects = {k: v for k, v in current[shard].items() if record_problem(v) is None}
             before = {"projects": 0, "releases": 0, "files": 0}
             tally(before, projects)
             for key, record in new.items():
@@ -206,3 +211,20 @@ class CacheIndex:
             self._shards[shard] = projects
         write_metadata(self.directory, self.index_url, hashes, counts, writes)
         self._hashes = hashes
+
+
+def finish_interrupted_save(directory: Path) -> bool:
+    """Recover a cache directory that a killed save left with its journal or temporary files (``index verify`` calls
+    this first, so that it checks the cache as the next lock will read it). True when it did.
+
+    Example: ``finish_interrupted_save(default_cache_dir() / "index-v1" / "pypi")``
+    """
+    directory = Path(directory)
+    journal, meta = read_json(directory / JOURNAL_FILE), read_json(directory / METADATA_FILE)
+    is_cache = isinstance(meta, dict) and isinstance(meta.get("scope"), dict) and meta["scope"].get("kind") == "cache"
+    if not ((directory / JOURNAL_FILE).exists() or (is_cache and any(directory.glob(".*.tmp")))):
+        return False
+    url = next((doc["index_url"] for doc in (journal, meta) if isinstance(doc, dict) and isinstance(doc.get("index_url"), str)), None)
+    cache = CacheIndex(directory, url if isinstance(url, str) else PYPI_SIMPLE)
+    with cache._flock(shared=False):
+        return recover(directory, cache.index_url, only_if_needed=True)
