@@ -244,3 +244,35 @@ def test_recovery_without_metadata_sets_aside_shards_of_the_wrong_shape(baseline
     assert versions(baseline, "kombu") == [] and versions(baseline, "proj-3") == ["1.0"]
     assert (baseline / f"{shard}.json.corrupt").exists()
     assert verify(baseline) == []
+
+
+def test_a_changed_cache_shard_is_fetched_again_online_and_reported_offline(tmp_path):
+    """End to end: one sha256 digit edited in a cache shard never reaches a lock."""
+    from faults.fakepypi import FakePyPI
+    from faults.world import world_routes
+    from test_on_demand import SMALL, lock, make_world
+
+    args = ["--index", SMALL, "--no-build-deps", "mnx-lib==2.0"]
+    cache_root = tmp_path / "c"
+    with FakePyPI(world_routes(make_world())) as server:
+        first = lock(args + ["-o", "first.json"], cache=cache_root, server=server, cwd=tmp_path)
+        assert first.returncode == 0, first.stderr
+        directory = cache_root / "index-v1" / next(p.name for p in (cache_root / "index-v1").iterdir())
+        shard = directory / f"{shard_of('mnx-lib')}.json"
+        doc = orjson.loads(shard.read_bytes())
+        node = doc["projects"]["mnx-lib"]["releases"]["2.0"][0]
+        node["sha256"] = ("0" if node["sha256"][0] != "0" else "1") + node["sha256"][1:]
+        shard.write_bytes(orjson.dumps(doc))
+
+        offline = lock(args + ["-o", "offline.json"], cache=cache_root, server=server, offline=True, cwd=tmp_path)
+        assert offline.returncode == 1 and "Traceback" not in offline.stderr
+        assert "failed its check" in offline.stderr and str(shard) in offline.stderr
+        assert "Lock once without --offline" in offline.stderr and "--refresh" in offline.stderr
+        assert not (tmp_path / "offline.json").exists()
+
+        server.log.clear()
+        again = lock(args + ["-o", "again.json"], cache=cache_root, server=server, cwd=tmp_path)
+        assert again.returncode == 0, again.stderr
+        assert "/simple/mnx-lib/" in server.log  # fetched again, not taken from the changed shard
+    assert (tmp_path / "again.json").read_bytes() == (tmp_path / "first.json").read_bytes()
+    assert verify(directory) == []
