@@ -12,7 +12,7 @@ short anywhere is completed, or rolled back shard by shard, by the next lock tha
 
 Readers take a shared ``flock`` while they read a shard, so they never see a save half-done, and
 check every shard against the sha256 ``metadata.json`` records and every record's shape
-(:func:`~mach_nix.index.schema.record_problem`). A shard or record that fails is not cached: the
+(:func:`~mach_nix.index.schema.record_problem`; a save writes only records that pass it). A shard or record that fails is not cached: the
 project is fetched again online; offline it is absent, and :attr:`CacheIndex.rejected` says why.
 
 Where: ``--cache-dir``, else ``$MACH_NIX_CACHE_DIR``, else ``$XDG_CACHE_HOME/mach-nix``, else
@@ -31,7 +31,7 @@ import contextlib
 import hashlib
 import os
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import IO, Any, Dict, Iterator, Optional
 
 import orjson
 
@@ -69,6 +69,7 @@ class CacheIndex:
         self._shards: Dict[str, Dict[str, Project]] = {}
         self._hashes: Optional[Dict[str, str]] = None  # metadata.json's, as last read
         self._prepared = False
+        self._reader_lock: Optional[IO[bytes]] = None
         self.rejected: Dict[str, str] = {}  # shard or project -> why its cached copy is not used
 
     @classmethod
@@ -154,16 +155,22 @@ class CacheIndex:
     def _flock(self, *, shared: bool) -> Iterator[None]:
         import fcntl
 
-        try:
-            handle = open(self.directory / LOCK_FILE, "a+b")
-        except OSError:
-            if not shared:
-                raise
-            yield  # a read-only cache has no writer to wait for
+        if not shared:
+            with open(self.directory / LOCK_FILE, "a+b") as handle:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+                yield
             return
-        with handle:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        if self._reader_lock is None:  # opened once: a lock reads dozens of shards
+            try:
+                self._reader_lock = open(self.directory / LOCK_FILE, "a+b")
+            except OSError:
+                yield  # a read-only cache has no writer to wait for
+                return
+        fcntl.flock(self._reader_lock.fileno(), fcntl.LOCK_SH)
+        try:
             yield
+        finally:
+            fcntl.flock(self._reader_lock.fileno(), fcntl.LOCK_UN)
 
     # -- writing --
 
@@ -202,7 +209,9 @@ class CacheIndex:
             before = {"projects": 0, "releases": 0, "files": 0}
             tally(before, projects)
             for key, record in new.items():
-                projects[key] = merge_records(projects.get(key), record)
+                merged = merge_records(projects.get(key), record)
+                if record_problem(merged) is None:  # a shard holds only records a reader can trust
+                    projects[key] = merged
             after = {"projects": 0, "releases": 0, "files": 0}
             tally(after, projects)
             counts = {k: counts[k] + after[k] - before[k] for k in counts}
