@@ -276,3 +276,45 @@ def test_a_changed_cache_shard_is_fetched_again_online_and_reported_offline(tmp_
         assert "/simple/mnx-lib/" in server.log  # fetched again, not taken from the changed shard
     assert (tmp_path / "again.json").read_bytes() == (tmp_path / "first.json").read_bytes()
     assert verify(directory) == []
+
+
+def test_a_recovery_cut_short_at_each_step_is_recovered_in_turn(tmp_path, baseline, monkeypatch):
+    """A save killed after its journal and two shards; then the recovery itself is cut at each of its steps."""
+    killed = tmp_path / "killed"
+    shutil.copytree(baseline, killed)
+    real_write = cache_journal.atomic_write_bytes
+    written = []
+
+    def write_three(path, data):
+        if len(written) == 3:
+            raise Killed
+        written.append(path)
+        real_write(path, data)
+
+    monkeypatch.setattr(cache_journal, "atomic_write_bytes", write_three)
+    with pytest.raises(Killed):
+        CacheIndex(killed, URL).save(dict(SECOND))
+    monkeypatch.undo()
+    flip_sha_digit(killed / f"{shard_of('proj-5')}.json", "proj-5")  # and one shard changed on disk meanwhile
+    for step in range(8):
+        directory = tmp_path / f"recover-{step}"
+        shutil.copytree(killed, directory)
+        done = []
+
+        def write(path, data, _done=done, _step=step):
+            if len(_done) == _step:
+                raise Killed
+            _done.append(path)
+            real_write(path, data)
+
+        monkeypatch.setattr(cache_journal, "atomic_write_bytes", write)
+        try:
+            cache_journal.recover(directory, URL)
+        except Killed:
+            pass
+        monkeypatch.undo()
+        assert cache_journal.recover(directory, URL)
+        reader = CacheIndex(directory, URL)
+        assert all(reader.read(name) is not None for name in FIRST if name != "proj-5")
+        assert reader.read("proj-5") is None and verify(directory) == []
+        assert (directory / f"{shard_of('proj-5')}.json.corrupt").exists()
