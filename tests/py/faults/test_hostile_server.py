@@ -179,3 +179,30 @@ def test_defaults_bound_requests_and_runs():
     assert args.request_timeout == 120.0 and args.network_deadline == 900.0
     args = parser.parse_args(["--request-timeout", "5", "--network-deadline", "0"])
     assert (args.request_timeout, args.network_deadline) == (5.0, 0.0)
+
+
+def test_one_thread_keeps_every_deadline_and_forgets_finished_requests():
+    import threading
+
+    from mach_nix.index.deadline import _REAPER, Deadline, Watchdog
+
+    class Sock:
+        down = False
+
+        def shutdown(self, how: int) -> None:
+            self.down = True
+
+    before = threading.active_count()
+    finished = [Watchdog(Deadline(time.monotonic() + 300, "")) for _ in range(5000)]
+    for watchdog in finished:
+        watchdog.watch(Sock())
+        watchdog.cancel()
+    live, sock = Watchdog(Deadline(time.monotonic() + 0.2, "")), Sock()
+    live.watch(sock)
+    assert len(_REAPER._heap) < 2100  # cancelled entries are purged, not kept for 300 s
+    assert threading.active_count() <= before + 1
+    for _ in range(50):
+        if sock.down:
+            break
+        time.sleep(0.05)
+    assert sock.down and live.fired and not any(w.fired for w in finished)
