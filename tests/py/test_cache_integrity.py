@@ -318,3 +318,26 @@ def test_a_recovery_cut_short_at_each_step_is_recovered_in_turn(tmp_path, baseli
         assert all(reader.read(name) is not None for name in FIRST if name != "proj-5")
         assert reader.read("proj-5") is None and verify(directory) == []
         assert (directory / f"{shard_of('proj-5')}.json.corrupt").exists()
+
+
+def test_index_verify_of_a_cache_a_kill_left_completes_the_save_and_finds_it_sound(tmp_path, baseline, monkeypatch):
+    real_write = cache_journal.atomic_write_bytes
+    written = []
+
+    def write_two(path, data):
+        if len(written) == 2:
+            raise Killed
+        written.append(path)
+        real_write(path, data)
+
+    monkeypatch.setattr(cache_journal, "atomic_write_bytes", write_two)
+    with pytest.raises(Killed):
+        CacheIndex(baseline, URL).save(dict(SECOND))
+    monkeypatch.undo()
+    assert verify(baseline) != []  # as the kill left it: a shard renamed in, metadata.json not yet
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT / "py"), os.environ.get("PYTHONPATH", "")]))
+    done = subprocess.run([sys.executable, "-m", "mach_nix", "index", "verify", str(baseline)], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "cut short" in done.stderr and "is sound" in done.stdout
+    assert not (baseline / JOURNAL_FILE).exists()
