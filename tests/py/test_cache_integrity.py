@@ -166,7 +166,7 @@ def test_a_save_killed_by_sigkill_anywhere_is_recovered(tmp_path, baseline, kind
 
 
 def test_a_lost_or_garbled_metadata_json_is_rebuilt_from_the_shards(baseline):
-    for damage in (b"", b"{not json", b"[]", None):
+    for damage in (b"", b"{not json", b"[]", b'{"shards": 5}', None):
         meta = baseline / METADATA_FILE
         if damage is None:
             meta.unlink()

@@ -35,7 +35,7 @@ from typing import IO, Any, Dict, Iterator, Optional
 
 import orjson
 
-from mach_nix.index.cache_journal import JOURNAL_FILE, read_json, recover, shard_path, write_metadata
+from mach_nix.index.cache_journal import JOURNAL_FILE, read_json, recover, shard_path, valid_metadata, write_metadata
 from mach_nix.index.schema import METADATA_FILE, Project, record_problem, shard_of
 from mach_nix.names import normalize
 
@@ -143,7 +143,7 @@ class CacheIndex:
         if self._prepared:
             return
         self._prepared = True
-        if (self.directory / JOURNAL_FILE).exists() or not isinstance(read_json(self.directory / METADATA_FILE), dict):
+        if (self.directory / JOURNAL_FILE).exists() or not valid_metadata(read_json(self.directory / METADATA_FILE)):
             if any(self.directory.glob("??.json")) or (self.directory / JOURNAL_FILE).exists():
                 try:
                     with self._flock(shared=False):

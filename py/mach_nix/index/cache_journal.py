@@ -53,7 +53,8 @@ def read_json(path: Path) -> Any:
         return None
 
 
-def _valid_metadata(doc: Any) -> bool:
+def valid_metadata(doc: Any) -> bool:
+    """Whether ``doc`` (a parsed ``metadata.json``) records shard hashes at all."""
     return isinstance(doc, dict) and isinstance(doc.get("shards"), dict)
 
 
@@ -90,7 +91,7 @@ def write_metadata(directory: Path, index_url: str, hashes: Dict[str, str], coun
 
 
 def _needs_recovery(directory: Path) -> bool:
-    return ((directory / JOURNAL_FILE).exists() or not _valid_metadata(read_json(directory / METADATA_FILE))
+    return ((directory / JOURNAL_FILE).exists() or not valid_metadata(read_json(directory / METADATA_FILE))
             or any(directory.glob(".*.tmp")))
 
 
@@ -123,7 +124,7 @@ def recover(directory: Path, index_url: str, *, only_if_needed: bool = False) ->
     for leftover in directory.glob(".*.tmp"):  # the caller's lock excludes every live writer
         leftover.unlink(missing_ok=True)
     meta, journal = read_json(directory / METADATA_FILE), read_json(directory / JOURNAL_FILE)
-    known = [doc["shards"] for doc in (meta, journal) if _valid_metadata(doc)]
+    known = [doc["shards"] for doc in (meta, journal) if valid_metadata(doc)]
     hashes: Dict[str, str] = {}
     counts = {"projects": 0, "releases": 0, "files": 0}
     writes: Dict[str, bytes] = {}
