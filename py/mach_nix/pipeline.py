@@ -27,7 +27,8 @@ class LockOptions(Record):
 
     _fields = ("sources", "python", "system", "glibc", "macos", "index", "extra_indexes", "index_url", "cache_dir",
                "refresh", "refresh_packages", "providers", "nixpkgs_json", "build_deps", "from_lock", "lock_format",
-               "offline", "previous", "output", "upgrade", "upgrade_packages", "max_seconds", "max_memory_mb")
+               "offline", "previous", "output", "upgrade", "upgrade_packages", "max_seconds", "max_memory_mb",
+               "request_timeout", "network_deadline")
 
     def __init__(self, sources: InputSources, python: str = "3.11", system: str = "x86_64-linux",
                  glibc: Optional[str] = None, macos: Optional[str] = None, index: Any = None,
@@ -37,7 +38,8 @@ class LockOptions(Record):
                  from_lock: Optional[Path] = None, lock_format: Optional[str] = None, offline: bool = False,
                  previous: Optional[Path] = None, output: Optional[Path] = None, upgrade: bool = False,
                  upgrade_packages: Optional[List[str]] = None, max_seconds: Optional[float] = 60.0,
-                 max_memory_mb: Optional[float] = 2048.0) -> None:
+                 max_memory_mb: Optional[float] = 2048.0, request_timeout: Optional[float] = None,
+                 network_deadline: Optional[float] = None) -> None:
         self.sources = sources
         self.python = python
         self.system = system
@@ -61,6 +63,8 @@ class LockOptions(Record):
         self.upgrade_packages: List[str] = [] if upgrade_packages is None else upgrade_packages  # free these pins only
         self.max_seconds = max_seconds  # the resolution's budgets (None or 0: no limit), see resolve()
         self.max_memory_mb = max_memory_mb
+        self.request_timeout = request_timeout  # seconds for one request to the index server (None: the client's default)
+        self.network_deadline = network_deadline  # seconds for all of them together (None or 0: no limit)
 
     def index_dirs(self) -> List[Path]:
         """The local layers in order: ``index`` (the embedded data/ when unset), then ``extra_indexes``."""
@@ -75,7 +79,14 @@ class LockOptions(Record):
 
         refresh: Any = True if self.refresh else set(self.refresh_packages)
         return open_layers(self.index_dirs(), offline=self.offline, index_url=self.index_url,
-                           cache_dir=self.cache_dir, refresh=refresh)
+                           cache_dir=self.cache_dir, refresh=refresh, client_options=self.client_options())
+
+    def client_options(self) -> Dict[str, Any]:
+        """The network bounds of these options, as :class:`~mach_nix.index.pypi.PyPIClient` arguments."""
+        bounds: Dict[str, Any] = {"network_deadline": self.network_deadline or None}
+        if self.request_timeout:
+            bounds["request_timeout"] = self.request_timeout
+        return bounds
 
     def arguments(self) -> List[str]:
         """The `mach-nix lock` arguments that give these inputs again (no target, no output).
@@ -298,8 +309,8 @@ def _convert(options: LockOptions) -> LockResult:
         from mach_nix.index.fetch import PyPIFileLookup
         from mach_nix.index.pypi import PyPIClient
 
-        lookup = PyPIFileLookup(client=PyPIClient(index_url=options.index_url, pool_size=4, retries=3)
-                                if options.index_url else None)
+        lookup = PyPIFileLookup(client=PyPIClient(index_url=options.index_url, pool_size=4, retries=3,
+                                                  **options.client_options()))
     converted = convert(foreign, target, index=index, extras=src.extras, groups=src.groups, lookup=lookup)
     relocate_paths(converted.packages, Path(foreign.path).parent, options.output)
     inputs = {"files": [{"path": foreign.path, "sha256": foreign.sha256, "kind": foreign.format}],

@@ -106,7 +106,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
     from mach_nix.index.pack import verify
     from mach_nix.index.store import default_index_dir
 
+    from mach_nix.index.cache import finish_interrupted_save
+
     directory = args.dir or args.index or default_index_dir()
+    if finish_interrupted_save(directory):
+        print(f"completed a save of the cache {directory} that was cut short", file=sys.stderr)
     problems = verify(directory)
     if problems:
         print(f"index {directory} has {len(problems)} problem(s):", file=sys.stderr)

@@ -45,6 +45,20 @@ def add_layer_options(parser: argparse.ArgumentParser) -> None:
                         help="re-read the index server's pages of every project this resolution fetches")
     parser.add_argument("--refresh-package", action="append", default=[], metavar="NAME",
                         help="re-read this project's page from the index server (repeatable)")
+    parser.add_argument("--request-timeout", type=float, default=_env_seconds("MACH_NIX_REQUEST_TIMEOUT", 120.0),
+                        metavar="SECONDS", help="give up on one request to the index server after this long, "
+                                                "retries included (default 120; env MACH_NIX_REQUEST_TIMEOUT)")
+    parser.add_argument("--network-deadline", type=float, default=_env_seconds("MACH_NIX_NETWORK_DEADLINE", 900.0),
+                        metavar="SECONDS", help="give up once the requests of one run took this long in all, from the "
+                                                "first (default 900; 0: no limit; env MACH_NIX_NETWORK_DEADLINE)")
+
+
+def _env_seconds(name: str, default: float) -> float:
+    """A number of seconds from the environment variable ``name``, else ``default``."""
+    try:
+        return float(os.environ.get(name) or default)
+    except ValueError:
+        return default
 
 
 def add_quiet_option(parser: argparse.ArgumentParser) -> None:
@@ -100,4 +114,5 @@ def lock_options(args: argparse.Namespace) -> LockOptions:
                        cache_dir=args.cache_dir, offline=bool(args.offline), refresh=bool(args.refresh),
                        refresh_packages=list(args.refresh_package), providers=args.providers,
                        nixpkgs_json=args.nixpkgs_json, build_deps=not args.no_build_deps,
-                       max_seconds=args.max_seconds, max_memory_mb=args.max_memory)
+                       max_seconds=args.max_seconds, max_memory_mb=args.max_memory,
+                       request_timeout=args.request_timeout, network_deadline=args.network_deadline)

@@ -20,11 +20,10 @@ from packaging.version import InvalidVersion, Version
 from mach_nix.errors import NetworkError
 from mach_nix.index.archives import ArchiveError, sdist_members, wheel_metadata
 from mach_nix.index.metadata import parse_core_metadata, sdist_metadata
-from mach_nix.index.pypi import FetchError, PyPIClient, StreamedBody
+from mach_nix.index.pypi import WHEEL_DOWNLOAD_LIMIT, FetchError, PyPIClient, StreamedBody
 from mach_nix.index.schema import FileResult
 
 SDIST_LIMIT = 100 * 1024 * 1024  # bytes; larger sdists are not downloaded (metadata: unknown)
-WHEEL_DOWNLOAD_LIMIT = 300 * 1024 * 1024  # last-resort whole-wheel downloads
 
 
 
@@ -63,14 +62,14 @@ def fetch_wheel(client: PyPIClient, entry: Dict[str, Any]) -> FileResult:
             data = None
     if data is None:
         try:
-            handle = client.range_file(url, int(entry.get("size") or 0))
+            handle = client.range_file(url, int(entry.get("size") or 0), entry["hashes"]["sha256"])
             handle.prefetch_tail()
             data = wheel_metadata(handle, filename)
             source = "range"
         except (FetchError, ArchiveError):
             if int(entry.get("size") or 0) > WHEEL_DOWNLOAD_LIMIT:
                 raise
-            whole = client.get(url).data
+            whole = client.get(url, max_bytes=WHEEL_DOWNLOAD_LIMIT, what="wheel").data
             if hashlib.sha256(whole).hexdigest() != entry["hashes"]["sha256"].lower():
                 raise _mismatch(entry, len(whole)) from None
             data = wheel_metadata(io.BytesIO(whole), filename)

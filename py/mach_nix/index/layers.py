@@ -242,11 +242,13 @@ class LayeredIndex:
 
 
 def open_layers(dirs: List[Any], *, offline: bool = False, index_url: Optional[str] = None,
-                cache_dir: Optional[Any] = None, refresh: Any = False, remote: bool = True) -> LayeredIndex:
+                cache_dir: Optional[Any] = None, refresh: Any = False, remote: bool = True,
+                client_options: Optional[Dict[str, Any]] = None) -> LayeredIndex:
     """The layers of one lock: ``dirs`` (index directories, in order), then the remote layer.
 
     ``remote=False`` leaves the remote layer out (a closed world: only ``dirs``); ``offline`` keeps
-    it but only reads its cache. Example: ``open_layers([Path("data")], offline=True).project("six")``
+    it but only reads its cache; ``client_options`` bound its requests (see :class:`~mach_nix.index.pypi.PyPIClient`).
+    Example: ``open_layers([Path("data")], offline=True).project("six")``
     """
     from pathlib import Path
 
@@ -265,5 +267,5 @@ def open_layers(dirs: List[Any], *, offline: bool = False, index_url: Optional[s
         from mach_nix.index.remote import RemoteIndex
 
         cache = CacheIndex.for_index_url(root, index_url or PYPI_SIMPLE)
-        layer = RemoteIndex(cache, offline=offline, refresh=refresh)
+        layer = RemoteIndex(cache, offline=offline, refresh=refresh, client_options=client_options)
     return LayeredIndex(local, layer)

@@ -87,7 +87,7 @@ class RemoteIndex:
     """The remote layer (see the module docstring); thread-safe."""
 
     def __init__(self, cache: CacheIndex, *, offline: bool = False, refresh: Union[bool, Set[str]] = False,
-                 client: Any = None, threads: int = 16) -> None:
+                 client: Any = None, threads: int = 16, client_options: Optional[Dict[str, Any]] = None) -> None:
         self.cache = cache
         self.index_url = cache.index_url
         self.layer_id = remote_layer_id(cache.index_url)
@@ -97,6 +97,7 @@ class RemoteIndex:
         self.projects_fetched = 0
         self.files_fetched = 0
         self._client = client
+        self._client_options = dict(client_options or {})  # request_timeout, network_deadline
         self._threads = threads
         self._pool: "Optional[ThreadPoolExecutor]" = None
         self._pages: Dict[str, "Future[Optional[Project]]"] = {}
@@ -111,7 +112,7 @@ class RemoteIndex:
         if self._client is None:
             from mach_nix.index.pypi import PyPIClient
 
-            self._client = PyPIClient(index_url=self.index_url, pool_size=self._threads, retries=3)
+            self._client = PyPIClient(index_url=self.index_url, pool_size=self._threads, retries=3, **self._client_options)
         return self._client
 
     def _submit(self, fn: Callable[..., Any], *args: Any) -> "Future[Any]":

@@ -120,3 +120,50 @@ def pypi_file_digest(url: str, filename: str) -> Optional[str]:
         return None
     digest = "".join(parts[:3])
     return digest if _HEX.issuperset(digest) else None
+
+
+def _node_problem(node: Any, deps: Dict[str, Any]) -> Optional[str]:
+    if not isinstance(node, dict):
+        return f"a file node is a {type(node).__name__}, not an object"
+    filename, sha256 = node.get("filename"), node.get("sha256")
+    if not isinstance(filename, str) or not filename:
+        return "a file node has no filename"
+    if not (isinstance(sha256, str) and len(sha256) == 64):
+        return f"{filename} has no sha256 of 64 digits"
+    if not isinstance(node.get("url") or node.get("blake2b_256"), str):
+        return f"{filename} has neither url nor blake2b_256"
+    key = node.get("requires_dist")
+    if key is not None and not (isinstance(key, str) and key in deps):
+        return f"{filename} names Requires-Dist {key!r}, which its deps table lacks"
+    return None
+
+
+def record_problem(project: Any) -> Optional[str]:
+    """What is wrong with the shape of a project record (see the module docstring), or None.
+
+    The check applied to records read back from the user cache: a record that fails is not used.
+
+    Example: ``record_problem(5) == "the record is a int, not an object"``;
+    ``record_problem({"name": "six", "deps": {}, "releases": {}}) is None``
+    """
+    if not isinstance(project, dict):
+        return f"the record is a {type(project).__name__}, not an object"
+    if not isinstance(project.get("name"), str):
+        return "the record has no name"
+    deps, releases = project.get("deps"), project.get("releases")
+    if not isinstance(deps, dict) or not all(
+            isinstance(reqs, list) and all(isinstance(r, str) for r in reqs) for reqs in deps.values()):
+        return "its deps are not a table of Requires-Dist lists"
+    if not isinstance(releases, dict):
+        return "its releases are not a table"
+    for version, nodes in releases.items():
+        if type(nodes) is not list:
+            return f"release {version!r} is a {type(nodes).__name__}, not a list of files"
+        for node in nodes:  # inlined: a lock checks every node of each cached project it reads
+            if (type(node) is not dict or type(node.get("filename")) is not str or type(node.get("sha256")) is not str
+                    or len(node["sha256"]) != 64 or not ("url" in node or "blake2b_256" in node)
+                    or ((key := node.get("requires_dist")) is not None and (type(key) is not str or key not in deps))):
+                return f"release {version!r}: {_node_problem(node, deps) or 'a file node is malformed'}"
+    if "versions" in project and not isinstance(project["versions"], dict):
+        return "its versions are not a table"
+    return None

@@ -3,15 +3,16 @@
 To read one project, a lock finds its head in the shard (a search through ~350 KB) and walks its
 members and releases to learn their byte ranges: about a fifth of a small lock's resolution, done
 again by every lock for the same bytes. The ranges are a function of the shard's content alone, so
-they are kept in the user cache (``CACHE/slice-tables-v1-pyXY-packagingV.marshal``), keyed by the
+they are kept in the user cache (``CACHE/slice-tables-v2-pyXY-packagingV.marshal``), keyed by the
 sha256 that ``metadata.json`` gives the shard, and read back in a few microseconds per project. With
 the ranges goes each project's version order (newest first, as packaging sorts), so that a lock
 parses only the versions it reads.
 
 A table is only a shortcut: the shard's hash is still checked (or known checked, see
 :mod:`mach_nix.index.verified`) before a lock trusts what it read, a table is saved only after that
-check passed, and a table that does not fit the bytes makes the reader walk them as before. A lost or
-unreadable file only means walking again. marshal, not JSON: it is several times faster to read,
+check passed, and a table that does not fit the bytes makes the reader walk them as before. The file
+is sealed with its own sha256 (:mod:`mach_nix.index.sealed`): a damaged one, even a well-formed table
+that lost entries, is discarded. A lost, unreadable or damaged file only means walking again. marshal, not JSON: it is several times faster to read,
 and the file is the user's own cache (its name carries the Python version whose marshal wrote it,
 and the packaging version whose order it holds).
 
@@ -30,9 +31,11 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+from mach_nix.index.sealed import seal, unseal
+
 from packaging import __version__ as _packaging  # orders are packaging's: another release may differ at the edges
 
-TABLES_FILE = f"slice-tables-v1-py{sys.version_info[0]}{sys.version_info[1]}-packaging{_packaging}.marshal"
+TABLES_FILE = f"slice-tables-v2-py{sys.version_info[0]}{sys.version_info[1]}-packaging{_packaging}.marshal"
 MAX_BYTES = 32 << 20  # the whole embedded index takes ~1 MB; past this the file starts again
 ABSENT = b""  # the shard holds no such project (also worth remembering: a search saved)
 
@@ -50,7 +53,8 @@ class SliceTables:
             self._known = {}
             if self.path is not None:
                 try:
-                    loaded = marshal.loads(self.path.read_bytes())
+                    payload = unseal(self.path.read_bytes())
+                    loaded = None if payload is None else marshal.loads(payload)
                 except (OSError, EOFError, ValueError, TypeError):
                     loaded = None
                 if isinstance(loaded, dict):
@@ -90,7 +94,7 @@ class SliceTables:
             data = marshal.dumps(tables)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.path, data)
+            atomic_write_bytes(self.path, seal(data))
         except OSError:
             return
         self._known, self._added = tables, {}

@@ -5,7 +5,8 @@ error, not a wrong lock). Hashing ~50 MB of shards costs a large lock ~150 ms of
 A file whose device, inode, size, mtime and ctime are those it had when it was found to hash to
 the value ``metadata.json`` expects still does: any write changes its ctime, which no tool can set
 back. So the check is done once per shard file, and recorded in the user cache
-(``CACHE/verified-shards-v1.json``); a lost or unreadable record only means hashing again.
+(``CACHE/verified-shards-v2.json.sealed``, sealed with its own sha256 by :mod:`mach_nix.index.sealed`); a
+lost, unreadable or damaged record is discarded, which only means hashing again.
 
 Example::
 
@@ -23,7 +24,9 @@ from typing import Dict, List, Optional
 
 import orjson
 
-RECORD = "verified-shards-v1.json"
+from mach_nix.index.sealed import seal, unseal
+
+RECORD = "verified-shards-v2.json.sealed"  # sealed JSON (see mach_nix.index.sealed)
 MAX_ENTRIES = 20000  # a few dozen indexes of 256 shards; beyond this the record starts again
 
 
@@ -48,7 +51,8 @@ class VerifiedShards:
             self._known = {}
             if self.record is not None:
                 try:
-                    doc = orjson.loads(self.record.read_bytes())
+                    payload = unseal(self.record.read_bytes())
+                    doc = None if payload is None else orjson.loads(payload)
                     self._known = doc if isinstance(doc, dict) else {}
                 except (OSError, orjson.JSONDecodeError):
                     pass
@@ -78,7 +82,7 @@ class VerifiedShards:
         entries.update(self._added)
         try:
             self.record.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_bytes(self.record, orjson.dumps(entries))
+            atomic_write_bytes(self.record, seal(orjson.dumps(entries)))
         except OSError:
             return
         self._known, self._added = entries, {}

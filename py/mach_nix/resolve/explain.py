@@ -32,12 +32,15 @@ def _index_text(provider: Any) -> str:
 def _refresh_hint(names: str, provider: Any = None) -> str:
     remote = getattr(getattr(provider, "index", None), "remote", None)
     if remote is not None and remote.offline:
-        return (f"Lock once without --offline to fetch {'them' if ' ' in names else 'it'} from {remote.index_url} "
-                f"into the cache, or make a local layer with `mach-nix index add {names} --closure --out DIR` "
-                "and pass --extra-index DIR.")
+        reasons = [why for why in map(remote.cache.reason, names.split()) if why]
+        failed = (f" The cache holds a copy that failed its check ({'; '.join(dict.fromkeys(reasons))}): it is "
+                  "not used.") if reasons else ""
+        return (f"{failed} Lock once without --offline to fetch {'them' if ' ' in names else 'it'} from "
+                f"{remote.index_url} into the cache (with --refresh to re-read what it holds), or make a local "
+                f"layer with `mach-nix index add {names} --closure --out DIR` and pass --extra-index DIR.").lstrip()
     if remote is not None:
         return (f"{remote.index_url} does not list {'them' if ' ' in names else 'it'} either: check the spelling, "
-                "or pass --index-url for the index that has it.")
+                "or pass --index-url for the index that has it (--refresh re-reads pages the cache holds).")
     return (f"Add {'them' if ' ' in names else 'it'} with `mach-nix index add {names} --closure --out DIR` and pass "
             "--extra-index DIR, or refresh the index with `mach-nix index update DIR`.")
 

@@ -11,6 +11,11 @@ the filenames asked for under ``/files/``). Besides the seeded schedule below, a
 requests itself: ``server.fail = lambda path: 503`` (None: serve normally), and answer a path once
 with a truncated body (``truncate_once``) or with 429 + ``Retry-After: 1`` (``retry_after_once``).
 
+A hostile route streams instead (``Route(stream=..., pause=..., headers=...)``): its chunks are written
+one by one with ``pause`` seconds before each (a trickle), generated as they are sent (a compression
+bomb of GiBs costs the test no memory), for at most ``max_seconds`` (the server stops by itself);
+``slow_headers`` trickles the header block too, and ``ignore_range`` answers 200 with the whole body.
+
 Faults follow a seeded schedule: each request draws from ``random.Random(seed)`` whether and how to
 fail, but no path fails more than ``max_faults_per_path`` times in a row, so a client that retries
 enough always gets through. ``permanent`` faults (malformed JSON, wrong metadata, 404) never heal.
@@ -34,7 +39,7 @@ from collections import Counter
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
 from mach_nix.index.pypi import PyPIClient
@@ -54,6 +59,12 @@ class Route:
     status: int = 200
     doc: Any = None
     render: Optional[Callable[[Any], bytes]] = None
+    stream: Optional[Callable[[], Iterable[bytes]]] = None  # chunks written one by one, no Content-Length
+    pause: float = 0.0  # seconds before each streamed chunk (or header byte, with slow_headers)
+    headers: Optional[Dict[str, str]] = None  # extra headers, e.g. Content-Encoding: gzip
+    slow_headers: bool = False
+    max_seconds: float = 30.0  # a stream ends by itself after this long
+    ignore_range: bool = False  # answer a Range request with 200 and the whole body
 
     @classmethod
     def json(cls, doc: Any, content_type: str = SIMPLE_TYPE) -> "Route":
@@ -253,16 +264,44 @@ def _handler_for(server: FakePyPI) -> type:
             if route is None:
                 self._send(404, b"not found", "text/plain")
                 return
+            if route.stream is not None:
+                self._stream(route)
+                return
             body, status = route.payload(), route.status
-            extra: Dict[str, str] = {}
+            extra: Dict[str, str] = dict(route.headers or {})
             rng = self.headers.get("Range")
-            if rng and status == 200 and rng.startswith("bytes="):
+            if rng and status == 200 and rng.startswith("bytes=") and not route.ignore_range:
                 body, status, extra = _ranged(body, rng[len("bytes="):])
             if (fault == "truncate" or server.once(server.truncate_once, path)) and len(body) > 1:
                 self._send(status, body[: len(body) // 2], route.content_type, length=len(body), extra=extra)
                 self.close_connection = True
                 return
             self._send(status, body, route.content_type, extra=extra)
+
+        def _stream(self, route: Route) -> None:
+            """Write a hostile route: headers (trickled with slow_headers), then its chunks, each after a pause."""
+            self.close_connection = True
+            head = [f"HTTP/1.1 {route.status} OK", f"Content-Type: {route.content_type}", "Connection: close"]
+            head += [f"{k}: {v}" for k, v in (route.headers or {}).items()]
+            end = time.monotonic() + route.max_seconds
+            try:
+                block = ("\r\n".join(head) + "\r\n\r\n").encode()
+                for byte in (block if route.slow_headers else [block]):
+                    if route.slow_headers:
+                        time.sleep(route.pause)
+                    self.wfile.write(bytes([byte]) if route.slow_headers else byte)
+                    self.wfile.flush()
+                    if time.monotonic() > end:
+                        return
+                for chunk in route.stream():
+                    if route.pause:
+                        time.sleep(route.pause)
+                    self.wfile.write(chunk)
+                    self.wfile.flush()
+                    if time.monotonic() > end:
+                        return
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up: what the tests want
 
         def _send(self, status: int, body: bytes, ctype: str, *, length: Optional[int] = None,
                   extra: Optional[Dict[str, str]] = None) -> None:
