@@ -38,7 +38,7 @@
     "concatStringsSep" "elem" "elemAt" "escapeShellArg" "escapeShellArgs" "filter" "findFirst" "foldl'" "genAttrs" "hasInfix" "hasPrefix"
     "hasSuffix" "head" "isAttrs" "isDerivation" "isFunction" "isList" "isString" "last" "length" "listToAttrs"
     "mapAttrs" "mapAttrsToList" "nameValuePair" "optional" "optionalAttrs" "optionalString"
-    "optionals" "removePrefix" "replaceStrings" "sort" "splitString" "toLower" "unique"
+    "optionals" "removePrefix" "removeSuffix" "replaceStrings" "sort" "splitString" "toLower" "unique"
   ];
   # builtins, all present in Nix 2.8: compareVersions fromJSON fromTOML genericClosure getEnv hashString
   # intersectAttrs isPath listToAttrs match path pathExists readFile split storeDir toJSON trace

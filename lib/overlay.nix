@@ -3,6 +3,8 @@
 let
   names = import ./names.nix { inherit lib; };
   graph = import ./graph.nix { inherit lib; };
+  versions = import ./versions.nix { inherit lib; };
+  project = import ./project.nix { inherit lib; };
   wheel = import ./wheel.nix { inherit lib pkgs; };
   sdist = import ./sdist.nix { inherit lib pkgs; };
   fixesOf = (import ./overrides.nix { inherit lib pkgs; }).forPackage;
@@ -123,6 +125,20 @@ rec {
             extra = contracts.${name} { drv = withIt; inherit base entry python; closure = graph.closure acyclic name; };
             withIt = drv.overridePythonAttrs (old: { passthru = (old.passthru or { }) // extra; });
           in withIt;
+      # A lock that did not resolve an sdist's build requirements (converted by Nix from uv.lock,
+      # poetry.lock or pylock.toml: no resolver runs there) takes them from nixpkgs; one whose
+      # version nixpkgs has outside the requirement's bounds refuses the build while evaluating,
+      # rather than failing inside it.
+      unfitBuildTools = name: entry: drv:
+        let
+          bs = entry.build_system or { };
+          unfit = lib.filter (r: let n = project.requirementName r; in
+              n != null && n != name && !(packages ? ${n}) && inSet prev n
+              && !(versions.satisfies (project.requirementSpecifier r) (toString (prev.${n}.version or ""))))
+            (if bs.resolved or true then [ ] else bs.requires or [ ]);
+          describe = r: let n = project.requirementName r; in "`${lib.removeSuffix " " r}` (nixpkgs has ${n} ${toString prev.${n}.version})";
+          msg = "mach-nix: the sdist of ${name} ${entry.version} needs ${lib.concatMapStringsSep ", " describe unfit} to build, and this lock did not resolve its build requirements (a uv.lock, poetry.lock or pylock.toml read by Nix takes them from nixpkgs). Convert the lock with `mach-nix lock --from <that file> -o mach-nix.lock.json`, which resolves them, and use lockFile = ./mach-nix.lock.json; or give a fitting build tool in overridesPost.";
+        in if unfit == [ ] then drv else drv // { outPath = throw msg; drvPath = throw msg; };
       mkBuild = name: entry:
         let
           deps = acyclic.${name};
@@ -145,10 +161,10 @@ rec {
         else if provider == "sdist" then
           (if overridable prev name && (prev.${name}.version or null) == entry.version
            then sdist.reuse { base = prev.${name}; inherit entry depsDrvs tests cut; }
-           else sdist.fresh {
+           else unfitBuildTools name entry (sdist.fresh {
              inherit final name entry depsDrvs buildDrvs fixes tests cut;
              recipe = if overridable prev name then prev.${name} else null;
-           })
+           }))
         else if provider == "nixpkgs" then
           let attr = entry.nixpkgs_attr or name; in
           if !(inSet prev attr) then

@@ -462,6 +462,23 @@ def test_function_form_recipes(tmp_path: Path, entry: str, recipe_kept: bool) ->
     assert ("# nixpkgs-shim recipe" in source) == recipe_kept
 
 
+def test_unresolved_build_requirements_outside_nixpkgs_versions_are_refused(tmp_path: Path) -> None:
+    """A lock converted by Nix from uv.lock / poetry.lock / pylock.toml does not resolve sdists'
+    build requirements (`build_system.resolved = false`): they come from nixpkgs. Before: a
+    requirement outside nixpkgs' version (`flit_core >=3.99` with the set's 3.10.1) was taken all
+    the same and the build stopped inside (`Missing dependencies`). Now: evaluation refuses it,
+    naming the requirement, nixpkgs' version and the command that resolves it."""
+    entry = dict(PINNED["idna-3.10-sdist"])
+    entry["build_system"] = {"backend": "flit_core.buildapi", "dependencies": ["flit-core"], "requires": ["flit_core >=3.99"],
+                             "source": "pyproject", "resolved": False}
+    PINNED["idna-3.10-unresolved"] = entry
+    lock = write_lock(tmp_path / "lock.json", ["idna-3.10-unresolved"], ["idna"])
+    proc = nix(["nix-instantiate"], COMMON + f"machNix.mkPython {{ lockFile = {lock}; }}")
+    assert proc.returncode != 0
+    assert "needs `flit_core >=3.99` (nixpkgs has flit-core 3.10.1)" in proc.stderr, proc.stderr[-2000:]
+    assert "mach-nix lock --from" in proc.stderr
+
+
 def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:
     """nixpkgs' glibc has no libcrypt.so.1; manylinux1's set has libxcrypt (and ncurses5).
     Before: a wheel tagged manylinux1.manylinux2014 got the manylinux2014 set, and autoPatchelf
