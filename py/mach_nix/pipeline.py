@@ -27,7 +27,7 @@ class LockOptions(Record):
 
     _fields = ("sources", "python", "system", "glibc", "macos", "index", "extra_indexes", "index_url", "cache_dir",
                "refresh", "refresh_packages", "providers", "nixpkgs_json", "build_deps", "from_lock", "lock_format",
-               "offline", "previous", "output", "upgrade", "upgrade_packages", "max_seconds", "max_memory_mb")
+               "offline", "previous", "output", "upgrade", "upgrade_packages", "max_seconds", "max_memory_mb", "needs")
 
     def __init__(self, sources: InputSources, python: str = "3.11", system: str = "x86_64-linux",
                  glibc: Optional[str] = None, macos: Optional[str] = None, index: Any = None,
@@ -37,7 +37,7 @@ class LockOptions(Record):
                  from_lock: Optional[Path] = None, lock_format: Optional[str] = None, offline: bool = False,
                  previous: Optional[Path] = None, output: Optional[Path] = None, upgrade: bool = False,
                  upgrade_packages: Optional[List[str]] = None, max_seconds: Optional[float] = 60.0,
-                 max_memory_mb: Optional[float] = 2048.0) -> None:
+                 max_memory_mb: Optional[float] = 2048.0, needs: str = "cached") -> None:
         self.sources = sources
         self.python = python
         self.system = system
@@ -61,6 +61,7 @@ class LockOptions(Record):
         self.upgrade_packages: List[str] = [] if upgrade_packages is None else upgrade_packages  # free these pins only
         self.max_seconds = max_seconds  # the resolution's budgets (None or 0: no limit), see resolve()
         self.max_memory_mb = max_memory_mb
+        self.needs = needs  # the binary wheels' native needs: "cached", "fetch" or "off" (native/lock_needs.py)
 
     def index_dirs(self) -> List[Path]:
         """The local layers in order: ``index`` (the embedded data/ when unset), then ``extra_indexes``."""
@@ -200,17 +201,30 @@ def _lock_result(options: LockOptions, inputs: InputSet, providers: Providers, p
         if pkg.candidate.file is not None:
             packages[name]["index"] = index.origin(name, pkg.candidate.vstr)
     used = sorted({e["index"] for e in packages.values() if e.get("index")})
+    needs = add_native_needs(options, packages)
+    write_stats(index, needs.stats())
     lock = build_lock(target=target.to_json(), inputs=_lock_inputs(options, inputs, providers),
                       index=index.identity, roots=resolution.roots, packages=packages,
                       indexes=index.layers_json(used))
-    warnings = inputs.warnings + resolution.warnings + _advice(providers, resolution, packages)
+    warnings = inputs.warnings + resolution.warnings + _advice(providers, resolution, packages) + needs.warnings
     if why_not:
         warnings.append(why_not)
     return LockResult(lock, warnings, previous)
 
 
-def write_stats(index: Any) -> None:
-    """With ``$MACH_NIX_STATS``, write what the remote layer fetched there as JSON (for bench/).
+def add_native_needs(options: LockOptions, packages: Dict[str, Dict[str, Any]]) -> Any:
+    """Set the ``needs`` of the lock's binary wheels (``options.needs``; see native/lock_needs.py)
+    and return the :class:`mach_nix.native.lock_needs.NeedsReport`."""
+    from mach_nix.index.cache import default_cache_dir
+    from mach_nix.native.lock_needs import add_needs
+
+    mode = "cached" if options.offline and options.needs == "fetch" else options.needs
+    return add_needs(packages, mode=mode, cache_root=Path(options.cache_dir) if options.cache_dir else default_cache_dir())
+
+
+def write_stats(index: Any, extra: Optional[Dict[str, Any]] = None) -> None:
+    """With ``$MACH_NIX_STATS``, write what the remote layer fetched there as JSON (for bench/),
+    with ``extra`` keys (the ``needs_*`` counts of the native-needs step, which come on top).
 
     Example: ``{"requests": 41, "bytes": 1203344, "projects_fetched": 12, "files_fetched": 27}``
     """
@@ -225,6 +239,7 @@ def write_stats(index: Any) -> None:
 
     stats = index.remote.requests() if index.remote is not None else {
         "requests": 0, "bytes": 0, "projects_fetched": 0, "files_fetched": 0}
+    stats = {**stats, **(extra or {})}
     atomic_write_bytes(Path(path), orjson.dumps(stats) + b"\n")
 
 
@@ -302,12 +317,13 @@ def _convert(options: LockOptions) -> LockResult:
                                 if options.index_url else None)
     converted = convert(foreign, target, index=index, extras=src.extras, groups=src.groups, lookup=lookup)
     relocate_paths(converted.packages, Path(foreign.path).parent, options.output)
+    needs = add_native_needs(options, converted.packages)
     inputs = {"files": [{"path": foreign.path, "sha256": foreign.sha256, "kind": foreign.format}],
               "requirements": [], "constraints": [], "extras": sorted(src.extras), "groups": sorted(src.groups),
               "providers": {}, "prereleases": False, "arguments": options.arguments()}
     lock = build_lock(target=target.to_json(), inputs=inputs, index=index.identity, roots=converted.roots,
                       packages=converted.packages)
-    return LockResult(lock, converted.warnings)
+    return LockResult(lock, converted.warnings + needs.warnings)
 
 
 def relocate_paths(packages: Dict[str, Dict[str, Any]], source_dir: Path, output: Optional[Path]) -> None:
