@@ -98,7 +98,7 @@ rec {
           # from nixpkgs when it has them.
           buildDrvs = map pkgOf (lib.filter (d: d != name && (packages ? ${d} || inSet prev d))
             ((entry.build_system or { }).dependencies or [ ]));
-          fixes = fixesOf { inherit name; inherit (entry) version provider; };
+          fixes = fixesOf { inherit name; inherit (entry) version provider; hasNeeds = entry ? needs; };
           provider = entry.provider;
         in
         if provider == "wheel" then

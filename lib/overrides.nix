@@ -13,14 +13,15 @@ let
     else [ found ];
 in
 {
-  /* forPackage :: { name, version, provider } -> { nativeBuildInputs, buildInputs, autoPatchelfIgnoreMissingDeps }
-     The fixes that apply to one locked package.
+  /* forPackage :: { name, version, provider, hasNeeds ? false } -> { nativeBuildInputs, buildInputs, autoPatchelfIgnoreMissingDeps }
+     The fixes that apply to one locked package. A rule with `unlessNeeds` is the fallback for a
+     wheel whose lock entry has no `needs` (lib/needs.nix then does its work).
      Example: (forPackage { name = "psycopg2"; version = "2.9.9"; provider = "sdist"; }).nativeBuildInputs
        == [ pkgs.postgresql ]
   */
-  forPackage = { name, version, provider }:
+  forPackage = { name, version, provider, hasNeeds ? false }:
     let
-      rules = lib.filter (r: lib.isAttrs r &&
+      rules = lib.filter (r: lib.isAttrs r && !(hasNeeds && (r.unlessNeeds or false)) &&
         versions.matches (r.versions or "") version
         && lib.elem provider (r.providers or [ "wheel" "sdist" "nixpkgs" ])) (data.${name} or [ ]);
       collect = field: lib.unique (lib.concatMap (r: r.${field} or [ ]) rules);
