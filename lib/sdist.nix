@@ -63,6 +63,7 @@ rec {
       buildInputs = native.buildInputs ++ fixes.buildInputs;
       propagatedBuildInputs = native.propagatedBuildInputs;
       doCheck = tests;
+      failureHook = (import ./build-hint.nix { }).failureHook name entry.version;
       passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = if recipe == null then null else recipe.version or null; };
     };
 }

@@ -2,6 +2,7 @@
 { lib, pkgs }:
 let
   needsLib = import ./needs.nix { inherit lib pkgs; };
+  hint = import ./build-hint.nix { };
 in
 rec {
   /* platformTags :: [string] -> [string] — the platform parts of wheel tags.
@@ -68,6 +69,7 @@ rec {
         ++ fromNeeds.buildInputs;
       doCheck = tests;
       dontStrip = true;
+      failureHook = hint.failureHook name entry.version;
       passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; needs = entry ? needs;
                            inherit (fromNeeds) tolerated searchWheels; };
     } // lib.optionalAttrs (native && preFixup != "") {

@@ -48,3 +48,19 @@ def test_plugin_needs_evaluate() -> None:
     proc = evaluate('{ "libfoo-unmapped.so.3" = { use = "plugin"; }; "libcuda.so.1" = { use = "plugin"; }; }')
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip().endswith('.drv"')
+
+
+def test_failed_builds_print_where_the_fix_is() -> None:
+    """lib/'s wheel and sdist builds set nixpkgs' failureHook (stdenv runs it when the builder fails;
+    the stand-in does not, so the hook's text is run here with bash)."""
+    expr = (f"with import {ROOT / 'tests/nix/common.nix'} {{ }}; "
+            "let ps = (machNix.mkPython { lockFile = " + str(ROOT / "tests/nix/locks/host/numpy.json") + "; }).passthru.python.pkgs; "
+            "in ps.numpy.drvAttrs.failureHook")
+    proc = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "--expr", expr], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    import json
+
+    run = subprocess.run(["bash", "-c", json.loads(proc.stdout)], capture_output=True, text=True)
+    assert run.returncode == 0
+    assert run.stderr.startswith("mach-nix: numpy 2.1.3 failed to build; `mach-nix explain-build <the .drv named below>`")

@@ -16,8 +16,8 @@ from typing import Any, Dict, Optional
 from mach_nix.errors import MachNixError
 
 # lib/ files the overlay needs, in the order they are bundled.
-OVERLAY_FILES = ("names.nix", "graph.nix", "versions.nix", "artefact.nix", "needs.nix", "wheel.nix", "sdist.nix",
-                 "overrides.nix", "overlay.nix")
+OVERLAY_FILES = ("names.nix", "graph.nix", "versions.nix", "artefact.nix", "build-hint.nix", "needs.nix", "wheel.nix",
+                 "sdist.nix", "overrides.nix", "overlay.nix")
 # overrides/ data files lib/ reads with builtins.fromJSON (builtins.readFile ../overrides/NAME)
 DATA_FILES = ("packages.json", "sonames.json")
 
