@@ -183,3 +183,19 @@ def test_stats_carry_the_needs_counts(tmp_path: Path, monkeypatch: pytest.Monkey
     write_stats(type("I", (), {"remote": None})(), {"needs_requests": 3, "needs_bytes": 10})
     got = orjson.loads((tmp_path / "s.json").read_bytes())
     assert got["needs_requests"] == 3 and got["needs_bytes"] == 10 and got["requests"] == 0
+
+
+def test_a_local_wheel_file_is_left_out_without_blocking_the_others(tmp_path: Path) -> None:
+    from mach_nix.native.cache import ElfCache
+
+    ext, _ = _world(tmp_path)
+    demo = _entry("demo", "demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "https://x/demo.whl", ext,
+                  ["cp311-cp311-manylinux_2_17_x86_64"])
+    ElfCache(tmp_path).put(demo["sha256"], {"demo/_ext.so": Dynamic(None, ("libtbb.so.12",), True)})
+    local = dict(_entry("loc", "loc-1.0-cp311-cp311-manylinux_2_17_x86_64.whl", "", b"y",
+                        ["cp311-cp311-manylinux_2_17_x86_64"]), path="wheels/loc.whl")
+    del local["url"]
+    pkgs = {"demo": demo, "loc": local}
+    report = add_needs(pkgs, mode="cached", cache_root=tmp_path)
+    assert pkgs["demo"]["needs"] == {"libtbb.so.12": {"use": "module"}} and "needs" not in pkgs["loc"]
+    assert not report.warnings

@@ -63,7 +63,8 @@ def add_needs(packages: Dict[str, Dict[str, Any]], *, mode: str, cache_root: Pat
               client_factory: Optional[Callable[[], Any]] = None, threads: int = 4) -> NeedsReport:
     """Set ``needs`` on the binary Linux wheels of ``packages`` (lock entries, changed in place)."""
     report = NeedsReport()
-    wheels = sorted(n for n, e in packages.items() if binary_linux_wheel(e))
+    # a local file (`path`, from a converted foreign lock) is not read: it gets no `needs`
+    wheels = sorted(n for n, e in packages.items() if binary_linux_wheel(e) and e.get("url"))
     if mode == "off" or not wheels:
         return report
     started = time.monotonic()
@@ -77,9 +78,8 @@ def add_needs(packages: Dict[str, Dict[str, Any]], *, mode: str, cache_root: Pat
             report.cached += 1
         else:
             todo.append(name)
-    remote = [n for n in todo if packages[n].get("url")]
-    if mode == "fetch" and remote:
-        found.update(_fetch(packages, remote, cache, report, client_factory, threads))
+    if mode == "fetch" and todo:
+        found.update(_fetch(packages, todo, cache, report, client_factory, threads))
     report.missing = [n for n in wheels if n not in found]
     report.seconds = time.monotonic() - started
     if report.missing:
