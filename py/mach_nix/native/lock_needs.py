@@ -123,7 +123,7 @@ def _fetch(packages: Dict[str, Dict[str, Any]], names: List[str], cache: ElfCach
 
 
 def _missing_warning(missing: List[str], mode: str) -> str:
-    names = ", ".join(missing)
+    names = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
     if mode == "fetch":
         return (f"the needs of {names} could not be read, so the lock records no `needs` for any wheel; Nix builds "
                 "them with the overrides/ rules alone. Lock again to retry.")
