@@ -19,7 +19,6 @@ Example: ``report = add_needs(lock["packages"], mode="fetch", cache_root=default
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
@@ -92,6 +91,8 @@ def add_needs(packages: Dict[str, Dict[str, Any]], *, mode: str, cache_root: Pat
 
 def _fetch(packages: Dict[str, Dict[str, Any]], names: List[str], cache: ElfCache, report: NeedsReport,
            client_factory: Optional[Callable[[], Any]], threads: int) -> Dict[str, Members]:
+    from concurrent.futures import ThreadPoolExecutor  # only when fetching: an offline lock never loads it
+
     from mach_nix.errors import MachNixError
     from mach_nix.native.remote_wheel import read_remote_wheel
     from mach_nix.native.wheel_elf import WheelReadError
