@@ -199,3 +199,19 @@ def test_a_local_wheel_file_is_left_out_without_blocking_the_others(tmp_path: Pa
     report = add_needs(pkgs, mode="cached", cache_root=tmp_path)
     assert pkgs["demo"]["needs"] == {"libtbb.so.12": {"use": "module"}} and "needs" not in pkgs["loc"]
     assert not report.warnings
+
+
+def test_small_members_cost_at_most_one_request_each(tmp_path: Path) -> None:
+    """A member's local header and its first bytes come in one range request (the read-ahead
+    window), and what the window already holds is never fetched again."""
+    from mach_nix.native.remote_wheel import read_remote_wheel
+
+    members = {f"pkg/_m{i}.cpython-311-x86_64-linux-gnu.so": shared_object([f"libx{i}.so.1"], pyinit=f"_m{i}",
+                                                                          padding=40_000, seed=i) for i in range(5)}
+    data = wheel(members)
+    with FakePyPI({"/files/w.whl": Route(data)}) as server:
+        client = server.client()
+        got, _cost = read_remote_wheel(client, server.base + "/files/w.whl")
+    assert {p: d.needed for p, d in got.items()} == {p: (f"libx{i}.so.1",) for i, p in enumerate(members)}
+    assert client.stats.requests <= 1 + len(members)
+    assert client.stats.bytes <= len(data) + 64 * 1024

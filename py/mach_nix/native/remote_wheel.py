@@ -16,6 +16,7 @@ from mach_nix.native.elf import Dynamic
 from mach_nix.native.wheel_elf import ReadCost, wheel_dynamics
 
 TAIL = 64 * 1024  # the central directory of a wheel with a few hundred members fits
+WINDOW = 64 * 1024  # a smaller read fetches this much: a member's local header with its first bytes
 
 
 def read_remote_wheel(client: Any, url: str) -> Tuple[Dict[str, Dynamic], ReadCost]:
@@ -33,15 +34,25 @@ def read_remote_wheel(client: Any, url: str) -> Tuple[Dict[str, Dynamic], ReadCo
         raise FetchError(f"{url}: a range request was answered without a usable Content-Range header.")
     tail_start, size = int(match.group(1)), int(match.group(3))
     tail = resp.data
+    window = [0, b""]  # the last range fetched: a local header is read, then the bytes after it
 
     def read(offset: int, n: int) -> bytes:
         end = min(offset + n, size)
         if offset >= tail_start:
             return tail[offset - tail_start:end - tail_start]
-        got = client.get(url, headers={"Range": f"bytes={offset}-{end - 1}"}, ok=(206,)).data
-        if len(got) != end - offset:
-            raise FetchError(f"{url}: range {offset}-{end - 1} returned {len(got)} bytes.")
-        return got
+        start, data = window
+        head = b""
+        if start <= offset < start + len(data):  # the part the window holds is not fetched again
+            head = data[offset - start:end - start]
+            if offset + len(head) == end:
+                return head
+        first = offset + len(head)
+        last = min(max(end, first + WINDOW), tail_start)
+        got = client.get(url, headers={"Range": f"bytes={first}-{last - 1}"}, ok=(206,)).data
+        if len(got) != last - first:
+            raise FetchError(f"{url}: range {first}-{last - 1} returned {len(got)} bytes.")
+        window[:] = [first, got]
+        return head + got[:end - first]
 
     cost = ReadCost()
     return wheel_dynamics(read, size, cost), cost
