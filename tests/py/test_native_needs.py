@@ -215,3 +215,30 @@ def test_small_members_cost_at_most_one_request_each(tmp_path: Path) -> None:
     assert {p: d.needed for p, d in got.items()} == {p: (f"libx{i}.so.1",) for i, p in enumerate(members)}
     assert client.stats.requests <= 1 + len(members)
     assert client.stats.bytes <= len(data) + 64 * 1024
+
+
+def test_a_host_that_answers_a_range_with_the_whole_file_is_read_from_it() -> None:
+    """files.pythonhosted.org's cache sometimes answers a range request with 200 and the whole
+    file (seen on cuda-bindings 13.5.0 and psutil 7.2.2 during a cold ml.txt lock)."""
+    from mach_nix.index.pypi import Response, Stats
+    from mach_nix.native.remote_wheel import read_remote_wheel
+
+    data = wheel({"pkg/_ext.cpython-311-x86_64-linux-gnu.so": shared_object(["libz.so.1"], pyinit="_ext",
+                                                                           padding=300_000)})
+
+    class WholeAfterTheTail:
+        stats = Stats()
+
+        def get(self, url: str, *, headers: Dict[str, str], ok: Any) -> Response:
+            self.stats.add(requests=1)
+            spec = headers["Range"].split("=", 1)[1]
+            if spec.startswith("-"):
+                tail = data[-int(spec[1:]):]
+                return Response(206, tail, {"Content-Range": f"bytes {len(data) - len(tail)}-{len(data) - 1}/{len(data)}"})
+            assert 200 in ok
+            return Response(200, data, {})
+
+    client = WholeAfterTheTail()
+    got, _ = read_remote_wheel(client, "https://files.example/w.whl")
+    assert got["pkg/_ext.cpython-311-x86_64-linux-gnu.so"].needed == ("libz.so.1",)
+    assert client.stats.requests == 2
