@@ -108,7 +108,7 @@ class ZipMember:
                 self.fetched += len(data)
                 self._chunk = min(self._chunk * 2, MAX_CHUNK)
             try:
-                out = self._inflater.decompress(data, 4 * MAX_CHUNK)
+                out = self._inflater.decompress(data, MAX_CHUNK)
             except zlib.error as exc:
                 raise ZipMemberError(f"{self.info.name}: corrupt deflate data ({exc})") from None
             if len(self._prefix) == self._out_pos and len(self._prefix) < self._keep:
