@@ -56,7 +56,7 @@ def test_unknown_pkgconfig_module_says_how_to_find_it() -> None:
 
 def test_missing_python_build_requirements_give_the_build_system_line() -> None:
     got = {f.missing: f for f in findings("python-build-requirement.log")}
-    assert set(got) == {"setuptools_scm", "Cython"}
+    assert set(got) == {"setuptools_scm", "wheel", "Cython"}
     assert "build-system = (o.build-system or [ ]) ++ [ final.setuptools-scm ]" in got["setuptools_scm"].fix()
     assert "final.cython" in got["Cython"].fix()
 

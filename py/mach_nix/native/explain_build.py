@@ -32,7 +32,7 @@ PATTERNS: List[Tuple[str, re.Pattern]] = [
     ("tool", re.compile(r"\b([\w.+-]+) executable not found")),
     ("tool", re.compile(r"\b([\w-]+[_-]config) not found")),
     ("python", re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")),
-    ("python", re.compile(r"ERROR Missing dependencies:\s*\n\s*([A-Za-z0-9][\w.-]*)")),
+    ("python", re.compile(r"ERROR Missing dependencies:\s*\n((?:[ \t]+\S.*\n?)+)")),
 ]
 
 
@@ -155,9 +155,12 @@ def _matches(log: str, package: str) -> Iterator[Tuple[int, Finding]]:
                 if missing in hints["tools"]:  # "foo: not found" is too common a phrase to trust otherwise
                     yield match.start(), Finding(kind, missing, package, None, hints["tools"][missing])
             elif kind == "python":
-                top = re.split(r"[.\[<>=!~; ]", missing)[0]
-                project = hints["imports"].get(top, top.lower().replace("_", "-"))
-                yield match.start(), Finding(kind, top, package, None, [project])
+                # pypa build lists one requirement per indented line; an import error names one module
+                for requirement in missing.splitlines():
+                    top = re.split(r"[.\[<>=!~; ]", requirement.strip())[0]
+                    if top:
+                        project = hints["imports"].get(top, top.lower().replace("_", "-"))
+                        yield match.start(), Finding(kind, top, package, None, [project])
             else:
                 table = hints["headers" if kind == "header" else "pkgconfig"]
                 yield match.start(), Finding(kind, missing, package, None, table.get(missing, []))

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, Callable, Dict
 
 from mach_nix.native.elf import Dynamic, ElfError, is_elf, read_dynamic
@@ -37,7 +37,6 @@ class ReadCost:
     member_bytes: int = 0
     members: int = 0
     elf: int = 0
-    notes: list = field(default_factory=list)
 
 
 def is_candidate(path: str) -> bool:
@@ -46,7 +45,7 @@ def is_candidate(path: str) -> bool:
     Example: ``is_candidate("numpy.libs/libgfortran-040039e1.so.5.0.0") is True``
     """
     base = path.rsplit("/", 1)[-1]
-    if path.endswith("/") or path.startswith(tuple(p for p in ("__pycache__/",))):
+    if path.endswith("/"):
         return False
     return bool(SHARED_OBJECT.search(base)) or ("/bin/" in f"/{path}" and "." not in base)
 
