@@ -201,7 +201,7 @@ def _lock_result(options: LockOptions, inputs: InputSet, providers: Providers, p
         if pkg.candidate.file is not None:
             packages[name]["index"] = index.origin(name, pkg.candidate.vstr)
     used = sorted({e["index"] for e in packages.values() if e.get("index")})
-    needs = add_native_needs(options, packages)
+    needs = add_native_needs(options, packages, previous)
     write_stats(index, needs.stats())
     lock = build_lock(target=target.to_json(), inputs=_lock_inputs(options, inputs, providers),
                       index=index.identity, roots=resolution.roots, packages=packages,
@@ -212,14 +212,17 @@ def _lock_result(options: LockOptions, inputs: InputSet, providers: Providers, p
     return LockResult(lock, warnings, previous)
 
 
-def add_native_needs(options: LockOptions, packages: Dict[str, Dict[str, Any]]) -> Any:
-    """Set the ``needs`` of the lock's binary wheels (``options.needs``; see native/lock_needs.py)
+def add_native_needs(options: LockOptions, packages: Dict[str, Dict[str, Any]],
+                     previous: Optional[Dict[str, Any]] = None) -> Any:
+    """Set the ``needs`` of the lock's binary wheels (``options.needs``; see native/lock_needs.py;
+    ``previous``: the lock being redone, whose needs serve when it has the same binary wheels)
     and return the :class:`mach_nix.native.lock_needs.NeedsReport`."""
     from mach_nix.index.cache import default_cache_dir
     from mach_nix.native.lock_needs import add_needs
 
     mode = "cached" if options.offline and options.needs == "fetch" else options.needs
-    return add_needs(packages, mode=mode, cache_root=Path(options.cache_dir) if options.cache_dir else default_cache_dir())
+    return add_needs(packages, mode=mode, cache_root=Path(options.cache_dir) if options.cache_dir else default_cache_dir(),
+                     previous=(previous or {}).get("packages"))
 
 
 def write_stats(index: Any, extra: Optional[Dict[str, Any]] = None) -> None:

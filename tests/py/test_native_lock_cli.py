@@ -42,3 +42,21 @@ def test_needs_modes(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
 
     off = lock(tmp_path, "--needs", "off")
     assert "needs" not in off["packages"]["numpy"]
+
+
+def test_a_relock_keeps_the_needs_of_the_same_wheels_without_a_cache(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture) -> None:
+    first = lock(tmp_path)
+    numpy = first["packages"]["numpy"]
+    ElfCache(tmp_path / "cache").put(numpy["sha256"], {"numpy/_x.so": Dynamic(None, ("libz.so.1",), True)})
+    with_needs = lock(tmp_path)
+    assert with_needs["packages"]["numpy"]["needs"] == {"libz.so.1": {"use": "module"}}
+    import shutil
+
+    shutil.rmtree(tmp_path / "cache")  # another machine: the lock is committed, the cache is not
+    capsys.readouterr()
+    again = lock(tmp_path)  # -o names the existing lock: it is the one being redone
+    assert again["packages"]["numpy"]["needs"] == {"libz.so.1": {"use": "module"}}
+    assert "not in the cache" not in capsys.readouterr().err
+    changed = lock(tmp_path, "numpy<2")  # another numpy file: the old needs do not apply
+    assert "needs" not in changed["packages"]["numpy"]

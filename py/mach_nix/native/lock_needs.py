@@ -9,6 +9,10 @@ Where the readings come from, per ``mode``:
 * ``fetch``: what the cache lacks is read from the file host by range requests and cached;
 * ``off``: no ``needs`` at all.
 
+A re-lock whose binary wheels are exactly those of the lock it redoes (``-o`` an existing lock)
+keeps that lock's ``needs`` when the cache cannot give them (another machine, CI): the readings
+are per file, and the same files give the same needs.
+
 The field is all or nothing: whether a soname is found in another locked wheel, or reached from an
 importable module through another wheel's library, depends on every binary wheel of the lock, so
 when one of them cannot be read, no wheel gets ``needs``.
@@ -59,8 +63,10 @@ def binary_linux_wheel(entry: Dict[str, Any]) -> bool:
 
 
 def add_needs(packages: Dict[str, Dict[str, Any]], *, mode: str, cache_root: Path,
-              client_factory: Optional[Callable[[], Any]] = None, threads: int = 4) -> NeedsReport:
-    """Set ``needs`` on the binary Linux wheels of ``packages`` (lock entries, changed in place)."""
+              client_factory: Optional[Callable[[], Any]] = None, threads: int = 4,
+              previous: Optional[Dict[str, Dict[str, Any]]] = None) -> NeedsReport:
+    """Set ``needs`` on the binary Linux wheels of ``packages`` (lock entries, changed in place);
+    ``previous``: the packages of the lock being redone."""
     report = NeedsReport()
     # a local file (`path`, from a converted foreign lock) is not read: it gets no `needs`
     wheels = sorted(n for n, e in packages.items() if binary_linux_wheel(e) and e.get("url"))
@@ -81,12 +87,28 @@ def add_needs(packages: Dict[str, Dict[str, Any]], *, mode: str, cache_root: Pat
         found.update(_fetch(packages, todo, cache, report, client_factory, threads))
     report.missing = [n for n in wheels if n not in found]
     report.seconds = time.monotonic() - started
+    if report.missing and _same_wheels(packages, wheels, previous):
+        assert previous is not None
+        for name in wheels:
+            packages[name]["needs"] = previous[name]["needs"]
+        report.missing = []
+        return report
     if report.missing:
         report.warnings.append(_missing_warning(report.missing, mode))
         return report
     for name, needs in classify(found).items():
         packages[name]["needs"] = needs
     return report
+
+
+def _same_wheels(packages: Dict[str, Dict[str, Any]], wheels: List[str],
+                 previous: Optional[Dict[str, Dict[str, Any]]]) -> bool:
+    """Whether ``previous`` has needs for exactly these binary wheels, the same files."""
+    if not previous:
+        return False
+    before = sorted(n for n, e in previous.items() if binary_linux_wheel(e) and e.get("url"))
+    return before == wheels and all(
+        "needs" in previous[n] and previous[n].get("sha256") == packages[n]["sha256"] for n in wheels)
 
 
 def _fetch(packages: Dict[str, Dict[str, Any]], names: List[str], cache: ElfCache, report: NeedsReport,
