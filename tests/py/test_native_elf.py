@@ -101,6 +101,7 @@ def test_wheel_dynamics_reads_elf_members_and_skips_the_rest(tmp_path) -> None:
 
 @pytest.mark.parametrize("path, expected", [("torch/lib/libtorch_cuda.so", True), ("a.libs/libz-1.so.1.2.13", True),
                                             ("cv2/cv2.abi3.so", True), ("pkg/data.json", False),
-                                            ("nvidia/cu13/bin/ptxas", True), ("pkg/sub.so.py", False)])
+                                            ("nvidia/cu13/bin/ptxas", True), ("pkg/sub.so.py", False),
+                                            ("pymssql.libs/libssl-cd1d6220.so.1.0.2k", True)])
 def test_candidate_members(path: str, expected: bool) -> None:
     assert is_candidate(path) is expected

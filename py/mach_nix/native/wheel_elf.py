@@ -23,7 +23,7 @@ from mach_nix.native.elf import Dynamic, ElfError, is_elf, read_dynamic
 from mach_nix.native.zipmember import MemberInfo, ZipMember, ZipMemberError
 
 ArchiveReader = Callable[[int, int], bytes]
-SHARED_OBJECT = re.compile(r"\.so(\.[0-9]+)*$")
+SHARED_OBJECT = re.compile(r"\.so(\.[0-9][0-9A-Za-z_]*)*$")  # openssl 1.0.2k: libssl.so.1.0.2k
 
 
 class WheelReadError(ValueError):
