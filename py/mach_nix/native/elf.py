@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Callable, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 ELF_MAGIC = b"\x7fELF"
 PT_LOAD, PT_DYNAMIC = 1, 2
@@ -75,8 +75,8 @@ def read_dynamic(read: Reader) -> Optional[Dynamic]:
     if phentsize < (56 if wide else 32) or phnum > 4096:
         raise ElfError(f"implausible program header table ({phnum} entries of {phentsize} bytes)")
     table = read(phoff, phentsize * phnum)
-    loads = []
-    dynamic = None
+    loads: List[Tuple[int, int, int]] = []  # (vaddr, file offset, file size) of each PT_LOAD
+    dynamic: Optional[Tuple[int, int]] = None
     for i in range(phnum):
         entry = table[i * phentsize:(i + 1) * phentsize]
         if wide:
@@ -117,7 +117,7 @@ def _unpack(fmt: str, data: bytes, offset: int) -> Tuple[int, ...]:
         raise ElfError("truncated ELF file") from None
 
 
-def _dynamic_entries(data: bytes, order: str, wide: bool) -> list:
+def _dynamic_entries(data: bytes, order: str, wide: bool) -> List[Tuple[int, int]]:
     """(tag, value) pairs up to DT_NULL."""
     size = 16 if wide else 8
     fmt = order + ("qQ" if wide else "iI")
@@ -130,7 +130,7 @@ def _dynamic_entries(data: bytes, order: str, wide: bool) -> list:
     return out
 
 
-def _file_offset(loads: list, vaddr: int) -> int:
+def _file_offset(loads: List[Tuple[int, int, int]], vaddr: int) -> int:
     """The file offset of virtual address ``vaddr`` (DT_STRTAB is an address, not an offset)."""
     for start, offset, filesz in loads:
         if start <= vaddr < start + filesz:

@@ -43,7 +43,7 @@ class MemberInfo:
 
 
 class ZipMember:
-    """Reads of one member; ``inflated`` counts the compressed bytes fetched for it so far."""
+    """Reads of one member; ``fetched`` counts the compressed (or stored) bytes read for it so far."""
 
     def __init__(self, read_archive: ArchiveReader, info: MemberInfo, keep_prefix: int = KEEP_PREFIX) -> None:
         if info.compress_type not in (STORED, DEFLATED):
