@@ -147,7 +147,7 @@ rec {
           # from nixpkgs when it has them.
           buildDrvs = map pkgOf (lib.filter (d: d != name && (packages ? ${d} || inSet prev d))
             ((entry.build_system or { }).dependencies or [ ]));
-          fixes = fixesOf { inherit name; inherit (entry) version provider; };
+          fixes = fixesOf { inherit name; inherit (entry) version provider; hasNeeds = entry ? needs; };
           provider = entry.provider;
           # Dependencies whose edge `acyclic` cut: not in this build's inputs, so nixpkgs'
           # runtime-deps check would call them missing; the environment holds them all the same.

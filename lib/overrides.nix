@@ -31,14 +31,15 @@ in
   substitutionScript = sitePackages: lib.concatMapStrings (sub: "substituteInPlace \"$out/${sitePackages}/${sub.file}\" --replace-fail "
     + "${lib.escapeShellArg sub.old} ${lib.escapeShellArg sub.new}\n");
 
-  /* forPackage :: { name, version, provider } -> { env, substitutions, nativeBuildInputs, buildInputs, autoPatchelfIgnoreMissingDeps }
-     The fixes that apply to one locked package.
+  /* forPackage :: { name, version, provider, hasNeeds ? false } -> { env, substitutions, nativeBuildInputs, buildInputs, autoPatchelfIgnoreMissingDeps }
+     The fixes that apply to one locked package. A rule with `unlessNeeds` is the fallback for a
+     wheel whose lock entry has no `needs` (lib/needs.nix then does its work).
      Example: (forPackage { name = "psycopg2"; version = "2.9.9"; provider = "sdist"; }).nativeBuildInputs
        == [ pkgs.libpq.pg_config ]   # or pkgs.postgresql on a nixpkgs without `libpq`
   */
-  forPackage = { name, version, provider }:
+  forPackage = { name, version, provider, hasNeeds ? false }:
     let
-      rules = lib.filter (r: lib.isAttrs r &&
+      rules = lib.filter (r: lib.isAttrs r && !(hasNeeds && (r.unlessNeeds or false)) &&
         versions.matches (r.versions or "") version
         && lib.elem provider (r.providers or [ "wheel" "sdist" "nixpkgs" ])) (data.${name} or [ ]);
       collect = field: lib.unique (lib.concatMap (r: r.${field} or [ ]) rules);

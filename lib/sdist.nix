@@ -97,6 +97,7 @@ rec {
         buildInputs = native.buildInputs ++ fixes.buildInputs;
         propagatedBuildInputs = native.propagatedBuildInputs;
         doCheck = tests;
+        failureHook = (import ./build-hint.nix { }).failureHook name entry.version;
         env = fixes.env or { };
         postInstall = (import ./overrides.nix { inherit lib pkgs; }).substitutionScript final.python.sitePackages (fixes.substitutions or [ ]);
         postFixup = (import ./namespaces.nix { inherit lib; }).dropInits final.python;

@@ -1,5 +1,9 @@
 # A locked wheel as a Python package: buildPythonPackage with format = "wheel".
 { lib, pkgs }:
+let
+  needsLib = import ./needs.nix { inherit lib pkgs; };
+  hint = import ./build-hint.nix { };
+in
 rec {
   /* platformTags :: [string] -> [string] — the platform parts of wheel tags.
      Example: platformTags [ "cp311-cp311-manylinux_2_17_x86_64" ] == [ "manylinux_2_17_x86_64" ]
@@ -32,14 +36,24 @@ rec {
      wheels in this package's closure (their bundled libraries join autoPatchelf's search path);
      `pkgOf`: the derivation of a locked name (default: the set's attribute); `fixes`: the
      overrides/ rules (overrides.nix); `tests`: doCheck; `python`: the interpreter.
+     A lock entry with `needs` (what its ELF files link, docs/lock-format.md) also gets the
+     libraries overrides/sonames.json maps them to (needs.nix), the directories of the locked
+     wheels that ship some of them, and tolerates exactly its plugin-only needs nothing provides.
   */
   build = { final, name, entry, deps, searchDeps, fixes, tests, python, pkgOf ? (d: final.${d}) }:
     let
       set = manylinuxSet entry;
       native = set != null && pkgs.stdenv.hostPlatform.isLinux;
-      # A wheel that links the CUDA driver (overrides/ lets its libcuda.so.1 be missing at build
-      # time) finds it at run time through the driver runpath, as nixpkgs' CUDA packages do.
-      cuda = native && lib.elem "libcuda.so.1" fixes.autoPatchelfIgnoreMissingDeps;
+      fromNeeds = if native && entry ? needs then needsLib.forWheel { inherit name entry; }
+        else { buildInputs = [ ]; searchWheels = [ ]; driver = false; tolerated = [ ]; ignoreMissing = [ ]; };
+      ignoreMissing = lib.unique (fixes.autoPatchelfIgnoreMissingDeps ++ fromNeeds.ignoreMissing);
+      # A wheel that links the CUDA driver finds it at run time through the driver runpath, as
+      # nixpkgs' CUDA packages do (its `needs` say so, or an overrides/ rule ignores libcuda.so.1).
+      cuda = native && (fromNeeds.driver || lib.elem "libcuda.so.1" ignoreMissing);
+      search = lib.unique (searchDeps ++ fromNeeds.searchWheels);
+      preFixup = lib.concatMapStrings (d: "addAutoPatchelfSearchPath ${pkgOf d}/${python.sitePackages}\n") search
+        + lib.optionalString (fromNeeds.tolerated != [ ])
+          "echo 'mach-nix: ${name}: only plugins (shared objects no extension module loads) need ${lib.concatStringsSep " " fromNeeds.tolerated}; nothing provides them, so autoPatchelf leaves them unresolved'\n";
     in
     final.buildPythonPackage ({
       pname = name;
@@ -51,15 +65,18 @@ rec {
         ++ fixes.nativeBuildInputs;
       # auditwheel lets wheels link libz.so.1 without bundling it (numpy's and scipy's libgfortran,
       # psycopg2-binary's libcrypto do), but nixpkgs' manylinux sets lack it.
-      buildInputs = lib.optionals native (pkgs.pythonManylinuxPackages.${set} ++ [ pkgs.zlib ]) ++ fixes.buildInputs;
+      buildInputs = lib.optionals native (pkgs.pythonManylinuxPackages.${set} ++ [ pkgs.zlib ]) ++ fixes.buildInputs
+        ++ fromNeeds.buildInputs;
       doCheck = tests;
       dontStrip = true;
       postFixup = (import ./namespaces.nix { inherit lib; }).dropInits python;
       postInstall = (import ./overrides.nix { inherit lib pkgs; }).substitutionScript python.sitePackages (fixes.substitutions or [ ]);
-      passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; };
-    } // lib.optionalAttrs (native && searchDeps != [ ]) {
-      preFixup = lib.concatMapStrings (d: "addAutoPatchelfSearchPath ${pkgOf d}/${python.sitePackages}\n") searchDeps;
-    } // lib.optionalAttrs (fixes.autoPatchelfIgnoreMissingDeps != [ ]) {
-      autoPatchelfIgnoreMissingDeps = fixes.autoPatchelfIgnoreMissingDeps;
+      failureHook = hint.failureHook name entry.version;
+      passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; needs = entry ? needs;
+                           inherit (fromNeeds) tolerated searchWheels; };
+    } // lib.optionalAttrs (native && preFixup != "") {
+      inherit preFixup;
+    } // lib.optionalAttrs (ignoreMissing != [ ]) {
+      autoPatchelfIgnoreMissingDeps = ignoreMissing;
     });
 }

@@ -15,10 +15,11 @@ from typing import Any, List, Optional
 from mach_nix import __version__
 from mach_nix.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, MachNixError
 
-COMMAND_MODULES = ("mach_nix.commands.index_cmd", "mach_nix.commands.lock_cmd", "mach_nix.commands.env_cmd")
+COMMAND_MODULES = ("mach_nix.commands.index_cmd", "mach_nix.commands.lock_cmd", "mach_nix.commands.env_cmd",
+                   "mach_nix.commands.explain_cmd")
 # the module registering each sub-command: `mach-nix lock` imports lock_cmd alone (start-up time)
 COMMAND_OF = {"lock": "mach_nix.commands.lock_cmd", "tree": "mach_nix.commands.lock_cmd",
-              "why": "mach_nix.commands.lock_cmd"}
+              "why": "mach_nix.commands.lock_cmd", "explain-build": "mach_nix.commands.explain_cmd"}
 
 
 @lru_cache(maxsize=None)

@@ -187,6 +187,25 @@ def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Any
         if not isinstance(dep, str) or dep not in packages:
             fail(f"packages.{name} depends on {dep!r}, which is not in 'packages'")
     _validate_build_system(name, entry.get("build_system"), packages, fail)
+    _validate_needs(name, entry, packages, fail)
+
+
+NEEDS_USES = ("module", "plugin")
+
+
+def _validate_needs(name: str, entry: Dict[str, Any], packages: Dict[str, Any], fail: Any) -> None:
+    """``needs``: soname → {"use": "module"|"plugin", "wheel": a locked package}, on wheels only."""
+    if "needs" not in entry:
+        return
+    needs = entry["needs"]
+    if entry["provider"] != "wheel" or not isinstance(needs, dict):
+        fail(f"packages.{name}.needs must be an object, and only on a wheel")
+    for soname, need in needs.items():
+        if not isinstance(need, dict) or need.get("use") not in NEEDS_USES or set(need) - {"use", "wheel"}:
+            fail(f"packages.{name}.needs[{soname!r}] is {need!r}, expected {{\"use\": \"module\" or \"plugin\"}} "
+                 "with an optional \"wheel\"")
+        if "wheel" in need and need["wheel"] not in packages:
+            fail(f"packages.{name}.needs[{soname!r}] is found in {need['wheel']!r}, which is not in 'packages'")
 
 
 def _validate_build_system(name: str, bs: Any, packages: Dict[str, Any], fail: Any) -> None:

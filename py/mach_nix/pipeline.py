@@ -28,7 +28,7 @@ class LockOptions(Record):
     _fields = ("sources", "python", "system", "glibc", "macos", "index", "extra_indexes", "index_url", "cache_dir",
                "refresh", "refresh_packages", "providers", "nixpkgs_json", "build_deps", "from_lock", "lock_format",
                "offline", "previous", "output", "upgrade", "upgrade_packages", "max_seconds", "max_memory_mb",
-               "request_timeout", "network_deadline")
+               "request_timeout", "network_deadline", "needs")
 
     def __init__(self, sources: InputSources, python: str = "3.11", system: str = "x86_64-linux",
                  glibc: Optional[str] = None, macos: Optional[str] = None, index: Any = None,
@@ -39,7 +39,7 @@ class LockOptions(Record):
                  previous: Optional[Path] = None, output: Optional[Path] = None, upgrade: bool = False,
                  upgrade_packages: Optional[List[str]] = None, max_seconds: Optional[float] = 60.0,
                  max_memory_mb: Optional[float] = 2048.0, request_timeout: Optional[float] = None,
-                 network_deadline: Optional[float] = None) -> None:
+                 network_deadline: Optional[float] = None, needs: str = "cached") -> None:
         self.sources = sources
         self.python = python
         self.system = system
@@ -65,6 +65,7 @@ class LockOptions(Record):
         self.max_memory_mb = max_memory_mb
         self.request_timeout = request_timeout  # seconds for one request to the index server (None: the client's default)
         self.network_deadline = network_deadline  # seconds for all of them together (None or 0: no limit)
+        self.needs = needs  # the binary wheels' native needs: "cached", "fetch" or "off" (native/lock_needs.py)
 
     def index_dirs(self) -> List[Path]:
         """The local layers in order: ``index`` (the embedded data/ when unset), then ``extra_indexes``."""
@@ -211,17 +212,33 @@ def _lock_result(options: LockOptions, inputs: InputSet, providers: Providers, p
         if pkg.candidate.file is not None:
             packages[name]["index"] = index.origin(name, pkg.candidate.vstr)
     used = sorted({e["index"] for e in packages.values() if e.get("index")})
+    needs = add_native_needs(options, packages, previous)
+    write_stats(index, needs.stats())
     lock = build_lock(target=target.to_json(), inputs=_lock_inputs(options, inputs, providers),
                       index=index.identity, roots=resolution.roots, packages=packages,
                       indexes=index.layers_json(used))
-    warnings = inputs.warnings + resolution.warnings + _advice(providers, resolution, packages)
+    warnings = inputs.warnings + resolution.warnings + _advice(providers, resolution, packages) + needs.warnings
     if why_not:
         warnings.append(why_not)
     return LockResult(lock, warnings, previous)
 
 
-def write_stats(index: Any) -> None:
-    """With ``$MACH_NIX_STATS``, write what the remote layer fetched there as JSON (for bench/).
+def add_native_needs(options: LockOptions, packages: Dict[str, Dict[str, Any]],
+                     previous: Optional[Dict[str, Any]] = None) -> Any:
+    """Set the ``needs`` of the lock's binary wheels (``options.needs``; see native/lock_needs.py;
+    ``previous``: the lock being redone, whose needs serve when it has the same binary wheels)
+    and return the :class:`mach_nix.native.lock_needs.NeedsReport`."""
+    from mach_nix.index.cache import default_cache_dir
+    from mach_nix.native.lock_needs import add_needs
+
+    mode = "cached" if options.offline and options.needs == "fetch" else options.needs
+    return add_needs(packages, mode=mode, cache_root=Path(options.cache_dir) if options.cache_dir else default_cache_dir(),
+                     previous=(previous or {}).get("packages"))
+
+
+def write_stats(index: Any, extra: Optional[Dict[str, Any]] = None) -> None:
+    """With ``$MACH_NIX_STATS``, write what the remote layer fetched there as JSON (for bench/),
+    with ``extra`` keys (the ``needs_*`` counts of the native-needs step, which come on top).
 
     Example: ``{"requests": 41, "bytes": 1203344, "projects_fetched": 12, "files_fetched": 27}``
     """
@@ -236,6 +253,7 @@ def write_stats(index: Any) -> None:
 
     stats = index.remote.requests() if index.remote is not None else {
         "requests": 0, "bytes": 0, "projects_fetched": 0, "files_fetched": 0}
+    stats = {**stats, **(extra or {})}
     atomic_write_bytes(Path(path), orjson.dumps(stats) + b"\n")
 
 
@@ -313,12 +331,13 @@ def _convert(options: LockOptions) -> LockResult:
                                                   **options.client_options()))
     converted = convert(foreign, target, index=index, extras=src.extras, groups=src.groups, lookup=lookup)
     relocate_paths(converted.packages, Path(foreign.path).parent, options.output)
+    needs = add_native_needs(options, converted.packages)
     inputs = {"files": [{"path": foreign.path, "sha256": foreign.sha256, "kind": foreign.format}],
               "requirements": [], "constraints": [], "extras": sorted(src.extras), "groups": sorted(src.groups),
               "providers": {}, "prereleases": False, "arguments": options.arguments()}
     lock = build_lock(target=target.to_json(), inputs=inputs, index=index.identity, roots=converted.roots,
                       packages=converted.packages)
-    return LockResult(lock, converted.warnings)
+    return LockResult(lock, converted.warnings + needs.warnings)
 
 
 def relocate_paths(packages: Dict[str, Dict[str, Any]], source_dir: Path, output: Optional[Path]) -> None:

@@ -96,6 +96,10 @@ def add_lock_options(parser: argparse.ArgumentParser) -> None:
                         help="stop a resolution after this wall time, naming what conflicted (default 60; 0: no limit)")
     parser.add_argument("--max-memory", type=float, default=2048.0, metavar="MB",
                         help="stop a resolution once it grew the process by this much memory (default 2048; 0: no limit)")
+    parser.add_argument("--needs", choices=("cached", "fetch", "off"), default=os.environ.get("MACH_NIX_NEEDS") or "cached",
+                        help="the native libraries binary wheels link (the lock's `needs`): from the user cache only "
+                             "(cached, the default), also read from the file host by range requests (fetch), or "
+                             "none (off); env MACH_NIX_NEEDS")
     add_quiet_option(parser)
 
 
@@ -115,4 +119,5 @@ def lock_options(args: argparse.Namespace) -> LockOptions:
                        refresh_packages=list(args.refresh_package), providers=args.providers,
                        nixpkgs_json=args.nixpkgs_json, build_deps=not args.no_build_deps,
                        max_seconds=args.max_seconds, max_memory_mb=args.max_memory,
-                       request_timeout=args.request_timeout, network_deadline=args.network_deadline)
+                       request_timeout=args.request_timeout, network_deadline=args.network_deadline,
+                       needs=args.needs)

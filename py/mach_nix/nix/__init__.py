@@ -16,8 +16,10 @@ from typing import Any, Dict, Optional
 from mach_nix.errors import MachNixError
 
 # lib/ files the overlay needs, in the order they are bundled.
-OVERLAY_FILES = ("names.nix", "graph.nix", "versions.nix", "artefact.nix", "wheel.nix", "sdist.nix", "overrides.nix",
-                 "overlay.nix")
+OVERLAY_FILES = ("names.nix", "graph.nix", "versions.nix", "artefact.nix", "build-hint.nix", "needs.nix", "wheel.nix",
+                 "sdist.nix", "overrides.nix", "overlay.nix")
+# overrides/ data files lib/ reads with builtins.fromJSON (builtins.readFile ../overrides/NAME)
+DATA_FILES = ("packages.json", "sonames.json")
 
 
 def checkout_root() -> Optional[Path]:
@@ -93,7 +95,8 @@ def env_files(*, source: str, python: str, generator: str) -> Dict[str, str]:
 def _bundle_file(lib_dir: Path, name: str) -> str:
     text = (lib_dir / name).read_text(encoding="utf-8")
     text = re.sub(r"import \./([A-Za-z0-9_-]+\.nix)", lambda m: f'(load "{m.group(1)}")', text)
-    text = text.replace("builtins.fromJSON (builtins.readFile ../overrides/packages.json)", '(load "packages.json")')
+    for data in DATA_FILES:
+        text = text.replace(f"builtins.fromJSON (builtins.readFile ../overrides/{data})", f'(load "{data}")')
     code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
     if re.search(r"(?<![\w.])\.\.?/", code):
         raise MachNixError(f"lib/{name} refers to another file that `mach-nix gen` does not bundle; this is a bug.")
@@ -108,7 +111,8 @@ def standalone_overlay(lock: Dict[str, Any], *, python: str, generator: str, roo
                            "use `mach-nix env DIR` or mkPython { lockFile = …; } beside them instead.")
     attr = python_attr(python)
     lib_dir = root / "lib"
-    overrides = json.loads((root / "overrides" / "packages.json").read_text(encoding="utf-8"))
+    data = "".join(f"    {nix_string(name)} = {to_nix(json.loads((root / 'overrides' / name).read_text(encoding='utf-8')), 2)};\n"
+                   for name in DATA_FILES)
     files = "".join(f"    {nix_string(n)} =\n{_bundle_file(lib_dir, n).rstrip()};\n" for n in OVERLAY_FILES)
     return (
         f"# Written by `{generator}`: a standalone nixpkgs overlay (no import-from-derivation, no mach-nix\n"
@@ -119,7 +123,7 @@ def standalone_overlay(lock: Dict[str, Any], *, python: str, generator: str, roo
         "  lib = prev.lib;\n"
         "  load = name: files.${name};\n"
         "  files = {\n"
-        f"    \"packages.json\" = {to_nix(overrides, 2)};\n"
+        f"{data}"
         f"{files}"
         "  };\n"
         f"  lock = {to_nix(lock, 1)};\n"
