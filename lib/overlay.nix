@@ -137,7 +137,7 @@ rec {
               && !(versions.satisfies (project.requirementSpecifier r) (toString (prev.${n}.version or ""))))
             (if bs.resolved or true then [ ] else bs.requires or [ ]);
           describe = r: let n = project.requirementName r; in "`${lib.removeSuffix " " r}` (nixpkgs has ${n} ${toString prev.${n}.version})";
-          msg = "mach-nix: the sdist of ${name} ${entry.version} needs ${lib.concatMapStringsSep ", " describe unfit} to build, and this lock did not resolve its build requirements (a uv.lock, poetry.lock or pylock.toml read by Nix takes them from nixpkgs). Convert the lock with `mach-nix lock --from <that file> -o mach-nix.lock.json`, which resolves them, and use lockFile = ./mach-nix.lock.json; or give a fitting build tool in overridesPost.";
+          msg = "mach-nix: the sdist of ${name} ${entry.version} needs ${lib.concatMapStringsSep ", " describe unfit} to build, and this lock did not resolve its build requirements (a uv.lock, poetry.lock or pylock.toml read by Nix takes them from nixpkgs). Convert the lock with `mach-nix lock --from <that file> -o mach-nix.lock.json`, which resolves them, and pass that file as lockFile; or give a fitting build tool in overridesPost.";
         in if unfit == [ ] then drv else drv // { outPath = throw msg; drvPath = throw msg; };
       mkBuild = name: entry:
         let

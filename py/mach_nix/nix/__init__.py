@@ -16,10 +16,12 @@ from typing import Any, Dict, Optional
 from mach_nix.errors import MachNixError
 
 # lib/ files the overlay needs, in the order they are bundled.
-OVERLAY_FILES = ("names.nix", "graph.nix", "versions.nix", "artefact.nix", "build-hint.nix", "needs.nix", "wheel.nix",
-                 "sdist.nix", "overrides.nix", "overlay.nix")
+OVERLAY_FILES = ("names.nix", "graph.nix", "versions.nix", "project.nix", "artefact.nix", "build-hint.nix",
+                 "namespaces.nix", "needs.nix", "wheel.nix", "sdist.nix", "overrides.nix", "overlay.nix")
 # overrides/ data files lib/ reads with builtins.fromJSON (builtins.readFile ../overrides/NAME)
-DATA_FILES = ("packages.json", "sonames.json")
+DATA_FILES = ("packages.json", "sonames.json", "build-systems.json")
+# lib/ text files lib/ reads with builtins.readFile ./NAME (scripts its builds run)
+TEXT_FILES = ("drop-namespace-inits.py",)
 
 
 def checkout_root() -> Optional[Path]:
@@ -97,6 +99,8 @@ def _bundle_file(lib_dir: Path, name: str) -> str:
     text = re.sub(r"import \./([A-Za-z0-9_-]+\.nix)", lambda m: f'(load "{m.group(1)}")', text)
     for data in DATA_FILES:
         text = text.replace(f"builtins.fromJSON (builtins.readFile ../overrides/{data})", f'(load "{data}")')
+    for script in TEXT_FILES:
+        text = text.replace(f"builtins.readFile ./{script}", f'(load "{script}")')
     code = "\n".join(line.split("#", 1)[0] for line in text.splitlines())
     if re.search(r"(?<![\w.])\.\.?/", code):
         raise MachNixError(f"lib/{name} refers to another file that `mach-nix gen` does not bundle; this is a bug.")
@@ -113,6 +117,7 @@ def standalone_overlay(lock: Dict[str, Any], *, python: str, generator: str, roo
     lib_dir = root / "lib"
     data = "".join(f"    {nix_string(name)} = {to_nix(json.loads((root / 'overrides' / name).read_text(encoding='utf-8')), 2)};\n"
                    for name in DATA_FILES)
+    data += "".join(f"    {nix_string(name)} = {nix_string((lib_dir / name).read_text(encoding='utf-8'))};\n" for name in TEXT_FILES)
     files = "".join(f"    {nix_string(n)} =\n{_bundle_file(lib_dir, n).rstrip()};\n" for n in OVERLAY_FILES)
     return (
         f"# Written by `{generator}`: a standalone nixpkgs overlay (no import-from-derivation, no mach-nix\n"
