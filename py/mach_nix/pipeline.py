@@ -151,12 +151,18 @@ def lock_requirements(options: LockOptions, *, notice: bool = False) -> LockResu
 
 def _lock(options: LockOptions, notice: bool) -> LockResult:
     from mach_nix.inputs import read_inputs
+    from mach_nix.resolve.budget import Budget, BudgetExceeded
     from mach_nix.resolve.provider_order import parse_providers
     from mach_nix.resolve.target import Target
 
+    # the budgets bound the whole lock from the first byte read, not only the resolution
+    budget = Budget(options.max_seconds, options.max_memory_mb)
     target = Target.create(options.python, options.system, options.glibc, options.macos)
     providers = parse_providers(options.providers)
-    inputs = read_inputs(options.sources)
+    try:
+        inputs = read_inputs(options.sources, check=budget.check)
+    except BudgetExceeded as exc:
+        raise budget.stopped(exc, "reading the inputs") from None
     # the resolver's modules (packaging, resolvelib) once there is something to resolve
     from mach_nix.progress import SlowNotice
     from mach_nix.resolve.prefetch import start_prefetching
@@ -174,8 +180,11 @@ def _lock(options: LockOptions, notice: bool) -> LockResult:
                 start_prefetching(index, target, providers, [r.req.name for r in inputs.requirements])
                 request = build_request(inputs, index, target, providers, nixpkgs)
                 request.preferred = kept_pins(previous, options)
-                resolution = resolve(index, target, request, build=options.build_deps,
-                                     max_seconds=options.max_seconds, max_memory_mb=options.max_memory_mb)
+                try:
+                    budget.check()
+                except BudgetExceeded as exc:
+                    raise budget.stopped(exc, "reading the inputs") from None
+                resolution = resolve(index, target, request, build=options.build_deps, budget=budget)
         except Exception:
             index.check()  # a changed shard explains any failure better than what it caused
             raise

@@ -77,6 +77,10 @@ def build_request(inputs: InputSet, index: LazyIndex, target: Target, providers:
     request = ResolveRequest(roots=[], providers=providers, nixpkgs=nixpkgs,
                              allow_prereleases=inputs.allow_prereleases)
     own = normalize(inputs.project_name) if inputs.project_name else None
+    # A root repeated (the same name, extras and specifier, from any line or file) is one root, from
+    # its first place: resolvelib merges each root with every earlier one of its name, so 10,000
+    # repeated lines were 10,000² steps.
+    merged: set = set()
     for item in inputs.requirements:
         req = item.req
         if req.marker is not None and not req.marker.evaluate(env):
@@ -84,8 +88,14 @@ def build_request(inputs: InputSet, index: LazyIndex, target: Target, providers:
         name = normalize(req.name)
         if own and name == own:
             continue  # a project listing itself (e.g. in a dependency group): its deps are already roots
+        extras = tuple(sorted(normalize(e) for e in req.extras))
+        key = (name, extras, str(req.specifier), req.url)
+        if key in merged:
+            _add_hashes(request, index, name, item)
+            continue
+        merged.add(key)
         spec = parse_specifier(str(req.specifier)) or req.specifier  # the shared, cached parse
-        request.roots.append((name, tuple(sorted(normalize(e) for e in req.extras)), spec, item.where))
+        request.roots.append((name, extras, spec, item.where))
         _add_hashes(request, index, name, item)
         if req.url:
             request.direct[name] = _direct_file(index, name, req.url, item)
