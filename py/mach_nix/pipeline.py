@@ -320,14 +320,27 @@ def _convert(options: LockOptions) -> LockResult:
 
 
 def relocate_paths(packages: Dict[str, Dict[str, Any]], source_dir: Path, output: Optional[Path]) -> None:
-    """Local files of a foreign lock are named relative to it; the new lock names them relative to itself."""
+    """Local files of a foreign lock are named relative to it; the new lock names them relative to
+    itself, and only files inside its directory (a lock's ``path`` never leaves it: docs/lock-format.md).
+
+    Example: uv.lock's ``wheels/six….whl`` becomes ``app/wheels/six….whl`` for ``-o mach-nix.lock.json``
+    written one directory above it.
+    """
     import os
 
-    base = output.parent if output is not None and str(output) != "-" else Path(".")
-    for entry in packages.values():
+    from mach_nix.errors import MachNixError, quoted
+
+    base = (output.parent if output is not None and str(output) != "-" else Path(".")).resolve()
+    for name, entry in packages.items():
         if entry.get("path"):
             target = (source_dir / entry["path"]).resolve()
-            entry["path"] = os.path.relpath(target, base.resolve())
+            relative = os.path.relpath(target, base)
+            if relative == ".." or relative.startswith("../"):
+                raise MachNixError(
+                    f"packages.{name}.path: the local file {quoted(str(target))} is outside {base}, the directory "
+                    "of the lock being written, and a lock may only name files inside its own directory. Write the "
+                    "lock (-o) in a directory that contains the file, e.g. beside the lock it is converted from.")
+            entry["path"] = relative
 
 
 def _lock_inputs(options: LockOptions, inputs: InputSet, providers: Providers) -> Dict[str, Any]:

@@ -1,0 +1,112 @@
+"""The grammar of the lock fields that reach tools: names, versions, filenames, ``url``, ``path``, ``sha256``.
+
+A lock may come from an untrusted branch. Its ``url`` goes to a fetcher (curl), its ``path`` to a
+copy, its ``filename`` into store paths: each is checked here before anything uses it, and
+lib/lock-fields.nix checks ``url``, ``path`` and ``sha256`` by the same rules before Nix calls a
+fetcher. tests/data/golden/lock-fields.json holds the cases both sides must agree on.
+
+Example: ``field_problem("url", "-K/tmp/curlrc")`` is ``"expected an https:// or http:// URL"``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Optional
+
+SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")  # old PyPI sdists use all of them
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_SCHEMES = ("https://", "http://")
+
+
+def field_problem(field: str, value: object) -> Optional[str]:
+    """What is wrong with ``value`` as the lock field ``field`` (``url``, ``path``, ``sha256``,
+    ``filename``, ``version``, ``name``), or None when it is well-formed.
+
+    Example: ``field_problem("path", "../../etc/passwd") == "expected a path inside the lock's directory (no '..')"``
+    """
+    if not isinstance(value, str):
+        return "expected a string"
+    check = _CHECKS.get(field)
+    return check(value) if check is not None else None
+
+
+def _url(value: str) -> Optional[str]:
+    # A fetcher takes the URL as an argument: a leading '-' would be an option, whitespace would
+    # split it, control characters could end a header. Only the schemes an index serves are allowed.
+    if not value.startswith(_SCHEMES):
+        return "expected an https:// or http:// URL"
+    if _has_control_or_space(value):
+        return "expected a URL without whitespace or control characters"
+    host = value.split("://", 1)[1].split("/", 1)[0]
+    if not host or host.startswith(("-", "@")):
+        return "expected a URL with a host name"
+    return None
+
+
+def _path(value: str) -> Optional[str]:
+    # Relative to the lock's directory and lexically inside it: no absolute path, no '..'.
+    if not value or value.startswith(("/", "~")) or "\\" in value:
+        return "expected a relative path inside the lock's directory"
+    if _has_control(value):
+        return "expected a path without control characters"
+    if any(part == ".." for part in value.split("/")):
+        return "expected a path inside the lock's directory (no '..')"
+    if value.split("/")[-1] in ("", "."):
+        return "expected the path of a file"
+    return None
+
+
+def _sha256(value: str) -> Optional[str]:
+    return None if _SHA256.fullmatch(value) else "expected 64 lowercase hexadecimal digits"
+
+
+def _filename(value: str) -> Optional[str]:
+    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, canonicalize_name, parse_sdist_filename
+    from packaging.utils import parse_wheel_filename
+
+    if "/" in value or "\\" in value or value.startswith((".", "-")) or _has_control_or_space(value):
+        return "expected a file name (no directory, no leading '.' or '-', no whitespace)"
+    try:
+        if value.endswith(".whl"):
+            parse_wheel_filename(value)
+            return None
+        suffix = next((s for s in SDIST_SUFFIXES if value.endswith(s)), None)
+        if suffix is None:
+            return "expected a wheel (.whl) or sdist (.tar.gz, .zip, …) file name"
+        stem = value[: -len(suffix)]
+        parse_sdist_filename(stem + ".tar.gz")  # its grammar, whatever the archive format
+        canonicalize_name(stem.rpartition("-")[0], validate=True)
+    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
+        return "expected a wheel or sdist file name (PEP 427 / PEP 625: NAME-VERSION…)"
+    return None
+
+
+def _version(value: str) -> Optional[str]:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(value)
+    except InvalidVersion:
+        return "expected a PEP 440 version"
+    return None
+
+
+def _name(value: str) -> Optional[str]:
+    from packaging.utils import InvalidName, canonicalize_name
+
+    try:
+        canonicalize_name(value, validate=True)
+    except InvalidName:
+        return "expected a project name (PEP 508: letters, digits, '.', '_', '-')"
+    return None
+
+
+def _has_control(value: str) -> bool:
+    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+
+
+def _has_control_or_space(value: str) -> bool:
+    return _has_control(value) or any(c.isspace() for c in value)
+
+
+_CHECKS = {"url": _url, "path": _path, "sha256": _sha256, "filename": _filename, "version": _version, "name": _name}
