@@ -73,12 +73,16 @@ def decode_utf8(data: bytes, what: str, *, bom: bool = False) -> str:
 
 
 def read_input_text(path: Path, what: str, *, bom: bool = False) -> Tuple[str, bytes]:
-    """The decoded text of an input file and its bytes (for the sha256 the lock records).
+    """The decoded text of an input file, as ``open()`` reads it in text mode (``\\r\\n`` and ``\\r``
+    become ``\\n``: the sha256 of this text is what locks record), and its bytes.
 
     Example: ``text, raw = read_input_text(Path("pyproject.toml"), "pyproject.toml")``
     """
     data = read_input_bytes(path, what)
-    return decode_utf8(data, what, bom=bom), data
+    text = decode_utf8(data, what, bom=bom)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text, data
 
 
 def _position(data: bytes, offset: int) -> Tuple[int, int]:
