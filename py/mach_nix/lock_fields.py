@@ -60,24 +60,33 @@ def _sha256(value: str) -> Optional[str]:
     return None if _SHA256.fullmatch(value) else "expected 64 lowercase hexadecimal digits"
 
 
-def _filename(value: str) -> Optional[str]:
-    from packaging.utils import InvalidSdistFilename, InvalidWheelFilename, canonicalize_name, parse_sdist_filename
-    from packaging.utils import parse_wheel_filename
+# PEP 508's name (what packaging.utils.canonicalize_name(validate=True) accepts), PEP 427's wheel
+# name parts (the name with '-' escaped to '_', an optional build tag starting with a digit, three
+# tag sets). Not packaging.utils itself: it imports packaging.tags (platform, subprocess, logging),
+# which an offline lock does not otherwise load; tests/py/test_lock_fields.py checks that these agree
+# with packaging.utils on every golden case.
+_NAME = re.compile(r"[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]")
+_WHEEL_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?")
+_BUILD_TAG = re.compile(r"[0-9][A-Za-z0-9_.]*")
+_TAGS = re.compile(r"[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*")
 
+
+def _filename(value: str) -> Optional[str]:
     if "/" in value or "\\" in value or value.startswith((".", "-")) or _has_control_or_space(value):
         return "expected a file name (no directory, no leading '.' or '-', no whitespace)"
-    try:
-        if value.endswith(".whl"):
-            parse_wheel_filename(value)
-            return None
-        suffix = next((s for s in SDIST_SUFFIXES if value.endswith(s)), None)
-        if suffix is None:
-            return "expected a wheel (.whl) or sdist (.tar.gz, .zip, …) file name"
-        stem = value[: -len(suffix)]
-        parse_sdist_filename(stem + ".tar.gz")  # its grammar, whatever the archive format
-        canonicalize_name(stem.rpartition("-")[0], validate=True)
-    except (InvalidWheelFilename, InvalidSdistFilename, ValueError):
-        return "expected a wheel or sdist file name (PEP 427 / PEP 625: NAME-VERSION…)"
+    if value.endswith(".whl"):
+        parts = value[: -len(".whl")].split("-")
+        if len(parts) not in (5, 6) or not _WHEEL_NAME.fullmatch(parts[0]) or _version(parts[1]) is not None \
+                or (len(parts) == 6 and not _BUILD_TAG.fullmatch(parts[2])) \
+                or not all(_TAGS.fullmatch(tag) for tag in parts[-3:]):
+            return "expected a wheel file name (PEP 427: NAME-VERSION[-BUILD]-PY-ABI-PLATFORM.whl)"
+        return None
+    suffix = next((s for s in SDIST_SUFFIXES if value.endswith(s)), None)
+    if suffix is None:
+        return "expected a wheel (.whl) or sdist (.tar.gz, .zip, …) file name"
+    name, dash, version = value[: -len(suffix)].rpartition("-")
+    if not dash or not _NAME.fullmatch(name) or _version(version) is not None:
+        return "expected an sdist file name (PEP 625: NAME-VERSION.tar.gz, a PEP 440 version)"
     return None
 
 
@@ -92,11 +101,7 @@ def _version(value: str) -> Optional[str]:
 
 
 def _name(value: str) -> Optional[str]:
-    from packaging.utils import InvalidName, canonicalize_name
-
-    try:
-        canonicalize_name(value, validate=True)
-    except InvalidName:
+    if _NAME.fullmatch(value) is None:
         return "expected a project name (PEP 508: letters, digits, '.', '_', '-')"
     return None
 

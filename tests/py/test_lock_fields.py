@@ -18,7 +18,7 @@ import pytest
 
 from mach_nix.errors import MachNixError
 from mach_nix.lock import read
-from mach_nix.lock_fields import field_problem
+from mach_nix.lock_fields import SDIST_SUFFIXES, field_problem
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 GOLDEN = json.loads((DATA / "golden" / "lock-fields.json").read_text())["cases"]
@@ -43,6 +43,40 @@ def lock_json(tmp_path_factory) -> dict:
 def test_golden_case(case: dict) -> None:
     problem = field_problem(case["field"], case["value"])
     assert (problem is None) == case["ok"], problem
+
+
+def _packaging_accepts(field: str, value: str) -> bool:
+    from packaging.utils import InvalidName, InvalidSdistFilename, InvalidWheelFilename, canonicalize_name
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+    try:
+        if field == "name":
+            canonicalize_name(value, validate=True)
+        elif value.endswith(".whl"):
+            parse_wheel_filename(value)
+        else:
+            suffix = next((s for s in SDIST_SUFFIXES if value.endswith(s)), None)
+            if suffix is None:
+                return False
+            stem = value[: -len(suffix)]
+            parse_sdist_filename(stem + ".tar.gz")
+            canonicalize_name(stem.rpartition("-")[0], validate=True)
+    except (InvalidName, InvalidSdistFilename, InvalidWheelFilename):
+        return False
+    return True
+
+
+GRAMMAR = [c for c in GOLDEN if c["field"] in ("name", "filename")]
+
+
+@pytest.mark.parametrize("case", GRAMMAR, ids=[f"{c['field']}-{c['why']}" for c in GRAMMAR])
+def test_the_grammar_agrees_with_packaging(case: dict) -> None:
+    """lock_fields checks names and filenames without packaging.utils (which imports packaging.tags);
+    it must agree with it (beyond it, a filename has no directory part, leading '.'/'-' or whitespace)."""
+    ours = field_problem(case["field"], case["value"]) is None
+    assert ours == case["ok"]
+    if case["value"] and not case["value"].startswith((".", "-")) and " " not in case["value"]:
+        assert _packaging_accepts(case["field"], case["value"]) == ours
 
 
 def _with(lock: dict, field: str, value: str) -> dict:
