@@ -96,11 +96,13 @@ def read(path: Optional[Path] = None) -> Dict[str, Any]:
     """
     import orjson
 
+    from mach_nix.inputs.files import MAX_LOCK_BYTES, read_input_bytes
+
     path = Path(path) if path is not None else Path(DEFAULT_LOCK)
+    data = read_input_bytes(path, f"Lock file {path}", MAX_LOCK_BYTES,
+                            missing="Create it with `mach-nix lock -r requirements.txt`.")
     try:
-        lock = orjson.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise MachNixError(f"Lock file {path} does not exist. Create it with `mach-nix lock -r requirements.txt`.") from None
+        lock = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise MachNixError(f"Lock file {path} is not valid JSON ({exc}). Re-create it with `mach-nix lock`.") from None
     validate(lock, str(path))

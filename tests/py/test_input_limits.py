@@ -160,3 +160,23 @@ def test_dependency_groups_included_from_many_places_are_expanded_once(tmp_path:
                               for i in range(60)) + 'g60 = ["idna>=3"]\n')
     done = lock(tmp_path, "--pyproject", "pyproject.toml", "--group", "g0")
     assert done.returncode == 0 and '"idna"' in done.stdout, done.stderr[-2000:]
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["tree", "/dev/urandom"], "Lock file /dev/urandom is not a regular file"),
+    (["why", "idna", "/dev/zero"], "Lock file /dev/zero is not a regular file"),
+    (["lock", "--from", "/dev/urandom", "--lock-format", "uv"], "Lock file /dev/urandom is not a regular file"),
+    (["lock", "--index", INDEX, "--offline", "idna", "--nixpkgs-json", "/dev/urandom"],
+     "--nixpkgs-json /dev/urandom is not a regular file"),
+])
+def test_locks_and_maps_that_are_not_files_are_refused(tmp_path: Path, args: list, needle: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "mach_nix", *args], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    refused(done, needle)
+
+
+def test_a_deeply_nested_foreign_lock(tmp_path: Path) -> None:
+    (tmp_path / "uv.lock").write_text("x = " + "[" * 100_000 + "]" * 100_000 + "\n")
+    done = subprocess.run([sys.executable, "-m", "mach_nix", "lock", "--from", "uv.lock"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=120)
+    refused(done, "uv.lock nests arrays or tables too deeply")

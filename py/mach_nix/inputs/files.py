@@ -16,19 +16,24 @@ from mach_nix.errors import MachNixError
 # Far above any real requirements or pyproject file (the largest bench set is a few KB), low enough
 # that reading and parsing one stays within a second and a few hundred MB.
 MAX_INPUT_BYTES = 16 * 1024 * 1024
+# Locks (mach-nix's, uv.lock, poetry.lock, pylock.toml) and --nixpkgs-json maps: a lock of 300
+# packages is a few hundred KB, nixpkgs' whole Python set as a map about one MB.
+MAX_LOCK_BYTES = 64 * 1024 * 1024
 
 
-def read_input_bytes(path: Path, what: str, max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+def read_input_bytes(path: Path, what: str, max_bytes: int = MAX_INPUT_BYTES,
+                     missing: str = "Check the path given.") -> bytes:
     """The bytes of ``path`` if it is a regular file of at most ``max_bytes``; else one MachNixError (exit 2).
 
-    ``what`` names the file in messages ("Requirements file requirements.txt").
+    ``what`` names the file in messages ("Requirements file requirements.txt"); ``missing`` is
+    what to do when it does not exist.
     Example: ``read_input_bytes(Path("requirements.txt"), "Requirements file requirements.txt")``
     """
     try:
         # O_NONBLOCK: opening a FIFO with no writer must not wait; a regular file ignores the flag
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise MachNixError(f"{what} does not exist. Check the path given.") from None
+        raise MachNixError(f"{what} does not exist. {missing}") from None
     except IsADirectoryError:
         raise MachNixError(f"{what} is a directory, not a file. Name the file itself.") from None
     except OSError as exc:

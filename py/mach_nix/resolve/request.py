@@ -33,12 +33,11 @@ def read_nixpkgs_json(path: Optional[Path]) -> NixpkgsMap:
         return {}
     import orjson
 
+    from mach_nix.inputs.files import MAX_LOCK_BYTES, read_input_bytes
+
+    raw = read_input_bytes(Path(path), f"--nixpkgs-json {path}", MAX_LOCK_BYTES)
     try:
-        data = orjson.loads(Path(path).read_bytes())
-    except FileNotFoundError:
-        raise MachNixError(f"--nixpkgs-json {path} does not exist.") from None
-    except OSError as exc:
-        raise MachNixError(f"--nixpkgs-json {path} cannot be read ({exc.strerror or exc}).") from None
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise MachNixError(f"--nixpkgs-json {path} is not valid JSON ({exc}).") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) and isinstance(v.get("version"), str)
