@@ -180,3 +180,25 @@ def test_a_deeply_nested_foreign_lock(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "mach_nix", "lock", "--from", "uv.lock"], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120)
     refused(done, "uv.lock nests arrays or tables too deeply")
+
+
+def test_suggestions_list_the_index_names_once_and_compare_a_bounded_number() -> None:
+    from mach_nix.index.layers import open_layers
+    from mach_nix.resolve.explain import MAX_SUGGESTED, Suggestions
+
+    index = open_layers([Path(INDEX)], offline=True)
+    listed = []
+
+    class Listing:  # the real index, counting how often its names are listed
+        def names(self):
+            listed.append(1)
+            return index.names()
+
+    try:
+        similar = Suggestions(Listing())
+        assert similar("idnaa") == ["idna"]
+        assert [similar(f"zz-absent-{i}") for i in range(100)] == [[]] * 100
+        assert similar("idnaa") == []  # past the bound: no more comparisons
+        assert len(listed) == 1 and similar.asked == MAX_SUGGESTED
+    finally:
+        index.close()

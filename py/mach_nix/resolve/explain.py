@@ -48,14 +48,6 @@ def _strs(pc: Any, versions: Sequence[Any]) -> List[str]:
     return [vstr for v, vstr in pc.versions if v in wanted]
 
 
-def close_names(index: Any, name: str, limit: int = 3) -> List[str]:
-    """Index names similar to ``name`` (difflib over all names; loads every shard, only on error).
-
-    Example: ``close_names(index, "reqeusts") == ["requests"]``
-    """
-    return Suggestions(index)(name, limit)
-
-
 MAX_SUGGESTED = 10  # absent names a message looks for similar names of
 
 
