@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Set, Tuple
 
 from mach_nix.errors import MachNixError, quoted
 from mach_nix.inputs import InputFile, InputRequirement, InputSet
@@ -26,12 +26,12 @@ _IGNORED_OPTIONS = {
 _HASH_RE = re.compile(r"^(sha256|sha384|sha512|md5):([0-9a-fA-F]+)$")
 
 
-def _logical_lines(text: str) -> List[Tuple[int, str]]:
-    """Join backslash continuations and strip comments; yields (first line number, text).
+def _logical_lines(text: str) -> Iterator[Tuple[int, str]]:
+    """Join backslash continuations and strip comments; yields (first line number, text), one at a
+    time (the reader checks its budget between them).
 
-    Example: ``_logical_lines("a \\\\\\n>=1  # x") == [(1, "a >=1")]``
+    Example: ``list(_logical_lines("a \\\\\\n>=1  # x")) == [(1, "a >=1")]``
     """
-    out: List[Tuple[int, str]] = []
     buf: List[str] = []
     start = 0
     for number, raw in enumerate(text.splitlines(), 1):
@@ -41,16 +41,16 @@ def _logical_lines(text: str) -> List[Tuple[int, str]]:
             buf.append(raw[:-1])
             continue
         buf.append(raw)
-        _emit(out, start, buf)
+        yield from _joined(start, buf)
         buf = []
-    _emit(out, start, buf)
-    return out
+    yield from _joined(start, buf)
 
 
-def _emit(out: List[Tuple[int, str]], start: int, parts: List[str]) -> None:
+def _joined(start: int, parts: List[str]) -> Iterator[Tuple[int, str]]:
+    """The logical line of ``parts`` without its comment, whitespace runs made one space (none if empty)."""
     words = strip_comment("".join(parts)).split()
     if words:
-        out.append((start, " ".join(words)))
+        yield start, " ".join(words)
 
 
 def strip_comment(line: str) -> str:
