@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any, Dict, List, Set, Tuple
 
-from mach_nix.errors import NotFound
+from mach_nix.errors import NotFound, quoted
 from mach_nix.names import normalize
 
 Lock = Dict[str, Any]
@@ -98,7 +98,7 @@ def why_lines(lock: Lock, package: str, where: str = "the lock") -> List[str]:
     packages = lock["packages"]
     target = normalize(package)
     if target not in packages:
-        raise NotFound(f"{package!r} is not in {where} ({len(packages)} packages); `mach-nix tree` lists them.")
+        raise NotFound(f"{quoted(package)} is not in {where} ({len(packages)} packages); `mach-nix tree` lists them.")
     parents = _parents(packages)
     roots = set(lock["roots"])
     height = _distance_from_roots(packages, roots)  # only packages a root reaches can be on a chain
