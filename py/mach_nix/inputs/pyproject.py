@@ -159,12 +159,14 @@ def _expand_group(table: Dict[str, Any], name: str, shown: str) -> List[str]:
 
     Walked with an explicit stack, each group expanded once (a group included from many places is
     not expanded again, and repeated strings are kept once), so long chains, wide fans and cycles
-    cost time linear in the table. Example: ``{"dev": ["pytest", {"include-group": "lint"}],
+    cost time linear in the table; a cycle of any length is named, a chain deeper than
+    ``MAX_INCLUDE_DEPTH`` refused. Example: ``{"dev": ["pytest", {"include-group": "lint"}],
     "lint": ["ruff"]}`` gives ``["pytest", "ruff"]`` for ``dev``.
     """
     done: Dict[str, List[str]] = {}
     path: List[str] = []  # the groups being expanded, outermost first
     on_path: Set[str] = set()
+    too_deep: Optional[str] = None  # the group at which the includes first went too deep
     # frames: (group, index of its next item, strings so far)
     stack: List[Tuple[str, int, Dict[str, None]]] = [(name, 0, {})]
     path.append(name)
@@ -195,9 +197,8 @@ def _expand_group(table: Dict[str, Any], name: str, shown: str) -> List[str]:
             if included in done:
                 out.update(dict.fromkeys(done[included]))
                 continue
-            if len(path) > MAX_INCLUDE_DEPTH:
-                raise MachNixError(f"{shown}: [dependency-groups].{name} includes groups more than "
-                                   f"{MAX_INCLUDE_DEPTH} levels deep (through {group}); flatten the chain.")
+            if len(path) > MAX_INCLUDE_DEPTH and too_deep is None:
+                too_deep = group  # reported once the walk is over: a cycle further on is named first
             stack.append((group, at, out))
             stack.append((included, 0, {}))
             path.append(included)
@@ -210,6 +211,9 @@ def _expand_group(table: Dict[str, Any], name: str, shown: str) -> List[str]:
             if stack:
                 parent, parent_at, parent_out = stack[-1]
                 parent_out.update(out)
+    if too_deep is not None:
+        raise MachNixError(f"{shown}: [dependency-groups].{name} includes groups more than {MAX_INCLUDE_DEPTH} "
+                           f"levels deep (through {too_deep}); flatten the chain.")
     return done[name]
 
 
