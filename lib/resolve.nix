@@ -4,6 +4,7 @@
 let
   targetLib = import ./target.nix { inherit lib; };
   names = import ./names.nix { inherit lib; };
+  lockFields = import ./lock-fields.nix { inherit lib; };
 in
 rec {
   /* providersArg :: (string | attrs | null) -> string or null
@@ -166,12 +167,13 @@ rec {
     else lock;
 
   /* anchorPaths :: lockFile -> lock -> lock — local files (`path`, relative to the lock) as paths
-     next to the lock file, so that lib/artefact.nix copies them.
+     next to the lock file, so that lib/artefact.nix copies them. A path that is absolute or leaves
+     the lock's directory throws (lib/lock-fields.nix), naming the package.
        lockFile: the lock's path; lock: the parsed lock
   */
   anchorPaths = lockFile: lock: lock // {
-    packages = lib.mapAttrs (_: e: if e ? path && lib.isString e.path
-      then e // { path = if lib.hasPrefix "/" e.path then e.path else dirOf lockFile + "/${e.path}"; } else e) lock.packages;
+    packages = lib.mapAttrs (name: e: if e ? path && lib.isString e.path
+      then e // { path = dirOf lockFile + "/${lockFields.checked name "path" e.path}"; } else e) lock.packages;
   };
 
   /* checkTarget :: { lock, target, lockFile } -> lock — throw when the lock does not fit.

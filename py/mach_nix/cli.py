@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, List, Optional
 
 from mach_nix import __version__
-from mach_nix.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, MachNixError
+from mach_nix.errors import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, MachNixError, cut_lines
 
 COMMAND_MODULES = ("mach_nix.commands.index_cmd", "mach_nix.commands.lock_cmd", "mach_nix.commands.env_cmd",
                    "mach_nix.commands.explain_cmd")
@@ -90,7 +90,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         return int(args.func(args) or 0)
     except MachNixError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {cut_lines(exc.message)}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

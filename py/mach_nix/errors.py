@@ -71,3 +71,34 @@ class NetworkError(MachNixError):
     """The index server could not be reached, or answered something unusable; exit status 4."""
 
     exit_code = EXIT_NETWORK
+
+
+MAX_QUOTED = 200
+
+
+def quoted(value: object, limit: int = MAX_QUOTED) -> str:
+    """``repr(value)`` cut to about ``limit`` characters, for quoting user input in a message (a line
+    of megabytes must not make a message of megabytes).
+
+    Example: ``quoted("x" * 1000, 10) == "'xxxxxxxxx… (1,000 characters)"``
+    """
+    text = value if isinstance(value, str) else repr(value)
+    if len(text) <= limit:
+        return repr(text) if isinstance(value, str) else text
+    head = repr(text[: limit - 1])[:-1] if isinstance(value, str) else text[: limit - 1]
+    return f"{head}… ({len(text):,} characters)"
+
+
+MAX_LINE = 2000
+
+
+def cut_lines(message: str, limit: int = MAX_LINE) -> str:
+    """``message`` with every line longer than ``limit`` characters cut: the last guard, in the CLI,
+    for input quoted whole deep inside a message (a merged specifier of 20,000 lines).
+
+    Example: ``cut_lines("a" * 5000, 10) == "aaaaaaaaaa… (5,000 characters)"``
+    """
+    if len(message) <= limit:
+        return message
+    return "\n".join(line if len(line) <= limit else f"{line[:limit]}… ({len(line):,} characters)"
+                     for line in message.split("\n"))

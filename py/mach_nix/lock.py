@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from mach_nix import __version__
-from mach_nix.errors import MachNixError
+from mach_nix.errors import MachNixError, quoted
 
 LOCK_VERSION = 1
 DEFAULT_LOCK = "mach-nix.lock.json"
@@ -96,11 +96,13 @@ def read(path: Optional[Path] = None) -> Dict[str, Any]:
     """
     import orjson
 
+    from mach_nix.inputs.files import MAX_LOCK_BYTES, read_input_bytes
+
     path = Path(path) if path is not None else Path(DEFAULT_LOCK)
+    data = read_input_bytes(path, f"Lock file {path}", MAX_LOCK_BYTES,
+                            missing="Create it with `mach-nix lock -r requirements.txt`.")
     try:
-        lock = orjson.loads(path.read_bytes())
-    except FileNotFoundError:
-        raise MachNixError(f"Lock file {path} does not exist. Create it with `mach-nix lock -r requirements.txt`.") from None
+        lock = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         raise MachNixError(f"Lock file {path} is not valid JSON ({exc}). Re-create it with `mach-nix lock`.") from None
     validate(lock, str(path))
@@ -119,7 +121,7 @@ def validate(lock: Any, where: str) -> None:
     if not isinstance(lock, dict):
         fail("the top level is not an object")
     if lock.get("lock_version") != LOCK_VERSION:
-        fail(f"lock_version is {lock.get('lock_version')!r}, this mach-nix reads {LOCK_VERSION}")
+        fail(f"lock_version is {quoted(lock.get('lock_version'))}, this mach-nix reads {LOCK_VERSION}")
     for key, kind in (("target", dict), ("inputs", dict), ("index", dict), ("roots", list), ("packages", dict)):
         if key not in lock:
             fail(f"the key {key!r} is missing")
@@ -133,10 +135,10 @@ def validate(lock: Any, where: str) -> None:
     for name, entry in packages.items():
         _validate_package(name, entry, packages, fail)
         if entry.get("index") is not None and entry["index"] not in indexes:
-            fail(f"packages.{name}.index is {entry['index']!r}, which 'indexes' does not describe")
+            fail(f"packages.{name}.index is {quoted(entry['index'])}, which 'indexes' does not describe")
     for root in lock["roots"]:
         if not isinstance(root, str) or root not in packages:
-            fail(f"root {root!r} is not in 'packages'")
+            fail(f"root {quoted(root)} is not in 'packages'")
     arguments = lock["inputs"].get("arguments")
     if arguments is not None and not _strings(arguments):
         fail("inputs.arguments is not a list of strings")
@@ -149,23 +151,24 @@ def _strings(value: Any) -> bool:
 def _validate_target(target: Dict[str, Any], fail: Any) -> None:
     for key in ("python", "system"):
         if not isinstance(target.get(key), str):
-            fail(f"target.{key} is {target.get(key)!r}, expected a string")
+            fail(f"target.{key} is {quoted(target.get(key))}, expected a string")
     for key in ("python_full", "glibc", "macos", "implementation"):
         if target.get(key) is not None and not isinstance(target[key], str):
-            fail(f"target.{key} is {target[key]!r}, expected a string or null")
+            fail(f"target.{key} is {quoted(target[key])}, expected a string or null")
 
 
 def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Any) -> None:
+    _validate_name(name, fail)
     if not isinstance(entry, dict):
         fail(f"packages.{name} is not an object")
     for key in ("version", "provider", "dependencies"):
         if key not in entry:
             fail(f"packages.{name} lacks {key!r}")
     if not isinstance(entry["version"], str) or not entry["version"]:
-        fail(f"packages.{name}.version is {entry['version']!r}, expected a version string")
+        fail(f"packages.{name}.version is {quoted(entry['version'])}, expected a version string")
     provider = entry["provider"]
     if not isinstance(provider, str) or provider not in PROVIDERS:
-        fail(f"packages.{name}.provider is {provider!r}, expected one of {', '.join(PROVIDERS)}")
+        fail(f"packages.{name}.provider is {quoted(provider)}, expected one of {', '.join(PROVIDERS)}")
     needed = ("nixpkgs_attr",) if provider == "nixpkgs" else ("filename", "sha256")
     for key in needed:
         if not entry.get(key) or not isinstance(entry[key], str):
@@ -174,18 +177,19 @@ def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Any
         fail(f"packages.{name} ({provider}) lacks 'url' (or 'path', for a local file)")
     for key in ("filename", "url", "path", "sha256", "name", "nixpkgs_attr", "requires_python", "index"):
         if entry.get(key) is not None and not isinstance(entry[key], str):
-            fail(f"packages.{name}.{key} is {entry[key]!r}, expected a string")
+            fail(f"packages.{name}.{key} is {quoted(entry[key])}, expected a string")
+    _validate_fields(name, entry, fail)
     for key in ("extras", "wheel_tags"):
         if key in entry and not _strings(entry[key]):
             fail(f"packages.{name}.{key} is not a list of strings")
     for key in ("build_only", "dependencies_unknown", "yanked"):
         if key in entry and not isinstance(entry[key], bool):
-            fail(f"packages.{name}.{key} is {entry[key]!r}, expected true or false")
+            fail(f"packages.{name}.{key} is {quoted(entry[key])}, expected true or false")
     if not isinstance(entry["dependencies"], list):
         fail(f"packages.{name}.dependencies is not a list")
     for dep in entry["dependencies"]:
         if not isinstance(dep, str) or dep not in packages:
-            fail(f"packages.{name} depends on {dep!r}, which is not in 'packages'")
+            fail(f"packages.{name} depends on {quoted(dep)}, which is not in 'packages'")
     _validate_build_system(name, entry.get("build_system"), packages, fail)
     _validate_needs(name, entry, packages, fail)
 
@@ -208,6 +212,29 @@ def _validate_needs(name: str, entry: Dict[str, Any], packages: Dict[str, Any], 
             fail(f"packages.{name}.needs[{soname!r}] is found in {need['wheel']!r}, which is not in 'packages'")
 
 
+def _validate_name(name: str, fail: Any) -> None:
+    """A key of ``packages``: a PEP 508 name in its normalized (PEP 503) form."""
+    from mach_nix.lock_fields import field_problem
+    from mach_nix.names import normalize
+
+    problem = field_problem("name", name)
+    if problem is None and normalize(name) != name:
+        problem = f"expected the normalized name {quoted(normalize(name))}"
+    if problem is not None:
+        fail(f"the package name {quoted(name)} is not valid ({problem})")
+
+
+def _validate_fields(name: str, entry: Dict[str, Any], fail: Any) -> None:
+    """The fields that reach tools (a fetcher, a copy, store paths), in their grammar (mach_nix.lock_fields)."""
+    from mach_nix.lock_fields import field_problem
+
+    for key in ("name", "version", "filename", "url", "path", "sha256"):
+        if entry.get(key) is not None:
+            problem = field_problem(key, entry[key])
+            if problem is not None:
+                fail(f"packages.{name}.{key} is {quoted(entry[key])}: {problem}")
+
+
 def _validate_build_system(name: str, bs: Any, packages: Dict[str, Any], fail: Any) -> None:
     if bs is None:
         return
@@ -215,11 +242,11 @@ def _validate_build_system(name: str, bs: Any, packages: Dict[str, Any], fail: A
         fail(f"packages.{name}.build_system is not an object")
     resolved = bs.get("resolved", True)
     if not isinstance(resolved, bool):
-        fail(f"packages.{name}.build_system.resolved is {resolved!r}, expected true or false")
+        fail(f"packages.{name}.build_system.resolved is {quoted(resolved)}, expected true or false")
     for key in ("requires", "dependencies"):
         if key in bs and not _strings(bs[key]):
             fail(f"packages.{name}.build_system.{key} is not a list of strings")
     if resolved:
         for dep in bs.get("dependencies", []):
             if dep not in packages:
-                fail(f"packages.{name}.build_system needs {dep!r}, which is not in 'packages'")
+                fail(f"packages.{name}.build_system needs {quoted(dep)}, which is not in 'packages'")

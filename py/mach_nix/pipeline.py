@@ -163,12 +163,18 @@ def lock_requirements(options: LockOptions, *, notice: bool = False) -> LockResu
 
 def _lock(options: LockOptions, notice: bool) -> LockResult:
     from mach_nix.inputs import read_inputs
+    from mach_nix.resolve.budget import Budget, BudgetExceeded
     from mach_nix.resolve.provider_order import parse_providers
     from mach_nix.resolve.target import Target
 
+    # the budgets bound the whole lock from the first byte read, not only the resolution
+    budget = Budget(options.max_seconds, options.max_memory_mb)
     target = Target.create(options.python, options.system, options.glibc, options.macos)
     providers = parse_providers(options.providers)
-    inputs = read_inputs(options.sources)
+    try:
+        inputs = read_inputs(options.sources, check=budget.check)
+    except BudgetExceeded as exc:
+        raise budget.stopped(exc, "reading the inputs") from None
     # the resolver's modules (packaging, resolvelib) once there is something to resolve
     from mach_nix.progress import SlowNotice
     from mach_nix.resolve.prefetch import start_prefetching
@@ -186,8 +192,11 @@ def _lock(options: LockOptions, notice: bool) -> LockResult:
                 start_prefetching(index, target, providers, [r.req.name for r in inputs.requirements])
                 request = build_request(inputs, index, target, providers, nixpkgs)
                 request.preferred = kept_pins(previous, options)
-                resolution = resolve(index, target, request, build=options.build_deps,
-                                     max_seconds=options.max_seconds, max_memory_mb=options.max_memory_mb)
+                try:
+                    budget.check()
+                except BudgetExceeded as exc:
+                    raise budget.stopped(exc, "reading the inputs") from None
+                resolution = resolve(index, target, request, build=options.build_deps, budget=budget)
         except Exception:
             index.check()  # a changed shard explains any failure better than what it caused
             raise
@@ -341,14 +350,27 @@ def _convert(options: LockOptions) -> LockResult:
 
 
 def relocate_paths(packages: Dict[str, Dict[str, Any]], source_dir: Path, output: Optional[Path]) -> None:
-    """Local files of a foreign lock are named relative to it; the new lock names them relative to itself."""
+    """Local files of a foreign lock are named relative to it; the new lock names them relative to
+    itself, and only files inside its directory (a lock's ``path`` never leaves it: docs/lock-format.md).
+
+    Example: uv.lock's ``wheels/six….whl`` becomes ``app/wheels/six….whl`` for ``-o mach-nix.lock.json``
+    written one directory above it.
+    """
     import os
 
-    base = output.parent if output is not None and str(output) != "-" else Path(".")
-    for entry in packages.values():
+    from mach_nix.errors import MachNixError, quoted
+
+    base = (output.parent if output is not None and str(output) != "-" else Path(".")).resolve()
+    for name, entry in packages.items():
         if entry.get("path"):
             target = (source_dir / entry["path"]).resolve()
-            entry["path"] = os.path.relpath(target, base.resolve())
+            relative = os.path.relpath(target, base)
+            if relative == ".." or relative.startswith("../"):
+                raise MachNixError(
+                    f"packages.{name}.path: the local file {quoted(str(target))} is outside {base}, the directory "
+                    "of the lock being written, and a lock may only name files inside its own directory. Write the "
+                    "lock (-o) in a directory that contains the file, e.g. beside the lock it is converted from.")
+            entry["path"] = relative
 
 
 def _lock_inputs(options: LockOptions, inputs: InputSet, providers: Providers) -> Dict[str, Any]:

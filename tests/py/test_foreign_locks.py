@@ -160,15 +160,27 @@ def test_poetry_lock_against_pypi_matches_poetrys_hashes(index):
 
 
 def test_a_path_source_becomes_a_local_file_named_relative_to_the_new_lock(tmp_path):
-    """uv.lock's `source = { path = "wheels/six-….whl" }` (a hashed local wheel): no URL, a path."""
-    out = tmp_path / "locks" / "lock.json"
-    done = subprocess.run([sys.executable, "-m", "mach_nix", "lock", "--from", str(FOREIGN / "uv-path" / "uv.lock"),
+    """uv.lock's `source = { path = "wheels/six-….whl" }` (a hashed local wheel): no URL, a path,
+    named from the new lock's directory (here one above the uv.lock's)."""
+    shutil.copytree(FOREIGN / "uv-path", tmp_path / "app")
+    out = tmp_path / "lock.json"
+    done = subprocess.run([sys.executable, "-m", "mach_nix", "lock", "--from", str(tmp_path / "app" / "uv.lock"),
                            "--offline", "-o", str(out)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     six = json.loads(out.read_text())["packages"]["six"]
     assert "url" not in six and six["sha256"].startswith("8abb2f1d")
-    assert (out.parent / six["path"]).resolve() == (FOREIGN / "uv-path" / "wheels" / six["filename"]).resolve()
+    assert six["path"] == "app/wheels/" + six["filename"]
     validate(json.loads(out.read_text()), str(out))
+
+
+def test_a_path_source_outside_the_new_locks_directory_is_refused(tmp_path):
+    """A lock names only files inside its own directory: written beside, not above, the file, it is refused."""
+    out = tmp_path / "locks" / "lock.json"
+    done = subprocess.run([sys.executable, "-m", "mach_nix", "lock", "--from", str(FOREIGN / "uv-path" / "uv.lock"),
+                           "--offline", "-o", str(out)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr
+    assert "packages.six.path" in done.stderr and "Write the lock (-o) in a directory that contains" in done.stderr
+    assert "Traceback" not in done.stderr and not out.exists()
 
 
 def test_a_direct_url_source_keeps_its_url_and_hash(index):

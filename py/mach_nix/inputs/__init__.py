@@ -7,7 +7,7 @@ Every reader returns an :class:`InputSet`: root requirements, constraints and th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, FrozenSet, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, FrozenSet, List, Optional, Tuple
 
 from mach_nix.errors import MachNixError
 
@@ -158,22 +158,23 @@ class InputSources(Record):
         self.prereleases = prereleases
 
 
-def read_inputs(sources: InputSources) -> InputSet:
+def read_inputs(sources: InputSources, check: Optional[Callable[[], None]] = None) -> InputSet:
     """Read every source into one :class:`InputSet`; raise MachNixError when there is nothing to lock.
 
+    ``check`` is called as the requirements are read (the lock's budget: it raises to stop).
     Example: ``read_inputs(InputSources(requirements=["idna"])).requirements[0].req.name == "idna"``
     """
     from mach_nix.inputs.requirements_txt import read_requirement_text, read_requirements
 
     inputs = InputSet()
     for path in sources.requirement_files:
-        inputs.extend(read_requirements(path))
+        inputs.extend(read_requirements(path, check=check))
     for path in sources.constraint_files:
-        inputs.extend(read_requirements(path, constraint=True))
+        inputs.extend(read_requirements(path, constraint=True, check=check))
     for i, text in enumerate(sources.requirement_texts, 1):
-        inputs.extend(read_requirement_text(text, f"--requirement-text #{i}"))
+        inputs.extend(read_requirement_text(text, f"--requirement-text #{i}", check=check))
     if sources.requirements:
-        inputs.extend(read_requirement_text("\n".join(sources.requirements), "command line"))
+        inputs.extend(read_requirement_text("\n".join(sources.requirements), "command line", check=check))
     if sources.pyproject:
         from mach_nix.inputs.pyproject import read_pyproject
 

@@ -11,25 +11,32 @@ import hashlib
 import re
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
-from mach_nix.errors import MachNixError
+from mach_nix.errors import MachNixError, quoted
 from mach_nix.inputs import InputFile, InputRequirement, InputSet
+from mach_nix.inputs.files import read_input_text
 from mach_nix.inputs.requirements_txt import parse_requirement
 from mach_nix.names import normalize
 
 
-def _load_toml(path: Path) -> Dict[str, Any]:
+MAX_INCLUDE_DEPTH = 100  # [dependency-groups] include chains; real ones are a few levels
+
+
+def _load_toml(path: Path) -> Tuple[Dict[str, Any], bytes]:
+    """The parsed pyproject.toml and its bytes (for the sha256 the lock records)."""
     if sys.version_info >= (3, 11):
         import tomllib
     else:  # pragma: no cover - exercised on 3.9/3.10 only
         import tomli as tomllib
+    text, data = read_input_text(path, str(path))
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise MachNixError(f"{path} does not exist. Check the path given to --pyproject.") from None
+        return tomllib.loads(text), data
     except tomllib.TOMLDecodeError as exc:
-        raise MachNixError(f"{path} is not valid TOML: {exc}. Fix the file and retry.") from None
+        raise MachNixError(f"{path} is not valid TOML: {str(exc)[:200]}. Fix the file and retry.") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise MachNixError(f"{path} nests arrays or tables too deeply to be read (thousands of levels); no "
+                           "pyproject.toml needs that. Fix the file and retry.") from None
 
 
 def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str] = ()) -> InputSet:
@@ -38,9 +45,9 @@ def read_pyproject(path: Path, extras: Sequence[str] = (), groups: Sequence[str]
     Example: ``read_pyproject(Path("pyproject.toml"), extras=["test"], groups=["dev"])``
     """
     path = Path(path)
-    data = _load_toml(path)
+    data, raw = _load_toml(path)
     shown = str(path)
-    result = InputSet(files=[InputFile(shown, hashlib.sha256(path.read_bytes()).hexdigest(), "pyproject")])
+    result = InputSet(files=[InputFile(shown, hashlib.sha256(raw).hexdigest(), "pyproject")])
     project = data.get("project")
     poetry = data.get("tool", {}).get("poetry") if isinstance(data.get("tool"), dict) else None
     if isinstance(project, dict) and ("dependencies" in project or "optional-dependencies" in project
@@ -135,7 +142,7 @@ def _pep735(groups_table: Any, shown: str, groups: Sequence[str], result: InputS
     for group in groups:
         name = normalize(group)
         if name in table:
-            for text in _expand_group(table, name, shown, []):
+            for text in _expand_group(table, name, shown):
                 result.requirements.append(InputRequirement(
                     parse_requirement(text, f"{shown}: [dependency-groups].{name}"), shown))
         elif name in poetry_groups:
@@ -147,21 +154,67 @@ def _pep735(groups_table: Any, shown: str, groups: Sequence[str], result: InputS
             raise MachNixError(f"{shown}: there is no dependency group {group!r} (--group); known: {known}.")
 
 
-def _expand_group(table: Dict[str, Any], name: str, shown: str, stack: List[str]) -> List[str]:
-    """PEP 735: a group is a list of requirement strings and ``{include-group = "other"}`` tables."""
-    if name in stack:
-        raise MachNixError(f"{shown}: [dependency-groups] include cycle: {' → '.join(stack + [name])}.")
-    if name not in table:
-        raise MachNixError(f"{shown}: [dependency-groups].{stack[-1]} includes unknown group {name!r}.")
-    out: List[str] = []
-    for item in table[name]:
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, dict) and isinstance(item.get("include-group"), str):
-            out += _expand_group(table, normalize(item["include-group"]), shown, stack + [name])
+def _expand_group(table: Dict[str, Any], name: str, shown: str) -> List[str]:
+    """PEP 735: a group is a list of requirement strings and ``{include-group = "other"}`` tables.
+
+    Walked with an explicit stack, each group expanded once (a group included from many places is
+    not expanded again, and repeated strings are kept once), so long chains, wide fans and cycles
+    cost time linear in the table; a cycle of any length is named, a chain deeper than
+    ``MAX_INCLUDE_DEPTH`` refused. Example: ``{"dev": ["pytest", {"include-group": "lint"}],
+    "lint": ["ruff"]}`` gives ``["pytest", "ruff"]`` for ``dev``.
+    """
+    done: Dict[str, List[str]] = {}
+    path: List[str] = []  # the groups being expanded, outermost first
+    on_path: Set[str] = set()
+    too_deep: Optional[str] = None  # the group at which the includes first went too deep
+    # frames: (group, index of its next item, strings so far)
+    stack: List[Tuple[str, int, Dict[str, None]]] = [(name, 0, {})]
+    path.append(name)
+    on_path.add(name)
+    while stack:
+        group, at, out = stack.pop()
+        items = table[group]
+        if not isinstance(items, list):
+            raise MachNixError(f"{shown}: [dependency-groups].{group} must be a list (of requirement strings and "
+                               "{include-group = ...} tables).")
+        while at < len(items):
+            item = items[at]
+            at += 1
+            if isinstance(item, str):
+                out[item] = None
+                continue
+            if not (isinstance(item, dict) and isinstance(item.get("include-group"), str)):
+                raise MachNixError(f"{shown}: [dependency-groups].{group} has an invalid entry {quoted(item)}.")
+            included = normalize(item["include-group"])
+            if included in on_path:
+                cycle = path[path.index(included):] + [included]
+                shown_cycle = " → ".join(cycle) if len(cycle) <= 12 else \
+                    " → ".join(cycle[:5] + ["…"] + cycle[-5:]) + f" ({len(cycle) - 1} groups)"
+                raise MachNixError(f"{shown}: [dependency-groups] include cycle: {shown_cycle}. Remove one of "
+                                   "the include-group entries.")
+            if included not in table:
+                raise MachNixError(f"{shown}: [dependency-groups].{group} includes unknown group {quoted(included)}.")
+            if included in done:
+                out.update(dict.fromkeys(done[included]))
+                continue
+            if len(path) > MAX_INCLUDE_DEPTH and too_deep is None:
+                too_deep = group  # reported once the walk is over: a cycle further on is named first
+            stack.append((group, at, out))
+            stack.append((included, 0, {}))
+            path.append(included)
+            on_path.add(included)
+            break
         else:
-            raise MachNixError(f"{shown}: [dependency-groups].{name} has an invalid entry {item!r}.")
-    return out
+            done[group] = list(out)
+            path.pop()
+            on_path.discard(group)
+            if stack:
+                parent, parent_at, parent_out = stack[-1]
+                parent_out.update(out)
+    if too_deep is not None:
+        raise MachNixError(f"{shown}: [dependency-groups].{name} includes groups more than {MAX_INCLUDE_DEPTH} "
+                           f"levels deep (through {too_deep}); flatten the chain.")
+    return done[name]
 
 
 # --- Poetry ----------------------------------------------------------------------------------
@@ -183,7 +236,7 @@ def poetry_constraint(text: str) -> str:
             raise ValueError("'||' alternatives cannot be expressed in one PEP 440 specifier")
         m = _POETRY_OP.match(piece)
         if not m:
-            raise ValueError(f"{piece!r} is not a Poetry version constraint")
+            raise ValueError(f"{quoted(piece)} is not a Poetry version constraint")
         op, version = m.group(1) or "", m.group(2)
         if version == "*":
             continue
@@ -238,7 +291,7 @@ def _poetry_table(deps: Dict[str, Any], where: str, shown: str, *, include_optio
         for entry in entries:
             table = entry if isinstance(entry, dict) else {"version": entry}
             if not isinstance(table, dict) or not isinstance(table.get("version", "*"), str):
-                raise MachNixError(f"{where}: the entry for {name!r} is not understood ({spec!r}).")
+                raise MachNixError(f"{where}: the entry for {quoted(name)} is not understood ({quoted(spec)}).")
             for key in ("git", "path", "url", "file"):
                 if key in table:
                     raise MachNixError(
@@ -250,7 +303,7 @@ def _poetry_table(deps: Dict[str, Any], where: str, shown: str, *, include_optio
             try:
                 specifier = poetry_constraint(table.get("version", "*"))
             except ValueError as exc:
-                raise MachNixError(f"{where}: {name} = {table.get('version')!r}: {exc}.") from None
+                raise MachNixError(f"{where}: {name} = {quoted(table.get('version'))}: {exc}.") from None
             text = name
             if table.get("extras"):
                 text += "[" + ",".join(table["extras"]) + "]"
@@ -272,7 +325,7 @@ def _python_marker(constraint: str, where: str, name: str) -> str:
     try:
         spec = poetry_constraint(constraint)
     except ValueError as exc:
-        raise MachNixError(f"{where}: {name} python = {constraint!r}: {exc}.") from None
+        raise MachNixError(f"{where}: {name} python = {quoted(constraint)}: {exc}.") from None
     if not spec:
         return 'python_version >= "0"'
     return "(" + " and ".join(f'python_full_version {_op_value(p)}' for p in spec.split(",")) + ")"
@@ -295,11 +348,9 @@ def read_setup_cfg(path: Path, extras: Sequence[str] = ()) -> InputSet:
 
     path = Path(path)
     parser = configparser.ConfigParser(interpolation=None)
+    text, _ = read_input_text(path, str(path))
     try:
-        text = path.read_text(encoding="utf-8")
         parser.read_string(text)
-    except FileNotFoundError:
-        raise MachNixError(f"{path} does not exist.") from None
     except configparser.Error as exc:
         raise MachNixError(f"{path} is not a valid setup.cfg: {exc}.") from None
     result = InputSet(files=[InputFile(str(path), hashlib.sha256(text.encode()).hexdigest(), "setup_cfg")])

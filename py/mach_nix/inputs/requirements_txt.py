@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Set, Tuple
 
-from mach_nix.errors import MachNixError
+from mach_nix.errors import MachNixError, quoted
 from mach_nix.inputs import InputFile, InputRequirement, InputSet
+from mach_nix.inputs.files import read_input_text
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -22,16 +23,15 @@ _IGNORED_OPTIONS = {
     "--index-url", "-i", "--extra-index-url", "--no-index", "--find-links", "-f", "--trusted-host",
     "--prefer-binary", "--use-feature", "--only-binary", "--no-binary", "--progress-bar",
 }
-_COMMENT = re.compile(r"(^|\s+)#.*$")
 _HASH_RE = re.compile(r"^(sha256|sha384|sha512|md5):([0-9a-fA-F]+)$")
 
 
-def _logical_lines(text: str) -> List[Tuple[int, str]]:
-    """Join backslash continuations and strip comments; yields (first line number, text).
+def _logical_lines(text: str) -> Iterator[Tuple[int, str]]:
+    """Join backslash continuations and strip comments; yields (first line number, text), one at a
+    time (the reader checks its budget between them).
 
-    Example: ``_logical_lines("a \\\\\\n>=1  # x") == [(1, "a >=1")]``
+    Example: ``list(_logical_lines("a \\\\\\n>=1  # x")) == [(1, "a >=1")]``
     """
-    out: List[Tuple[int, str]] = []
     buf: List[str] = []
     start = 0
     for number, raw in enumerate(text.splitlines(), 1):
@@ -41,16 +41,29 @@ def _logical_lines(text: str) -> List[Tuple[int, str]]:
             buf.append(raw[:-1])
             continue
         buf.append(raw)
-        _emit(out, start, buf)
+        yield from _joined(start, buf)
         buf = []
-    _emit(out, start, buf)
-    return out
+    yield from _joined(start, buf)
 
 
-def _emit(out: List[Tuple[int, str]], start: int, parts: List[str]) -> None:
-    joined = _COMMENT.sub("", "".join(parts)).strip()
-    if joined:
-        out.append((start, " ".join(joined.split())))
+def _joined(start: int, parts: List[str]) -> Iterator[Tuple[int, str]]:
+    """The logical line of ``parts`` without its comment, whitespace runs made one space (none if empty)."""
+    words = strip_comment("".join(parts)).split()
+    if words:
+        yield start, " ".join(words)
+
+
+def strip_comment(line: str) -> str:
+    """``line`` without its comment: pip's rule, a ``#`` at the start or after whitespace, to the end.
+
+    One pass over the line (a regex such as ``(^|\\s+)#.*$`` backtracks over every run of
+    whitespace: a line with a megabyte of spaces took an hour).
+    Example: ``strip_comment("six  # pinned") == "six  "``; ``strip_comment("a#b") == "a#b"``
+    """
+    at = line.find("#")
+    while at > 0 and not line[at - 1].isspace():
+        at = line.find("#", at + 1)
+    return line if at < 0 else line[:at]
 
 
 _NAME = r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?"
@@ -87,7 +100,9 @@ class SimpleRequirement:
 def simple_requirement(text: str) -> Optional[SimpleRequirement]:
     """``text`` as a :class:`SimpleRequirement`, or None when it needs packaging's full parser
     (a marker, a URL, parentheses, anything unusual or invalid)."""
-    m = re.match(_SIMPLE_REQUIREMENT, text)
+    # whitespace runs become one space first: with long runs the optional groups between the
+    # regex's \\s* make it backtrack cubically (a megabyte of spaces would never finish)
+    m = re.match(_SIMPLE_REQUIREMENT, " ".join(text.split()))
     if m is None:
         return None
     extras: Set[str] = set()
@@ -117,56 +132,78 @@ def parse_requirement(text: str, where: str):
     try:
         return Requirement(text)
     except ValueError as exc:  # InvalidRequirement, or InvalidSpecifier that packaging lets escape
-        detail = str(exc).splitlines()[0]
+        detail = str(exc).splitlines()[0][:200]
         raise MachNixError(
-            f"{where}: {text!r} is not a valid requirement ({detail}). Write it as "
+            f"{where}: {quoted(text)} is not a valid requirement ({detail}). Write it as "
             "NAME[EXTRAS] SPECIFIERS ; MARKER, e.g. 'requests[socks]>=2.31; python_version >= \"3.8\"'."
         ) from None
 
 
-def read_requirements(path: Path, *, constraint: bool = False, _seen: Optional[Set[Path]] = None,
-                      _display: Optional[str] = None) -> InputSet:
+MAX_INCLUDE_DEPTH = 100  # -r/-c files within files; pip sets none, but a chain of thousands is no real project's
+CHECK_EVERY = 1024  # lines between two looks at the budget
+
+
+class _Reading:
+    """What one read of requirements files shares across its includes: the files already read (pip
+    reads each once, so cycles end), how deep the includes go, and the budget to check."""
+
+    __slots__ = ("seen", "depth", "check")
+
+    def __init__(self, seen: Optional[Set[Path]] = None, check: Optional[Callable[[], None]] = None) -> None:
+        self.seen: Set[Path] = set() if seen is None else seen
+        self.depth = 0
+        self.check = check
+
+
+def read_requirements(path: Path, *, constraint: bool = False, _display: Optional[str] = None,
+                      check: Optional[Callable[[], None]] = None, _reading: Optional[_Reading] = None) -> InputSet:
     """Read a requirements file (and what it includes) into an :class:`InputSet`.
 
+    ``check`` is called every few thousand lines (the lock's budget: it raises to stop).
     Example: ``read_requirements(Path("requirements.txt")).requirements[0].req.name``
     """
     path = Path(path)
     display = _display or str(path)
-    seen = _seen if _seen is not None else set()
+    reading = _reading if _reading is not None else _Reading(check=check)
     real = path.resolve()
-    if real in seen:
+    if real in reading.seen:
         return InputSet()  # an include cycle: pip reads each file once as well
-    seen.add(real)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise MachNixError(f"Requirements file {display} does not exist. Check the path given to -r/-c.") from None
-    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
-        raise MachNixError(f"Cannot read requirements file {display}: {exc}.") from None
+    reading.seen.add(real)
     kind = "constraints" if constraint else "requirements"
+    text, _ = read_input_text(path, f"{kind.capitalize()} file {display}", bom=True)
     from hashlib import sha256
 
     result = InputSet(files=[InputFile(display, sha256(text.encode()).hexdigest(), kind)])
-    parse_text(text, display, result, base=path.parent, constraint=constraint, seen=seen)
+    _parse(text, display, result, base=path.parent, constraint=constraint, reading=reading)
     return result
 
 
-def read_requirement_text(text: str, source: str = "<requirements>") -> InputSet:
+def read_requirement_text(text: str, source: str = "<requirements>", check: Optional[Callable[[], None]] = None
+                          ) -> InputSet:
     """Parse requirements given as text (``--requirement-text``, positional arguments).
 
     Example: ``read_requirement_text("requests\\nidna").requirements[1].req.name == "idna"``
     """
     result = InputSet()
-    parse_text(text, source, result, base=Path.cwd(), constraint=False, seen=set())
+    _parse(text, source, result, base=Path.cwd(), constraint=False, reading=_Reading(check=check))
     return result
 
 
 def parse_text(text: str, display: str, result: InputSet, *, base: Path, constraint: bool, seen: Set[Path]) -> None:
-    """Parse requirements text into ``result`` (includes are resolved relative to ``base``)."""
-    for number, line in _logical_lines(text):
+    """Parse requirements text into ``result`` (includes are resolved relative to ``base``).
+
+    Example: ``parse_text("idna\\n", "req.txt", result, base=Path("."), constraint=False, seen=set())``
+    """
+    _parse(text, display, result, base=base, constraint=constraint, reading=_Reading(seen))
+
+
+def _parse(text: str, display: str, result: InputSet, *, base: Path, constraint: bool, reading: _Reading) -> None:
+    for count, (number, line) in enumerate(_logical_lines(text)):
+        if reading.check is not None and count % CHECK_EVERY == 0:
+            reading.check()
         where = f"{display}, line {number}"
         if line.startswith("-"):
-            _option_line(line, where, display, result, base=base, constraint=constraint, seen=seen)
+            _option_line(line, where, display, result, base=base, constraint=constraint, reading=reading)
             continue
         req_text, hashes = _split_hashes(line, where)
         _check_url_form(req_text, where)
@@ -176,7 +213,7 @@ def parse_text(text: str, display: str, result: InputSet, *, base: Path, constra
         item = InputRequirement(req, display, number, frozenset(hashes))
         if constraint:
             if req.extras:
-                raise MachNixError(f"{where}: constraints cannot have extras ({req_text!r}); drop the [..] part.")
+                raise MachNixError(f"{where}: constraints cannot have extras ({quoted(req_text)}); drop the [..] part.")
             result.constraints.append(item)
         else:
             result.requirements.append(item)
@@ -192,7 +229,7 @@ def _split_hashes(line: str, where: str) -> Tuple[str, List[str]]:
 
         tokens = shlex.split("--" + tail)
     except ValueError as exc:
-        raise MachNixError(f"{where}: cannot split the options of {line!r} ({exc}).") from None
+        raise MachNixError(f"{where}: cannot split the options of {quoted(line)} ({exc}).") from None
     i = 0
     while i < len(tokens):
         token = tokens[i]
@@ -201,12 +238,12 @@ def _split_hashes(line: str, where: str) -> Tuple[str, List[str]]:
             i += 1 if "=" in token else 2
             m = _HASH_RE.match(value)
             if not m:
-                raise MachNixError(f"{where}: {value!r} is not a hash; write --hash=sha256:<64 hex digits>.")
+                raise MachNixError(f"{where}: {quoted(value)} is not a hash; write --hash=sha256:<64 hex digits>.")
             if m.group(1) == "sha256":
                 hashes.append(m.group(2).lower())
             continue
         raise MachNixError(
-            f"{where}: the per-requirement option {token!r} is not supported by mach-nix; only --hash is. "
+            f"{where}: the per-requirement option {quoted(token)} is not supported by mach-nix; only --hash is. "
             "Remove it from the line."
         )
     return head.strip(), hashes
@@ -215,7 +252,7 @@ def _split_hashes(line: str, where: str) -> Tuple[str, List[str]]:
 def _check_url_form(text: str, where: str) -> None:
     if re.match(r"^(git|hg|svn|bzr)\+", text) or re.match(r"^[a-z]+://", text) or text.startswith((".", "/")):
         raise MachNixError(
-            f"{where}: {text!r} is a bare URL or path; mach-nix resolves against its PyPI index only. "
+            f"{where}: {quoted(text)} is a bare URL or path; mach-nix resolves against its PyPI index only. "
             "Use 'name==version', or 'name @ https://files.pythonhosted.org/…' for a file that is in the index."
         )
 
@@ -223,25 +260,25 @@ def _check_url_form(text: str, where: str) -> None:
 def _check_direct_url(url: str, text: str, where: str) -> None:
     if not url.startswith("https://") or url.startswith(("git+", "hg+")):
         raise MachNixError(
-            f"{where}: {text!r} points at {url!r}; mach-nix only accepts direct references to PyPI files "
+            f"{where}: {quoted(text)} points at {quoted(url)}; mach-nix only accepts direct references to PyPI files "
             "(https://…/NAME-VERSION….whl or .tar.gz) that are in its index. Use 'name==version' instead, "
             "or package the local project with the Nix library."
         )
     if not url.split("#")[0].endswith((".whl", ".tar.gz", ".zip", ".tar.bz2")):
         raise MachNixError(
-            f"{where}: {text!r} does not point at a wheel or sdist file; mach-nix accepts direct references "
+            f"{where}: {quoted(text)} does not point at a wheel or sdist file; mach-nix accepts direct references "
             "only to PyPI files in its index."
         )
 
 
 def _option_line(line: str, where: str, display: str, result: InputSet, *, base: Path, constraint: bool,
-                 seen: Set[Path]) -> None:
+                 reading: _Reading) -> None:
     try:
         import shlex
 
         tokens = shlex.split(line)
     except ValueError as exc:
-        raise MachNixError(f"{where}: cannot parse {line!r} ({exc}).") from None
+        raise MachNixError(f"{where}: cannot parse {quoted(line)} ({exc}).") from None
     option, value = tokens[0], (tokens[1] if len(tokens) > 1 else None)
     if "=" in option and option.startswith("--"):
         option, _, value = option.partition("=")
@@ -251,16 +288,21 @@ def _option_line(line: str, where: str, display: str, result: InputSet, *, base:
         if not value:
             raise MachNixError(f"{where}: {option} needs a file name, e.g. '{option} base.txt'.")
         if re.match(r"^[a-z]+://", value):
-            raise MachNixError(f"{where}: including {value!r} over the network is not supported; download it first.")
+            raise MachNixError(f"{where}: including {quoted(value)} over the network is not supported; download it first.")
         include = Path(value) if Path(value).is_absolute() else base / value
         shown = value if Path(value).is_absolute() else str(Path(display).parent / value)
-        sub = read_requirements(include, constraint=constraint or option in ("-c", "--constraint"), _seen=seen,
-                                _display=shown)
+        if reading.depth >= MAX_INCLUDE_DEPTH:
+            raise MachNixError(f"{where}: {option} {quoted(value)} includes files more than {MAX_INCLUDE_DEPTH} levels "
+                               "deep; flatten the chain of -r/-c files.")
+        reading.depth += 1
+        sub = read_requirements(include, constraint=constraint or option in ("-c", "--constraint"), _display=shown,
+                                _reading=reading)
+        reading.depth -= 1
         result.extend(sub)
         return
     if option in ("-e", "--editable"):
         raise MachNixError(
-            f"{where}: editable requirements ({line!r}) cannot be locked from the index. Package the local "
+            f"{where}: editable requirements ({quoted(line)}) cannot be locked from the index. Package the local "
             "project with the Nix library (buildPythonPackage from a source) and lock only its dependencies."
         )
     if option == "--pre":
@@ -272,4 +314,4 @@ def _option_line(line: str, where: str, display: str, result: InputSet, *, base:
     if option in _IGNORED_OPTIONS:
         result.warnings.append(f"{where}: {option} is ignored; mach-nix resolves against its own index.")
         return
-    raise MachNixError(f"{where}: unknown or unsupported option {line!r}. Remove the line or see `pip help install`.")
+    raise MachNixError(f"{where}: unknown or unsupported option {quoted(line)}. Remove the line or see `pip help install`.")

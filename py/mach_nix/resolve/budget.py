@@ -81,6 +81,14 @@ class Budget:
     def elapsed(self) -> float:
         return self._clock() - self._start
 
+    def stopped(self, exceeded: BudgetExceeded, stage: str) -> MachNixError:
+        """The error for a stage before the resolution (``reading the inputs``) that ran past the budget.
+
+        Example: ``raise budget.stopped(exc, "reading the inputs") from None``
+        """
+        return MachNixError(f"The lock stopped while {stage}, {exceeded.what}: the inputs are too large (e.g. "
+                            f"hundreds of thousands of lines). Check them, or raise {exceeded.option}.")
+
     def check(self) -> None:
         """Raise :class:`BudgetExceeded` when past the time budget or the memory budget."""
         now = self._clock()
@@ -107,6 +115,12 @@ class ConflictReporter(BaseReporter):  # type: ignore[misc]
     def starting_round(self, index: int) -> None:
         if self.budget is not None:
             self.budget.rounds += 1
+            self.budget.check()
+
+    def adding_requirement(self, requirement: Any, parent: Any) -> None:
+        # resolvelib adds every root before its first round, each merged with all earlier ones of its
+        # name: without a check here, thousands of roots of one name ran past every budget
+        if self.budget is not None:
             self.budget.check()
 
     def rejecting_candidate(self, criterion: Any, candidate: Any) -> None:

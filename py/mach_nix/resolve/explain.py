@@ -7,6 +7,7 @@ A project missing from the index, or a pinned version newer than the index, is r
 from __future__ import annotations
 
 import difflib
+from collections import deque
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mach_nix.names import normalize
@@ -50,39 +51,62 @@ def _strs(pc: Any, versions: Sequence[Any]) -> List[str]:
     return [vstr for v, vstr in pc.versions if v in wanted]
 
 
-def close_names(index: Any, name: str, limit: int = 3) -> List[str]:
-    """Index names similar to ``name`` (difflib over all names; loads every shard, only on error).
+MAX_SUGGESTED = 10  # absent names a message looks for similar names of
 
-    Example: ``close_names(index, "reqeusts") == ["requests"]``
+
+class Suggestions:
+    """"Did you mean" for the absent names of one message: the index's names are listed once (a
+    walk of every shard), and only the first ``MAX_SUGGESTED`` names asked get suggestions, so a
+    message about thousands of absent names costs one walk and ten comparisons with every name.
+
+    Example: ``similar = Suggestions(index); similar("reqeusts") == ["requests"]``
     """
-    try:
-        names = list(index.names())
-    except Exception:
-        return []
-    return difflib.get_close_matches(normalize(name), names, n=limit, cutoff=0.75)
+
+    def __init__(self, index: Any) -> None:
+        self._index = index
+        self._names: Optional[List[str]] = None
+        self.asked = 0
+
+    def __call__(self, name: str, limit: int = 3) -> List[str]:
+        if self.asked >= MAX_SUGGESTED:
+            return []
+        self.asked += 1
+        if self._names is None:
+            try:
+                self._names = list(self._index.names())
+            except Exception:  # a suggestion must never turn a clear error into another one
+                self._names = []
+        return difflib.get_close_matches(normalize(name), self._names, n=limit, cutoff=0.75)
 
 
 MAX_ABSENT_SCAN = 5000  # projects the scan for other absent names visits at most
+
+
+MAX_LISTED = 50  # absent projects a message names one by one
 
 
 def explain_absent(provider: Any, name: str, chain: Sequence[str], roots: Sequence[Any] = ()) -> str:
     """Message for a project that is not in the index (and not in the nixpkgs map), naming every other
     absent project the newest candidates reach too (:func:`absent_projects`), so that one run shows all."""
     others = {n: c for n, c in absent_projects(provider, roots).items() if n != name}
+    similar = Suggestions(provider.index)
     if not others:
         who = " → ".join(chain) if chain else "the requirements"
         text = f"{name!r} is not in {_index_text(provider)}; it is required by: {who}."
-        similar = close_names(provider.index, name)
-        if similar:
-            text += f" Did you mean {', '.join(repr(s) for s in similar)}?"
+        guesses = similar(name)
+        if guesses:
+            text += f" Did you mean {', '.join(repr(s) for s in guesses)}?"
         return text + " " + _refresh_hint(name, provider)
     absent = {name: list(chain), **others}
+    listed = sorted(absent.items())[:MAX_LISTED]
     lines = [f"{len(absent)} projects are not in {_index_text(provider)}:"]
-    for absent_name, absent_chain in sorted(absent.items()):
-        similar = close_names(provider.index, absent_name)
-        guess = f" (did you mean {', '.join(repr(s) for s in similar)}?)" if similar else ""
+    for absent_name, absent_chain in listed:
+        guesses = similar(absent_name)
+        guess = f" (did you mean {', '.join(repr(s) for s in guesses)}?)" if guesses else ""
         lines.append(f"  {absent_name!r}{guess}, required by: {' → '.join(absent_chain) or 'the requirements'}")
-    lines.append(_refresh_hint(" ".join(sorted(absent)), provider))
+    if len(absent) > len(listed):
+        lines.append(f"  … and {len(absent) - len(listed)} more")
+    lines.append(_refresh_hint(" ".join(n for n, _ in listed), provider))
     return "\n".join(lines)
 
 
@@ -169,9 +193,9 @@ def absent_projects(provider: Any, roots: Sequence[Any],
     """
     absent: Dict[str, List[str]] = {}
     seen: set = set()
-    queue = [(req, [f"{req.origin}: {req.text}" if req.origin else req.text]) for req in roots]
+    queue = deque((req, [f"{req.origin}: {req.text}" if req.origin else req.text]) for req in roots)
     while queue and len(seen) < MAX_ABSENT_SCAN:
-        req, chain = queue.pop(0)
+        req, chain = queue.popleft()
         key = (req.name, req.extra)
         if key in seen:
             continue

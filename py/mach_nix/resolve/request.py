@@ -33,12 +33,11 @@ def read_nixpkgs_json(path: Optional[Path]) -> NixpkgsMap:
         return {}
     import orjson
 
+    from mach_nix.inputs.files import MAX_LOCK_BYTES, read_input_bytes
+
+    raw = read_input_bytes(Path(path), f"--nixpkgs-json {path}", MAX_LOCK_BYTES)
     try:
-        data = orjson.loads(Path(path).read_bytes())
-    except FileNotFoundError:
-        raise MachNixError(f"--nixpkgs-json {path} does not exist.") from None
-    except OSError as exc:
-        raise MachNixError(f"--nixpkgs-json {path} cannot be read ({exc.strerror or exc}).") from None
+        data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise MachNixError(f"--nixpkgs-json {path} is not valid JSON ({exc}).") from None
     if not isinstance(data, dict) or not all(isinstance(v, dict) and isinstance(v.get("version"), str)
@@ -77,6 +76,7 @@ def build_request(inputs: InputSet, index: LazyIndex, target: Target, providers:
     request = ResolveRequest(roots=[], providers=providers, nixpkgs=nixpkgs,
                              allow_prereleases=inputs.allow_prereleases)
     own = normalize(inputs.project_name) if inputs.project_name else None
+    roots: Dict[str, _Root] = {}
     for item in inputs.requirements:
         req = item.req
         if req.marker is not None and not req.marker.evaluate(env):
@@ -84,11 +84,14 @@ def build_request(inputs: InputSet, index: LazyIndex, target: Target, providers:
         name = normalize(req.name)
         if own and name == own:
             continue  # a project listing itself (e.g. in a dependency group): its deps are already roots
-        spec = parse_specifier(str(req.specifier)) or req.specifier  # the shared, cached parse
-        request.roots.append((name, tuple(sorted(normalize(e) for e in req.extras)), spec, item.where))
+        root = roots.get(name)
+        if root is None:
+            root = roots[name] = _Root()
+        root.add(item)
         _add_hashes(request, index, name, item)
-        if req.url:
+        if req.url and name not in request.direct:
             request.direct[name] = _direct_file(index, name, req.url, item)
+    request.roots = [r for name, root in roots.items() for r in root.roots(name)]
     for item in inputs.constraints:
         req = item.req
         if req.marker is not None and not req.marker.evaluate(env):
@@ -103,6 +106,51 @@ def build_request(inputs: InputSet, index: LazyIndex, target: Target, providers:
         raise MachNixError("No requirement applies to the target (all were excluded by their markers); "
                            "nothing to lock.")
     return request
+
+
+MAX_SEPARATE = 8  # distinct requirements on one project kept as separate roots (each names its line)
+MAX_ORIGINS = 3  # places a merged root names in messages
+
+
+class _Root:
+    """The requirements on one project, as roots. A line repeated (same extras and specifier) is one
+    root, from its first place; past ``MAX_SEPARATE`` distinct ones they are merged into one root
+    that asks what all of them ask (the union of the extras, every specifier, intersected), naming
+    the first few lines: resolvelib adds each root to every earlier one of its name, so 10,000 lines
+    on ``six`` were 10,000² steps and gigabytes.
+
+    Example: lines ``idna>=3`` (line 1), ``idna>=3`` (line 5), ``idna<4`` (line 7) give the roots
+    ``idna>=3`` from line 1 and ``idna<4`` from line 7.
+    """
+
+    __slots__ = ("wheres",)
+
+    def __init__(self) -> None:
+        self.wheres: Dict[Tuple[Tuple[str, ...], str], str] = {}  # (extras, specifier text) -> first place
+
+    def add(self, item: InputRequirement) -> None:
+        extras = tuple(sorted(normalize(e) for e in item.req.extras))
+        self.wheres.setdefault((extras, str(item.req.specifier)), item.where)
+
+    def roots(self, name: str) -> List[Tuple[str, Tuple[str, ...], Any, str]]:
+        """The root tuples of :class:`ResolveRequest`: (name, extras, specifier, origin)."""
+        if len(self.wheres) <= MAX_SEPARATE:
+            return [(name, extras, _specifier(text), where) for (extras, text), where in self.wheres.items()]
+        extras = tuple(sorted({e for extras, _ in self.wheres for e in extras}))
+        texts = list(dict.fromkeys(text for _, text in self.wheres if text))
+        wheres = list(self.wheres.values())
+        origin = "; ".join(wheres[:MAX_ORIGINS]) + f"; and {len(wheres) - MAX_ORIGINS} more"
+        return [(name, extras, _specifier(",".join(texts)), origin)]
+
+
+def _specifier(text: str) -> Any:
+    """The shared, cached parse of a specifier that packaging already parsed once."""
+    spec = parse_specifier(text)
+    if spec is None:
+        from packaging.specifiers import SpecifierSet
+
+        spec = SpecifierSet(text)
+    return spec
 
 
 def check_hash_coverage(inputs: InputSet, request: ResolveRequest, runtime_names: List[str]) -> None:

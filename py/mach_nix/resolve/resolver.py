@@ -163,17 +163,18 @@ def roots_from(request: ResolveRequest) -> List[Req]:
 
 def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool = True,
             max_seconds: Optional[float] = DEFAULT_MAX_SECONDS,
-            max_memory_mb: Optional[float] = DEFAULT_MAX_MEMORY_MB) -> Resolution:
+            max_memory_mb: Optional[float] = DEFAULT_MAX_MEMORY_MB, budget: Optional[Budget] = None) -> Resolution:
     """Resolve ``request`` against ``index`` for ``target``; raises MachNixError with an explanation.
 
     The budgets (``None`` or 0: no limit) bound the whole call, build requirements included: past
     ``max_seconds`` of wall time, or once the process's memory grew by ``max_memory_mb``, it stops
-    with ``ResolutionImpossible`` naming the requirements that conflicted most.
+    with ``ResolutionImpossible`` naming the requirements that conflicted most. ``budget`` replaces
+    both with a :class:`Budget` already started (a lock's, counting from its first byte read).
 
     Example: ``resolve(Index.open(), Target.create(), ResolveRequest(roots=[("idna", (), SpecifierSet(""), "cli")]),
     max_seconds=10)``
     """
-    budget = Budget(max_seconds, max_memory_mb)
+    budget = budget or Budget(max_seconds, max_memory_mb)  # given: one already running (the whole lock's)
     provider = Provider(index, target, request, budget)
     mapping = _run(provider, roots_from(request))
     packages: Dict[str, ResolvedPackage] = {}

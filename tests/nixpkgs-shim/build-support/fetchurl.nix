@@ -41,7 +41,7 @@ stdenvNoCC.mkDerivation {
   buildCommand = ''
     ok=
     for u in $urls; do
-      if curl --location --fail --silent --show-error --retry 3 --connect-timeout 20 $curlOpts -o "$out" "$u"; then ok=1; break; fi
+      if curl --location --fail --silent --show-error --retry 3 --connect-timeout 20 $curlOpts -o "$out" -- "$u"; then ok=1; break; fi
     done
     if [ -z "$ok" ]; then echo "error: cannot download $(basename "$out") from any mirror" >&2; exit 1; fi
     ${lib.optionalString executable ''chmod +x "$out"''}

@@ -113,13 +113,10 @@ def read_foreign_lock(path: Path, fmt: Optional[str] = None) -> ForeignLock:
 
     Example: ``read_foreign_lock(Path("poetry.lock")).format == "poetry"``
     """
+    from mach_nix.inputs.files import MAX_LOCK_BYTES, read_input_bytes
+
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise MachNixError(f"Lock file {path} does not exist.") from None
-    except OSError as exc:
-        raise MachNixError(f"Lock file {path} cannot be read ({exc.strerror or exc}).") from None
+    raw = read_input_bytes(path, f"Lock file {path}", MAX_LOCK_BYTES)
     text = raw.decode("utf-8", errors="replace")
     fmt = fmt or detect_format(path, text)
     if fmt not in FORMATS:
@@ -143,7 +140,10 @@ def parse_toml(path: Path, text: str) -> Dict:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise MachNixError(f"{path} is not valid TOML ({exc}).") from None
+        raise MachNixError(f"{path} is not valid TOML ({str(exc)[:200]}).") from None
+    except RecursionError:  # tomllib parses nested arrays and inline tables recursively
+        raise MachNixError(f"{path} nests arrays or tables too deeply to be read (thousands of levels); no lock "
+                           "needs that.") from None
 
 
 def filename_of(url: str) -> str:
