@@ -154,9 +154,20 @@ def test_project_src_can_be_a_url_with_hash() -> None:
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(ROOT / "tests/nix/projects/cfg", arcname="cfg_tool-0.2.0")
     sha = hashlib.sha256(archive.read_bytes()).hexdigest()
-    got = ok_json(nix_eval(COMMON + (
-        f'let p = machNix.buildPythonPackage {{ src = {{ url = "file://{archive}"; sha256 = "{sha}"; }}; }}; in '
-        "{ inherit (p) version; deps = lib.sort (x: y: x < y) (map (d: d.pname) p.passthru.dependencies); }")))
+    # Served on loopback: a fixed-output build reaches the network, not the host's files (sandbox).
+    import functools
+    import http.server
+    import threading
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(public))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{archive.name}"
+        got = ok_json(nix_eval(COMMON + (
+            f'let p = machNix.buildPythonPackage {{ src = {{ url = "{url}"; sha256 = "{sha}"; }}; }}; in '
+            "{ inherit (p) version; deps = lib.sort (x: y: x < y) (map (d: d.pname) p.passthru.dependencies); }")))
+    finally:
+        server.shutdown()
     assert got == {"version": "0.2.0", "deps": ["requests", "six"]}
     shutil.rmtree(public)
 

@@ -283,8 +283,8 @@ def test_torch_keeps_its_passthru_contract(tmp_path: Path) -> None:
 
 
 def _native_wheel(directory: Path, dist: str, version: str, needed: str, tags: list[str]) -> dict:
-    """A lock entry for a wheel (built here, added to the store under its fetchurl output path, so
-    nothing is downloaded) whose extension needs `needed`: a host library copied and given that
+    """A lock entry for a local wheel (`path`, beside the lock, which write_lock puts in the same
+    directory) whose extension needs `needed`: a host library copied and given that
     DT_NEEDED with patchelf."""
     import base64
     import hashlib
@@ -308,14 +308,13 @@ def _native_wheel(directory: Path, dist: str, version: str, needed: str, tags: l
     with zipfile.ZipFile(whl, "w") as z:
         for n, b in files.items():
             z.writestr(n, b)
-    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(whl)], capture_output=True, text=True, check=True).stdout.strip()
-    return {"name": dist, "version": version, "provider": "wheel", "filename": name, "url": f"file://{stored}",
+    return {"name": dist, "version": version, "provider": "wheel", "filename": name, "path": whl.name,
             "sha256": hashlib.sha256(whl.read_bytes()).hexdigest(), "wheel_tags": tags}
 
 
 def _local_sdist(directory: Path, dist: str, version: str, setup_py: str) -> dict:
-    """A lock entry for a setuptools sdist made here (added to the store under its fetchurl output
-    path, so nothing is downloaded) whose setup.py is `setup_py`."""
+    """A lock entry for a local setuptools sdist made here (`path`, beside the lock) whose setup.py
+    is `setup_py`."""
     import hashlib
     import io
     import tarfile
@@ -333,8 +332,7 @@ def _local_sdist(directory: Path, dist: str, version: str, setup_py: str) -> dic
             info = tarfile.TarInfo(f"{base}/{name}")
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
-    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(sdist)], capture_output=True, text=True, check=True).stdout.strip()
-    return {"name": dist, "version": version, "provider": "sdist", "filename": sdist.name, "url": f"file://{stored}",
+    return {"name": dist, "version": version, "provider": "sdist", "filename": sdist.name, "path": sdist.name,
             "sha256": hashlib.sha256(sdist.read_bytes()).hexdigest(),
             "build_system": {"backend": "setuptools.build_meta", "dependencies": ["setuptools"], "requires": ["setuptools"],
                              "source": "pyproject"}}
@@ -378,7 +376,7 @@ def test_a_fresh_rust_sdist_is_refused_with_the_ways_out(tmp_path: Path) -> None
 
 
 def _pure_wheel(directory: Path, dist: str, version: str, files: dict[str, str]) -> dict:
-    """A lock entry for a pure wheel made here of `files` (added to the store: nothing is downloaded)."""
+    """A lock entry for a local pure wheel made here of `files` (`path`, beside the lock)."""
     import base64
     import hashlib
     import zipfile
@@ -393,8 +391,7 @@ def _pure_wheel(directory: Path, dist: str, version: str, files: dict[str, str])
     with zipfile.ZipFile(whl, "w") as z:
         for n, b in contents.items():
             z.writestr(n, b)
-    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(whl)], capture_output=True, text=True, check=True).stdout.strip()
-    return {"name": dist, "version": version, "provider": "wheel", "filename": whl.name, "url": f"file://{stored}",
+    return {"name": dist, "version": version, "provider": "wheel", "filename": whl.name, "path": whl.name,
             "sha256": hashlib.sha256(whl.read_bytes()).hexdigest(), "wheel_tags": ["py3-none-any"]}
 
 
