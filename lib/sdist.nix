@@ -63,6 +63,19 @@ rec {
       buildInputs = native.buildInputs ++ fixes.buildInputs;
       propagatedBuildInputs = native.propagatedBuildInputs;
       doCheck = tests;
+      # nixpkgs puts its hooks' propagated packages (the set's wheel and packaging) ahead of
+      # `build-system` on PYTHONPATH, even the lock's copies listed there directly (setup.sh takes
+      # inputs depth first), and `build --no-isolation` checks the backend's requirements against the
+      # first distribution of each name: on an older nixpkgs (24.05: packaging 24.0) a current
+      # backend's requirement (hatchling >= 1.26: packaging>=24.2) is "missing". So the build phase
+      # finds the locked build closure first; the phases after it see nixpkgs' order again.
+      preBuild = ''
+        machNixPythonPath=''${PYTHONPATH-}
+        export PYTHONPATH=${final.makePythonPath buildDrvs}''${PYTHONPATH:+:$PYTHONPATH}
+      '';
+      postBuild = ''
+        export PYTHONPATH=$machNixPythonPath
+      '';
       passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = if recipe == null then null else recipe.version or null; };
     };
 }

@@ -372,3 +372,43 @@ def test_build_tools_of_the_locked_sdists_are_not_rebuilt(tmp_path: Path) -> Non
     hatchling = evaluate(COMMON + "pkgs.python3.pkgs.hatchling.name")
     assert got == {"same": True, "env": [f"python{PY}-iniconfig-2.0.0", f"python{PY}-pluggy-1.4.0"], "backend": [hatchling]}
 
+
+
+# A current hatchling (>= 1.26 requires packaging>=24.2) and its run-time closure, locked for the build
+# of annotated-types' sdist only: (name, version, file, PyPI path, sha256).
+BUILD_ONLY_WHEELS = [
+    ("hatchling", "1.27.0", "hatchling-1.27.0-py3-none-any.whl", "08/e7/ae38d7a6dfba0533684e0b2136817d667588ae3ec984c1a4e5df5eb88482",
+     "d3a2f3567c4f926ea39849cdf924c7e99e6686c9c8e288ae1037c8fa2a5d937b"),
+    ("packaging", "24.2", "packaging-24.2-py3-none-any.whl", "88/ef/eb23f262cca3c0c4eb7ab1933c3b1f03d021f2c48f54763065b6f0e321be",
+     "09abb1bccd265c01f4a3aa3f7a7db064b36514d2cba19a2f694fe6150451a759"),
+    ("pathspec", "0.12.1", "pathspec-0.12.1-py3-none-any.whl", "cc/20/ff623b09d963f88bfde16306a54e12ee5ea43e9b597108672ff3a408aad6",
+     "a0d503e138a4c123b27490a4f7beda6a01c6f288df0e4a8b79c7eb0dc7b4cc08"),
+    ("pluggy", "1.5.0", "pluggy-1.5.0-py3-none-any.whl", "88/5f/e351af9a41f866ac3f1fac4ca0613908d9a41741cfcf2228f4ad853b697d",
+     "44e1ad92c8ca002de6377e165f3e0f1be63266ab4d554740532335b9d75ea669"),
+    ("trove-classifiers", "2024.10.21.16", "trove_classifiers-2024.10.21.16-py3-none-any.whl",
+     "35/35/5055ab8d215af853d07bbff1a74edf48f91ed308f037380a5ca52dd73348", "0fb11f1e995a757807a8ef1c03829fbd4998d817319abcef1f33165750f103be"),
+]
+PINNED.update({f"{n}-{v}": dict(_wheel(n, v, f, path, sha, ["py3-none-any"]), build_only=True) for n, v, f, path, sha in BUILD_ONLY_WHEELS})
+PINNED.update({
+    "annotated-types-0.7.0-sdist": _sdist("annotated-types", "0.7.0", "annotated_types-0.7.0.tar.gz",
+                                          "ee/67/531ea369ba64dcff5ec9c3402f9f51bf748cec26dde048a2f973a4eea7f5",
+                                          "aff07c09a53a08bc8cfccb9c85b05f1aa9a2a6f23728d790723543408344ce89", ["hatchling"], ["hatchling"]),
+})
+
+
+def test_fresh_build_finds_the_locks_build_closure_first(tmp_path: Path) -> None:
+    """nixpkgs' pypaBuildHook and pythonRuntimeDepsCheckHook propagate the set's wheel and packaging,
+    and nixpkgs puts the hooks ahead of the package's build-system on PYTHONPATH (behaviours sheet,
+    section 9); `build --no-isolation` checks the backend's requirements against the first
+    distribution of each name. On 24.05 the set's packaging is 24.0. Before: annotated-types' fresh
+    sdist build, with the lock's hatchling 1.27.0 (packaging>=24.2) and packaging 24.2, stopped on
+    24.05 with `ERROR Missing dependencies:` hatchling, `packaging>=24.2` (it built on the current
+    stable, whose packaging is 26.3); so does a lib/ that lists the lock's build closure in
+    build-system directly, since stdenv takes inputs depth first. Now: the lock's build closure comes
+    first on PYTHONPATH for the build phase, and the environment holds annotated-types 0.7.0 on
+    every release."""
+    lock = write_lock(tmp_path / "lock.json",
+                      ["annotated-types-0.7.0-sdist", "hatchling-1.27.0", "packaging-24.2", "pathspec-0.12.1", "pluggy-1.5.0",
+                       "trove-classifiers-2024.10.21.16"], ["annotated-types"],
+                      {"hatchling": ["packaging", "pathspec", "pluggy", "trove-classifiers"]})
+    assert build_env(lock, tmp_path / "result") == {"annotated-types": "0.7.0"}
