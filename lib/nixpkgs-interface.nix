@@ -22,7 +22,8 @@
   # Its package set: builders, and the packages of the `mach-nix` CLI.
   pythonPackages = [
     "buildPythonPackage" "buildPythonApplication"
-    "makePythonPath" # a fresh sdist build's locked build closure, first on PYTHONPATH (lib/sdist.nix)
+    # a fresh sdist build: its locked build closure, then its dependency closure, first on PYTHONPATH (lib/sdist.nix)
+    "makePythonPath" "requiredPythonModules" "python"
     "setuptools" "packaging" "resolvelib" "orjson" "lz4" "urllib3" # + tomli when Python < 3.11
   ];
   # Used on packages of the set: overridePythonAttrs (builder arguments: version, src, dependencies,

@@ -51,7 +51,13 @@ rec {
      another version (its nativeInputsOf are added) or null.
   */
   fresh = { final, name, entry, depsDrvs, buildDrvs, fixes, tests, recipe ? null }:
-    let native = if recipe == null then { nativeBuildInputs = [ ]; buildInputs = [ ]; propagatedBuildInputs = [ ]; } else nativeInputsOf recipe; in
+    let
+      native = if recipe == null then { nativeBuildInputs = [ ]; buildInputs = [ ]; propagatedBuildInputs = [ ]; } else nativeInputsOf recipe;
+      # The locked dependency closure for the runtime-deps check, without a packaging older than
+      # 23.2: the check's script imports packaging.metadata from the same PYTHONPATH.
+      checkable = d: !((d.pname or "") == "packaging" && builtins.compareVersions (d.version or "0") "23.2" < 0);
+      depsPath = lib.concatMapStringsSep ":" (d: "${d}/${final.python.sitePackages}") (lib.filter checkable (final.requiredPythonModules depsDrvs));
+    in
     final.buildPythonPackage {
       pname = name;
       inherit (entry) version;
@@ -68,12 +74,17 @@ rec {
       # inputs depth first), and `build --no-isolation` checks the backend's requirements against the
       # first distribution of each name: on an older nixpkgs (24.05: packaging 24.0) a current
       # backend's requirement (hatchling >= 1.26: packaging>=24.2) is "missing". So the build phase
-      # finds the locked build closure first; the phases after it see nixpkgs' order again.
+      # finds the locked build closure first. Likewise pythonRuntimeDepsCheckHook (between the build
+      # and the install) checks the wheel's Requires-Dist against the first distribution of each
+      # name: it finds the locked dependency closure first. The install sees nixpkgs' order again.
       preBuild = ''
         machNixPythonPath=''${PYTHONPATH-}
-        export PYTHONPATH=${final.makePythonPath buildDrvs}''${PYTHONPATH:+:$PYTHONPATH}
+        export PYTHONPATH=${final.makePythonPath buildDrvs}''${machNixPythonPath:+:$machNixPythonPath}
       '';
       postBuild = ''
+        export PYTHONPATH=${depsPath}''${machNixPythonPath:+:$machNixPythonPath}
+      '';
+      preInstall = ''
         export PYTHONPATH=$machNixPythonPath
       '';
       passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = if recipe == null then null else recipe.version or null; };

@@ -412,3 +412,45 @@ def test_fresh_build_finds_the_locks_build_closure_first(tmp_path: Path) -> None
                        "trove-classifiers-2024.10.21.16"], ["annotated-types"],
                       {"hatchling": ["packaging", "pathspec", "pluggy", "trove-classifiers"]})
     assert build_env(lock, tmp_path / "result") == {"annotated-types": "0.7.0"}
+
+
+def _local_sdist(directory: Path, dist: str, version: str, dependencies: list[str]) -> dict:
+    """A lock entry for a pure-Python sdist (flit-core backend, built here and added to the store under
+    its fetchurl output path, so nothing is downloaded) whose wheel requires `dependencies`."""
+    import hashlib
+    import io
+    import tarfile
+    mod = dist.replace("-", "_")
+    top = f"{mod}-{version}"
+    files = {
+        "pyproject.toml": ("[build-system]\nrequires = [\"flit_core >=3.4\"]\nbuild-backend = \"flit_core.buildapi\"\n\n"
+                           f"[project]\nname = \"{dist}\"\nversion = \"{version}\"\ndescription = \"a test sdist\"\n"
+                           f"dependencies = {json.dumps(dependencies)}\n"),
+        f"{mod}.py": "\"\"\"A test module.\"\"\"\n",
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n",
+    }
+    sdist = directory / f"{top}.tar.gz"
+    with tarfile.open(sdist, "w:gz") as t:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size, info.mtime = len(data), 0
+            t.addfile(info, io.BytesIO(data))
+    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(sdist)], capture_output=True, text=True, check=True).stdout.strip()
+    return {"name": dist, "version": version, "provider": "sdist", "filename": sdist.name, "url": f"file://{stored}",
+            "sha256": hashlib.sha256(sdist.read_bytes()).hexdigest(),
+            "build_system": {"backend": "flit_core.buildapi", "dependencies": ["flit-core"], "requires": ["flit_core >=3.4"], "source": "pyproject"}}
+
+
+def test_runtime_deps_check_sees_the_locks_dependencies_first(tmp_path: Path) -> None:
+    """pythonRuntimeDepsCheckHook checks the built wheel's Requires-Dist against the first
+    distribution of each name on PYTHONPATH, where nixpkgs puts its hooks' packages (the set's
+    packaging) ahead of the package's dependencies. On 24.05 the set's packaging is 24.0. Before: a
+    fresh sdist requiring packaging>=24.2, locked with packaging 24.2, stopped on 24.05 in the check
+    with `packaging>=24.2 not satisfied by version 24.0` (it built on the current stable). Now: the
+    check sees the lock's dependency closure first, and the environment holds both on every release."""
+    PINNED["new-packaging-user-1.0"] = _local_sdist(tmp_path, "new-packaging-user", "1.0", ["packaging>=24.2"])
+    PINNED["packaging-24.2-runtime"] = {k: v for k, v in PINNED["packaging-24.2"].items() if k != "build_only"}
+    lock = write_lock(tmp_path / "lock.json", ["new-packaging-user-1.0", "packaging-24.2-runtime"], ["new-packaging-user"],
+                      {"new-packaging-user": ["packaging"]})
+    assert build_env(lock, tmp_path / "result") == {"new-packaging-user": "1.0", "packaging": "24.2"}
