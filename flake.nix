@@ -1,7 +1,8 @@
 {
   description = "mach-nix: reproducible Python environments on Nix from requirements.txt or pyproject.toml";
 
-  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.05";
+  # The current stable release (lib/ supports R24.05 and later: docs/nix.md).
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-26.11";
 
   outputs = { self, nixpkgs }:
     let

@@ -23,6 +23,8 @@
   # Its package set: builders, and the packages of the `mach-nix` CLI.
   pythonPackages = [
     "buildPythonPackage" "buildPythonApplication"
+    # a fresh sdist build: its locked build closure, then its dependency closure, first on PYTHONPATH (lib/sdist.nix)
+    "makePythonPath" "requiredPythonModules" "python"
     "setuptools" "packaging" "resolvelib" "orjson" "lz4" "urllib3" # + tomli when Python < 3.11
   ];
   # Used on packages of the set: overridePythonAttrs (builder arguments: version, src, dependencies,

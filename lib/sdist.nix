@@ -86,6 +86,10 @@ rec {
     let
       native = if recipe == null then { nativeBuildInputs = [ ]; buildInputs = [ ]; propagatedBuildInputs = [ ]; } else nativeInputsOf recipe;
       compilesRust = lib.any (t: lib.elem t rustBuildTools) ((entry.build_system or { }).dependencies or [ ]);
+      # The locked dependency closure for the runtime-deps check, without a packaging older than
+      # 23.2: the check's script imports packaging.metadata from the same PYTHONPATH.
+      checkable = d: !((d.pname or "") == "packaging" && builtins.compareVersions (d.version or "0") "23.2" < 0);
+      depsPath = lib.concatMapStringsSep ":" (d: "${d}/${final.python.sitePackages}") (lib.filter checkable (final.requiredPythonModules depsDrvs));
       drv = final.buildPythonPackage (lib.optionalAttrs (cut != [ ]) { dontCheckRuntimeDeps = true; } // {
         pname = name;
         inherit (entry) version;
@@ -99,6 +103,24 @@ rec {
         doCheck = tests;
         failureHook = (import ./build-hint.nix { }).failureHook name entry.version;
         env = fixes.env or { };
+        # nixpkgs puts its hooks' propagated packages (the set's wheel and packaging) ahead of
+        # `build-system` on PYTHONPATH, even the lock's copies listed there directly (setup.sh takes
+        # inputs depth first), and `build --no-isolation` checks the backend's requirements against the
+        # first distribution of each name: on an older nixpkgs (24.05: packaging 24.0) a current
+        # backend's requirement (hatchling >= 1.26: packaging>=24.2) is "missing". So the build phase
+        # finds the locked build closure first. Likewise pythonRuntimeDepsCheckHook (between the build
+        # and the install) checks the wheel's Requires-Dist against the first distribution of each
+        # name: it finds the locked dependency closure first. The install sees nixpkgs' order again.
+        preBuild = ''
+          machNixPythonPath=''${PYTHONPATH-}
+          export PYTHONPATH=${final.makePythonPath buildDrvs}''${machNixPythonPath:+:$machNixPythonPath}
+        '';
+        postBuild = ''
+          export PYTHONPATH=${depsPath}''${machNixPythonPath:+:$machNixPythonPath}
+        '';
+        preInstall = ''
+          export PYTHONPATH=$machNixPythonPath
+        '';
         postInstall = (import ./overrides.nix { inherit lib pkgs; }).substitutionScript final.python.sitePackages (fixes.substitutions or [ ]);
         postFixup = (import ./namespaces.nix { inherit lib; }).dropInits final.python;
         passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = if recipe == null then null else recipe.version or null; };

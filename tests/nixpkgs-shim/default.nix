@@ -9,8 +9,12 @@
   # (default: host.json, written by probe-host.py).
 , hostPython ? null
 , hostPythonVersion ? null
-  # R24.05–R25.05 default a missing `format` to setuptools; R25.11 throws (the default here).
-, formatDefaultSetuptools ? false
+  # The nixpkgs release modelled: its build machinery's versions and release-dependent behaviour
+  # come from python/releases/<release>.json. Default: the current stable release.
+, release ? "26.11"
+  # R24.05–R25.05 default a missing `format` to setuptools; R25.11 throws. Default (null): the
+  # release's own behaviour.
+, formatDefaultSetuptools ? null
   # What `stdenv.cc.libc.version` reports (major.minor of the host glibc; default: host.json).
 , glibcVersion ? null
 , ...
@@ -28,6 +32,11 @@ let
   pythonFull = if hostPythonVersion != null then hostPythonVersion else host.python;
   glibc = if glibcVersion != null then glibcVersion else host.glibc;
   pyVer = lib.splitString "." pythonFull;
+  releases = map (f: lib.removeSuffix ".json" f) (lib.attrNames (builtins.readDir ./python/releases));
+  releaseTable =
+    if lib.elem release releases then lib.fromJSON (lib.readFile (./python/releases + "/${release}.json"))
+    else throw "nixpkgs-shim: no release ${toString release}; the stand-in models ${lib.concatStringsSep ", " releases} (python/releases/).";
+  formatDefault = if formatDefaultSetuptools != null then formatDefaultSetuptools else releaseTable.formatDefaultSetuptools;
   # python311, python312, python313, … after the host's interpreter, as nixpkgs names them.
   pythonAttr = "python${lib.elemAt pyVer 0}${lib.elemAt pyVer 1}";
   parts = lib.splitString "-" system;
@@ -69,7 +78,6 @@ let
       paths = map (s: "${hostLibDir}/${s}") sonames;
       mustExist = map (s: "lib/${s}") sonames;
     };
-    pin = n: v: (lib.fromJSON (lib.readFile ./python/bootstrap.json)).${n};
   in {
     inherit lib system config;
     pkgs = final;
@@ -225,7 +233,7 @@ let
     # Wheels of the PyPA tools the Python hooks run (installer, build), unpacked: nixpkgs bootstraps
     # these the same way before its package set exists.
     pythonBootstrapTools = runCommand "python-bootstrap-tools" {
-      wheels = map (n: final.fetchurl (pin n null)) [ "installer" "build" "pyproject-hooks" "packaging" ];
+      wheels = map (n: final.fetchurl releaseTable.packages.${n}.bootstrapWheel) [ "installer" "build" "pyproject-hooks" "packaging" ];
       passthru.bootstrapTree = true;
     } ''
       mkdir -p $out
@@ -234,7 +242,9 @@ let
 
     pythonPackagesExtensions = [ ];
     ${pythonAttr} = lib.makeOverridable (import ./python/cpython.nix) {
-      inherit lib formatDefaultSetuptools pythonAttr;
+      inherit lib pythonAttr;
+      formatDefaultSetuptools = formatDefault;
+      release = releaseTable;
       hostPython = hostPy;
       inherit (final) stdenv pkgs runCommand makeSetupHook fetchurl;
       sourceVersion = { major = lib.elemAt pyVer 0; minor = lib.elemAt pyVer 1; patch = lib.elemAt pyVer 2; suffix = ""; };

@@ -1,6 +1,8 @@
 """Every test marked `nix` runs once per Nix installation (nix_support.INSTALLATIONS): the host's
 Nix (2.8 on Debian 12) and a current one (2.26), all tests of one installation before the next, so
-two Nix processes never build at the same time. Test ids end in [nix-host] / [nix-modern]."""
+two Nix processes never build at the same time. Test ids end in [nix-host] / [nix-modern].
+A test also marked `nix_releases` (the scenarios) runs on every nixpkgs release the stand-in models
+(nix_support.RELEASES): ids end in [nix-host-24.05] / [nix-host-26.11] …"""
 
 from __future__ import annotations
 
@@ -34,6 +36,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.definition.get_closest_marker("nix") is not None:
         metafunc.fixturenames.append("nix_installation")
         metafunc.parametrize("nix_installation", INSTALLATIONS, indirect=True, scope="session")
+    if metafunc.definition.get_closest_marker("nix_releases") is not None:
+        metafunc.fixturenames.append("shim_release")
+        metafunc.parametrize("shim_release", nix_support.RELEASES, indirect=True)
 
 
 @pytest.fixture(scope="session")
@@ -51,9 +56,19 @@ def nix_installation(request: pytest.FixtureRequest):
     mp.undo()
 
 
+@pytest.fixture
+def shim_release(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The stand-in's release for this test: tests/nix/common.nix reads MACH_NIX_SHIM_RELEASE."""
+    monkeypatch.setenv("MACH_NIX_SHIM_RELEASE", request.param)
+    return request.param
+
+
 @pytest.fixture(autouse=True)
 def _selected_nix(request: pytest.FixtureRequest) -> None:
     """Activate the parametrized installation (a fixture added by pytest_generate_tests is not set up
     by itself)."""
-    if "nix_installation" in getattr(getattr(request.node, "callspec", None), "params", {}):
+    params = getattr(getattr(request.node, "callspec", None), "params", {})
+    if "nix_installation" in params:
         request.getfixturevalue("nix_installation")
+    if "shim_release" in params:
+        request.getfixturevalue("shim_release")

@@ -37,6 +37,13 @@ PY_ATTR = "python" + PY.replace(".", "")  # "python311"
 GLIBC = HOST["glibc"]  # "2.36"
 
 
+# The nixpkgs releases the stand-in models (tests/nixpkgs-shim/python/releases/<release>.json), oldest
+# first; tests marked `nix_releases` run on each (MACH_NIX_SHIM_RELEASE, read by tests/nix/common.nix),
+# the other Nix tests on the stand-in's default, the current stable.
+RELEASES = sorted((p.stem for p in (SHIM / "python" / "releases").glob("*.json")),
+                  key=lambda r: tuple(int(x) for x in r.split(".")))
+
+
 def fill(text: str) -> str:
     """Expected-output text with the host's values for @python@, @pythonFull@, @pythonAttr@, @glibc@."""
     for k, v in {"@pythonFull@": PY_FULL, "@pythonAttr@": PY_ATTR, "@python@": PY, "@glibc@": GLIBC}.items():

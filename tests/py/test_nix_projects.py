@@ -44,7 +44,7 @@ def ok_json(proc: subprocess.CompletedProcess) -> object:
 def test_nixpkgs_map_lists_the_set_by_normalized_pname() -> None:
     got = ok_json(nix_eval(COMMON + "(import ./lib/resolve.nix { inherit lib pkgs; }).nixpkgsPackages pkgs.python3.pkgs"))
     assert got["requests"] == {"version": "2.28.1", "attr": "requests"}
-    assert got["flit-core"] == {"version": "3.10.1", "attr": "flit-core"}  # not the flit_core alias
+    assert got["flit-core"] == {"version": "3.12.0", "attr": "flit-core"}  # not the flit_core alias
     assert "six" not in got  # a throwing alias is skipped
     assert "buildPythonPackage" not in got and "python" not in got
 

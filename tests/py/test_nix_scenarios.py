@@ -21,7 +21,8 @@ from nix_support import GLIBC, PY, PY_FULL, ROOT
 NIX_TESTS = ROOT / "tests" / "nix"
 COMMON = f"with import {NIX_TESTS / 'common.nix'} {{ }}; "
 
-pytestmark = [pytest.mark.nix]
+# Each scenario runs on every release the stand-in models (24.05 and the current stable).
+pytestmark = [pytest.mark.nix, pytest.mark.nix_releases]
 
 FILES = "https://files.pythonhosted.org/packages/"
 # name -> lock entry (without dependencies/roots), all pure-Python files.
@@ -552,5 +553,88 @@ def test_build_tools_of_the_locked_sdists_are_not_rebuilt(tmp_path: Path) -> Non
                    "same = ps.hatchling.drvPath == pkgs.python3.pkgs.hatchling.drvPath; "
                    "env = map (d: d.name) (e.passthru.selectPkgs ps); "
                    "backend = map (d: d.name) (lib.filter (d: (d.pname or \"\") == \"hatchling\") ps.iniconfig.nativeBuildInputs); }")
-    assert got == {"same": True, "env": [f"python{PY}-iniconfig-2.0.0", f"python{PY}-pluggy-1.4.0"],
-                   "backend": [f"python{PY}-hatchling-1.25.0"]}
+    hatchling = evaluate(COMMON + "pkgs.python3.pkgs.hatchling.name")
+    assert got == {"same": True, "env": [f"python{PY}-iniconfig-2.0.0", f"python{PY}-pluggy-1.4.0"], "backend": [hatchling]}
+
+
+
+# A current hatchling (>= 1.26 requires packaging>=24.2) and its run-time closure, locked for the build
+# of annotated-types' sdist only: (name, version, file, PyPI path, sha256).
+BUILD_ONLY_WHEELS = [
+    ("hatchling", "1.27.0", "hatchling-1.27.0-py3-none-any.whl", "08/e7/ae38d7a6dfba0533684e0b2136817d667588ae3ec984c1a4e5df5eb88482",
+     "d3a2f3567c4f926ea39849cdf924c7e99e6686c9c8e288ae1037c8fa2a5d937b"),
+    ("packaging", "24.2", "packaging-24.2-py3-none-any.whl", "88/ef/eb23f262cca3c0c4eb7ab1933c3b1f03d021f2c48f54763065b6f0e321be",
+     "09abb1bccd265c01f4a3aa3f7a7db064b36514d2cba19a2f694fe6150451a759"),
+    ("pathspec", "0.12.1", "pathspec-0.12.1-py3-none-any.whl", "cc/20/ff623b09d963f88bfde16306a54e12ee5ea43e9b597108672ff3a408aad6",
+     "a0d503e138a4c123b27490a4f7beda6a01c6f288df0e4a8b79c7eb0dc7b4cc08"),
+    ("pluggy", "1.5.0", "pluggy-1.5.0-py3-none-any.whl", "88/5f/e351af9a41f866ac3f1fac4ca0613908d9a41741cfcf2228f4ad853b697d",
+     "44e1ad92c8ca002de6377e165f3e0f1be63266ab4d554740532335b9d75ea669"),
+    ("trove-classifiers", "2024.10.21.16", "trove_classifiers-2024.10.21.16-py3-none-any.whl",
+     "35/35/5055ab8d215af853d07bbff1a74edf48f91ed308f037380a5ca52dd73348", "0fb11f1e995a757807a8ef1c03829fbd4998d817319abcef1f33165750f103be"),
+]
+PINNED.update({f"{n}-{v}": dict(_wheel(n, v, f, path, sha, ["py3-none-any"]), build_only=True) for n, v, f, path, sha in BUILD_ONLY_WHEELS})
+PINNED.update({
+    "annotated-types-0.7.0-sdist": _sdist("annotated-types", "0.7.0", "annotated_types-0.7.0.tar.gz",
+                                          "ee/67/531ea369ba64dcff5ec9c3402f9f51bf748cec26dde048a2f973a4eea7f5",
+                                          "aff07c09a53a08bc8cfccb9c85b05f1aa9a2a6f23728d790723543408344ce89", ["hatchling"], ["hatchling"]),
+})
+
+
+def test_fresh_build_finds_the_locks_build_closure_first(tmp_path: Path) -> None:
+    """nixpkgs' pypaBuildHook and pythonRuntimeDepsCheckHook propagate the set's wheel and packaging,
+    and nixpkgs puts the hooks ahead of the package's build-system on PYTHONPATH (behaviours sheet,
+    section 9); `build --no-isolation` checks the backend's requirements against the first
+    distribution of each name. On 24.05 the set's packaging is 24.0. Before: annotated-types' fresh
+    sdist build, with the lock's hatchling 1.27.0 (packaging>=24.2) and packaging 24.2, stopped on
+    24.05 with `ERROR Missing dependencies:` hatchling, `packaging>=24.2` (it built on the current
+    stable, whose packaging is 26.3); so does a lib/ that lists the lock's build closure in
+    build-system directly, since stdenv takes inputs depth first. Now: the lock's build closure comes
+    first on PYTHONPATH for the build phase, and the environment holds annotated-types 0.7.0 on
+    every release."""
+    lock = write_lock(tmp_path / "lock.json",
+                      ["annotated-types-0.7.0-sdist", "hatchling-1.27.0", "packaging-24.2", "pathspec-0.12.1", "pluggy-1.5.0",
+                       "trove-classifiers-2024.10.21.16"], ["annotated-types"],
+                      {"hatchling": ["packaging", "pathspec", "pluggy", "trove-classifiers"]})
+    assert build_env(lock, tmp_path / "result") == {"annotated-types": "0.7.0"}
+
+
+def _local_sdist(directory: Path, dist: str, version: str, dependencies: list[str]) -> dict:
+    """A lock entry for a pure-Python sdist (flit-core backend, built here and added to the store under
+    its fetchurl output path, so nothing is downloaded) whose wheel requires `dependencies`."""
+    import hashlib
+    import io
+    import tarfile
+    mod = dist.replace("-", "_")
+    top = f"{mod}-{version}"
+    files = {
+        "pyproject.toml": ("[build-system]\nrequires = [\"flit_core >=3.4\"]\nbuild-backend = \"flit_core.buildapi\"\n\n"
+                           f"[project]\nname = \"{dist}\"\nversion = \"{version}\"\ndescription = \"a test sdist\"\n"
+                           f"dependencies = {json.dumps(dependencies)}\n"),
+        f"{mod}.py": "\"\"\"A test module.\"\"\"\n",
+        "PKG-INFO": f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n",
+    }
+    sdist = directory / f"{top}.tar.gz"
+    with tarfile.open(sdist, "w:gz") as t:
+        for name, text in files.items():
+            data = text.encode()
+            info = tarfile.TarInfo(f"{top}/{name}")
+            info.size, info.mtime = len(data), 0
+            t.addfile(info, io.BytesIO(data))
+    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(sdist)], capture_output=True, text=True, check=True).stdout.strip()
+    return {"name": dist, "version": version, "provider": "sdist", "filename": sdist.name, "url": f"file://{stored}",
+            "sha256": hashlib.sha256(sdist.read_bytes()).hexdigest(),
+            "build_system": {"backend": "flit_core.buildapi", "dependencies": ["flit-core"], "requires": ["flit_core >=3.4"], "source": "pyproject"}}
+
+
+def test_runtime_deps_check_sees_the_locks_dependencies_first(tmp_path: Path) -> None:
+    """pythonRuntimeDepsCheckHook checks the built wheel's Requires-Dist against the first
+    distribution of each name on PYTHONPATH, where nixpkgs puts its hooks' packages (the set's
+    packaging) ahead of the package's dependencies. On 24.05 the set's packaging is 24.0. Before: a
+    fresh sdist requiring packaging>=24.2, locked with packaging 24.2, stopped on 24.05 in the check
+    with `packaging>=24.2 not satisfied by version 24.0` (it built on the current stable). Now: the
+    check sees the lock's dependency closure first, and the environment holds both on every release."""
+    PINNED["new-packaging-user-1.0"] = _local_sdist(tmp_path, "new-packaging-user", "1.0", ["packaging>=24.2"])
+    PINNED["packaging-24.2-runtime"] = {k: v for k, v in PINNED["packaging-24.2"].items() if k != "build_only"}
+    lock = write_lock(tmp_path / "lock.json", ["new-packaging-user-1.0", "packaging-24.2-runtime"], ["new-packaging-user"],
+                      {"new-packaging-user": ["packaging"]})
+    assert build_env(lock, tmp_path / "result") == {"new-packaging-user": "1.0", "packaging": "24.2"}

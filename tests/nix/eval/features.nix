@@ -38,8 +38,13 @@ in
     (machNix.mkPython { lockFile = ../locks/host/requests.json; ignoreCollisions = true; }).drvAttrs.ignoreCollisions
     (machNix.mkPython { lockFile = ../locks/host/requests.json; }).drvAttrs.ignoreCollisions
   ];
-  # A build requirement the set keeps at another version is built from the lock for the sdist only.
-  sideBuildTool = let p = pyOf { lockFile = ../locks/host/idna-newer-flit.json; }; in
+  # A build requirement the set keeps at another version is built from the lock for the sdist only
+  # (on 24.05, whose flit-core is older than the lock's 3.12.0; 26.11 has 3.12.0 itself).
+  sideBuildTool =
+    let
+      machNix2405 = import ../../.. { pkgs = import ../../nixpkgs-shim { release = "24.05"; }; pypiData = ../../data/index-small; };
+      p = (machNix2405.mkPython { lockFile = ../locks/host/idna-newer-flit.json; }).passthru.python.pkgs;
+    in
     { set = p.flit-core.version; idnaBuildSystem = map (d: d.version) p.idna.passthru.build-system; };
   resolveFn = (machNix.resolve { lockFile = ../locks/host/requests.json; }).roots;
 }

@@ -2,6 +2,8 @@
 # nixpkgs' passthru (interpreters/python/cpython/default.nix + passthrufun.nix).
 { lib, stdenv, pkgs, runCommand, makeSetupHook, fetchurl, hostPython, sourceVersion, pythonAttr
 , formatDefaultSetuptools
+  # The parsed python/releases/<release>.json: the versions of the set's build machinery.
+, release
 , self
 , packageOverrides ? (final: prev: { })
 }:
@@ -16,7 +18,7 @@ let
     let
       base = import ./python-packages-base.nix { inherit lib pkgs stdenv formatDefaultSetuptools; python = self; };
       hooks = import ./hooks { inherit lib makeSetupHook hostPython; python = self; runtimeShell = stdenv.shell; };
-      packages = import ./python-packages.nix { inherit lib fetchurl; };
+      packages = import ./python-packages.nix { inherit lib fetchurl release; };
       aliases = import ./aliases.nix lib;
       extensions = lib.composeManyExtensions ([ hooks packages ] ++ pkgs.pythonPackagesExtensions ++ [ packageOverrides ]);
       set = lib.fix (lib.extends (lib.composeExtensions aliases extensions) base);

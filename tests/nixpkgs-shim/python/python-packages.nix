@@ -2,7 +2,8 @@
 # by hash. Several packages are deliberately OLDER than what a fresh lock picks (requests, idna,
 # urllib3, certifi, charset-normalizer), so mach-nix's overriding is exercised; `requests` and
 # `idna` use `rec`, so overriding `version` alone leaves `src` (and thus the built version) as is.
-{ lib, fetchurl }:
+# `release`: the parsed python/releases/<release>.json (the build machinery's versions and files).
+{ lib, fetchurl, release }:
 self: super: with self;
 let
   # A package built from one pinned PyPI wheel, as nixpkgs' `format = "wheel"` expressions are;
@@ -30,66 +31,20 @@ let
   # The pinned file for this interpreter's CPython minor version.
   forPython = files: files.${python.pythonVersion} or (throw
     "nixpkgs-shim: no pinned wheel for CPython ${python.pythonVersion} (pinned: ${lib.concatStringsSep ", " (lib.attrNames files)}); add one with tests/nix/tools/pypi_pin.py");
+  # nixpkgs' build machinery (flit-core, packaging, wheel, installer, pyproject-hooks, build,
+  # setuptools, hatchling and what hatchling needs at run time) at the versions this release ships,
+  # from the release table. The bootstrap packages among them are built from their sdists with
+  # flit-core (flit-core builds itself) and, because of their pnames, with the builder's bootstrap
+  # hooks, as nixpkgs does; the others are their wheels. `dependencies` name packages of the set.
+  machinery = lib.mapAttrs (name: e:
+    let common = { inherit (e) url sha256 imports; dependencies = map (d: self.${d}) e.dependencies; }; in
+    if e.format == "sdist" then pypiSdist name e.version (common // { build-system = lib.optional (name != "flit-core") self.flit-core; })
+    else pypiWheel name e.version common) release.packages;
 in
-{
+machinery // {
   # Not a package: what the builder gives nixpkgs' bootstrap packages (nixpkgs: bootstrap.build,
   # bootstrap.installer, … built without the hooks; here the unpacked wheels of those tools).
   bootstrap = { tools = pkgs.pythonBootstrapTools; };
-  # nixpkgs' bootstrap packages, built from their sdists with flit-core (flit-core builds itself)
-  # and, because of their pnames, with the builder's bootstrap hooks: nixpkgs does the same.
-  flit-core = pypiSdist "flit-core" "3.10.1" {
-    url = "https://files.pythonhosted.org/packages/d5/ae/09427bea9227a33ec834ed5461432752fd5d02b14f93dd68406c91684622/flit_core-3.10.1.tar.gz";
-    sha256 = "66e5b87874a0d6e39691f0e22f09306736b633548670ad3c09ec9db03c5662f7";
-    build-system = [ ];
-    imports = [ "flit_core.buildapi" ];
-  };
-  packaging = pypiSdist "packaging" "24.2" {
-    url = "https://files.pythonhosted.org/packages/d0/63/68dbb6eb2de9cb10ee4c9c14a0148804425e13c4fb20d61cce69f53106da/packaging-24.2.tar.gz";
-    sha256 = "c228a6dc5e932d346bc5739379109d49e8853dd8223571c7c5b55260edc0b97f";
-    imports = [ "packaging.metadata" ];
-  };
-  wheel = pypiSdist "wheel" "0.45.1" {
-    url = "https://files.pythonhosted.org/packages/8a/98/2d9906746cdc6a6ef809ae6338005b3f21bb568bea3165cfc6a243fdc25c/wheel-0.45.1.tar.gz";
-    sha256 = "661e1abd9198507b1409a20c02106d9670b2576e916d58f520316666abca6729";
-  };
-  installer = pypiSdist "installer" "0.7.0" {
-    url = "https://files.pythonhosted.org/packages/05/18/ceeb4e3ab3aa54495775775b38ae42b10a92f42ce42dfa44da684289b8c8/installer-0.7.0.tar.gz";
-    sha256 = "a26d3e3116289bb08216e0d0f7d925fcef0b0194eedfa0c944bcaaa106c4b631";
-  };
-  pyproject-hooks = pypiSdist "pyproject-hooks" "1.2.0" {
-    url = "https://files.pythonhosted.org/packages/e7/82/28175b2414effca1cdac8dc99f76d660e7a4fb0ceefa4b4ab8f5f6742925/pyproject_hooks-1.2.0.tar.gz";
-    sha256 = "1e859bd5c40fae9448642dd871adf459e5e2084186e8d2c2a79a824c970da1f8";
-  };
-  build = pypiSdist "build" "1.2.2.post1" {
-    url = "https://files.pythonhosted.org/packages/7d/46/aeab111f8e06793e4f0e421fcad593d547fb8313b50990f31681ee2fb1ad/build-1.2.2.post1.tar.gz";
-    sha256 = "b36993e92ca9375a219c99e606a122ff365a760a2d4bba0caa09bd5278b608b7";
-    dependencies = [ packaging pyproject-hooks ];
-  };
-  setuptools = pypiWheel "setuptools" "75.6.0" {
-    url = "https://files.pythonhosted.org/packages/55/21/47d163f615df1d30c094f6c8bbb353619274edccf0327b185cc2493c2c33/setuptools-75.6.0-py3-none-any.whl";
-    sha256 = "ce74b49e8f7110f9bf04883b730f4765b774ef3ef28f722cce7c273d253aaf7d";
-    imports = [ "setuptools" ];
-  };
-  # A build backend with run-time dependencies of its own (nixpkgs: hatchling, setuptools-scm,
-  # meson-python, …): replacing one of those rebuilds the backend.
-  hatchling = pypiWheel "hatchling" "1.25.0" {
-    url = "https://files.pythonhosted.org/packages/0c/8b/90e80904fdc24ce33f6fc6f35ebd2232fe731a8528a22008458cf197bc4d/hatchling-1.25.0-py3-none-any.whl";
-    sha256 = "b47948e45d4d973034584dd4cb39c14b6a70227cf287ab7ec0ad7983408a882c";
-    dependencies = [ packaging pathspec pluggy trove-classifiers ];
-    imports = [ "hatchling.build" ];
-  };
-  pathspec = pypiWheel "pathspec" "0.12.1" {
-    url = "https://files.pythonhosted.org/packages/cc/20/ff623b09d963f88bfde16306a54e12ee5ea43e9b597108672ff3a408aad6/pathspec-0.12.1-py3-none-any.whl";
-    sha256 = "a0d503e138a4c123b27490a4f7beda6a01c6f288df0e4a8b79c7eb0dc7b4cc08";
-  };
-  pluggy = pypiWheel "pluggy" "1.5.0" {
-    url = "https://files.pythonhosted.org/packages/88/5f/e351af9a41f866ac3f1fac4ca0613908d9a41741cfcf2228f4ad853b697d/pluggy-1.5.0-py3-none-any.whl";
-    sha256 = "44e1ad92c8ca002de6377e165f3e0f1be63266ab4d554740532335b9d75ea669";
-  };
-  trove-classifiers = pypiWheel "trove-classifiers" "2024.10.21.16" {
-    url = "https://files.pythonhosted.org/packages/35/35/5055ab8d215af853d07bbff1a74edf48f91ed308f037380a5ca52dd73348/trove_classifiers-2024.10.21.16-py3-none-any.whl";
-    sha256 = "0fb11f1e995a757807a8ef1c03829fbd4998d817319abcef1f33165750f103be";
-  };
   resolvelib = pypiWheel "resolvelib" "1.0.1" {
     url = "https://files.pythonhosted.org/packages/d2/fc/e9ccf0521607bcd244aa0b3fbd574f71b65e9ce6a112c83af988bbbe2e23/resolvelib-1.0.1-py2.py3-none-any.whl";
     sha256 = "d2da45d1a8dfee81bdd591647783e340ef3bcb104b54c383f70d422ef5cc7dbf";

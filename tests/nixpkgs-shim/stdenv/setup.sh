@@ -30,21 +30,25 @@ addToSearchPath() {
     if [ -d "$dir" ]; then export "$var=${!var:+${!var}:}$dir"; fi
 }
 
-# The transitive closure of some store paths over nix-support/<file> lists.
+# The transitive closure of some store paths over nix-support/<file> lists, in nixpkgs' order
+# (pkgs/stdenv/generic/setup.sh, findInputs): depth first, each input followed at once by what it
+# propagates, before the next input. So a package a hook propagates (the set's packaging) comes
+# before a later input, even one listed directly (PYTHONPATH and PATH follow this order).
 closure() {
     local files="$1"; shift
-    local -A seen=(); local queue=("$@") out=() p f q
-    while [ ${#queue[@]} -gt 0 ]; do
-        p="${queue[0]}"; queue=("${queue[@]:1}")
-        [ -n "$p" ] || continue
-        [ -z "${seen[$p]:-}" ] || continue
+    local -A seen=(); local out=() p
+    visitInput() {
+        local p="$1" f q
+        [ -n "$p" ] || return 0
+        [ -z "${seen[$p]:-}" ] || return 0
         seen[$p]=1; out+=("$p")
         for f in $files; do
             if [ -f "$p/nix-support/$f" ]; then
-                for q in $(cat "$p/nix-support/$f"); do queue+=("$q"); done
+                for q in $(cat "$p/nix-support/$f"); do visitInput "$q"; done
             fi
         done
-    done
+    }
+    for p in "$@"; do visitInput "$p"; done
     echo "${out[@]}"
 }
 
