@@ -221,7 +221,24 @@ class ProjectCandidates:
                     versions = newest_first([t for _, t in versions] + [self.nix_version])
             self.versions = versions
         self._has_final: Optional[bool] = None
+        self._listed: Optional[List[Tuple[Version, str]]] = None
         self._cache: Dict[Tuple[str, bool], List[Candidate]] = {}
+
+    @property
+    def listed_absent(self) -> Optional[List[Tuple[Version, str]]]:
+        """Releases PyPI listed when a layer was built (its ``versions`` table) that no layer holds,
+        newest first; None when no layer has that table (then nothing is known beyond the layers).
+
+        Example: ``pc.listed_absent[:1] == [(Version("3.7.4"), "3.7.4")]`` for matplotlib when data/
+        holds 3.7.5 and the 3.8+ series only.
+        """
+        if self._listed is None:
+            table = self.project.get("versions") if self.project else None
+            if table is None:
+                return None
+            held = self.project["releases"]  # type: ignore[index]
+            self._listed = newest_first(v for v in table if v not in held)
+        return self._listed
 
     @property
     def has_final(self) -> bool:

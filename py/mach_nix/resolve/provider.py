@@ -20,6 +20,7 @@ from mach_nix.errors import EXIT_ABSENT, MachNixError
 from mach_nix.names import normalize
 from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates, parse_specifier, parse_version
+from mach_nix.resolve.forced import Forced, Implications, forced_requirements
 from mach_nix.resolve.target import Target, simple_marker
 
 _EMPTY = SpecifierSet("")
@@ -70,10 +71,10 @@ def _pinned(specs: Sequence[SpecifierSet]) -> FrozenSet[Any]:
 class Req:
     """A requirement on one identifier; ``origin`` says where it came from (for messages)."""
 
-    __slots__ = ("name", "extra", "specifier", "text", "pin_key", "origin", "is_pin", "identifier")
+    __slots__ = ("name", "extra", "specifier", "text", "pin_key", "origin", "is_pin", "identifier", "via")
 
     def __init__(self, name: str, specifier: SpecifierSet, text: str, extra: Optional[str] = None,
-                 pin_key: Optional[tuple] = None, origin: str = "") -> None:
+                 pin_key: Optional[tuple] = None, origin: str = "", via: Optional[str] = None) -> None:
         self.name = name
         self.extra = extra
         self.specifier = specifier
@@ -81,6 +82,7 @@ class Req:
         self.pin_key = pin_key
         self.origin = origin
         self.identifier = f"{name}[{extra}]" if extra else name
+        self.via = via  # implied through this release (see forced.Implications), e.g. "opentelemetry-sdk 1.27.0"
         self.is_pin = pin_key is not None or facts(specifier).is_pin
 
     def __repr__(self) -> str:
@@ -164,22 +166,6 @@ def release_reason(release: str, reason: str) -> str:
     """``"deep-app 2.0 requires deep-lib>=1, …"`` for a dependency reason, else ``"idna 3.8: yanked"``."""
     dependency = reason.startswith("requires ") and not reason.startswith("requires Python ")
     return f"{release} {reason}" if dependency else f"{release}: {reason}"
-
-
-def always_required(request: ResolveRequest) -> Dict[str, List[Tuple[SpecifierSet, str]]]:
-    """What every solution satisfies, per project: (specifier, where from) of the roots and constraints.
-
-    Example: roots ``fastapi[all]`` and ``pydantic<2`` (line 2) →
-    ``{"pydantic": [(SpecifierSet("<2"), "requirements.txt, line 2: pydantic<2")]}``.
-    """
-    out: Dict[str, List[Tuple[SpecifierSet, str]]] = {}
-    for name, specs in request.constraints.items():
-        out[name] = [(spec, f"the constraint {name}{spec}") for spec in specs if spec is not None]
-    for name, extras, spec, origin in request.roots:
-        if spec is not None and len(spec):
-            text = name + (f"[{','.join(extras)}]" if extras else "") + str(spec)
-            out.setdefault(name, []).append((spec, f"{origin}: {text}" if origin else text))
-    return out
 
 
 class NotInIndex(MachNixError):
@@ -285,9 +271,17 @@ class Provider(AbstractProvider):
         self.unsatisfiable_why: Dict[Tuple[str, int, Optional[str]], str] = {}
         self._cause_names: Set[str] = set()
         self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
-        self.always = always_required(request)
+        self._forced: Optional[Forced] = None
+        self.implications = Implications(self)
 
     # --- data access -------------------------------------------------------------------------
+
+    @property
+    def always(self) -> Forced:
+        """What every solution satisfies, per project (see :mod:`mach_nix.resolve.forced`); computed on first use."""
+        if self._forced is None:
+            self._forced = forced_requirements(self.request, self)
+        return self._forced
 
     def project(self, name: str) -> ProjectCandidates:
         pc = self.projects.get(name)
@@ -587,7 +581,10 @@ class Provider(AbstractProvider):
         return hit
 
     def get_dependencies(self, candidate: Candidate) -> Iterable[Req]:
-        deps = self.dependencies_of(candidate)
+        """The candidate's requirements and what they imply (:class:`~mach_nix.resolve.forced.Implications`)."""
+        own = self.dependencies_of(candidate)
+        implied = self.implications.of(candidate, own)
+        deps = own + implied if implied else own
         for req in deps:
             self.required_by.setdefault(req.identifier, []).append((req, candidate))
         return deps
