@@ -249,6 +249,33 @@ class ReadAhead:
         self.frontier = index
 
 
+class ListedGaps:
+    """Releases PyPI lists that no layer holds (newest first), met in step with a newest-first walk.
+
+    Example: with matplotlib's listed 3.10.0 … 3.10.4 and a walk from 3.10.5 to 3.9.4,
+    ``gaps.newest_between(Version("3.9.4"), Version("3.10.5")) == "3.10.4"``.
+    """
+
+    __slots__ = ("listed", "fits", "next")
+
+    def __init__(self, listed: Optional[Sequence[Tuple[Any, str]]], fits: Callable[[Any], bool]) -> None:
+        self.listed = listed or ()
+        self.fits = fits
+        self.next = 0
+
+    def newest_between(self, version: Any, above: Any) -> Optional[str]:
+        """The newest listed release in (``version``, ``above``) that fits (``above`` None: no bound).
+
+        Successive calls must come with descending ``version`` (a walk newest first)."""
+        listed = self.listed
+        while self.next < len(listed) and listed[self.next][0] > version:
+            candidate, vstr = listed[self.next]
+            self.next += 1
+            if (above is None or candidate < above) and self.fits(candidate):
+                return vstr
+        return None
+
+
 class Provider(AbstractProvider):
     """resolvelib provider over a :class:`mach_nix.index.store.Index`."""
 
@@ -273,6 +300,9 @@ class Provider(AbstractProvider):
         self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
         self._forced: Optional[Forced] = None
         self.implications = Implications(self)
+        self.passed_over: Dict[str, Dict[str, str]] = {}  # offline: name -> taken version -> newer listed one
+        self.unknown_deps_passed: Dict[str, Set[str]] = {}  # name -> releases deferred for unknown dependencies
+        self.listed_needed: Dict[str, SpecifierSet] = {}  # offline: a requirement only a listed, absent release meets
 
     # --- data access -------------------------------------------------------------------------
 
@@ -414,34 +444,55 @@ class Provider(AbstractProvider):
                     return False
             return True
 
-        def fitting(pc: ProjectCandidates, versions: List[Tuple[Any, str]]) -> Iterator[List[Candidate]]:
+        def fitting(pc: ProjectCandidates, versions: Sequence[Tuple[Any, str]]) -> Iterator[List[Candidate]]:
             ahead = ReadAhead(pc)
+            listed = ListedGaps(pc.listed_absent, fits)
+            above = None  # the version taken last in newest-first order (a re-lock's kept pin aside)
             for position, (version, vstr) in enumerate(versions):
                 if not fits(version):
                     continue
+                if vstr != preferred:
+                    gap = listed.newest_between(version, above)
+                    if gap is not None:  # PyPI lists a newer fitting release that no layer holds
+                        bigger = self.extend(name)
+                        if bigger is not None:  # online (or cached): walk on in the merged order
+                            yield from fitting(bigger, [v for v in bigger.versions if above is None or v[0] < above])
+                            return
+                        self.passed_over.setdefault(name, {}).setdefault(vstr, gap)
+                    above = version
                 ahead.visit(versions, position, fits)
                 yield pc.candidates(vstr, yanked_ok=version in pinned)
 
-        def matches(pc: ProjectCandidates, versions: List[Tuple[Any, str]], base: ProjectCandidates) -> Iterator[Candidate]:
+        def matches(pc: ProjectCandidates, versions: Sequence[Tuple[Any, str]], base: ProjectCandidates,
+                    seen: Set[str], unknown: List[Candidate]) -> Iterator[Candidate]:
             for cands in self._scan(identifier, pc, base, specs, lambda: fitting(pc, versions)):
                 for cand in cands:
+                    seen.add(cand.vstr)
                     # several different pins (stale ones from extra-candidates left behind by backtracking)
                     # cannot all hold: then nothing matches and resolvelib backtracks further
                     if cand.key in bad or (pin_keys and (len(pin_keys) > 1 or cand.key not in pin_keys)):
+                        continue
+                    if cand.file is not None and cand.deps is None:
+                        unknown.append(cand)  # tried after every release whose dependencies are known
                         continue
                     if not self.viable(cand):
                         continue
                     yield cand.with_extra(extra) if extra else cand
 
         def generate() -> Iterator[Candidate]:
-            yield from matches(pc, versions, pc)
+            seen: Set[str] = set()
+            unknown: List[Candidate] = []
+            yield from matches(pc, versions, pc, seen, unknown)
             # every local candidate failed (or none could be used): the remote layer's releases, older
             # ones included, may not (fastapi[all] with pydantic<2). The project may have been
-            # extended meanwhile, by a look-ahead: then its current candidates hold them.
+            # extended meanwhile, by a look-ahead or the walk above: then its current candidates hold them.
             bigger = self.extend(name) or self.project(name)
             if bigger is not pc:
-                seen = {vstr for _, vstr in versions}
-                yield from matches(bigger, [v for v in bigger.versions if v[1] not in seen], pc)
+                yield from matches(bigger, [v for v in bigger.versions if v[1] not in seen], pc, seen, unknown)
+            for cand in unknown:
+                self.unknown_deps_passed.setdefault(name, set()).add(cand.vstr)
+                if self.viable(cand):
+                    yield cand.with_extra(extra) if extra else cand
 
         return generate
 
@@ -551,8 +602,13 @@ class Provider(AbstractProvider):
                         self.pruned.get((c.key, extra), "") for c in cands)))
                 elif not cands and not why_files:
                     why_files = f"{name} {vstr}: " + ("; ".join(dict.fromkeys(pc.classify(vstr)[1])) or "no usable file")
-            bigger = None if found or fits else self.extend(name)  # the remote layer's older releases may fit
+            # the remote layer's releases may fit: when no local one does, or PyPI lists one the layers lack
+            listed = None if found else self._listed_fitting(pc, specs, allow_pre)
+            bigger = None if found or (fits and listed is None) else self.extend(name)
             if bigger is None:
+                if listed is not None:  # offline: the explanation names the release and how to fetch it
+                    self.listed_needed.setdefault(name, spec)
+                    why_files = why_files or f"PyPI lists {name} {listed}, which no layer holds"
                 break
             seen = {vstr for _, vstr in versions}
             pc, versions = bigger, [v for v in bigger.versions if v[1] not in seen]
@@ -564,6 +620,13 @@ class Provider(AbstractProvider):
             self.unsatisfiable_why[key] = why if len(why) < 400 else why[:400] + "…"
         self.satisfiable_cache[key] = (spec, found)
         return found
+
+    def _listed_fitting(self, pc: ProjectCandidates, specs: Sequence[SpecifierSet], allow_pre: bool) -> Optional[str]:
+        """The newest release PyPI lists that no layer holds and that fits ``specs``, or None."""
+        for version, vstr in pc.listed_absent or ():
+            if (allow_pre or not version.is_prerelease) and all(self.contains(sp, version) for sp in specs):
+                return vstr
+        return None
 
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
         if requirement.pin_key is not None:
