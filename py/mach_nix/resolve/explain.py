@@ -115,6 +115,29 @@ def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
     return "\n".join(lines)
 
 
+def explain_missed(provider: Any, name: str, locked: Any) -> Optional[str]:
+    """Offline, a warning when newer releases of ``name`` than the ``locked`` version were passed over
+    because they, or a dependency of theirs, are releases PyPI lists that the layers lack; else None.
+
+    Example: ``"mnx-plot 3.7 is newer than the locked 1.0 and may fit with releases PyPI lists that the
+    layers lack (mnx-plot==3.7). Lock once without --offline …"``
+    """
+    from mach_nix.resolve.candidates import parse_version
+
+    newer = sorted(((parse_version(v), v, fetch) for v, fetch in provider.missed.get(name, {}).items()),
+                   key=lambda item: item[0], reverse=True)
+    newer = [(v, fetch) for version, v, fetch in newer if version is not None and version > locked.version]
+    if not newer:
+        return None
+    remote = getattr(provider.index, "remote", None)
+    where = f" from {remote.index_url}" if remote is not None else ""
+    fetch = sorted(dict.fromkeys(f for _, f in newer))
+    seeds = " ".join(f"'{f}'" for f in fetch)
+    return (f"{name} {newer[0][0]} is newer than the locked {locked.vstr} and may fit with releases PyPI lists that "
+            f"the layers lack ({', '.join(fetch)}). Lock once without --offline to fetch them{where}, or make a "
+            f"local layer with `mach-nix index add {seeds} --closure --out DIR` and pass --extra-index DIR.")
+
+
 def listed_absent(provider: Any, name: str, specifier: Any) -> Optional[List[Tuple[str, str]]]:
     """(version, upload day) of the releases PyPI listed when a layer was built (its ``versions``
     table) that match ``specifier`` but that no layer holds, newest first; None without such a table.
@@ -180,7 +203,8 @@ def absent_projects(provider: Any, roots: Sequence[Any],
             continue
         cand = _newest_candidate(pc, req)
         if cand is None:
-            if releases is not None and not any(req.specifier.contains(v, prereleases=True) for v, _ in pc.versions):
+            if releases is not None and (not any(req.specifier.contains(v, prereleases=True) for v, _ in pc.versions)
+                                         or req.name in provider.listed_needed):
                 releases.setdefault(req.name, (req.text.split(";")[0].strip(), chain, _span(pc), req.specifier))
             continue
         for dep in provider.dependencies_of(cand.with_extra(req.extra) if req.extra else cand):

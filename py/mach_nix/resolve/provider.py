@@ -300,9 +300,10 @@ class Provider(AbstractProvider):
         self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
         self._forced: Optional[Forced] = None
         self.implications = Implications(self)
-        self.passed_over: Dict[str, Dict[str, str]] = {}  # offline: name -> taken version -> newer listed one
+        # offline: name -> newer release passed over -> the release to fetch that may let it fit
+        self.missed: Dict[str, Dict[str, str]] = {}
         self.unknown_deps_passed: Dict[str, Set[str]] = {}  # name -> releases deferred for unknown dependencies
-        self.listed_needed: Dict[str, SpecifierSet] = {}  # offline: a requirement only a listed, absent release meets
+        self.listed_needed: Dict[str, str] = {}  # offline: name -> a listed, absent release a requirement needs
 
     # --- data access -------------------------------------------------------------------------
 
@@ -458,7 +459,7 @@ class Provider(AbstractProvider):
                         if bigger is not None:  # online (or cached): walk on in the merged order
                             yield from fitting(bigger, [v for v in bigger.versions if above is None or v[0] < above])
                             return
-                        self.passed_over.setdefault(name, {}).setdefault(vstr, gap)
+                        self.missed.setdefault(name, {}).setdefault(gap, f"{name}=={gap}")
                     above = version
                 ahead.visit(versions, position, fits)
                 yield pc.candidates(vstr, yanked_ok=version in pinned)
@@ -474,6 +475,7 @@ class Provider(AbstractProvider):
                         continue
                     if cand.file is not None and cand.deps is None:
                         unknown.append(cand)  # tried after every release whose dependencies are known
+                        self.unknown_deps_passed.setdefault(name, set()).add(cand.vstr)
                         continue
                     if not self.viable(cand):
                         continue
@@ -490,7 +492,6 @@ class Provider(AbstractProvider):
             if bigger is not pc:
                 yield from matches(bigger, [v for v in bigger.versions if v[1] not in seen], pc, seen, unknown)
             for cand in unknown:
-                self.unknown_deps_passed.setdefault(name, set()).add(cand.vstr)
                 if self.viable(cand):
                     yield cand.with_extra(extra) if extra else cand
 
@@ -548,6 +549,9 @@ class Provider(AbstractProvider):
             if req.pin_key is None and not self.satisfiable(req.name, req.specifier, req.extra):
                 why = self.unsatisfiable_why.get((req.name, id(req.specifier), req.extra), "")
                 wanted = req.text.split(";")[0].strip()
+                listed = self.listed_needed.get(req.name)
+                if listed is not None:
+                    self.missed.setdefault(cand.name, {}).setdefault(cand.vstr, f"{req.name}=={listed}")
                 if why.startswith("excluded by "):
                     self.pruned[key] = f"requires {wanted}, which is {why}"
                 else:
@@ -607,7 +611,7 @@ class Provider(AbstractProvider):
             bigger = None if found or (fits and listed is None) else self.extend(name)
             if bigger is None:
                 if listed is not None:  # offline: the explanation names the release and how to fetch it
-                    self.listed_needed.setdefault(name, spec)
+                    self.listed_needed.setdefault(name, listed)
                     why_files = why_files or f"PyPI lists {name} {listed}, which no layer holds"
                 break
             seen = {vstr for _, vstr in versions}

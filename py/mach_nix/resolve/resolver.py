@@ -180,6 +180,7 @@ def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool 
     _collect(provider, mapping, packages, build_only=False)
     roots = sorted({name for name, _, _, _ in request.roots})
     resolution = Resolution(roots, packages)
+    resolution.warnings += _passed_over(provider, packages)
     if build:
         _resolve_build(index, target, request, resolution, budget)
     for pkg in packages.values():
@@ -193,6 +194,30 @@ def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool 
         if bs is not None and any(dep not in packages for dep in bs["dependencies"]):
             bs["resolved"] = False
     return resolution
+
+
+def _passed_over(provider: Provider, packages: Dict[str, ResolvedPackage]) -> List[str]:
+    """Warnings for newer releases the resolution passed over: listed on PyPI but absent offline, or
+    with unknown dependencies (tried last, as a release whose dependencies are known is preferred)."""
+    from mach_nix.resolve.candidates import parse_version
+    from mach_nix.resolve.explain import explain_missed
+
+    out: List[str] = []
+    for name, pkg in sorted(packages.items()):
+        cand = pkg.candidate
+        missed = explain_missed(provider, name, cand)
+        if missed:
+            out.append(missed)
+        if cand.deps is None and cand.file is not None:
+            continue  # the lock flags it, and the pipeline warns about it
+        unknown = [v for v in provider.unknown_deps_passed.get(name, ())
+                   if (parsed := parse_version(v)) is not None and parsed > cand.version]
+        if unknown:
+            newest = max(unknown, key=parse_version)
+            out.append(f"{name} {cand.vstr} is locked rather than the newer {newest}, whose dependencies are unknown "
+                       f"to the index (an sdist without static metadata): a release with known dependencies is "
+                       f"preferred. Require {name}=={newest} to take it anyway (locked without its dependencies).")
+    return out
 
 
 def _build_system(cand: Candidate, target: Target, provider: Provider) -> Dict[str, Any]:
