@@ -119,18 +119,22 @@ def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
         result = _make_resolver(provider, reporter).resolve(roots, max_rounds=MAX_ROUNDS)
     except (ResolutionImpossible, NotInIndex) as exc:
         from mach_nix.resolve.explain import explain_absent, explain_impossible, explain_offline_absent
+        from mach_nix.resolve.failure import absent_failure, conflict_failure
 
         lacking = explain_offline_absent(provider, roots)  # offline: name all that is absent at once
         if lacking:
-            raise NotFound(lacking) from None
+            raise NotFound(lacking, failure=absent_failure(provider, roots)) from None
         if isinstance(exc, NotInIndex):
-            raise NotFound(explain_absent(provider, exc.name, exc.chain, roots)) from None
-        raise Impossible(explain_impossible(provider, exc.causes)) from None
+            raise NotFound(explain_absent(provider, exc.name, exc.chain, roots),
+                           failure=absent_failure(provider, roots, exc.name)) from None
+        raise Impossible(explain_impossible(provider, exc.causes), failure=conflict_failure(provider, exc.causes)) from None
     except (BudgetExceeded, ResolutionTooDeep) as exc:
         from mach_nix.resolve.explain import explain_budget
+        from mach_nix.resolve.failure import budget_failure
 
         what = exc if isinstance(exc, BudgetExceeded) else BudgetExceeded(f"after {MAX_ROUNDS} rounds of backtracking", "")
-        raise Impossible(explain_budget(provider, what, reporter.most_conflicted())) from None
+        conflicts = reporter.most_conflicted()
+        raise Impossible(explain_budget(provider, what, conflicts), failure=budget_failure(provider, conflicts)) from None
     except ResolverException as exc:  # a resolver inconsistency: a mach-nix bug, reported without a traceback
         raise InternalError(f"Internal resolver error ({type(exc).__name__}: {exc}). This is a bug in mach-nix; "
                            "please report it with the requirements that trigger it.") from None
