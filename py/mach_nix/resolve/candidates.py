@@ -240,6 +240,21 @@ class ProjectCandidates:
             self._listed = newest_first(v for v in table if v not in held)
         return self._listed
 
+    def listed_absent_matching(self, test: Callable[[Version], bool]) -> Optional[bool]:
+        """Whether a release PyPI listed and no layer holds passes ``test`` (unsorted, for a yes/no);
+        None without a ``versions`` table.
+
+        Example: ``pc.listed_absent_matching(SpecifierSet("~=3.7.0").contains)`` is True for matplotlib
+        when the layers hold 3.7.5 and PyPI listed 3.7.0 … 3.7.4.
+        """
+        if self._listed is not None:
+            return any(test(version) for version, _ in self._listed)
+        table = self.project.get("versions") if self.project else None
+        if table is None:
+            return None
+        held = self.project["releases"]  # type: ignore[index]
+        return any((version := parse_version(v)) is not None and test(version) for v in table if v not in held)
+
     @property
     def has_final(self) -> bool:
         """Whether some version is not a pre-release (read up to the newest final one only)."""

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
     from mach_nix.resolve.candidates import Candidate, ProjectCandidates
     from mach_nix.resolve.provider import Provider, ResolveRequest
 
+_BOUNDED_ABOVE = ("==", "===", "~=", "<", "<=")
+
 MAX_FORCED = 500  # pinned releases whose dependencies are propagated (a bound for huge pinned files)
 
 Forced = Dict[str, List[Tuple[SpecifierSet, str]]]
@@ -149,12 +151,22 @@ class Implications:
         if hit is not None and hit[0] is spec:
             return hit[1]
         found = None
+        if not any(s.operator in _BOUNDED_ABOVE for s in spec):
+            # open above: it admits one release only when that is the newest, whose requirements
+            # resolvelib meets at once anyway; not deriving spares reading the versions table
+            self._single[key] = (spec, None)
+            return None
         pc = self.provider.project(name)
-        listed = pc.listed_absent
-        if pc.versions and (listed is not None or exact_pins(spec)):
-            contains = self.provider.contains
-            matches = [vstr for version, vstr in pc.versions if contains(spec, version)][:2]
-            if len(matches) == 1 and not any(contains(spec, version) for version, _ in listed or ()):
+        contains = self.provider.contains
+        matches: List[str] = []
+        for version, vstr in pc.versions:  # most specifiers match two releases at once: stop there
+            if contains(spec, version):
+                matches.append(vstr)
+                if len(matches) > 1:
+                    break
+        if len(matches) == 1:  # the versions table (read only now) tells whether PyPI has more
+            listed = pc.listed_absent_matching(lambda version: contains(spec, version))
+            if listed is False or (listed is None and exact_pins(spec)):
                 found = matches[0]
         self._single[key] = (spec, found)  # the specifier is kept with it: its id is not reused
         return found

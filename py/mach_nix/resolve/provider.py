@@ -256,10 +256,10 @@ class ListedGaps:
     ``gaps.newest_between(Version("3.9.4"), Version("3.10.5")) == "3.10.4"``.
     """
 
-    __slots__ = ("listed", "fits", "next")
+    __slots__ = ("pc", "fits", "next")
 
-    def __init__(self, listed: Optional[Sequence[Tuple[Any, str]]], fits: Callable[[Any], bool]) -> None:
-        self.listed = listed or ()
+    def __init__(self, pc: ProjectCandidates, fits: Callable[[Any], bool]) -> None:
+        self.pc = pc  # its versions table is parsed on the first call: a walk that stops at once never does
         self.fits = fits
         self.next = 0
 
@@ -267,7 +267,7 @@ class ListedGaps:
         """The newest listed release in (``version``, ``above``) that fits (``above`` None: no bound).
 
         Successive calls must come with descending ``version`` (a walk newest first)."""
-        listed = self.listed
+        listed = self.pc.listed_absent or ()
         while self.next < len(listed) and listed[self.next][0] > version:
             candidate, vstr = listed[self.next]
             self.next += 1
@@ -447,13 +447,14 @@ class Provider(AbstractProvider):
 
         def fitting(pc: ProjectCandidates, versions: Sequence[Tuple[Any, str]]) -> Iterator[List[Candidate]]:
             ahead = ReadAhead(pc)
-            listed = ListedGaps(pc.listed_absent, fits)
+            listed = ListedGaps(pc, fits)
             above = None  # the version taken last in newest-first order (a re-lock's kept pin aside)
             for position, (version, vstr) in enumerate(versions):
                 if not fits(version):
                     continue
                 if vstr != preferred:
-                    gap = listed.newest_between(version, above)
+                    # (the newest release is always held: nothing listed is newer than it)
+                    gap = listed.newest_between(version, above) if position else None
                     if gap is not None:  # PyPI lists a newer fitting release that no layer holds
                         bigger = self.extend(name)
                         if bigger is not None:  # online (or cached): walk on in the merged order
