@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iter
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from mach_nix.index.layers import ProjectView
 from mach_nix.index.schema import UNREAD_METADATA as UNREAD
 from mach_nix.resolve.provider_order import DEFAULT_PROVIDERS, PROVIDERS, parse_providers  # noqa: F401 (re-exported)
 
@@ -279,8 +280,10 @@ class ProjectCandidates:
         best_wheel: Optional[Tuple[int, str, Dict[str, Any]]] = None
         sdist: Optional[Dict[str, Any]] = None
         wheels_seen = 0
-        fill = getattr(self.project, "fill", None)  # a remote layer's project: unread files are read on use
-        offline = fill is not None and getattr(self.project, "offline", False)
+        project = self.project
+        # a remote layer's project: unread files are read on use
+        fill = project.fill if isinstance(project, ProjectView) else None
+        offline = fill is not None and isinstance(project, ProjectView) and project.offline
         for node in files:
             filename = node["filename"]
             is_whl = filename.endswith(".whl")

@@ -21,7 +21,7 @@ def _index_text(provider: Any) -> str:
     index = provider.index
     created = index.metadata.get("created_at", "?")
     text = f"the index at {index.directory} (created {created})"
-    remote = getattr(index, "remote", None)
+    remote = index.remote
     if remote is None:
         return text
     if remote.offline:
@@ -90,7 +90,7 @@ def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
 
     Example: ``"'furo', required by: …"`` and ``"django<3: no release in the layers (they hold 3.2.25 … 6.1.3)"``
     """
-    remote = getattr(provider.index, "remote", None)
+    remote = provider.index.remote
     if remote is None or not remote.offline:
         return ""
     releases: Dict[str, Tuple[str, List[str], str, Any]] = {}
@@ -129,7 +129,7 @@ def explain_missed(provider: Any, name: str, locked: Any) -> Optional[str]:
     newer = [(v, fetch) for version, v, fetch in newer if version is not None and version > locked.version]
     if not newer:
         return None
-    remote = getattr(provider.index, "remote", None)
+    remote = provider.index.remote
     where = f" from {remote.index_url}" if remote is not None else ""
     fetch = sorted(dict.fromkeys(f for _, f in newer))
     seeds = " ".join(f"'{f}'" for f in fetch)
@@ -244,7 +244,7 @@ def _absent_hint(name: str, version: str, known: List[str], pc: Any, provider: A
 
 def _release_hint(name: str, version: str, provider: Any) -> str:
     """What to run for a release the layers lack (``version`` may be ``VERSION``, a placeholder)."""
-    remote = getattr(getattr(provider, "index", None), "remote", None)
+    remote = provider.index.remote
     add = f"`mach-nix index add '{name}=={version}' --out DIR` and pass --extra-index DIR"
     if remote is not None and remote.offline:
         return f"Lock once without --offline to fetch it from {remote.index_url}, or add it with {add}."

@@ -17,9 +17,11 @@ from resolvelib.providers import AbstractProvider
 
 from mach_nix.specifiers import exact_pins
 from mach_nix.errors import EXIT_ABSENT, MachNixError
+from mach_nix.index.layers import ProjectView
 from mach_nix.names import normalize
 from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates, parse_specifier, parse_version
+from mach_nix.resolve.contracts import IndexView, index_view
 from mach_nix.resolve.forced import Forced, Implications, forced_requirements
 from mach_nix.resolve.target import Target, simple_marker
 
@@ -223,7 +225,7 @@ class ReadAhead:
     def __init__(self, pc: ProjectCandidates) -> None:
         self.pc = pc
         project = pc.project
-        self.fill_later = None if getattr(project, "offline", False) else getattr(project, "fill_later", None)
+        self.fill_later = project.fill_later if isinstance(project, ProjectView) and not project.offline else None
         self.visited = 0
         self.frontier = 0  # releases before this index have been considered for reading ahead
 
@@ -280,7 +282,7 @@ class Provider(AbstractProvider):
     """resolvelib provider over a :class:`mach_nix.index.store.Index`."""
 
     def __init__(self, index: Any, target: Target, request: ResolveRequest, budget: Optional[Budget] = None) -> None:
-        self.index = index
+        self.index: IndexView = index_view(index)
         self.budget = budget  # checked by the look-ahead, which can walk far between two rounds
         self.target = target
         self.request = request
@@ -288,7 +290,8 @@ class Provider(AbstractProvider):
         self.projects: Dict[str, ProjectCandidates] = {}
         self.required_by: Dict[str, List[Tuple[Req, Optional[Candidate]]]] = {}
         self.deps_cache: Dict[Tuple[tuple, Optional[str]], List[Req]] = {}
-        self.sat_cache: Dict[Tuple[int, int], bool] = {}
+        self.sat_cache: Dict[Tuple[int, int], bool] = {}  # (id(specifier), id(version)) -> contains
+        self.kept: Dict[int, Any] = {}  # the objects whose ids key sat_cache, kept alive with it
         self._causes_of: Any = None
         self.viable_cache: Dict[tuple, bool] = {}
         self.pref_cache: Dict[Any, int] = {}  # criterion -> 4 * (not pinned) + (not root)
@@ -331,8 +334,7 @@ class Provider(AbstractProvider):
         window, e.g. ``django<3``, or releases whose dependencies cannot be met), so a set the
         local layers serve never reaches the network.
         """
-        extend = getattr(self.index, "extend", None)
-        if extend is None or extend(name) is None:
+        if self.index.extend(name) is None:
             return None
         self.projects.pop(name, None)
         return self.project(name)
@@ -641,10 +643,17 @@ class Provider(AbstractProvider):
         return self.contains(requirement.specifier, candidate.version)
 
     def contains(self, spec: SpecifierSet, version: Any) -> bool:
-        """``spec.contains(version, prereleases=True)``, memoized by object identity."""
+        """``spec.contains(version, prereleases=True)``, memoized by object identity.
+
+        The memo keys are explicit ids of objects the memo keeps alive (``kept``), so no id is ever
+        reused by another specifier or version while its entry exists (hashing a SpecifierSet
+        re-serializes it: too slow for a test made for every release a walk looks at)."""
         key = (id(spec), id(version))
         hit = self.sat_cache.get(key)
         if hit is None:
+            kept = self.kept
+            kept[key[0]] = spec
+            kept[key[1]] = version
             hit = self.sat_cache[key] = spec.contains(version, prereleases=True)
         return hit
 

@@ -34,6 +34,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from mach_nix.errors import InternalError, MachNixError, NotFound, ResolutionImpossible as Impossible
 from mach_nix.resolve.budget import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, Budget, BudgetExceeded, ConflictReporter
 from mach_nix.resolve.candidates import Candidate, parse_specifier
+from mach_nix.resolve.contracts import index_view
 from mach_nix.resolve.provider import NotInIndex, Provider, Req, ResolveRequest, parse_dependency
 from mach_nix.resolve.target import Target
 from mach_nix.index.schema import LEGACY_BUILD_SYSTEM, UNREAD_METADATA
@@ -177,6 +178,7 @@ def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool 
     Example: ``resolve(Index.open(), Target.create(), ResolveRequest(roots=[("idna", (), SpecifierSet(""), "cli")]),
     max_seconds=10)``
     """
+    index = index_view(index)  # one view for the runtime and the build resolutions
     budget = Budget(max_seconds, max_memory_mb)
     provider = Provider(index, target, request, budget)
     mapping = _run(provider, roots_from(request))
@@ -228,7 +230,7 @@ def _build_system(cand: Candidate, target: Target, provider: Provider) -> Dict[s
     node = cand.file or {}
     if node.get("metadata") == UNREAD_METADATA:  # an sdist read on demand whose dependencies a wheel lent it
         view = provider.index.project(cand.name)
-        if getattr(view, "fill", None) is not None:
+        if view is not None and view.fill is not None:
             view.fill(node)
     bs = node.get("build_system")
     source = None
