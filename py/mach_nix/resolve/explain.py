@@ -264,7 +264,7 @@ def summarize_reasons(reasons: Sequence[str]) -> str:
 def _rejections(provider: Any, name: str, specs: Sequence[Any], any_of: bool = False) -> List[str]:
     """Versions matching the specifiers (all of them, or with ``any_of`` any one) that have no usable file."""
     pc = provider.project(name)
-    groups: List[List[str]] = []  # [newest, oldest, summary] of consecutive versions with one summary
+    groups: List[List[Any]] = []  # [newest, oldest, summary, about dependencies] of consecutive versions
     test = any if any_of else all
     for version, vstr in pc.versions:
         if specs and not test(s.contains(version, prereleases=True) for s in specs):
@@ -273,14 +273,15 @@ def _rejections(provider: Any, name: str, specs: Sequence[Any], any_of: bool = F
         usable = [c for c in cands if (c.key, None) not in provider.pruned]
         if usable:
             continue
+        dependency = bool(cands) and not reasons  # no file rejected: its dependencies rule the release out
         reasons = reasons + [provider.pruned[(c.key, None)] for c in cands]
         summary = summarize_reasons(reasons)
         if groups and groups[-1][2] == summary:
             groups[-1][1] = vstr
         else:
-            groups.append([vstr, vstr, summary])
-    spans = [(new if new == old else f"{old} … {new}", summary) for new, old, summary in groups]
-    lines = ["    " + release_reason(f"{name} {span}", summary) for span, summary in spans]
+            groups.append([vstr, vstr, summary, dependency])
+    lines = ["    " + release_reason(f"{name} {new if new == old else f'{old} … {new}'}", summary, dependency)
+             for new, old, summary, dependency in groups]
     return lines[:MAX_VERSIONS] + (["    …"] if len(lines) > MAX_VERSIONS else [])
 
 

@@ -164,10 +164,33 @@ class ResolveRequest:
         self.preferred: Dict[str, str] = {}  # name -> version tried first (the pins of the lock being redone)
 
 
-def release_reason(release: str, reason: str) -> str:
-    """``"deep-app 2.0 requires deep-lib>=1, …"`` for a dependency reason, else ``"idna 3.8: yanked"``."""
-    dependency = reason.startswith("requires ") and not reason.startswith("requires Python ")
+def release_reason(release: str, reason: str, dependency: bool) -> str:
+    """``"deep-app 2.0 requires deep-lib>=1, …"`` for a reason about its dependencies (``dependency``),
+    else ``"idna 3.8: yanked"`` (its files).
+
+    Example: ``release_reason("idna 3.8", "yanked", dependency=False) == "idna 3.8: yanked"``
+    """
     return f"{release} {reason}" if dependency else f"{release}: {reason}"
+
+
+class Unmet:
+    """Why no release can meet a requirement: the roots and constraints that exclude the releases it
+    admits (``excluded_by``), and what rules out the others (``detail``).
+
+    Example: ``Unmet(("requirements.txt, line 2: pydantic<2",), "").text == "excluded by requirements.txt, line 2: pydantic<2"``
+    """
+
+    __slots__ = ("excluded_by", "detail")
+
+    def __init__(self, excluded_by: Sequence[str], detail: str) -> None:
+        self.excluded_by = tuple(excluded_by)
+        self.detail = detail
+
+    @property
+    def text(self) -> str:
+        if not self.excluded_by:
+            return self.detail
+        return "excluded by " + " and ".join(self.excluded_by) + (f"; {self.detail}" if self.detail else "")
 
 
 class NotInIndex(MachNixError):
@@ -298,7 +321,7 @@ class Provider(AbstractProvider):
         self.satisfiable_cache: Dict[Tuple[str, int], Tuple[SpecifierSet, bool]] = {}
         self.scans: Dict[tuple, Tuple[ProjectCandidates, ProjectCandidates, Tuple[SpecifierSet, ...], SharedScan]] = {}
         self.pruned: Dict[tuple, str] = {}  # (candidate key, extra) -> why it can never be used
-        self.unsatisfiable_why: Dict[Tuple[str, int, Optional[str]], str] = {}
+        self.unsatisfiable_why: Dict[Tuple[str, int, Optional[str]], Unmet] = {}  # ids of specs satisfiable_cache keeps
         self._cause_names: Set[str] = set()
         self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
         self._forced: Optional[Forced] = None
@@ -550,12 +573,15 @@ class Provider(AbstractProvider):
             deps = deps + self.dependencies_of(cand)
         for req in deps:
             if req.pin_key is None and not self.satisfiable(req.name, req.specifier, req.extra):
-                why = self.unsatisfiable_why.get((req.name, id(req.specifier), req.extra), "")
+                unmet = self.unsatisfiable_why.get((req.name, id(req.specifier), req.extra))
+                why = unmet.text if unmet is not None else ""
+                if len(why) > 400:
+                    why = why[:400] + "…"
                 wanted = req.text.split(";")[0].strip()
                 listed = self.listed_needed.get(req.name)
                 if listed is not None:
                     self.missed.setdefault(cand.name, {}).setdefault(cand.vstr, f"{req.name}=={listed}")
-                if why.startswith("excluded by "):
+                if unmet is not None and unmet.excluded_by:
                     self.pruned[key] = f"requires {wanted}, which is {why}"
                 else:
                     self.pruned[key] = (f"requires {wanted}, which nothing in the index satisfies here"
@@ -606,7 +632,7 @@ class Provider(AbstractProvider):
                     break
                 if cands and not why_deps:
                     why_deps = release_reason(f"{name} {vstr}", "; ".join(dict.fromkeys(
-                        self.pruned.get((c.key, extra), "") for c in cands)))
+                        self.pruned.get((c.key, extra), "") for c in cands)), dependency=True)
                 elif not cands and not why_files:
                     why_files = f"{name} {vstr}: " + ("; ".join(dict.fromkeys(pc.classify(vstr)[1])) or "no usable file")
             # the remote layer's releases may fit: when no local one does, or PyPI lists one the layers lack
@@ -620,11 +646,8 @@ class Provider(AbstractProvider):
             seen = {vstr for _, vstr in versions}
             pc, versions = bigger, [v for v in bigger.versions if v[1] not in seen]
         if not found:
-            why = why_deps or why_files
-            if excluded_by:
-                why = "excluded by " + " and ".join(excluded_by) + (f"; {why}" if why else "")
-            why = why or f"no release of {name} matches"
-            self.unsatisfiable_why[key] = why if len(why) < 400 else why[:400] + "…"
+            detail = why_deps or why_files or ("" if excluded_by else f"no release of {name} matches")
+            self.unsatisfiable_why[key] = Unmet(list(excluded_by), detail)
         self.satisfiable_cache[key] = (spec, found)
         return found
 
