@@ -9,16 +9,23 @@ Why a resolution is bounded
 ---------------------------
 1. *Learning what can never work* (provider.py, ``viable``/``satisfiable``): before resolvelib
    sees a candidate, its dependencies (its extra's included) are checked against what every
-   solution must satisfy, the root requirements and the constraints. The verdict is memoized per
+   solution must satisfy: the root requirements, the constraints, and what chains of exact pins
+   from the roots force (forced.py: ``google-generativeai==0.7.2`` → ``protobuf<5``, which rules out
+   every opentelemetry exporter above 1.27 at once). The verdict is memoized per
    (project, specifier, extra), so candidates sharing a failing requirement are ruled out by one
    check: with ``fastapi[all]`` and ``pydantic<2`` the 40 newest fastapi releases (pydantic 2
    directly, or through ``[all]``'s pydantic-settings) never get pinned, and no subtree below them
    is explored; the look-ahead visits each (project, specifier, extra) once, so it is linear in
    the dependency edges of the index slice it touches.
-2. *Backjumping with conflict causes first* (resolvelib ≥ 1.1, plus ``get_preference``): what is
+2. *Implications* (forced.py, ``Implications``): a candidate's requirement that admits exactly one
+   release (``opentelemetry-sdk~=1.27.0``) brings that release's requirements along
+   (``opentelemetry-api==1.27.0``), so resolvelib finds a conflict two pins down when it tries the
+   candidate, in one merge of criteria, instead of after pinning the chain below it: a family of
+   releases that all conflict two pins down costs one merge each, not a subtree each.
+3. *Backjumping with conflict causes first* (resolvelib ≥ 1.1, plus ``get_preference``): what is
    left are conflicts between non-root requirements; resolvelib jumps back to the pin that caused
    them, and the provider then works on the identifiers named by the conflict first (pip's order).
-3. *Hard budgets* (budget.py): nothing above bounds every input (the pigeonhole set of
+4. *Hard budgets* (budget.py): nothing above bounds every input (the pigeonhole set of
    tests/data/index-conflicts needs N! pins for any backtracking resolver), so every round and
    every look-ahead step checks a wall-time budget and the growth of the resident set, and past
    either one the resolution stops with ``ResolutionImpossible`` naming the projects whose
