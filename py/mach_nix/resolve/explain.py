@@ -300,7 +300,7 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
             req = info.requirement
             if req.pin_key is None:
                 specs.append(req.specifier)
-            shown = req.text if info.parent is None else f"{req.identifier}{req.specifier}"
+            shown = req.text if info.parent is None else f"{req.identifier}{req.specifier}" + _through(req)
             if info.parent is None:
                 line = f"    {req.origin}: {shown}"
             else:
@@ -345,10 +345,15 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
               "with --providers.")
 
 
+def _through(req: Any) -> str:
+    """`` (through opentelemetry-sdk 1.27.0)`` for a requirement a candidate implies, not states."""
+    return f" (through {req.via})" if req.via else ""
+
+
 def _requirement_line(provider: Any, req: Any, parent: Any) -> str:
     if parent is None:
         return f"{req.origin}: {req.text}" if req.origin else req.text
-    return f"{parent.name} {parent.vstr} requires {req.identifier}{req.specifier}"
+    return f"{parent.name} {parent.vstr} requires {req.identifier}{req.specifier}{_through(req)}"
 
 
 def explain_budget(provider: Any, exceeded: Any, conflicts: Sequence[Any]) -> str:
