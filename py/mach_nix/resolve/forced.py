@@ -164,9 +164,10 @@ class Implications:
                 matches.append(vstr)
                 if len(matches) > 1:
                     break
-        if len(matches) == 1:  # the versions table (read only now) tells whether PyPI has more
-            listed = pc.listed_absent_matching(lambda version: contains(spec, version))
-            if listed is False or (listed is None and exact_pins(spec)):
+        if len(matches) == 1 and exact_pins(spec):
+            found = matches[0]  # an exact pin admits this very release, whatever else PyPI lists
+        elif len(matches) == 1:  # the versions table (read only now) tells whether PyPI has more
+            if pc.listed_absent_matching(lambda version: contains(spec, version)) is False:
                 found = matches[0]
         self._single[key] = (spec, found)  # the specifier is kept with it: its id is not reused
         return found
