@@ -134,3 +134,16 @@ def test_a_release_whose_dependencies_are_known_is_preferred_and_the_lock_says_w
                 offline=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "y.json").read_text())["packages"]["mnx-app"]["dependencies_unknown"] is True
+
+
+def test_offline_a_release_that_cannot_fit_without_a_listed_one_is_an_error_naming_it(tmp_path):
+    with FakePyPI(world_routes(html_world())) as server:
+        layer = tmp_path / "layer"
+        build_layer(server, layer, "mnx-html==0.9", "mnx-web==0.6.0")
+    done = lock(["--index", str(layer), "-o", "x.json", "--no-build-deps", "--python", "3.9", "mnx-html==1.1",
+                 "--failure-json", "failure.json"], cache=tmp_path / "c", offline=True, cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "a release of mnx-web for mnx-web (the layers hold 0.6.0 … 0.6.1; PyPI lists 0.5.1" in done.stderr
+    failure = json.loads((tmp_path / "failure.json").read_text())["failure"]
+    assert failure["kind"] == "absent" and failure["absent_projects"] == []
+    assert failure["commands"] == ["mach-nix index add 'mnx-web==0.5.1' --closure --out DIR"]
