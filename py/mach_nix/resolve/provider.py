@@ -684,10 +684,9 @@ class Provider(AbstractProvider):
         """The candidate's requirements and what they imply (:class:`~mach_nix.resolve.forced.Implications`)."""
         own = self.dependencies_of(candidate)
         implied = self.implications.of(candidate, own)
-        deps = own + implied if implied else own
-        for req in deps:
+        for req in own:  # the chains in messages follow what releases state, not what they imply
             self.required_by.setdefault(req.identifier, []).append((req, candidate))
-        return deps
+        return own + implied if implied else own
 
     def dependencies_of(self, candidate: Candidate) -> List[Req]:
         """Requirements of a candidate for the target (markers evaluated; memoized)."""
