@@ -34,17 +34,19 @@ from mach_nix.resolve.target import Target
 MINORS = range(10, 31)  # releases 1.10 … 1.30 (API, SDK, proto, exporter) and 0.10 … 0.30 (instrumentation)
 
 
-def project(name: str, releases: Dict[str, List[str]]) -> dict:
-    """An index record: one pure wheel per release, with these Requires-Dist lines."""
+def project(name: str, releases: Dict[str, List[str]], sdists: bool = False) -> dict:
+    """An index record: one pure wheel per release (and with ``sdists`` an sdist stating the same
+    requirements), with these Requires-Dist lines."""
     deps: Dict[str, List[str]] = {}
     files = {}
     for version, requires in releases.items():
         key = hashlib.sha256("\n".join(requires).encode()).hexdigest()[:12]
         deps[key] = requires
-        filename = f"{name.replace('-', '_')}-{version}-py3-none-any.whl"
+        stem = f"{name.replace('-', '_')}-{version}"
+        names = [f"{stem}-py3-none-any.whl"] + ([f"{stem}.tar.gz"] if sdists else [])
         files[version] = [{"filename": filename, "sha256": hashlib.sha256(filename.encode()).hexdigest(),
                            "size": 1, "upload_time": "2024-01-01T00:00:00Z", "metadata": "pep658",
-                           "requires_dist": key, "url": f"https://example.invalid/{filename}"}]
+                           "requires_dist": key, "url": f"https://example.invalid/{filename}"} for filename in names]
     return {"name": name, "last_serial": 1, "deps": deps, "releases": files,
             "versions": {v: "2024-01-01" for v in releases}}
 
@@ -112,3 +114,20 @@ def test_an_impossible_variant_still_names_the_conflicting_requirements(index_di
     message = caught.value.message
     assert "mnx-pb" in message and "mnx-lang 1.0 requires mnx-pb<5" in message
     assert "mnx-exporter>=1.28" in message
+
+
+def test_a_release_whose_files_state_the_same_requirements_is_tried_once(tmp_path):
+    """mnx-a N needs mnx-b>=N, mnx-c needs mnx-b<3: backtracking walks mnx-a down. Each release has a
+    wheel and an sdist stating the same requirements; once the wheel fails, the sdist would fail
+    alike, so the walk goes to the next release instead (half the rounds of trying both)."""
+    releases = {"mnx-a": {f"{n}.0": [f"mnx-b>={n}"] for n in range(1, 10)},
+                "mnx-b": {f"{n}.0": [] for n in range(1, 10)},
+                "mnx-c": {"1.0": ["mnx-b<3", "mnx-d"]}, "mnx-d": {"1.0": []}}
+    shards: Dict[str, Dict[str, dict]] = {}
+    for name, by_version in releases.items():
+        shards.setdefault(shard_of(name), {})[name] = project(name, by_version, sdists=True)
+    write_index(tmp_path, shards, "json", created_at="2026-01-01T00:00:00Z")
+    res = run(tmp_path, "mnx-a\nmnx-c\n")
+    assert {n: (p.candidate.vstr, p.candidate.provider) for n, p in res.packages.items()} == {
+        "mnx-a": ("2.0", "wheel"), "mnx-b": ("2.0", "wheel"), "mnx-c": ("1.0", "wheel"), "mnx-d": ("1.0", "wheel")}
+    assert res.rounds <= 30, res.rounds  # trying each sdist after its wheel takes about twice as many

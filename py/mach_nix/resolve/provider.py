@@ -493,11 +493,18 @@ class Provider(AbstractProvider):
         def matches(pc: ProjectCandidates, versions: Sequence[Tuple[Any, str]], base: ProjectCandidates,
                     seen: Set[str], unknown: List[Candidate]) -> Iterator[Candidate]:
             for cands in self._scan(identifier, pc, base, specs, lambda: fitting(pc, versions)):
+                # the requirements of this release's files offered or failed so far: a file stating the
+                # same ones (an sdist lending its wheel's) fails or fits alike, so it is not tried after it
+                stated: List[List[str]] = []
                 for cand in cands:
                     seen.add(cand.vstr)
+                    if cand.key in bad:
+                        if len(cands) > 1 and cand.deps is not None:
+                            stated.append(cand.deps)
+                        continue
                     # several different pins (stale ones from extra-candidates left behind by backtracking)
                     # cannot all hold: then nothing matches and resolvelib backtracks further
-                    if cand.key in bad or (pin_keys and (len(pin_keys) > 1 or cand.key not in pin_keys)):
+                    if pin_keys and (len(pin_keys) > 1 or cand.key not in pin_keys):
                         continue
                     if cand.file is not None and cand.deps is None:
                         unknown.append(cand)  # tried after every release whose dependencies are known
@@ -505,6 +512,10 @@ class Provider(AbstractProvider):
                         continue
                     if not self.viable(cand):
                         continue
+                    if len(cands) > 1:
+                        if cand.deps in stated:
+                            continue
+                        stated.append(cand.deps)  # type: ignore[arg-type]
                     yield cand.with_extra(extra) if extra else cand
 
         def generate() -> Iterator[Candidate]:
