@@ -86,7 +86,8 @@ rec {
 
   /* lockDrv :: { mach-nix, index, layers?, target, requirements?, requirementsFile?, pyproject?, extras, groups,
                   providers, nixpkgsPackages? } -> derivation
-     A derivation whose output is the lock file; a failed resolution gives {"error": "<message>"}.
+     A derivation whose output is the lock file; a failed resolution gives {"error": "<message>",
+     "failure": { kind, absent_projects, absent_releases, conflicts, commands }} (`--failure-json`).
      It runs `mach-nix lock --index <index> --index <layer>… --offline`: the layers in this order
      (for each project version the first layer holding it wins), never the network nor a cache.
   */
@@ -118,22 +119,25 @@ rec {
       ${lib.optionalString (requirements != null) ''cp "$requirementsTextPath" requirements.txt''}
       # Only the layers: --offline (no network), and an empty cache of fetched pages in the build's
       # own temporary directory (never the user's, which the build cannot see, nor /homeless-shelter).
+      # A failure writes {"error", "failure"} to $out itself (--failure-json): the error as data, read
+      # by readLock; only a crash before that leaves stderr as the whole story.
       if mach-nix lock ${flags} ${targetLib.lockArgs target} ${lib.concatMapStringsSep " " (i: "--index ${i}") ([ index ] ++ layers)} \
-          --offline --cache-dir "$TMPDIR/mach-nix-cache" --quiet -o $out 2> err.txt; then
+          --offline --cache-dir "$TMPDIR/mach-nix-cache" --quiet -o $out --failure-json $out 2> err.txt; then
         cat err.txt >&2
       else
         cat err.txt >&2
-        ${python.pythonOnBuildForHost.interpreter or python.interpreter} -c 'import json, sys; json.dump({"error": open("err.txt").read().strip() or "mach-nix lock failed"}, open(sys.argv[1], "w"))' $out
+        if [ ! -s $out ]; then
+          ${python.pythonOnBuildForHost.interpreter or python.interpreter} -c 'import json, sys; json.dump({"error": open("err.txt").read().strip() or "mach-nix lock failed"}, open(sys.argv[1], "w"))' $out
+        fi
       fi
     '';
 
-  /* absentProjects :: string -> [string] — the projects a resolver message says no index layer
-     has (`'furo' is not in …`, or one `  'furo' (did you mean …), required by: …` line each);
-     empty when the message is about something else (a conflict).
-     Example: absentProjects "'furo' is not in the index at /nix/store/…; it is required by: …" == [ "furo" ]
+  /* absentProjects :: result -> [string] — the projects no index layer has, as a failed resolution's
+     structured failure names them (mach_nix.errors.Failure, written by `--failure-json`); empty for
+     a lock, another kind of failure (a conflict), or a crash that left only a message.
+     Example: absentProjects { error = "…"; failure = { kind = "absent"; absent_projects = [ "furo" ]; }; } == [ "furo" ]
   */
-  absentProjects = message: lib.unique (map lib.head (lib.filter lib.isList
-    (builtins.split "'([A-Za-z0-9][A-Za-z0-9._-]*)'( is not in |( [(]did you mean [^)]*[)])?, required by)" message)));
+  absentProjects = result: if result ? error then result.failure.absent_projects or [ ] else [ ];
 
   /* absentHint :: { names, relock } -> string — the two ways out of a project no layer has, for
      Nix users (the IFD resolver never reaches the network): a project-local layer, or a lock
@@ -157,7 +161,7 @@ rec {
     # The lock may name store paths (the index) in messages; it carries no dependency on them.
     let
       lock = builtins.fromJSON (builtins.unsafeDiscardStringContext (builtins.readFile path));
-      absent = if relock != null && lock ? error then absentProjects lock.error else [ ];
+      absent = if relock != null then absentProjects lock else [ ];
     in
     if lock ? error then
       throw ("mach-nix could not resolve ${what}:\n${lib.removePrefix "error: " lock.error}"

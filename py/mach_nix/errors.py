@@ -17,12 +17,43 @@ Exit statuses (documented in README.md, pinned by tests/py/test_exit_codes.py):
 
 from __future__ import annotations
 
+from typing import Any, Dict, List, Optional
+
 EXIT_OK = 0
 EXIT_ABSENT = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL = 3
 EXIT_NETWORK = 4
 EXIT_INTERRUPTED = 130
+
+
+class Failure:
+    """What went wrong, as data beside the paragraph: for scripts and the Nix library (no parsing of English).
+
+    ``kind``: ``absent`` (projects or releases no layer holds), ``conflict`` (requirements no set of
+    packages meets), ``budget`` (a resolution stopped by its budget), ``bad-input``, ``internal`` or
+    ``network``. ``conflicts``: per project, the requirements on it (each with the chain that asks).
+
+    Example: ``Failure("absent", absent_projects=["furo"], commands=["mach-nix index add furo --closure --out DIR"])``
+    """
+
+    __slots__ = ("kind", "absent_projects", "absent_releases", "conflicts", "commands")
+
+    def __init__(self, kind: str, *, absent_projects: Optional[List[str]] = None,
+                 absent_releases: Optional[List[str]] = None, conflicts: Optional[List[Dict[str, Any]]] = None,
+                 commands: Optional[List[str]] = None) -> None:
+        self.kind = kind
+        self.absent_projects = sorted(absent_projects or [])
+        self.absent_releases = sorted(absent_releases or [])  # requirements only absent releases meet: "django<3"
+        self.conflicts = conflicts or []  # [{"project": "pydantic", "requirements": ["line 2: pydantic<2", …]}]
+        self.commands = commands or []
+
+    def to_json(self) -> Dict[str, Any]:
+        return {"kind": self.kind, "absent_projects": self.absent_projects, "absent_releases": self.absent_releases,
+                "conflicts": self.conflicts, "commands": self.commands}
+
+
+_KINDS = {1: "absent", 2: "bad-input", 3: "internal", 4: "network"}
 
 
 class MachNixError(Exception):
@@ -35,10 +66,16 @@ class MachNixError(Exception):
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, message: str, *, exit_code: int | None = None) -> None:
+    def __init__(self, message: str, *, exit_code: int | None = None, failure: Optional[Failure] = None) -> None:
         super().__init__(message)
         if exit_code is not None:
             self.exit_code = exit_code
+        self._failure = failure
+
+    @property
+    def failure(self) -> Failure:
+        """The structured form of this error (set by whoever raised it, else its kind from the exit status)."""
+        return self._failure or Failure(_KINDS.get(self.exit_code, "bad-input"))
 
     @property
     def message(self) -> str:

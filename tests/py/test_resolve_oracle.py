@@ -16,9 +16,12 @@ import pytest
 from oracle_support import BENCH, assert_uv_agrees, lock
 
 # conflicts/fastapi-pydantic1: the newest releases of fastapi[all] all need pydantic 2; uv takes 0.99.1 too.
+# conflicts/chromadb-genai and llm-app: what exact pins force (protobuf<5 through google-ai-generativelanguage) and
+# what a requirement admitting one release implies (opentelemetry-sdk~=1.27.0 → opentelemetry-api==1.27.0) rule
+# the newer opentelemetry exporters out at once (resolve/forced.py).
 # The other conflict sets need releases the index does not hold (test_resolve_bounded.py checks their messages);
 # test_open_world_oracle.py locks every set, these included, fetching from PyPI what the index lacks.
-SETS = ["airflow", "ds", "ml", "web", "conflicts/fastapi-pydantic1"]
+SETS = ["airflow", "ds", "ml", "web", "conflicts/fastapi-pydantic1", "conflicts/chromadb-genai", "conflicts/llm-app"]
 TARGETS = {
     # name: (our options, uv options, extra environment for uv)
     "linux": (["--python", "3.11.0", "--glibc", "2.28"],

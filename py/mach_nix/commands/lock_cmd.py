@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from mach_nix.commands.options import add_lock_options, lock_options
+from mach_nix.errors import MachNixError
 
 
 def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
@@ -28,6 +29,9 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     lock.add_argument("-U", "--upgrade", action="store_true", help="re-resolve everything, ignoring the pins of -o")
     lock.add_argument("-P", "--upgrade-package", action="append", default=[], metavar="NAME",
                       help="free this package's pin (and what must move with it); repeatable")
+    lock.add_argument("--failure-json", type=Path, default=None, metavar="FILE",
+                      help='on failure, write {"error": MESSAGE, "failure": {kind, absent_projects, absent_releases, '
+                           'conflicts, commands}} to FILE (for scripts; the Nix library reads it)')
     lock.add_argument("--format", choices=("mach-nix", "pylock"), default=None,
                       help="mach-nix (JSON, schema v1) or pylock (PEP 751 pylock.toml); default: pylock when -o is "
                            "named pylock.toml or pylock.*.toml, else mach-nix")
@@ -56,7 +60,12 @@ def cmd_lock(args: argparse.Namespace) -> int:
     if fmt == "mach-nix" and str(args.output) != "-":
         options.previous = args.output
     options.upgrade, options.upgrade_packages = args.upgrade, list(args.upgrade_package)
-    result = lock_requirements(options, notice=not args.quiet)
+    try:
+        result = lock_requirements(options, notice=not args.quiet)
+    except MachNixError as exc:
+        if args.failure_json is not None:
+            write_failure(args.failure_json, exc)
+        raise
     if fmt == "pylock":
         from mach_nix.fsutil import write_output
         from mach_nix.pylock_export import to_pylock
@@ -74,6 +83,19 @@ def cmd_lock(args: argparse.Namespace) -> int:
         where = "stdout" if str(args.output) == "-" else str(args.output)
         print(f"{result.summary} → {where}", file=sys.stderr)
     return 0
+
+
+def write_failure(path: Path, exc: "MachNixError") -> None:
+    """``{"error": …, "failure": …}`` of a failed lock at ``path`` (``--failure-json``).
+
+    Example: ``{"error": "'furo' is not in …", "failure": {"kind": "absent", "absent_projects": ["furo"], …}}``
+    """
+    import orjson
+
+    from mach_nix.fsutil import atomic_write_bytes
+
+    doc = {"error": exc.message, "failure": exc.failure.to_json()}
+    atomic_write_bytes(path, orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS) + b"\n")
 
 
 def output_format(given: "str | None", output: Path) -> str:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iter
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from mach_nix.index.layers import ProjectView
 from mach_nix.index.schema import UNREAD_METADATA as UNREAD
 from mach_nix.resolve.provider_order import DEFAULT_PROVIDERS, PROVIDERS, parse_providers  # noqa: F401 (re-exported)
 
@@ -221,7 +222,39 @@ class ProjectCandidates:
                     versions = newest_first([t for _, t in versions] + [self.nix_version])
             self.versions = versions
         self._has_final: Optional[bool] = None
+        self._listed: Optional[List[Tuple[Version, str]]] = None
         self._cache: Dict[Tuple[str, bool], List[Candidate]] = {}
+
+    @property
+    def listed_absent(self) -> Optional[List[Tuple[Version, str]]]:
+        """Releases PyPI listed when a layer was built (its ``versions`` table) that no layer holds,
+        newest first; None when no layer has that table (then nothing is known beyond the layers).
+
+        Example: ``pc.listed_absent[:1] == [(Version("3.7.4"), "3.7.4")]`` for matplotlib when data/
+        holds 3.7.5 and the 3.8+ series only.
+        """
+        if self._listed is None:
+            table = self.project.get("versions") if self.project else None
+            if table is None:
+                return None
+            held = self.project["releases"]  # type: ignore[index]
+            self._listed = newest_first(v for v in table if v not in held)
+        return self._listed
+
+    def listed_absent_matching(self, test: Callable[[Version], bool]) -> Optional[bool]:
+        """Whether a release PyPI listed and no layer holds passes ``test`` (unsorted, for a yes/no);
+        None without a ``versions`` table.
+
+        Example: ``pc.listed_absent_matching(SpecifierSet("~=3.7.0").contains)`` is True for matplotlib
+        when the layers hold 3.7.5 and PyPI listed 3.7.0 … 3.7.4.
+        """
+        if self._listed is not None:
+            return any(test(version) for version, _ in self._listed)
+        table = self.project.get("versions") if self.project else None
+        if table is None:
+            return None
+        held = self.project["releases"]  # type: ignore[index]
+        return any((version := parse_version(v)) is not None and test(version) for v in table if v not in held)
 
     @property
     def has_final(self) -> bool:
@@ -247,8 +280,10 @@ class ProjectCandidates:
         best_wheel: Optional[Tuple[int, str, Dict[str, Any]]] = None
         sdist: Optional[Dict[str, Any]] = None
         wheels_seen = 0
-        fill = getattr(self.project, "fill", None)  # a remote layer's project: unread files are read on use
-        offline = fill is not None and getattr(self.project, "offline", False)
+        project = self.project
+        # a remote layer's project: unread files are read on use
+        fill = project.fill if isinstance(project, ProjectView) else None
+        offline = fill is not None and isinstance(project, ProjectView) and project.offline
         for node in files:
             filename = node["filename"]
             is_whl = filename.endswith(".whl")

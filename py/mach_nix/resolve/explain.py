@@ -22,7 +22,7 @@ def _index_text(provider: Any) -> str:
     index = provider.index
     created = index.metadata.get("created_at", "?")
     text = f"the index at {index.directory} (created {created})"
-    remote = getattr(index, "remote", None)
+    remote = index.remote
     if remote is None:
         return text
     if remote.offline:
@@ -117,7 +117,7 @@ def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
 
     Example: ``"'furo', required by: …"`` and ``"django<3: no release in the layers (they hold 3.2.25 … 6.1.3)"``
     """
-    remote = getattr(provider.index, "remote", None)
+    remote = provider.index.remote
     if remote is None or not remote.offline:
         return ""
     releases: Dict[str, Tuple[str, List[str], str, Any]] = {}
@@ -140,6 +140,29 @@ def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
     lines.append(f"Lock once without --offline to fetch them from {remote.index_url} into the cache, or make a local "
                  f"layer with `mach-nix index add {seeds} --closure --out DIR` and pass --extra-index DIR.")
     return "\n".join(lines)
+
+
+def explain_missed(provider: Any, name: str, locked: Any) -> Optional[str]:
+    """Offline, a warning when newer releases of ``name`` than the ``locked`` version were passed over
+    because they, or a dependency of theirs, are releases PyPI lists that the layers lack; else None.
+
+    Example: ``"mnx-plot 3.7 is newer than the locked 1.0 and may fit with releases PyPI lists that the
+    layers lack (mnx-plot==3.7). Lock once without --offline …"``
+    """
+    from mach_nix.resolve.candidates import parse_version
+
+    newer = sorted(((parse_version(v), v, fetch) for v, fetch in provider.missed.get(name, {}).items()),
+                   key=lambda item: item[0], reverse=True)
+    newer = [(v, fetch) for version, v, fetch in newer if version is not None and version > locked.version]
+    if not newer:
+        return None
+    remote = provider.index.remote
+    where = f" from {remote.index_url}" if remote is not None else ""
+    fetch = sorted(dict.fromkeys(f for _, f in newer))
+    seeds = " ".join(f"'{f}'" for f in fetch)
+    return (f"{name} {newer[0][0]} is newer than the locked {locked.vstr} and may fit with releases PyPI lists that "
+            f"the layers lack ({', '.join(fetch)}). Lock once without --offline to fetch them{where}, or make a "
+            f"local layer with `mach-nix index add {seeds} --closure --out DIR` and pass --extra-index DIR.")
 
 
 def listed_absent(provider: Any, name: str, specifier: Any) -> Optional[List[Tuple[str, str]]]:
@@ -207,7 +230,8 @@ def absent_projects(provider: Any, roots: Sequence[Any],
             continue
         cand = _newest_candidate(pc, req)
         if cand is None:
-            if releases is not None and not any(req.specifier.contains(v, prereleases=True) for v, _ in pc.versions):
+            if releases is not None and (not any(req.specifier.contains(v, prereleases=True) for v, _ in pc.versions)
+                                         or req.name in provider.listed_needed):
                 releases.setdefault(req.name, (req.text.split(";")[0].strip(), chain, _span(pc), req.specifier))
             continue
         for dep in provider.dependencies_of(cand.with_extra(req.extra) if req.extra else cand):
@@ -247,7 +271,7 @@ def _absent_hint(name: str, version: str, known: List[str], pc: Any, provider: A
 
 def _release_hint(name: str, version: str, provider: Any) -> str:
     """What to run for a release the layers lack (``version`` may be ``VERSION``, a placeholder)."""
-    remote = getattr(getattr(provider, "index", None), "remote", None)
+    remote = provider.index.remote
     add = f"`mach-nix index add '{name}=={version}' --out DIR` and pass --extra-index DIR"
     if remote is not None and remote.offline:
         return f"Lock once without --offline to fetch it from {remote.index_url}, or add it with {add}."
@@ -267,7 +291,7 @@ def summarize_reasons(reasons: Sequence[str]) -> str:
 def _rejections(provider: Any, name: str, specs: Sequence[Any], any_of: bool = False) -> List[str]:
     """Versions matching the specifiers (all of them, or with ``any_of`` any one) that have no usable file."""
     pc = provider.project(name)
-    groups: List[List[str]] = []  # [newest, oldest, summary] of consecutive versions with one summary
+    groups: List[List[Any]] = []  # [newest, oldest, summary, about dependencies] of consecutive versions
     test = any if any_of else all
     for version, vstr in pc.versions:
         if specs and not test(s.contains(version, prereleases=True) for s in specs):
@@ -276,14 +300,15 @@ def _rejections(provider: Any, name: str, specs: Sequence[Any], any_of: bool = F
         usable = [c for c in cands if (c.key, None) not in provider.pruned]
         if usable:
             continue
+        dependency = bool(cands) and not reasons  # no file rejected: its dependencies rule the release out
         reasons = reasons + [provider.pruned[(c.key, None)] for c in cands]
         summary = summarize_reasons(reasons)
         if groups and groups[-1][2] == summary:
             groups[-1][1] = vstr
         else:
-            groups.append([vstr, vstr, summary])
-    spans = [(new if new == old else f"{old} … {new}", summary) for new, old, summary in groups]
-    lines = ["    " + release_reason(f"{name} {span}", summary) for span, summary in spans]
+            groups.append([vstr, vstr, summary, dependency])
+    lines = ["    " + release_reason(f"{name} {new if new == old else f'{old} … {new}'}", summary, dependency)
+             for new, old, summary, dependency in groups]
     return lines[:MAX_VERSIONS] + (["    …"] if len(lines) > MAX_VERSIONS else [])
 
 
@@ -302,7 +327,7 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
             req = info.requirement
             if req.pin_key is None:
                 specs.append(req.specifier)
-            shown = req.text if info.parent is None else f"{req.identifier}{req.specifier}"
+            shown = req.text if info.parent is None else f"{req.identifier}{req.specifier}" + _through(req)
             if info.parent is None:
                 line = f"    {req.origin}: {shown}"
             else:
@@ -347,10 +372,15 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
               "with --providers.")
 
 
+def _through(req: Any) -> str:
+    """`` (through opentelemetry-sdk 1.27.0)`` for a requirement a candidate implies, not states."""
+    return f" (through {req.via})" if req.via else ""
+
+
 def _requirement_line(provider: Any, req: Any, parent: Any) -> str:
     if parent is None:
         return f"{req.origin}: {req.text}" if req.origin else req.text
-    return f"{parent.name} {parent.vstr} requires {req.identifier}{req.specifier}"
+    return f"{parent.name} {parent.vstr} requires {req.identifier}{req.specifier}{_through(req)}"
 
 
 def explain_budget(provider: Any, exceeded: Any, conflicts: Sequence[Any]) -> str:

@@ -17,9 +17,12 @@ from resolvelib.providers import AbstractProvider
 
 from mach_nix.specifiers import exact_pins
 from mach_nix.errors import EXIT_ABSENT, MachNixError
+from mach_nix.index.layers import ProjectView
 from mach_nix.names import normalize
 from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates, parse_specifier, parse_version
+from mach_nix.resolve.contracts import IndexView, index_view
+from mach_nix.resolve.forced import Forced, Implications, forced_requirements
 from mach_nix.resolve.target import Target, simple_marker
 
 _EMPTY = SpecifierSet("")
@@ -70,10 +73,10 @@ def _pinned(specs: Sequence[SpecifierSet]) -> FrozenSet[Any]:
 class Req:
     """A requirement on one identifier; ``origin`` says where it came from (for messages)."""
 
-    __slots__ = ("name", "extra", "specifier", "text", "pin_key", "origin", "is_pin", "identifier")
+    __slots__ = ("name", "extra", "specifier", "text", "pin_key", "origin", "is_pin", "identifier", "via")
 
     def __init__(self, name: str, specifier: SpecifierSet, text: str, extra: Optional[str] = None,
-                 pin_key: Optional[tuple] = None, origin: str = "") -> None:
+                 pin_key: Optional[tuple] = None, origin: str = "", via: Optional[str] = None) -> None:
         self.name = name
         self.extra = extra
         self.specifier = specifier
@@ -81,6 +84,7 @@ class Req:
         self.pin_key = pin_key
         self.origin = origin
         self.identifier = f"{name}[{extra}]" if extra else name
+        self.via = via  # implied through this release (see forced.Implications), e.g. "opentelemetry-sdk 1.27.0"
         self.is_pin = pin_key is not None or facts(specifier).is_pin
 
     def __repr__(self) -> str:
@@ -160,26 +164,33 @@ class ResolveRequest:
         self.preferred: Dict[str, str] = {}  # name -> version tried first (the pins of the lock being redone)
 
 
-def release_reason(release: str, reason: str) -> str:
-    """``"deep-app 2.0 requires deep-lib>=1, …"`` for a dependency reason, else ``"idna 3.8: yanked"``."""
-    dependency = reason.startswith("requires ") and not reason.startswith("requires Python ")
+def release_reason(release: str, reason: str, dependency: bool) -> str:
+    """``"deep-app 2.0 requires deep-lib>=1, …"`` for a reason about its dependencies (``dependency``),
+    else ``"idna 3.8: yanked"`` (its files).
+
+    Example: ``release_reason("idna 3.8", "yanked", dependency=False) == "idna 3.8: yanked"``
+    """
     return f"{release} {reason}" if dependency else f"{release}: {reason}"
 
 
-def always_required(request: ResolveRequest) -> Dict[str, List[Tuple[SpecifierSet, str]]]:
-    """What every solution satisfies, per project: (specifier, where from) of the roots and constraints.
+class Unmet:
+    """Why no release can meet a requirement: the roots and constraints that exclude the releases it
+    admits (``excluded_by``), and what rules out the others (``detail``).
 
-    Example: roots ``fastapi[all]`` and ``pydantic<2`` (line 2) →
-    ``{"pydantic": [(SpecifierSet("<2"), "requirements.txt, line 2: pydantic<2")]}``.
+    Example: ``Unmet(("requirements.txt, line 2: pydantic<2",), "").text == "excluded by requirements.txt, line 2: pydantic<2"``
     """
-    out: Dict[str, List[Tuple[SpecifierSet, str]]] = {}
-    for name, specs in request.constraints.items():
-        out[name] = [(spec, f"the constraint {name}{spec}") for spec in specs if spec is not None]
-    for name, extras, spec, origin in request.roots:
-        if spec is not None and len(spec):
-            text = name + (f"[{','.join(extras)}]" if extras else "") + str(spec)
-            out.setdefault(name, []).append((spec, f"{origin}: {text}" if origin else text))
-    return out
+
+    __slots__ = ("excluded_by", "detail")
+
+    def __init__(self, excluded_by: Sequence[str], detail: str) -> None:
+        self.excluded_by = tuple(excluded_by)
+        self.detail = detail
+
+    @property
+    def text(self) -> str:
+        if not self.excluded_by:
+            return self.detail
+        return "excluded by " + " and ".join(self.excluded_by) + (f"; {self.detail}" if self.detail else "")
 
 
 class NotInIndex(MachNixError):
@@ -237,7 +248,7 @@ class ReadAhead:
     def __init__(self, pc: ProjectCandidates) -> None:
         self.pc = pc
         project = pc.project
-        self.fill_later = None if getattr(project, "offline", False) else getattr(project, "fill_later", None)
+        self.fill_later = project.fill_later if isinstance(project, ProjectView) and not project.offline else None
         self.visited = 0
         self.frontier = 0  # releases before this index have been considered for reading ahead
 
@@ -263,11 +274,38 @@ class ReadAhead:
         self.frontier = index
 
 
+class ListedGaps:
+    """Releases PyPI lists that no layer holds (newest first), met in step with a newest-first walk.
+
+    Example: with matplotlib's listed 3.10.0 … 3.10.4 and a walk from 3.10.5 to 3.9.4,
+    ``gaps.newest_between(Version("3.9.4"), Version("3.10.5")) == "3.10.4"``.
+    """
+
+    __slots__ = ("pc", "fits", "next")
+
+    def __init__(self, pc: ProjectCandidates, fits: Callable[[Any], bool]) -> None:
+        self.pc = pc  # its versions table is parsed on the first call: a walk that stops at once never does
+        self.fits = fits
+        self.next = 0
+
+    def newest_between(self, version: Any, above: Any) -> Optional[str]:
+        """The newest listed release in (``version``, ``above``) that fits (``above`` None: no bound).
+
+        Successive calls must come with descending ``version`` (a walk newest first)."""
+        listed = self.pc.listed_absent or ()
+        while self.next < len(listed) and listed[self.next][0] > version:
+            candidate, vstr = listed[self.next]
+            self.next += 1
+            if (above is None or candidate < above) and self.fits(candidate):
+                return vstr
+        return None
+
+
 class Provider(AbstractProvider):
     """resolvelib provider over a :class:`mach_nix.index.store.Index`."""
 
     def __init__(self, index: Any, target: Target, request: ResolveRequest, budget: Optional[Budget] = None) -> None:
-        self.index = index
+        self.index: IndexView = index_view(index)
         self.budget = budget  # checked by the look-ahead, which can walk far between two rounds
         self.target = target
         self.request = request
@@ -275,19 +313,32 @@ class Provider(AbstractProvider):
         self.projects: Dict[str, ProjectCandidates] = {}
         self.required_by: Dict[str, List[Tuple[Req, Optional[Candidate]]]] = {}
         self.deps_cache: Dict[Tuple[tuple, Optional[str]], List[Req]] = {}
-        self.sat_cache: Dict[Tuple[int, int], bool] = {}
+        self.sat_cache: Dict[Tuple[int, int], bool] = {}  # (id(specifier), id(version)) -> contains
+        self.kept: Dict[int, Any] = {}  # the objects whose ids key sat_cache, kept alive with it
         self._causes_of: Any = None
         self.viable_cache: Dict[tuple, bool] = {}
         self.pref_cache: Dict[Any, int] = {}  # criterion -> 4 * (not pinned) + (not root)
         self.satisfiable_cache: Dict[Tuple[str, int], Tuple[SpecifierSet, bool]] = {}
         self.scans: Dict[tuple, Tuple[ProjectCandidates, ProjectCandidates, Tuple[SpecifierSet, ...], SharedScan]] = {}
         self.pruned: Dict[tuple, str] = {}  # (candidate key, extra) -> why it can never be used
-        self.unsatisfiable_why: Dict[Tuple[str, int, Optional[str]], str] = {}
+        self.unsatisfiable_why: Dict[Tuple[str, int, Optional[str]], Unmet] = {}  # ids of specs satisfiable_cache keeps
         self._cause_names: Set[str] = set()
         self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
-        self.always = always_required(request)
+        self._forced: Optional[Forced] = None
+        self.implications = Implications(self)
+        # offline: name -> newer release passed over -> the release to fetch that may let it fit
+        self.missed: Dict[str, Dict[str, str]] = {}
+        self.unknown_deps_passed: Dict[str, Set[str]] = {}  # name -> releases deferred for unknown dependencies
+        self.listed_needed: Dict[str, str] = {}  # offline: name -> a listed, absent release a requirement needs
 
     # --- data access -------------------------------------------------------------------------
+
+    @property
+    def always(self) -> Forced:
+        """What every solution satisfies, per project (see :mod:`mach_nix.resolve.forced`); computed on first use."""
+        if self._forced is None:
+            self._forced = forced_requirements(self.request, self)
+        return self._forced
 
     def project(self, name: str) -> ProjectCandidates:
         pc = self.projects.get(name)
@@ -306,8 +357,7 @@ class Provider(AbstractProvider):
         window, e.g. ``django<3``, or releases whose dependencies cannot be met), so a set the
         local layers serve never reaches the network.
         """
-        extend = getattr(self.index, "extend", None)
-        if extend is None or extend(name) is None:
+        if self.index.extend(name) is None:
             return None
         self.projects.pop(name, None)
         return self.project(name)
@@ -420,34 +470,67 @@ class Provider(AbstractProvider):
                     return False
             return True
 
-        def fitting(pc: ProjectCandidates, versions: List[Tuple[Any, str]]) -> Iterator[List[Candidate]]:
+        def fitting(pc: ProjectCandidates, versions: Sequence[Tuple[Any, str]]) -> Iterator[List[Candidate]]:
             ahead = ReadAhead(pc)
+            listed = ListedGaps(pc, fits)
+            above = None  # the version taken last in newest-first order (a re-lock's kept pin aside)
             for position, (version, vstr) in enumerate(versions):
                 if not fits(version):
                     continue
+                if vstr != preferred:
+                    # (the newest release is always held: nothing listed is newer than it)
+                    gap = listed.newest_between(version, above) if position else None
+                    if gap is not None:  # PyPI lists a newer fitting release that no layer holds
+                        bigger = self.extend(name)
+                        if bigger is not None:  # online (or cached): walk on in the merged order
+                            yield from fitting(bigger, [v for v in bigger.versions if above is None or v[0] < above])
+                            return
+                        self.missed.setdefault(name, {}).setdefault(gap, f"{name}=={gap}")
+                    above = version
                 ahead.visit(versions, position, fits)
                 yield pc.candidates(vstr, yanked_ok=version in pinned)
 
-        def matches(pc: ProjectCandidates, versions: List[Tuple[Any, str]], base: ProjectCandidates) -> Iterator[Candidate]:
+        def matches(pc: ProjectCandidates, versions: Sequence[Tuple[Any, str]], base: ProjectCandidates,
+                    seen: Set[str], unknown: List[Candidate]) -> Iterator[Candidate]:
             for cands in self._scan(identifier, pc, base, specs, lambda: fitting(pc, versions)):
+                # the requirements of this release's files offered or failed so far: a file stating the
+                # same ones (an sdist lending its wheel's) fails or fits alike, so it is not tried after it
+                stated: List[List[str]] = []
                 for cand in cands:
+                    seen.add(cand.vstr)
+                    if cand.key in bad:
+                        if len(cands) > 1 and cand.deps is not None:
+                            stated.append(cand.deps)
+                        continue
                     # several different pins (stale ones from extra-candidates left behind by backtracking)
                     # cannot all hold: then nothing matches and resolvelib backtracks further
-                    if cand.key in bad or (pin_keys and (len(pin_keys) > 1 or cand.key not in pin_keys)):
+                    if pin_keys and (len(pin_keys) > 1 or cand.key not in pin_keys):
+                        continue
+                    if cand.file is not None and cand.deps is None:
+                        unknown.append(cand)  # tried after every release whose dependencies are known
+                        self.unknown_deps_passed.setdefault(name, set()).add(cand.vstr)
                         continue
                     if not self.viable(cand):
                         continue
+                    if len(cands) > 1:
+                        if cand.deps in stated:
+                            continue
+                        stated.append(cand.deps)  # type: ignore[arg-type]
                     yield cand.with_extra(extra) if extra else cand
 
         def generate() -> Iterator[Candidate]:
-            yield from matches(pc, versions, pc)
+            seen: Set[str] = set()
+            unknown: List[Candidate] = []
+            yield from matches(pc, versions, pc, seen, unknown)
             # every local candidate failed (or none could be used): the remote layer's releases, older
             # ones included, may not (fastapi[all] with pydantic<2). The project may have been
-            # extended meanwhile, by a look-ahead: then its current candidates hold them.
+            # extended meanwhile, by a look-ahead or the walk above: then its current candidates hold them.
             bigger = self.extend(name) or self.project(name)
             if bigger is not pc:
-                seen = {vstr for _, vstr in versions}
-                yield from matches(bigger, [v for v in bigger.versions if v[1] not in seen], pc)
+                yield from matches(bigger, [v for v in bigger.versions if v[1] not in seen], pc, seen, unknown)
+            for cand in unknown:
+                if self.viable(cand):
+                    yield cand.with_extra(extra) if extra else cand
 
         return generate
 
@@ -501,9 +584,15 @@ class Provider(AbstractProvider):
             deps = deps + self.dependencies_of(cand)
         for req in deps:
             if req.pin_key is None and not self.satisfiable(req.name, req.specifier, req.extra):
-                why = self.unsatisfiable_why.get((req.name, id(req.specifier), req.extra), "")
+                unmet = self.unsatisfiable_why.get((req.name, id(req.specifier), req.extra))
+                why = unmet.text if unmet is not None else ""
+                if len(why) > 400:
+                    why = why[:400] + "…"
                 wanted = req.text.split(";")[0].strip()
-                if why.startswith("excluded by "):
+                listed = self.listed_needed.get(req.name)
+                if listed is not None:
+                    self.missed.setdefault(cand.name, {}).setdefault(cand.vstr, f"{req.name}=={listed}")
+                if unmet is not None and unmet.excluded_by:
                     self.pruned[key] = f"requires {wanted}, which is {why}"
                 else:
                     self.pruned[key] = (f"requires {wanted}, which nothing in the index satisfies here"
@@ -554,22 +643,31 @@ class Provider(AbstractProvider):
                     break
                 if cands and not why_deps:
                     why_deps = release_reason(f"{name} {vstr}", "; ".join(dict.fromkeys(
-                        self.pruned.get((c.key, extra), "") for c in cands)))
+                        self.pruned.get((c.key, extra), "") for c in cands)), dependency=True)
                 elif not cands and not why_files:
                     why_files = f"{name} {vstr}: " + ("; ".join(dict.fromkeys(pc.classify(vstr)[1])) or "no usable file")
-            bigger = None if found or fits else self.extend(name)  # the remote layer's older releases may fit
+            # the remote layer's releases may fit: when no local one does, or PyPI lists one the layers lack
+            listed = None if found else self._listed_fitting(pc, specs, allow_pre)
+            bigger = None if found or (fits and listed is None) else self.extend(name)
             if bigger is None:
+                if listed is not None:  # offline: the explanation names the release and how to fetch it
+                    self.listed_needed.setdefault(name, listed)
+                    why_files = why_files or f"PyPI lists {name} {listed}, which no layer holds"
                 break
             seen = {vstr for _, vstr in versions}
             pc, versions = bigger, [v for v in bigger.versions if v[1] not in seen]
         if not found:
-            why = why_deps or why_files
-            if excluded_by:
-                why = "excluded by " + " and ".join(excluded_by) + (f"; {why}" if why else "")
-            why = why or f"no release of {name} matches"
-            self.unsatisfiable_why[key] = why if len(why) < 400 else why[:400] + "…"
+            detail = why_deps or why_files or ("" if excluded_by else f"no release of {name} matches")
+            self.unsatisfiable_why[key] = Unmet(list(excluded_by), detail)
         self.satisfiable_cache[key] = (spec, found)
         return found
+
+    def _listed_fitting(self, pc: ProjectCandidates, specs: Sequence[SpecifierSet], allow_pre: bool) -> Optional[str]:
+        """The newest release PyPI lists that no layer holds and that fits ``specs``, or None."""
+        for version, vstr in pc.listed_absent or ():
+            if (allow_pre or not version.is_prerelease) and all(self.contains(sp, version) for sp in specs):
+                return vstr
+        return None
 
     def is_satisfied_by(self, requirement: Req, candidate: Candidate) -> bool:
         if requirement.pin_key is not None:
@@ -579,18 +677,27 @@ class Provider(AbstractProvider):
         return self.contains(requirement.specifier, candidate.version)
 
     def contains(self, spec: SpecifierSet, version: Any) -> bool:
-        """``spec.contains(version, prereleases=True)``, memoized by object identity."""
+        """``spec.contains(version, prereleases=True)``, memoized by object identity.
+
+        The memo keys are explicit ids of objects the memo keeps alive (``kept``), so no id is ever
+        reused by another specifier or version while its entry exists (hashing a SpecifierSet
+        re-serializes it: too slow for a test made for every release a walk looks at)."""
         key = (id(spec), id(version))
         hit = self.sat_cache.get(key)
         if hit is None:
+            kept = self.kept
+            kept[key[0]] = spec
+            kept[key[1]] = version
             hit = self.sat_cache[key] = spec.contains(version, prereleases=True)
         return hit
 
     def get_dependencies(self, candidate: Candidate) -> Iterable[Req]:
-        deps = self.dependencies_of(candidate)
-        for req in deps:
+        """The candidate's requirements and what they imply (:class:`~mach_nix.resolve.forced.Implications`)."""
+        own = self.dependencies_of(candidate)
+        implied = self.implications.of(candidate, own)
+        for req in own:  # the chains in messages follow what releases state, not what they imply
             self.required_by.setdefault(req.identifier, []).append((req, candidate))
-        return deps
+        return own + implied if implied else own
 
     def dependencies_of(self, candidate: Candidate) -> List[Req]:
         """Requirements of a candidate for the target (markers evaluated; memoized)."""

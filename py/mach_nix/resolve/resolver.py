@@ -9,16 +9,23 @@ Why a resolution is bounded
 ---------------------------
 1. *Learning what can never work* (provider.py, ``viable``/``satisfiable``): before resolvelib
    sees a candidate, its dependencies (its extra's included) are checked against what every
-   solution must satisfy, the root requirements and the constraints. The verdict is memoized per
+   solution must satisfy: the root requirements, the constraints, and what chains of exact pins
+   from the roots force (forced.py: ``google-generativeai==0.7.2`` → ``protobuf<5``, which rules out
+   every opentelemetry exporter above 1.27 at once). The verdict is memoized per
    (project, specifier, extra), so candidates sharing a failing requirement are ruled out by one
    check: with ``fastapi[all]`` and ``pydantic<2`` the 40 newest fastapi releases (pydantic 2
    directly, or through ``[all]``'s pydantic-settings) never get pinned, and no subtree below them
    is explored; the look-ahead visits each (project, specifier, extra) once, so it is linear in
    the dependency edges of the index slice it touches.
-2. *Backjumping with conflict causes first* (resolvelib ≥ 1.1, plus ``get_preference``): what is
+2. *Implications* (forced.py, ``Implications``): a candidate's requirement that admits exactly one
+   release (``opentelemetry-sdk~=1.27.0``) brings that release's requirements along
+   (``opentelemetry-api==1.27.0``), so resolvelib finds a conflict two pins down when it tries the
+   candidate, in one merge of criteria, instead of after pinning the chain below it: a family of
+   releases that all conflict two pins down costs one merge each, not a subtree each.
+3. *Backjumping with conflict causes first* (resolvelib ≥ 1.1, plus ``get_preference``): what is
    left are conflicts between non-root requirements; resolvelib jumps back to the pin that caused
    them, and the provider then works on the identifiers named by the conflict first (pip's order).
-3. *Hard budgets* (budget.py): nothing above bounds every input (the pigeonhole set of
+4. *Hard budgets* (budget.py): nothing above bounds every input (the pigeonhole set of
    tests/data/index-conflicts needs N! pins for any backtracking resolver), so every round and
    every look-ahead step checks a wall-time budget and the growth of the resident set, and past
    either one the resolution stops with ``ResolutionImpossible`` naming the projects whose
@@ -34,6 +41,7 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from mach_nix.errors import InternalError, MachNixError, NotFound, ResolutionImpossible as Impossible
 from mach_nix.resolve.budget import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, Budget, BudgetExceeded, ConflictReporter
 from mach_nix.resolve.candidates import Candidate, parse_specifier
+from mach_nix.resolve.contracts import index_view
 from mach_nix.resolve.provider import NotInIndex, Provider, Req, ResolveRequest, parse_dependency
 from mach_nix.resolve.target import Target
 from mach_nix.index.schema import LEGACY_BUILD_SYSTEM, UNREAD_METADATA
@@ -119,18 +127,22 @@ def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
         result = _make_resolver(provider, reporter).resolve(roots, max_rounds=MAX_ROUNDS)
     except (ResolutionImpossible, NotInIndex) as exc:
         from mach_nix.resolve.explain import explain_absent, explain_impossible, explain_offline_absent
+        from mach_nix.resolve.failure import absent_failure, conflict_failure
 
         lacking = explain_offline_absent(provider, roots)  # offline: name all that is absent at once
         if lacking:
-            raise NotFound(lacking) from None
+            raise NotFound(lacking, failure=absent_failure(provider, roots)) from None
         if isinstance(exc, NotInIndex):
-            raise NotFound(explain_absent(provider, exc.name, exc.chain, roots)) from None
-        raise Impossible(explain_impossible(provider, exc.causes)) from None
+            raise NotFound(explain_absent(provider, exc.name, exc.chain, roots),
+                           failure=absent_failure(provider, roots, exc.name)) from None
+        raise Impossible(explain_impossible(provider, exc.causes), failure=conflict_failure(provider, exc.causes)) from None
     except (BudgetExceeded, ResolutionTooDeep) as exc:
         from mach_nix.resolve.explain import explain_budget
+        from mach_nix.resolve.failure import budget_failure
 
         what = exc if isinstance(exc, BudgetExceeded) else BudgetExceeded(f"after {MAX_ROUNDS} rounds of backtracking", "")
-        raise Impossible(explain_budget(provider, what, reporter.most_conflicted())) from None
+        conflicts = reporter.most_conflicted()
+        raise Impossible(explain_budget(provider, what, conflicts), failure=budget_failure(provider, conflicts)) from None
     except ResolverException as exc:  # a resolver inconsistency: a mach-nix bug, reported without a traceback
         raise InternalError(f"Internal resolver error ({type(exc).__name__}: {exc}). This is a bug in mach-nix; "
                            "please report it with the requirements that trigger it.") from None
@@ -174,6 +186,7 @@ def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool 
     Example: ``resolve(Index.open(), Target.create(), ResolveRequest(roots=[("idna", (), SpecifierSet(""), "cli")]),
     max_seconds=10)``
     """
+    index = index_view(index)  # one view for the runtime and the build resolutions
     budget = budget or Budget(max_seconds, max_memory_mb)  # given: one already running (the whole lock's)
     provider = Provider(index, target, request, budget)
     mapping = _run(provider, roots_from(request))
@@ -181,6 +194,7 @@ def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool 
     _collect(provider, mapping, packages, build_only=False)
     roots = sorted({name for name, _, _, _ in request.roots})
     resolution = Resolution(roots, packages)
+    resolution.warnings += _passed_over(provider, packages)
     if build:
         _resolve_build(index, target, request, resolution, budget)
     for pkg in packages.values():
@@ -196,11 +210,35 @@ def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool 
     return resolution
 
 
+def _passed_over(provider: Provider, packages: Dict[str, ResolvedPackage]) -> List[str]:
+    """Warnings for newer releases the resolution passed over: listed on PyPI but absent offline, or
+    with unknown dependencies (tried last, as a release whose dependencies are known is preferred)."""
+    from mach_nix.resolve.candidates import parse_version
+    from mach_nix.resolve.explain import explain_missed
+
+    out: List[str] = []
+    for name, pkg in sorted(packages.items()):
+        cand = pkg.candidate
+        missed = explain_missed(provider, name, cand)
+        if missed:
+            out.append(missed)
+        if cand.deps is None and cand.file is not None:
+            continue  # the lock flags it, and the pipeline warns about it
+        unknown = [v for v in provider.unknown_deps_passed.get(name, ())
+                   if (parsed := parse_version(v)) is not None and parsed > cand.version]
+        if unknown:
+            newest = max(unknown, key=parse_version)
+            out.append(f"{name} {cand.vstr} is locked rather than the newer {newest}, whose dependencies are unknown "
+                       f"to the index (an sdist without static metadata): a release with known dependencies is "
+                       f"preferred. Require {name}=={newest} to take it anyway (locked without its dependencies).")
+    return out
+
+
 def _build_system(cand: Candidate, target: Target, provider: Provider) -> Dict[str, Any]:
     node = cand.file or {}
     if node.get("metadata") == UNREAD_METADATA:  # an sdist read on demand whose dependencies a wheel lent it
         view = provider.index.project(cand.name)
-        if getattr(view, "fill", None) is not None:
+        if view is not None and view.fill is not None:
             view.fill(node)
     bs = node.get("build_system")
     source = None

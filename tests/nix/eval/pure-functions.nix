@@ -18,11 +18,14 @@ with import ../common.nix { };
   mismatchesOk = target.mismatches { python = pkgs.python3.pythonVersion; system = "x86_64-linux"; glibc = "2.28"; } (target.fromPython { python = pkgs.python3; inherit (pkgs) stdenv; });
   mismatchesBad = target.mismatches { python = "3.12"; system = "aarch64-linux"; glibc = "2.40"; } (target.fromPython { python = pkgs.python3; inherit (pkgs) stdenv; });
   darwinTarget = let d = import ../../nixpkgs-shim { system = "aarch64-darwin"; }; in target.fromPython { python = d.python3; inherit (d) stdenv; };
-  # The projects a resolver message says no index layer has (lib/resolve.nix): one, several, none.
+  # The projects a failed resolution's structured failure says no index layer has (lib/resolve.nix):
+  # one, several, none for a conflict, none for a crash that left only a message, none for a lock.
   absentProjects = map (import ../../../lib/resolve.nix { inherit lib pkgs; }).absentProjects [
-    "'furo' is not in the index at /nix/store/x-mach-nix-index (created 2026-01-01); it is required by: requirements.txt, line 1: furo. Did you mean 'furo2'?"
-    "2 projects are not in the index at /nix/store/x (created ?):\n  'a.b' (did you mean 'ab'?), required by: r.txt, line 1: a.b\n  'zz', required by: x 1.0 requires zz\nIf they exist on PyPI …"
-    "Cannot find a set of packages that satisfies the requirements … 'requests' …"
+    { error = "'furo' is not in …"; failure = { kind = "absent"; absent_projects = [ "furo" ]; absent_releases = [ ]; }; }
+    { error = "2 projects are not in …"; failure = { kind = "absent"; absent_projects = [ "a.b" "zz" ]; }; }
+    { error = "No set of packages satisfies … 'requests' is not in …"; failure = { kind = "conflict"; absent_projects = [ ]; }; }
+    { error = "error: internal error in mach-nix"; }
+    { lock_version = 1; packages = { }; }
   ];
   lockArgs = target.lockArgs (target.fromPython { python = pkgs.python3; inherit (pkgs) stdenv; });
 }
