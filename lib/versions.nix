@@ -24,6 +24,7 @@ rec {
     in lib.all check clauses;
 
   /* satisfies :: string -> string -> bool
+     (The twin of packaging.specifiers in Python; both are held to tests/data/golden/specifiers.json.)
      Whether `version` fits a PEP 440 specifier (`>=3.2,<4`, `~=1.4`, `==2.*`; "" fits anything).
      A clause this comparison cannot decide (`===`, local versions) counts as not fitting: the
      caller then resolves the requirement instead of assuming nixpkgs' version will do.
