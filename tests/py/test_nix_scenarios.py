@@ -313,30 +313,32 @@ def _native_wheel(directory: Path, dist: str, version: str, needed: str, tags: l
             "sha256": hashlib.sha256(whl.read_bytes()).hexdigest(), "wheel_tags": tags}
 
 
-def _local_sdist(directory: Path, dist: str, version: str, setup_py: str) -> dict:
-    """A lock entry for a local setuptools sdist made here (`path`, beside the lock) whose setup.py
-    is `setup_py`."""
+def _sdist_entry(directory: Path, dist: str, version: str, files: dict[str, str], backend: str, requires: str) -> dict:
+    """A lock entry for a local sdist made here of `files` (`path`, beside the lock, which write_lock
+    writes in the same directory), built by `backend` from the requirement `requires`."""
     import hashlib
     import io
     import tarfile
     base = f"{dist.replace('-', '_')}-{version}"
-    files = {
-        "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
-        "setup.py": setup_py,
-        "PKG-INFO": f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n",
-        f"{dist.replace('-', '_')}.py": "",
-    }
+    files = {"PKG-INFO": f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n", **files}
     sdist = directory / f"{base}.tar.gz"
     with tarfile.open(sdist, "w:gz") as tar:
         for name, text in files.items():
             data = text.encode()
             info = tarfile.TarInfo(f"{base}/{name}")
-            info.size = len(data)
+            info.size, info.mtime = len(data), 0
             tar.addfile(info, io.BytesIO(data))
+    tool = requires.split(" ")[0].split(">")[0].replace("_", "-")
     return {"name": dist, "version": version, "provider": "sdist", "filename": sdist.name, "path": sdist.name,
             "sha256": hashlib.sha256(sdist.read_bytes()).hexdigest(),
-            "build_system": {"backend": "setuptools.build_meta", "dependencies": ["setuptools"], "requires": ["setuptools"],
-                             "source": "pyproject"}}
+            "build_system": {"backend": backend, "dependencies": [tool], "requires": [requires], "source": "pyproject"}}
+
+
+def _local_sdist(directory: Path, dist: str, version: str, setup_py: str) -> dict:
+    """A local setuptools sdist (_sdist_entry) whose setup.py is `setup_py`."""
+    return _sdist_entry(directory, dist, version, {
+        "pyproject.toml": '[build-system]\nrequires = ["setuptools"]\nbuild-backend = "setuptools.build_meta"\n',
+        "setup.py": setup_py, f"{dist.replace('-', '_')}.py": ""}, "setuptools.build_meta", "setuptools")
 
 
 def test_a_fresh_build_gets_the_native_tools_of_the_recipes_build_system(tmp_path: Path) -> None:
@@ -599,32 +601,14 @@ def test_fresh_build_finds_the_locks_build_closure_first(tmp_path: Path) -> None
     assert build_env(lock, tmp_path / "result") == {"annotated-types": "0.7.0"}
 
 
-def _local_sdist(directory: Path, dist: str, version: str, dependencies: list[str]) -> dict:
-    """A lock entry for a pure-Python sdist (flit-core backend, built here and added to the store under
-    its fetchurl output path, so nothing is downloaded) whose wheel requires `dependencies`."""
-    import hashlib
-    import io
-    import tarfile
+def _flit_sdist(directory: Path, dist: str, version: str, dependencies: list[str]) -> dict:
+    """A local pure-Python sdist (_sdist_entry, flit-core backend) whose wheel requires `dependencies`."""
     mod = dist.replace("-", "_")
-    top = f"{mod}-{version}"
-    files = {
+    return _sdist_entry(directory, dist, version, {
         "pyproject.toml": ("[build-system]\nrequires = [\"flit_core >=3.4\"]\nbuild-backend = \"flit_core.buildapi\"\n\n"
                            f"[project]\nname = \"{dist}\"\nversion = \"{version}\"\ndescription = \"a test sdist\"\n"
                            f"dependencies = {json.dumps(dependencies)}\n"),
-        f"{mod}.py": "\"\"\"A test module.\"\"\"\n",
-        "PKG-INFO": f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n",
-    }
-    sdist = directory / f"{top}.tar.gz"
-    with tarfile.open(sdist, "w:gz") as t:
-        for name, text in files.items():
-            data = text.encode()
-            info = tarfile.TarInfo(f"{top}/{name}")
-            info.size, info.mtime = len(data), 0
-            t.addfile(info, io.BytesIO(data))
-    stored = subprocess.run(["nix-store", "--add-fixed", "sha256", str(sdist)], capture_output=True, text=True, check=True).stdout.strip()
-    return {"name": dist, "version": version, "provider": "sdist", "filename": sdist.name, "url": f"file://{stored}",
-            "sha256": hashlib.sha256(sdist.read_bytes()).hexdigest(),
-            "build_system": {"backend": "flit_core.buildapi", "dependencies": ["flit-core"], "requires": ["flit_core >=3.4"], "source": "pyproject"}}
+        f"{mod}.py": "\"\"\"A test module.\"\"\"\n"}, "flit_core.buildapi", "flit_core >=3.4")
 
 
 def test_runtime_deps_check_sees_the_locks_dependencies_first(tmp_path: Path) -> None:
@@ -634,7 +618,7 @@ def test_runtime_deps_check_sees_the_locks_dependencies_first(tmp_path: Path) ->
     fresh sdist requiring packaging>=24.2, locked with packaging 24.2, stopped on 24.05 in the check
     with `packaging>=24.2 not satisfied by version 24.0` (it built on the current stable). Now: the
     check sees the lock's dependency closure first, and the environment holds both on every release."""
-    PINNED["new-packaging-user-1.0"] = _local_sdist(tmp_path, "new-packaging-user", "1.0", ["packaging>=24.2"])
+    PINNED["new-packaging-user-1.0"] = _flit_sdist(tmp_path, "new-packaging-user", "1.0", ["packaging>=24.2"])
     PINNED["packaging-24.2-runtime"] = {k: v for k, v in PINNED["packaging-24.2"].items() if k != "build_only"}
     lock = write_lock(tmp_path / "lock.json", ["new-packaging-user-1.0", "packaging-24.2-runtime"], ["new-packaging-user"],
                       {"new-packaging-user": ["packaging"]})
