@@ -24,7 +24,7 @@ need=(patchelf unzip curl ca-certificates python3 python3-venv python3-dev bash-
       gcc g++ cpp binutils libc6-dev pkgconf
       libstdc++6 libgcc-s1 zlib1g zlib1g-dev libx11-6 libxext6 libxrender1 libice6 libsm6 libgl1
       libpq-dev libssl-dev libffi-dev libblas-dev liblapack-dev
-      libmariadb-dev libmariadb-dev-compat libldap-dev libsasl2-dev libkrb5-dev libmagic-dev libcairo2-dev)
+      libmariadb-dev libmariadb-dev-compat libldap-dev libsasl2-dev libkrb5-dev libmagic-dev libcairo2-dev libtbb-dev)
 missing=()
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 for p in "${need[@]}"; do installed "$p" || missing+=("$p"); done

@@ -160,6 +160,9 @@ let
     cyrus_sasl = nativeLibrary "cyrus-sasl" [ "libsasl2-dev" ];
     krb5 = nativeLibrary "krb5" [ "libkrb5-dev" "comerr-dev" ];  # nixpkgs' krb5 carries its own com_err
     file = nativeLibrary "file" [ "libmagic-dev" ];
+    # numba's wheels link libtbb.so.12 (nixpkgs: `tbb`; newer releases also `tbb_2022`, which this
+    # stand-in, like older nixpkgs, lacks).
+    tbb = nativeLibrary "tbb" [ "libtbb-dev" ];
     # cairo's pkg-config file requires those of its dependencies (pixman, freetype, fontconfig,
     # libpng, xcb, …): nixpkgs propagates their dev outputs; here they come with the import.
     cairo = nativeLibraryWith { name = "cairo"; debs = [ "libcairo2-dev" ];

@@ -480,6 +480,46 @@ def test_unresolved_build_requirements_outside_nixpkgs_versions_are_refused(tmp_
     assert "mach-nix lock --from" in proc.stderr
 
 
+def test_a_module_need_the_soname_table_maps_is_given_its_library(tmp_path: Path) -> None:
+    """A manylinux wheel whose extension module links libtbb.so.12 (numba's do), outside every
+    manylinux set. Before (lock `needs` unread): autoPatchelf `could not satisfy dependency
+    libtbb.so.12`. Now: overrides/sonames.json maps it (`tbb_2022` or, on a nixpkgs without that,
+    `tbb`), the wheel gets that library and its extension's RUNPATH names it."""
+    entry = _native_wheel(tmp_path, "tbb-user", "1.0", "libtbb.so.12", [f"{CP}-{CP}-manylinux_2_17_x86_64"])
+    PINNED["tbb-user-1.0"] = dict(entry, needs={"libtbb.so.12": {"use": "module"}})
+    lock = write_lock(tmp_path / "lock.json", ["tbb-user-1.0"], ["tbb-user"])
+    out = tmp_path / "result"
+    assert build_env(lock, out)["tbb-user"] == "1.0"
+    so = next((out / "lib" / f"python{PY}" / "site-packages" / "tbb_user").glob("_native.so")).resolve()
+    runpath = subprocess.run(["patchelf", "--print-rpath", str(so)], capture_output=True, text=True, check=True).stdout
+    assert any(Path(d, "libtbb.so.12").exists() for d in runpath.strip().split(":")), runpath
+
+
+def test_a_plugin_only_need_nothing_maps_is_tolerated_and_listed(tmp_path: Path) -> None:
+    """A wheel whose only shared object with an unmapped DT_NEEDED is a plugin (loaded with
+    dlopen, as nvidia-cufile's RDMA transport is). Before: autoPatchelf failed on it. Now: the
+    build tolerates exactly that soname and says so in its log."""
+    entry = _native_wheel(tmp_path, "plugin-user", "1.0", "libnowhere_transport.so.3", [f"{CP}-{CP}-manylinux_2_17_x86_64"])
+    PINNED["plugin-user-1.0"] = dict(entry, needs={"libnowhere_transport.so.3": {"use": "plugin"}})
+    lock = write_lock(tmp_path / "lock.json", ["plugin-user-1.0"], ["plugin-user"])
+    proc = nix(["nix-build", "-o", str(tmp_path / "result")], COMMON + f"machNix.mkPython {{ lockFile = {lock}; }}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "only plugins (shared objects no extension module loads) need libnowhere_transport.so.3" in proc.stderr
+
+
+def test_a_module_need_nothing_maps_is_refused_at_evaluation(tmp_path: Path) -> None:
+    """An importable module needs a soname no locked wheel ships and the table does not map.
+    Before: the build failed in autoPatchelf. Now: evaluation refuses with one paragraph naming the
+    wheel, the soname and the table line to add."""
+    entry = _native_wheel(tmp_path, "orphan-user", "1.0", "libnowhere.so.7", [f"{CP}-{CP}-manylinux_2_17_x86_64"])
+    PINNED["orphan-user-1.0"] = dict(entry, needs={"libnowhere.so.7": {"use": "module"}})
+    lock = write_lock(tmp_path / "lock.json", ["orphan-user-1.0"], ["orphan-user"])
+    proc = nix(["nix-instantiate"], COMMON + f"machNix.mkPython {{ lockFile = {lock}; }}")
+    assert proc.returncode != 0
+    assert f"the wheel {entry['filename']} (orphan-user 1.0) has an importable extension module that needs libnowhere.so.7" in proc.stderr
+    assert '"libnowhere.so.7": ["<attribute>"]' in proc.stderr
+
+
 def test_manylinux_set_of_the_oldest_tag(tmp_path: Path) -> None:
     """nixpkgs' glibc has no libcrypt.so.1; manylinux1's set has libxcrypt (and ncurses5).
     Before: a wheel tagged manylinux1.manylinux2014 got the manylinux2014 set, and autoPatchelf
