@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Dict
@@ -16,6 +17,7 @@ import pytest
 
 from elf_craft import shared_object, wheel
 from faults.fakepypi import FakePyPI, Route
+from mach_nix.index.pypi import FetchError
 from mach_nix.errors import MachNixError
 from mach_nix.lock import validate
 from mach_nix.native.elf import Dynamic, read_dynamic
@@ -219,7 +221,8 @@ def test_small_members_cost_at_most_one_request_each(tmp_path: Path) -> None:
 
 def test_a_host_that_answers_a_range_with_the_whole_file_is_read_from_it() -> None:
     """files.pythonhosted.org's cache sometimes answers a range request with 200 and the whole
-    file (seen on cuda-bindings 13.5.0 and psutil 7.2.2 during a cold ml.txt lock)."""
+    file (seen on cuda-bindings 13.5.0 and psutil 7.2.2 during a cold ml.txt lock): read from it,
+    beyond the page size cap (opencv-python's wheel is over 64 MiB), when its sha256 is the lock's."""
     from mach_nix.index.pypi import Response, Stats
     from mach_nix.native.remote_wheel import read_remote_wheel
 
@@ -229,7 +232,8 @@ def test_a_host_that_answers_a_range_with_the_whole_file_is_read_from_it() -> No
     class WholeAfterTheTail:
         stats = Stats()
 
-        def get(self, url: str, *, headers: Dict[str, str], ok: Any) -> Response:
+        def get(self, url: str, *, headers: Dict[str, str], ok: Any, max_bytes: int, what: str) -> Response:
+            assert max_bytes >= len(data)
             self.stats.add(requests=1)
             spec = headers["Range"].split("=", 1)[1]
             if spec.startswith("-"):
@@ -239,6 +243,9 @@ def test_a_host_that_answers_a_range_with_the_whole_file_is_read_from_it() -> No
             return Response(200, data, {})
 
     client = WholeAfterTheTail()
-    got, _ = read_remote_wheel(client, "https://files.example/w.whl")
+    got, _ = read_remote_wheel(client, "https://files.example/w.whl", hashlib.sha256(data).hexdigest())
     assert got["pkg/_ext.cpython-311-x86_64-linux-gnu.so"].needed == ("libz.so.1",)
     assert client.stats.requests == 2
+    # the whole file is used only with the sha256 the lock states
+    with pytest.raises(FetchError, match="does not have the sha256 the lock states"):
+        read_remote_wheel(WholeAfterTheTail(), "https://files.example/w.whl", "0" * 64)

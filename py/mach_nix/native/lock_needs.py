@@ -130,7 +130,7 @@ def _fetch(packages: Dict[str, Dict[str, Any]], names: List[str], cache: ElfCach
     def one(name: str) -> None:
         entry = packages[name]
         try:
-            members, _cost = read_remote_wheel(client, entry["url"])
+            members, _cost = read_remote_wheel(client, entry["url"], entry.get("sha256"))
         except (MachNixError, WheelReadError) as exc:
             message = exc.message if isinstance(exc, MachNixError) else str(exc)
             report.warnings.append(f"could not read the ELF files of {entry['filename']} ({message}).")

@@ -8,10 +8,11 @@ Example: ``members, cost = read_remote_wheel(PyPIClient(), "https://files.python
 
 from __future__ import annotations
 
+import hashlib
 import re
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
-from mach_nix.index.pypi import FetchError
+from mach_nix.index.pypi import WHEEL_DOWNLOAD_LIMIT, FetchError
 from mach_nix.native.elf import Dynamic
 from mach_nix.native.wheel_elf import ReadCost, wheel_dynamics
 
@@ -19,14 +20,25 @@ TAIL = 64 * 1024  # the central directory of a wheel with a few hundred members 
 WINDOW = 64 * 1024  # a smaller read fetches this much: a member's local header with its first bytes
 
 
-def read_remote_wheel(client: Any, url: str) -> Tuple[Dict[str, Dynamic], ReadCost]:
+def read_remote_wheel(client: Any, url: str, sha256: Optional[str] = None) -> Tuple[Dict[str, Dynamic], ReadCost]:
     """Member path → dynamic section of the wheel at ``url``, and what reading it cost.
 
+    A host that answers a range request with the whole file (PyPI's cache sometimes does) is read
+    from that answer, up to the whole-wheel download limit, and only when it has the ``sha256`` the
+    lock states (without one, it is refused: nothing unchecked is read).
     Raises FetchError (the host failed or ignores ranges on a large file) or WheelReadError.
     """
-    resp = client.get(url, headers={"Range": f"bytes=-{TAIL}"}, ok=(206, 200))
+    def get(range_spec: str) -> Any:
+        resp = client.get(url, headers={"Range": f"bytes={range_spec}"}, ok=(206, 200),
+                          max_bytes=WHEEL_DOWNLOAD_LIMIT, what="byte range or whole wheel")
+        if resp.status == 200 and (sha256 is None or hashlib.sha256(resp.data).hexdigest() != sha256.lower()):
+            raise FetchError(f"{url} ignored the byte range asked for and sent the whole file ({len(resp.data)} bytes), "
+                             f"which does not have the sha256 the lock states ({sha256}); nothing from it is used.")
+        return resp
+
+    resp = get(f"-{TAIL}")
     headers = {k.lower(): v for k, v in resp.headers.items()}
-    if resp.status == 200:  # no range support: the whole file came, read it from memory
+    if resp.status == 200:  # no range support: the whole (checked) file came, read it from memory
         whole = resp.data
         return _read_bytes(whole), ReadCost(member_bytes=len(whole))
     match = re.match(r"bytes (\d+)-(\d+)/(\d+)$", headers.get("content-range", ""))
@@ -48,7 +60,7 @@ def read_remote_wheel(client: Any, url: str) -> Tuple[Dict[str, Dynamic], ReadCo
                 return head
         first = offset + len(head)
         last = min(max(end, first + WINDOW), tail_start)
-        resp = client.get(url, headers={"Range": f"bytes={first}-{last - 1}"}, ok=(206, 200))
+        resp = get(f"{first}-{last - 1}")
         got = resp.data
         if resp.status == 200:  # the host (a cache of it) ignored the range: the whole file came
             if len(got) != size:
