@@ -194,7 +194,9 @@ let
     libGL = hostLibrary "libGL" [ "libGL.so.1" ];
     glib = hostLibrary "glib" [ "libglib-2.0.so.0" "libgobject-2.0.so.0" "libgthread-2.0.so.0" ];
     libxcrypt = hostLibrary "libxcrypt" [ "libcrypt.so.1" ];
+    libxcb = hostLibrary "libxcb" [ "libxcb.so.1" ];  # nixpkgs: `libxcb` (newer), `xorg.libxcb`
     xorg = {
+      libxcb = final.libxcb;
       libX11 = hostLibrary "libX11" [ "libX11.so.6" ];
       libXext = hostLibrary "libXext" [ "libXext.so.6" ];
       libXrender = hostLibrary "libXrender" [ "libXrender.so.1" ];
