@@ -224,6 +224,9 @@ let
       name = "auto-add-driver-runpath-hook";
       substitutions = { inherit (final.addDriverRunpath) driverLink; };
     } ./build-support/add-driver-runpath.sh;
+    cudaPackages_12 = import ./build-support/cuda-packages.nix {
+      inherit lib; inherit (final) stdenvNoCC fetchurl unzip autoPatchelfHook gcc-unwrapped-lib zlib;
+    };
     # Build tools (nixpkgs: ninja, the native one meson-python runs).
     ninja = bootstrap.importHost { name = "ninja-1.11"; debs = [ "ninja-build" ]; only = [ "^/usr/bin/" ]; mustExist = [ "bin/ninja" ]; };
     # The Rust compilers by nixpkgs' derivation names (the stand-in cannot build Rust: they are

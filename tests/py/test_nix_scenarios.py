@@ -495,6 +495,26 @@ def test_a_module_need_the_soname_table_maps_is_given_its_library(tmp_path: Path
     assert any(Path(d, "libtbb.so.12").exists() for d in runpath.strip().split(":")), runpath
 
 
+def test_a_cuda_module_need_takes_nixpkgs_unfree_cuda_packages(tmp_path: Path) -> None:
+    """cupy-cuda12x's modules link libcublas.so.12 & co., which the lock's nvidia-* wheels provide
+    when it has them, else nixpkgs' cudaPackages_12 — unfree, so nixpkgs refuses to evaluate them
+    unless config.allowUnfree. Before (needs unread): autoPatchelf `could not satisfy dependency
+    libcublas.so.12`. Now: the wheel takes cudaPackages_12.libcublas (and the driver runpath);
+    evaluation says `unfree license` without allowUnfree, and instantiates with it."""
+    entry = _native_wheel(tmp_path, "cublas-user", "1.0", "libcublas.so.12", [f"{CP}-{CP}-manylinux_2_17_x86_64"])
+    PINNED["cublas-user-1.0"] = dict(entry, needs={"libcublas.so.12": {"use": "module"}, "libcuda.so.1": {"use": "module"}})
+    lock = write_lock(tmp_path / "lock.json", ["cublas-user-1.0"], ["cublas-user"])
+    refused = nix(["nix-instantiate"], COMMON + f"machNix.mkPython {{ lockFile = {lock}; }}")
+    assert refused.returncode != 0 and "has an unfree license" in refused.stderr, refused.stderr[-2000:]
+    expr = (f"let r = builtins.getEnv \"MACH_NIX_SHIM_RELEASE\"; pkgs = import {ROOT / 'tests' / 'nixpkgs-shim'} "
+            "({ config.allowUnfree = true; } // (if r == \"\" then { } else { release = r; })); "
+            f"machNix = import {ROOT} {{ inherit pkgs; pypiData = {ROOT / 'tests' / 'data' / 'index-small'}; }}; "
+            f"e = machNix.mkPython {{ lockFile = {lock}; }}; w = e.passthru.python.pkgs.cublas-user; in "
+            "{ inputs = map (d: d.pname or d.name) w.buildInputs; drv = e.drvPath; }")
+    got = evaluate(expr)
+    assert "cuda-libcublas" in got["inputs"] and got["drv"].endswith(".drv"), got
+
+
 def test_a_plugin_only_need_nothing_maps_is_tolerated_and_listed(tmp_path: Path) -> None:
     """A wheel whose only shared object with an unmapped DT_NEEDED is a plugin (loaded with
     dlopen, as nvidia-cufile's RDMA transport is). Before: autoPatchelf failed on it. Now: the

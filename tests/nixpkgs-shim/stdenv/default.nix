@@ -57,12 +57,14 @@ let
       # be instantiated (its attributes, passthru included, can still be read).
       problem =
         if (meta.broken or false) && !(config.allowBroken or false) then "is marked as broken"
+        else if (meta.license.free or true) == false && !(config.allowUnfree or false)
+        then "has an unfree license (‘${meta.license.shortName or "unfree"}’)"
         else if !(config.allowUnsupportedSystem or false)
           && ((meta ? platforms && !(lib.elem system meta.platforms)) || lib.elem system (meta.badPlatforms or [ ]))
         then "is not available on the requested hostPlatform:\n  hostPlatform.system = \"${system}\"\n  package.meta.platforms = ${builtins.toJSON (meta.platforms or [ ])}\n  package.meta.badPlatforms = ${builtins.toJSON (meta.badPlatforms or [ ])}\n"
         else null;
       checked = x: if problem == null then x
-        else throw "Package ‘${name}’ ${problem}, refusing to evaluate.\n\nnixpkgs-shim: set config.allowBroken / config.allowUnsupportedSystem to evaluate it anyway.";
+        else throw "Package ‘${name}’ ${problem}, refusing to evaluate.\n\nnixpkgs-shim: set config.allowBroken / config.allowUnfree / config.allowUnsupportedSystem to evaluate it anyway.";
       checkedDrv = d: d // { outPath = checked d.outPath; drvPath = checked d.drvPath; };
       outs = lib.listToAttrs (map (o: lib.nameValuePair o (checkedDrv drv.${o} // passthru // { inherit meta; })) outputs);
     in
