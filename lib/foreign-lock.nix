@@ -37,16 +37,22 @@ let
     if builtins.length parts < 2 then null else builtins.concatStringsSep ";" (builtins.tail parts);
 
   /* The index's record of a project, read from its JSON shard (null: not in the index). */
+  /* shardOf :: string -> string — the index shard of a normalized project name: the first two hex
+     digits of its sha256 (the twin of mach_nix.index.schema.shard_of; tests/data/golden/names.json).
+     Example: shardOf "requests" == "ec"
+  */
+  shardOf = name: builtins.substring 0 2 (builtins.hashString "sha256" name);
+
   indexProject = pypiData: name:
     let
-      shard = builtins.substring 0 2 (builtins.hashString "sha256" name);
-      path = pypiData + "/${shard}.json";
+      path = pypiData + "/${shardOf name}.json";
     in
     if pypiData == null || !builtins.pathExists path then null
     else (builtins.fromJSON (builtins.readFile path)).projects.${name} or null;
 
   /* Where an index file node's file is: its `url`, else its address on PyPI's file host, which
-     the node names by the file's blake2b-256 (index schema 2, docs/index-format.md). */
+     the node names by the file's blake2b-256 (index schema 2, docs/index-format.md). The twin of
+     mach_nix.index.schema.file_url; tests/data/golden/file-urls.json. */
   indexFileUrl = node:
     if node ? url then node.url
     else let d = node.blake2b_256; in
@@ -217,6 +223,9 @@ let
       else { build_system = buildSystem // { resolved = false; dependencies = lib.unique (lib.filter (n: n != null) (map requirementName buildSystem.requires)); }; });
 in
 rec {
+  # The index's addressing rules, twins of mach_nix.index.schema's (tests/data/golden/).
+  inherit shardOf indexFileUrl;
+
   /* formatOf :: path -> string — "uv", "poetry" or "pylock", by file name (then null). */
   formatOf = path:
     let name = baseNameOf (toString path); in

@@ -39,7 +39,8 @@ in
   classify = {
     module = needsLib.classify "libtbb.so.12" { use = "module"; };
     tbbOnOldNixpkgs = (import ../../../lib/needs.nix { inherit lib; pkgs = pkgs' // { tbb_2022 = null; tbb = standIn "tbb"; }; }).classify "libtbb.so.12" { use = "module"; };
-    moduleUnfreeMissing = needsLib.classify "libcublas.so.12" { use = "module"; };
+    # on a nixpkgs without cudaPackages_12 (the stand-in has one, built from NVIDIA's redistributables)
+    moduleUnfreeMissing = (import ../../../lib/needs.nix { inherit lib; pkgs = removeAttrs pkgs' [ "cudaPackages_12" ]; }).classify "libcublas.so.12" { use = "module"; };
   };
   plain = { buildInputs = inputs plain.buildInputs; needs = plain.passthru.machNix.needs; };
   torchFallback = {
