@@ -1,0 +1,50 @@
+"""Issue 20, point 5 at evaluation level: a locked sdist's PEP 725 `external` in the overlay. The
+computed inputs are tests/nix/eval/external.nix (checked by test_nix.py against external.json); here,
+the warnings of what is skipped and the Rust refusal (marked `nix`)."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.nix]
+
+SETUP = f"""with import {ROOT / 'tests/nix/common.nix'} {{ }};
+let
+  base = importJSON {ROOT / 'tests/nix/locks/host/requests.json'};
+  lock = base // {{ packages = base.packages // {{ six = base.packages.six // {{ external = EXTERNAL; }}; }}; }};
+  env = machNix.mkPython {{ lockFile = builtins.toFile "lock.json" (builtins.toJSON lock); }};
+in env.passthru.python.pkgs.six.drvPath
+"""
+
+
+def evaluate(external: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["nix-instantiate", "--read-write-mode", "--eval", "--expr", SETUP.replace("EXTERNAL", external)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+
+def test_unmapped_depurls_are_skipped_with_the_line_to_add() -> None:
+    proc = evaluate('{ build-requires = [ "dep:generic/frobnicator@>=2" "dep:generic/cmake" ]; host-requires = [ "dep:generic/zlib" ]; }')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert ("six 1.16.0 asks for the external dependency dep:generic/frobnicator (PEP 725 [external]), which "
+            "overrides/external.json does not map; building without it. Add the line  "
+            '"dep:generic/frobnicator": ["<attribute>"],  to overrides/external.json') in proc.stderr
+    # cmake is in the table, but the stand-in has no cmake: said so, not a failure.
+    assert "dep:generic/cmake (PEP 725 [external]), which overrides/external.json maps to cmake, none of which this nixpkgs has" in proc.stderr
+    assert "zlib" not in proc.stderr  # mapped and present: no warning
+
+
+def test_rust_in_external_is_refused_like_maturin() -> None:
+    proc = evaluate('{ build-requires = [ "dep:virtual/compiler/c" "dep:virtual/compiler/rust" ]; }')
+    assert proc.returncode != 0
+    assert "six 1.16.0 is locked as an sdist (six-1.16.0.tar.gz) that compiles Rust (its build system uses dep:virtual/compiler/rust)" in proc.stderr
+    assert "cargoDeps = pkgs.rustPlatform.fetchCargoVendor" in proc.stderr
+
+
+def test_a_marker_that_does_not_hold_adds_nothing_and_says_nothing() -> None:
+    proc = evaluate('{ build-requires = [ "dep:virtual/compiler/rust; sys_platform == \'win32\'" "dep:generic/frobnicator; os_name == \'nt\'" ]; }')
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "frobnicator" not in proc.stderr
