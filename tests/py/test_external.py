@@ -6,6 +6,7 @@ entry (docs/lock-format.md), and an index or lock without them unchanged. The Ni
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Dict
 
@@ -162,3 +163,28 @@ def test_lock_validation_checks_external(tmp_path: Path) -> None:
     lock["packages"][wheel]["external"] = EXTERNAL
     with pytest.raises(MachNixError, match=rf"packages\.{wheel}\.external is not valid: it is only written for an sdist"):
         validate(lock, "lock")
+
+
+EXTERNAL_TABLE = json.loads((ROOT / "overrides" / "external.json").read_text())
+BUILD_SYSTEMS = json.loads((ROOT / "overrides" / "build-systems.json").read_text())
+# A table key: what lib/external.nix's `parse` makes of a DepURL (lowercase, no version, qualifiers, subpath, marker).
+DEPURL_KEY = re.compile(r"^dep:[a-z0-9.+-]+(/[a-z0-9._+-]+)+$")
+ATTR = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$")
+
+
+def test_the_depurl_table_has_lookup_keys_and_checked_attribute_paths() -> None:
+    assert set(EXTERNAL_TABLE) == {"_comment", "nixpkgs", "depurls"}
+    checked = {a.strip() for key in EXTERNAL_TABLE["nixpkgs"]["checked"] for a in key.split(",")}
+    for key, paths in EXTERNAL_TABLE["depurls"].items():
+        assert DEPURL_KEY.match(key), key
+        assert isinstance(paths, list) and all(isinstance(p, str) and ATTR.match(p) for p in paths), key
+        # every attribute path's nixpkgs file is recorded (R24.05's xorg.* spelling goes with the new one)
+        assert all(p in checked or p.startswith("xorg.") for p in paths), key
+    for key in BUILD_SYSTEMS["rustDepURLs"]:
+        assert DEPURL_KEY.match(key), key
+    # PEP 725's own examples (cryptography, SciPy, Pillow) are all mapped
+    for key in ("dep:virtual/compiler/c", "dep:virtual/compiler/cpp", "dep:virtual/compiler/fortran", "dep:virtual/compiler/rust",
+                "dep:generic/pkg-config", "dep:generic/ninja", "dep:virtual/interface/blas", "dep:virtual/interface/lapack",
+                "dep:generic/openssl", "dep:generic/libffi", "dep:generic/libjpeg", "dep:generic/zlib", "dep:generic/xcb"):
+        assert key in EXTERNAL_TABLE["depurls"], key
+    assert "dep:virtual/compiler/rust" in BUILD_SYSTEMS["rustDepURLs"]

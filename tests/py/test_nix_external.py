@@ -48,3 +48,25 @@ def test_a_marker_that_does_not_hold_adds_nothing_and_says_nothing() -> None:
     proc = evaluate('{ build-requires = [ "dep:virtual/compiler/rust; sys_platform == \'win32\'" "dep:generic/frobnicator; os_name == \'nt\'" ]; }')
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "frobnicator" not in proc.stderr
+
+
+def test_mach_nix_gen_overlay_carries_the_depurl_table(tmp_path: Path) -> None:
+    """The standalone overlay bundles overrides/external.json and lib/external.nix: no mach-nix at evaluation."""
+    import json
+    import re
+
+    from mach_nix.cli import main
+
+    lock = json.loads((ROOT / "tests/nix/locks/host/requests.json").read_text())
+    lock["packages"]["six"]["external"] = {"host-requires": ["dep:generic/zlib"], "build-requires": ["dep:generic/pkg-config"]}
+    (tmp_path / "lock.json").write_text(json.dumps(lock))
+    overlay = tmp_path / "overlay.nix"
+    assert main(["gen", "--lock", str(tmp_path / "lock.json"), "-o", str(overlay), "--quiet"]) == 0
+    attr = re.search(r"pkgs\.(python3\d+)\.withPackages", overlay.read_text()).group(1)
+    expr = (f"let pkgs = import {ROOT / 'tests/nixpkgs-shim'} {{ overlays = [ (import {overlay}) ]; }}; six = pkgs.{attr}.pkgs.six; in "
+            "{ build = map (d: d.name) six.buildInputs; native = builtins.any (d: d.name == \"pkg-config-wrapper\") six.nativeBuildInputs; }")
+    proc = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "--expr", expr], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout)
+    assert got["native"] is True and [n for n in got["build"] if n.startswith("zlib")], got
