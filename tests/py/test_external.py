@@ -5,6 +5,7 @@ entry (docs/lock-format.md), and an index or lock without them unchanged. The Ni
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from pathlib import Path
@@ -188,3 +189,25 @@ def test_the_depurl_table_has_lookup_keys_and_checked_attribute_paths() -> None:
                 "dep:generic/openssl", "dep:generic/libffi", "dep:generic/libjpeg", "dep:generic/zlib", "dep:generic/xcb"):
         assert key in EXTERNAL_TABLE["depurls"], key
     assert "dep:virtual/compiler/rust" in BUILD_SYSTEMS["rustDepURLs"]
+
+
+def test_a_converted_uv_lock_carries_external_from_the_index(tmp_path: Path) -> None:
+    from mach_nix.inputs.foreign import read_foreign_lock
+    from mach_nix.inputs.foreign.convert import convert
+    from mach_nix.resolve.lazy_index import LazyIndex
+    from mach_nix.resolve.target import Target
+
+    uv_lock = ROOT / "tests" / "data" / "foreign" / "uv" / "uv.lock"
+    embedded = Index.open()
+    docopt = copy.deepcopy(embedded.project("docopt"))
+    for files in docopt["releases"].values():
+        for node in files:
+            if node["filename"] == "docopt-0.6.2.tar.gz":
+                node["external"] = {"host-requires": ["dep:generic/zlib"]}
+    write_index(tmp_path / "index", {shard_of("docopt"): {"docopt": docopt}}, "json")
+    with_ext = convert(read_foreign_lock(uv_lock), Target.create("3.11"), index=LazyIndex(Index.open(tmp_path / "index")))
+    assert with_ext.packages["docopt"]["external"] == {"host-requires": ["dep:generic/zlib"]}
+    validate({**json.loads((ROOT / "tests/nix/locks/requests.json").read_text()), "packages": with_ext.packages,
+              "roots": with_ext.roots}, "converted")
+    plain = convert(read_foreign_lock(uv_lock), Target.create("3.11"), index=LazyIndex(embedded))
+    assert not any("external" in e for e in plain.packages.values())
