@@ -70,3 +70,38 @@ def test_mach_nix_gen_overlay_carries_the_depurl_table(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr[-2000:]
     got = json.loads(proc.stdout)
     assert got["native"] is True and [n for n in got["build"] if n.startswith("zlib")], got
+
+
+def test_nix_conversion_of_a_uv_lock_carries_external_from_the_index(tmp_path: Path) -> None:
+    """lib/foreign-lock.nix takes an sdist's `external` from the index node, as `mach-nix lock --from` does."""
+    import copy
+    import json
+
+    from mach_nix.index.schema import shard_of
+    from mach_nix.index.store import Index, write_index
+
+    embedded = Index.open(ROOT / "data")
+    names = ["certifi", "charset-normalizer", "click", "docopt", "idna", "requests", "urllib3", "pysocks", "iniconfig", "six"]
+    shards: dict = {}
+    for name in names:
+        project = copy.deepcopy(embedded.project(name))
+        if name == "docopt":
+            for files in project["releases"].values():
+                for node in files:
+                    if node["filename"] == "docopt-0.6.2.tar.gz":
+                        node["external"] = {"host-requires": ["dep:generic/zlib"]}
+        shards.setdefault(shard_of(name), {})[name] = project
+    write_index(tmp_path / "index", shards, "json")
+    uv_lock = ROOT / "tests" / "data" / "foreign" / "uv" / "uv.lock"
+    results = []
+    for data in (tmp_path / "index", ROOT / "data"):
+        expr = (f"with import {ROOT / 'tests/nix/common.nix'} {{ pypiData = {data}; }}; "
+                f"let e = machNix.mkPython {{ lockFile = {uv_lock}; }}; in "
+                "{ external = e.lock.packages.docopt.external or null; zlib = map (d: d.name) e.passthru.python.pkgs.docopt.buildInputs; }")
+        proc = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "--expr", expr], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        results.append(json.loads(proc.stdout))
+    assert results[0]["external"] == {"host-requires": ["dep:generic/zlib"]}
+    assert [n for n in results[0]["zlib"] if n.startswith("zlib")]
+    assert results[1] == {"external": None, "zlib": []}
