@@ -96,6 +96,7 @@ def test_external_is_read_even_when_the_dependencies_are_dynamic() -> None:
     ({"unknown-key": ["dep:generic/zlib"], "host-requires": ["dep:generic/zlib"]}, {"host-requires": ["dep:generic/zlib"]}),
     ({"optional-build-requires": {"dev": ["dep:generic/nodejs"], "bad": "x"}}, {"optional-build-requires": {"dev": ["dep:generic/nodejs"]}}),
     ({"dependency-groups": {"dev": ["dep:generic/catch2", {"include-group": "x"}]}}, {"dependency-groups": {"dev": ["dep:generic/catch2"]}}),
+    ({"optional-host-requires": {"x": ["dep:generic/zlib", {"include-group": "y"}]}}, None),  # include-group only in groups
 ])
 def test_malformed_keys_are_left_out(table: Dict[str, Any], kept: Any) -> None:
     assert external_of({"external": table}) == kept

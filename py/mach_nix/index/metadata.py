@@ -191,14 +191,15 @@ def build_system_of(doc: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     return {"requires": list(requires), "backend": backend, "source": "pyproject"}
 
 
-def _dep_strings(value: Any) -> Optional[List[str]]:
+def _dep_strings(value: Any, group: bool = False) -> Optional[List[str]]:
     """``value`` when it is a list of external dependency specifiers (strings that start with a
-    DepURL's ``dep:``), else None. PEP 725 dependency groups may also hold ``{include-group = …}``
-    tables, which are dropped here (they only name other groups of the same table)."""
+    DepURL's ``dep:``), else None. A dependency ``group`` may also hold ``{include-group = …}``
+    tables (PEP 735), which are dropped here (they only name other groups of the same table)."""
     if not isinstance(value, list):
         return None
     kept = [v.strip() for v in value if isinstance(v, str)]
-    if len(kept) + sum(isinstance(v, dict) for v in value) != len(value) or not all(v.startswith("dep:") for v in kept):
+    tables = sum(isinstance(v, dict) for v in value) if group else 0
+    if len(kept) + tables != len(value) or not all(v.startswith("dep:") for v in kept):
         return None
     return kept
 
@@ -226,7 +227,7 @@ def external_of(doc: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
         groups = table.get(key)
         if not isinstance(groups, dict):
             continue
-        kept = {name: deps for name, value in sorted(groups.items()) if (deps := _dep_strings(value))}
+        kept = {name: deps for name, value in sorted(groups.items()) if (deps := _dep_strings(value, key == "dependency-groups"))}
         if kept:
             out[key] = kept
     return out or None
