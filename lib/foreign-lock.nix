@@ -220,7 +220,9 @@ let
       requires_python = null;
       indexDeps = if known == null || !(known ? requires_dist) then [ ] else project.deps.${known.requires_dist} or [ ];
     } // (if wheel != null then { wheel_tags = tags.expand file.filename; }
-      else { build_system = buildSystem // { resolved = false; dependencies = lib.unique (lib.filter (n: n != null) (map requirementName buildSystem.requires)); }; });
+      else { build_system = buildSystem // { resolved = false; dependencies = lib.unique (lib.filter (n: n != null) (map requirementName buildSystem.requires)); }; }
+        # the sdist's PEP 725 [external] table, as the index read it (mach-nix lock --from does the same)
+        // lib.optionalAttrs (wheel == null && known != null && known ? external) { inherit (known) external; });
 in
 rec {
   # The index's addressing rules, twins of mach_nix.index.schema's (tests/data/golden/).

@@ -27,6 +27,28 @@ rec {
   /* rustBuildTools :: [string] — build requirements that compile Rust (overrides/build-systems.json). */
   rustBuildTools = buildSystems.rust;
 
+  /* externalLib — PEP 725 `[external]` tables mapped through overrides/external.json (lib/external.nix). */
+  externalLib = import ./external.nix { inherit lib pkgs; };
+
+  /* externalOf :: { final, name, entry } -> { nativeBuildInputs, buildInputs, keys } — what the
+     sdist's own `[external]` table asks for, markers decided for the interpreter and platform.
+     Example: (externalOf { inherit final; name = "a"; entry = { version = "1"; }; }).buildInputs == [ ]
+  */
+  externalOf = { final, name, entry }: externalLib.forSdist {
+    inherit name entry;
+    env = (import ./markers.nix { inherit lib; }).environment {
+      python = final.python.pythonVersion; python_full = final.python.version; system = pkgs.stdenv.hostPlatform.system;
+    };
+  };
+
+  /* rustReasons :: entry -> [string] -> [string] — why a fresh build of the sdist compiles Rust: its
+     build requirements named in overrides/build-systems.json `rust`, and the DepURLs of its
+     `[external]` build-requires (`externalBuild`, externalOf's `keys.build`) named in `rustDepURLs`.
+     Example: rustReasons { build_system.dependencies = [ "maturin" ]; } [ "dep:virtual/compiler/c" ] == [ "maturin" ]
+  */
+  rustReasons = entry: externalBuild: lib.filter (t: lib.elem t rustBuildTools) ((entry.build_system or { }).dependencies or [ ])
+    ++ lib.filter (k: lib.elem k buildSystems.rustDepURLs) externalBuild;
+
   /* backendTools :: entry -> [drv] — the native tools the sdist's build backends run
      (overrides/build-systems.json `nativeTools`: meson-python runs ninja).
      Example: backendTools { build_system.dependencies = [ "meson-python" ]; } == [ pkgs.ninja ]
@@ -35,15 +57,15 @@ rec {
       (throw "mach-nix: overrides/build-systems.json names the nixpkgs attribute `${attr}` for ${d}, which this nixpkgs does not have.") pkgs)
     (buildSystems.nativeTools.${d} or [ ])) ((entry.build_system or { }).dependencies or [ ]);
 
-  /* refuseRust :: { name, entry, drv } -> drv
+  /* refuseRust :: { name, entry, drv, reasons } -> drv   (reasons: rustReasons, non-empty)
      A fresh build of an sdist that compiles Rust cannot fetch its crates (no network in a Nix
      build): `drv` with its outPath and drvPath a paragraph naming the ways out. Its attributes stay
      readable, and an overridesPost that gives it `cargoDeps` (overridePythonAttrs makes a new
      derivation) builds.
   */
-  refuseRust = { name, entry, drv }:
+  refuseRust = { name, entry, drv, reasons }:
     let
-      tools = lib.concatStringsSep ", " (lib.filter (t: lib.elem t rustBuildTools) ((entry.build_system or { }).dependencies or [ ]));
+      tools = lib.concatStringsSep ", " reasons;
       msg = "mach-nix: ${name} ${entry.version} is locked as an sdist (${entry.filename}) that compiles Rust (its build system uses ${tools}), and a Nix build cannot fetch its crates. Ways out: take a wheel (providers = { ${name} = \"wheel\"; }, with a release that has one for this interpreter, e.g. a newer ${name}); take nixpkgs' own build where nixpkgs has this version (providers = { ${name} = \"nixpkgs,wheel,sdist\"; }); or vendor its crates in overridesPost: ${name} = prev.${name}.overridePythonAttrs (old: { cargoDeps = pkgs.rustPlatform.fetchCargoVendor { inherit (old) src; hash = \"\"; }; nativeBuildInputs = old.nativeBuildInputs ++ [ pkgs.rustPlatform.cargoSetupHook pkgs.cargo pkgs.rustc ]; }); (build once to learn the hash).";
     in drv // { outPath = throw msg; drvPath = throw msg; };
 
@@ -85,7 +107,9 @@ rec {
   fresh = { final, name, entry, depsDrvs, buildDrvs, fixes, tests, recipe ? null, cut ? [ ] }:
     let
       native = if recipe == null then { nativeBuildInputs = [ ]; buildInputs = [ ]; propagatedBuildInputs = [ ]; } else nativeInputsOf recipe;
-      compilesRust = lib.any (t: lib.elem t rustBuildTools) ((entry.build_system or { }).dependencies or [ ]);
+      # The sdist's own PEP 725 [external] table (an entry without it adds nothing).
+      external = externalOf { inherit final name entry; };
+      rust = rustReasons entry external.keys.build;
       # The locked dependency closure for the runtime-deps check, without a packaging older than
       # 23.2: the check's script imports packaging.metadata from the same PYTHONPATH.
       checkable = d: !((d.pname or "") == "packaging" && builtins.compareVersions (d.version or "0") "23.2" < 0);
@@ -97,8 +121,8 @@ rec {
         pyproject = true;
         build-system = buildDrvs;
         dependencies = depsDrvs;
-        nativeBuildInputs = native.nativeBuildInputs ++ backendTools entry ++ fixes.nativeBuildInputs;
-        buildInputs = native.buildInputs ++ fixes.buildInputs;
+        nativeBuildInputs = native.nativeBuildInputs ++ backendTools entry ++ external.nativeBuildInputs ++ fixes.nativeBuildInputs;
+        buildInputs = native.buildInputs ++ external.buildInputs ++ fixes.buildInputs;
         propagatedBuildInputs = native.propagatedBuildInputs;
         doCheck = tests;
         failureHook = (import ./build-hint.nix { }).failureHook name entry.version;
@@ -125,5 +149,5 @@ rec {
         postFixup = (import ./namespaces.nix { inherit lib; }).dropInits final.python;
         passthru.machNix = { provider = "sdist"; inherit (entry) filename; base = if recipe == null then null else recipe.version or null; };
       });
-    in if compilesRust then refuseRust { inherit name entry drv; } else drv;
+    in if rust != [ ] then refuseRust { inherit name entry drv; reasons = rust; } else drv;
 }

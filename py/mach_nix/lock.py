@@ -42,6 +42,8 @@ def package_entry(pkg: Any, display_name: str) -> Dict[str, Any]:
         entry["nixpkgs_attr"] = cand.nix_attr
     if pkg.build_system is not None:
         entry["build_system"] = pkg.build_system
+    if cand.provider == "sdist" and node is not None and node.get("external"):
+        entry["external"] = node["external"]  # PEP 725: lib/sdist.nix maps it with overrides/external.json
     if pkg.build_only:
         entry["build_only"] = True
     if cand.deps is None:
@@ -192,6 +194,18 @@ def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Any
             fail(f"packages.{name} depends on {quoted(dep)}, which is not in 'packages'")
     _validate_build_system(name, entry.get("build_system"), packages, fail)
     _validate_needs(name, entry, packages, fail)
+    _validate_external(name, entry, fail)
+
+
+def _validate_external(name: str, entry: Dict[str, Any], fail: Any) -> None:
+    """``external``: the sdist's PEP 725 table as the index records it (docs/lock-format.md), on sdists only."""
+    from mach_nix.index.schema import external_problem
+
+    if "external" not in entry:
+        return
+    problem = "it is only written for an sdist" if entry["provider"] != "sdist" else external_problem(entry["external"])
+    if problem is not None:
+        fail(f"packages.{name}.external is not valid: {problem}")
 
 
 NEEDS_USES = ("module", "plugin")

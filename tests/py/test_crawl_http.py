@@ -3,19 +3,17 @@ bodies, and the sha256 check of every downloaded sdist."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 import random
-import tarfile
 import time
 import zipfile
-from typing import Any, Dict, Iterator, Tuple
+from typing import Iterator, Tuple
 
 import pytest
 
 from faults.fakepypi import FakePyPI, Route
 from mach_nix.index.fetch import fetch_sdist, read_sdist
 from mach_nix.index.pypi import FetchError, PyPIClient
+from sdist_craft import sdist_archive, served
 from test_crawl import PYPI, mirror  # noqa: F401  (fixture)
 
 
@@ -82,31 +80,7 @@ def _sdist(fmt: str, blob: bytes, first: bytes = b"") -> bytes:
     before the blob)."""
     members = [("pkg-1/PKG-INFO", PKG_INFO), ("pkg-1/pyproject.toml", PYPROJECT), ("pkg-1/blob", blob)]
     members = [("pkg-1/first", first)] + members if first else members
-    buf = io.BytesIO()
-    if fmt == "zip":
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as archive:
-            for name, data in members:
-                archive.writestr(name, data)
-    else:
-        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
-            for name, data in members:
-                info = tarfile.TarInfo(name)
-                info.size = len(data)
-                tar.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
-
-
-def _served(body: bytes, filename: str, expected: bytes) -> Tuple[FakePyPI, Dict[str, Any]]:
-    """A loopback host serving ``body`` as ``filename``, and the simple-page entry that states
-    the sha256 of ``expected``."""
-    path = f"/packages/ab/cd/{filename}"
-    entry = {
-        "url": f"https://files.pythonhosted.org{path}",
-        "filename": filename,
-        "hashes": {"sha256": hashlib.sha256(expected).hexdigest()},
-        "size": len(expected),
-    }
-    return FakePyPI({f"/files{path}": Route(body)}), entry
+    return sdist_archive(members, fmt)
 
 
 @pytest.fixture
@@ -118,7 +92,7 @@ def blobs() -> Iterator[Tuple[bytes, bytes]]:
 @pytest.mark.parametrize("fmt", ["tar.gz", "zip"])
 def test_sdist_matching_its_sha256_is_read(fmt: str, blobs: Tuple[bytes, bytes]) -> None:
     good = _sdist(fmt, blobs[0])
-    server, entry = _served(good, f"pkg-1.{fmt}", good)
+    server, entry = served(good, f"pkg-1.{fmt}", good)
     with server:
         client = PyPIClient(rewrite=server.rewrite, retries=0)
         assert read_sdist(client, entry) == {"PKG-INFO": PKG_INFO, "pyproject.toml": PYPROJECT}
@@ -132,7 +106,7 @@ def test_tampered_sdist_is_refused_even_when_its_metadata_is_intact(fmt: str, bl
     # Same metadata, another blob after it: only the sha256 can tell (a tar's metadata is read
     # before the blob arrives).
     good, tampered = _sdist(fmt, blobs[0]), _sdist(fmt, blobs[1])
-    server, entry = _served(tampered, f"pkg-1.{fmt}", good)
+    server, entry = served(tampered, f"pkg-1.{fmt}", good)
     with server:
         client = PyPIClient(rewrite=server.rewrite, retries=0)
         with pytest.raises(FetchError, match=rf"pkg-1\.{fmt}: the download \({len(tampered)} bytes\) does not match the sha256"):
@@ -143,7 +117,7 @@ def test_tampered_sdist_is_refused_even_when_its_metadata_is_intact(fmt: str, bl
 def test_archive_refusal_counts_only_for_bytes_that_match_the_sha256(blobs: Tuple[bytes, bytes]) -> None:
     # 8 MiB of zeros first: refused by the ratio limit long before the blob after it is read.
     bomb, tampered = (_sdist("tar.gz", blob, first=bytes(8 * 1024 * 1024)) for blob in blobs)
-    server, entry = _served(bomb, "pkg-1.tar.gz", bomb)
+    server, entry = served(bomb, "pkg-1.tar.gz", bomb)
     with server:
         client = PyPIClient(rewrite=server.rewrite, retries=0)
         result = fetch_sdist(client, entry, attempts=1)
@@ -156,7 +130,7 @@ def test_archive_refusal_counts_only_for_bytes_that_match_the_sha256(blobs: Tupl
 @pytest.mark.parametrize("limit, ok", [(1000, True), (999, False)])
 def test_streamed_body_limit_is_exact(limit: int, ok: bool) -> None:
     body = bytes(range(250)) * 4
-    server, entry = _served(body, "pkg-1.tar.gz", body)
+    server, entry = served(body, "pkg-1.tar.gz", body)
     with server:
         stream = PyPIClient(rewrite=server.rewrite, retries=0).stream(entry["url"], max_bytes=limit)
         try:

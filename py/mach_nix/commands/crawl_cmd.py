@@ -212,7 +212,7 @@ def known_results(records: Dict[str, Any]) -> Dict[str, Any]:
                 result = {"metadata": node["metadata"]}
                 if "requires_dist" in node:
                     result["requires_dist"] = record["deps"][node["requires_dist"]]
-                for key in ("provides_extra", "build_system", "metadata_error"):
+                for key in ("provides_extra", "build_system", "external", "metadata_error"):
                     if key in node:
                         result[key] = node[key]
                 known[node["sha256"]] = result

@@ -162,6 +162,8 @@ def fetch_sdist(client: PyPIClient, entry: Dict[str, Any], attempts: int = 3) ->
         result["provides_extra"] = meta.provides_extra
     if meta.error:
         result["metadata_error"] = meta.error
+    if meta.external:
+        result["external"] = meta.external
     return result
 
 

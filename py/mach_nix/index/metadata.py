@@ -1,5 +1,5 @@
 """Parse dependency metadata: core metadata (METADATA / PKG-INFO), egg-info ``requires.txt``,
-static ``pyproject.toml`` ``[project]`` tables and ``[build-system]``.
+static ``pyproject.toml`` ``[project]`` tables, ``[build-system]`` and PEP 725 ``[external]``.
 
 Nothing here executes project code: it only reads files that some tool already wrote.
 
@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from packaging.requirements import Requirement
 
 from mach_nix.errors import MachNixError
-from mach_nix.index.schema import LEGACY_BUILD_SYSTEM
+from mach_nix.index.schema import EXTERNAL_LISTS, EXTERNAL_TABLES, LEGACY_BUILD_SYSTEM
 
 try:  # Python >= 3.11
     import tomllib
@@ -162,6 +162,7 @@ class PyProject:
     provides_extra: List[str]
     requires_python: Optional[str]
     problem: Optional[str] = None
+    external: Optional[Dict[str, Any]] = None  # PEP 725 [external], see external_of
 
 
 def _extra_requirement(requirement: str, extra: str) -> str:
@@ -188,6 +189,48 @@ def build_system_of(doc: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     if not isinstance(backend, str) or not backend:
         backend = LEGACY_BUILD_SYSTEM["backend"]
     return {"requires": list(requires), "backend": backend, "source": "pyproject"}
+
+
+def _dep_strings(value: Any, group: bool = False) -> Optional[List[str]]:
+    """``value`` when it is a list of external dependency specifiers (strings that start with a
+    DepURL's ``dep:``), else None. A dependency ``group`` may also hold ``{include-group = …}``
+    tables (PEP 735), which are dropped here (they only name other groups of the same table)."""
+    if not isinstance(value, list):
+        return None
+    kept = [v.strip() for v in value if isinstance(v, str)]
+    tables = sum(isinstance(v, dict) for v in value) if group else 0
+    if len(kept) + tables != len(value) or not all(v.startswith("dep:") for v in kept):
+        return None
+    return kept
+
+
+def external_of(doc: Optional[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The PEP 725 ``[external]`` table of a parsed pyproject.toml, as the index records it: the
+    known keys that are well formed and not empty, specifiers verbatim; None when there is none.
+    A malformed key is left out (the sdist's Python metadata stays usable; PEP 725 asks build
+    tools, not indexes, to reject it).
+
+    Example::
+
+        external_of({"external": {"build-requires": ["dep:virtual/compiler/c"], "host-requires": []}})
+        == {"build-requires": ["dep:virtual/compiler/c"]}
+    """
+    table = (doc or {}).get("external")
+    if not isinstance(table, dict):
+        return None
+    out: Dict[str, Any] = {}
+    for key in EXTERNAL_LISTS:
+        deps = _dep_strings(table.get(key))
+        if deps:
+            out[key] = deps
+    for key in EXTERNAL_TABLES:
+        groups = table.get(key)
+        if not isinstance(groups, dict):
+            continue
+        kept = {name: deps for name, value in sorted(groups.items()) if (deps := _dep_strings(value, key == "dependency-groups"))}
+        if kept:
+            out[key] = kept
+    return out or None
 
 
 def _strings(value: Any, where: str, key: str) -> List[str]:
@@ -226,19 +269,20 @@ def parse_pyproject(data: bytes, where: str = "pyproject.toml") -> PyProject:
     except tomllib.TOMLDecodeError as exc:
         return PyProject(dict(LEGACY_BUILD_SYSTEM), None, [], None, problem=f"{where} is not valid TOML ({exc})")
     build = build_system_of(doc)
+    external = external_of(doc)
     project = doc.get("project")
     if not isinstance(project, dict):
-        return PyProject(build, None, [], None, problem=f"{where} has no [project] table")
+        return PyProject(build, None, [], None, problem=f"{where} has no [project] table", external=external)
     rp = project.get("requires-python")
     requires_python = rp if isinstance(rp, str) else None
     try:
         dynamic = [d.lower() for d in _strings(project.get("dynamic", []), where, "dynamic")]
         if "dependencies" in dynamic or "optional-dependencies" in dynamic:
-            return PyProject(build, None, [], requires_python, problem=f"{where} declares its dependencies dynamic")
+            return PyProject(build, None, [], requires_python, problem=f"{where} declares its dependencies dynamic", external=external)
         deps, extras = _static_dependencies(project, where)
     except MetadataError as exc:
-        return PyProject(build, None, [], requires_python, problem=exc.message)
-    return PyProject(build, deps, extras, requires_python)
+        return PyProject(build, None, [], requires_python, problem=exc.message, external=external)
+    return PyProject(build, deps, extras, requires_python, external=external)
 
 
 @dataclass
@@ -250,6 +294,7 @@ class SdistMetadata:
     provides_extra: List[str]
     build_system: Dict[str, Any]
     error: Optional[str] = None
+    external: Optional[Dict[str, Any]] = None  # pyproject.toml's PEP 725 [external] (external_of)
 
 
 def sdist_metadata(members: Dict[str, bytes], filename: str = "sdist") -> SdistMetadata:
@@ -263,20 +308,21 @@ def sdist_metadata(members: Dict[str, bytes], filename: str = "sdist") -> SdistM
     """
     pyproject = parse_pyproject(members["pyproject.toml"], f"{filename}: pyproject.toml") if "pyproject.toml" in members else None
     build = pyproject.build_system if pyproject else dict(LEGACY_BUILD_SYSTEM)
+    external = pyproject.external if pyproject else None
     pkg_info = parse_core_metadata(members["PKG-INFO"]) if "PKG-INFO" in members else None
     extras = list(pkg_info.provides_extra) if pkg_info else []
     if pkg_info and pkg_info.static_requires_dist():
-        return SdistMetadata("pkg-info", pkg_info.requires_dist, extras, build)
+        return SdistMetadata("pkg-info", pkg_info.requires_dist, extras, build, external=external)
     egg_dirs = sorted({p.rsplit("/", 1)[0] for p in members if ".egg-info/" in p}, key=lambda d: (d.count("/"), d))
     if egg_dirs:
         requires_txt = members.get(f"{egg_dirs[0]}/requires.txt")
         try:
             requires, egg_extras = parse_requires_txt(requires_txt or b"", f"{filename}: {egg_dirs[0]}/requires.txt")
         except MetadataError as exc:
-            return SdistMetadata("unknown", None, extras, build, error=exc.message)
-        return SdistMetadata("egg-info", requires, sorted(set(extras) | set(egg_extras)), build)
+            return SdistMetadata("unknown", None, extras, build, error=exc.message, external=external)
+        return SdistMetadata("egg-info", requires, sorted(set(extras) | set(egg_extras)), build, external=external)
     if pyproject and pyproject.requires_dist is not None:
-        return SdistMetadata("pyproject", pyproject.requires_dist, pyproject.provides_extra, build)
+        return SdistMetadata("pyproject", pyproject.requires_dist, pyproject.provides_extra, build, external=external)
     reasons = []
     if pkg_info is None:
         reasons.append("no PKG-INFO")
@@ -284,4 +330,4 @@ def sdist_metadata(members: Dict[str, bytes], filename: str = "sdist") -> SdistM
         reasons.append(f"PKG-INFO {pkg_info.metadata_version or '?'} without static Requires-Dist")
     reasons.append("no egg-info")
     reasons.append(pyproject.problem if pyproject and pyproject.problem else "no pyproject.toml")
-    return SdistMetadata("unknown", None, extras, build, error="; ".join(reasons))
+    return SdistMetadata("unknown", None, extras, build, error="; ".join(reasons), external=external)

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from mach_nix.errors import IndexError_
-from mach_nix.index.schema import METADATA_FILE, METADATA_SOURCES, SHARD_IDS, shard_of
+from mach_nix.index.schema import METADATA_FILE, METADATA_SOURCES, SHARD_IDS, external_problem, shard_of
 from mach_nix.index.store import FORMATS, Index, read_metadata, shard_filename, tally, write_index
 
 
@@ -27,11 +27,17 @@ def pack(source: Path, out: Path, fmt: str = "lz4") -> dict:
 
 
 def _node_problems(path: Path, name: str, project: Dict[str, Any]) -> List[str]:
-    """File nodes whose ``metadata`` source is not one of the schema's METADATA_SOURCES."""
-    return [f"{path}: {name} {version}: {node.get('filename')!r} has metadata source {node.get('metadata')!r}, "
-            f"not one of {', '.join(METADATA_SOURCES)}."
-            for version, files in project.get("releases", {}).items() for node in files
-            if node.get("metadata") not in METADATA_SOURCES]
+    """File nodes whose ``metadata`` source is not one of the schema's METADATA_SOURCES, or whose
+    optional ``external`` table has the wrong shape (a node without one is fine)."""
+    problems: List[str] = []
+    for version, files in project.get("releases", {}).items():
+        for node in files:
+            if node.get("metadata") not in METADATA_SOURCES:
+                problems.append(f"{path}: {name} {version}: {node.get('filename')!r} has metadata source {node.get('metadata')!r}, "
+                                f"not one of {', '.join(METADATA_SOURCES)}.")
+            if "external" in node and (problem := external_problem(node["external"])):
+                problems.append(f"{path}: {name} {version}: {node.get('filename')!r}: {problem}.")
+    return problems
 
 
 def verify(directory: Path) -> List[str]:

@@ -50,7 +50,7 @@ def _apply(node: Dict[str, Any], result: FileResult, deps: Dict[str, List[str]])
         node["requires_dist"] = key
     if result.get("provides_extra"):
         node["provides_extra"] = sorted(result["provides_extra"])
-    for extra in ("metadata_error", "build_system", "metadata_from"):
+    for extra in ("metadata_error", "build_system", "external", "metadata_from"):
         if result.get(extra) is not None:
             node[extra] = result[extra]
 

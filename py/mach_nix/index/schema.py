@@ -55,9 +55,14 @@ LEGACY_BUILD_SYSTEM: Dict[str, Any] = {
     "source": "default",
 }
 
+# PEP 725 [external] keys an sdist node may record: lists of external dependency specifiers (a
+# DepURL, optionally "; marker"), and tables of extra (or group) name -> such lists.
+EXTERNAL_LISTS = ("build-requires", "host-requires", "dependencies")
+EXTERNAL_TABLES = ("optional-build-requires", "optional-host-requires", "optional-dependencies", "dependency-groups")
+
 Project = Dict[str, Any]
 FileNode = Dict[str, Any]
-# What reading one file gave: {"metadata", "requires_dist"?, "provides_extra"?, "build_system"?, "metadata_error"?}
+# What reading one file gave: {"metadata", "requires_dist"?, "provides_extra"?, "build_system"?, "external"?, "metadata_error"?}
 FileResult = Dict[str, Any]
 
 
@@ -120,6 +125,29 @@ def pypi_file_digest(url: str, filename: str) -> Optional[str]:
         return None
     digest = "".join(parts[:3])
     return digest if _HEX.issuperset(digest) else None
+
+
+def external_problem(value: Any) -> Optional[str]:
+    """What is wrong with the shape of an sdist's ``external`` (PEP 725, docs/index-format.md), or None.
+
+    Example: ``external_problem({"host-requires": ["dep:generic/zlib"]}) is None``;
+    ``external_problem({"host-requires": "dep:generic/zlib"}) == "external.host-requires is not a list of DepURL strings"``
+    """
+    def deps_ok(deps: Any) -> bool:
+        return isinstance(deps, list) and bool(deps) and all(isinstance(d, str) and d.startswith("dep:") for d in deps)
+
+    if not isinstance(value, dict) or not value:
+        return "external is not a non-empty object"
+    for key, item in value.items():
+        if key in EXTERNAL_LISTS:
+            if not deps_ok(item):
+                return f"external.{key} is not a list of DepURL strings"
+        elif key in EXTERNAL_TABLES:
+            if not isinstance(item, dict) or not all(deps_ok(d) for d in item.values()):
+                return f"external.{key} is not a table of lists of DepURL strings"
+        else:
+            return f"external has the unknown key {key!r}"
+    return None
 
 
 def _node_problem(node: Any, deps: Dict[str, Any]) -> Optional[str]:

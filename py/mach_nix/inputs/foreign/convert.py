@@ -240,6 +240,8 @@ def _entry(foreign: ForeignLock, package: ForeignPackage, target: Target, index:
         entry["wheel_tags"] = wheel_tags(file.filename)
     else:
         entry["build_system"] = _build_system(package, file, known, lookup if "url" in entry else None)
+        if (known or {}).get("external"):
+            entry["external"] = known["external"]  # PEP 725, as the index read it from the sdist
     return entry
 
 
