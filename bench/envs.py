@@ -1,0 +1,407 @@
+#!/usr/bin/env python3
+"""Real environments: each requirement set locked, built by the Nix library, and imported module by module.
+
+Usage: python3 bench/envs.py [--set FILE]... [--nixpkgs DIR] [--json OUT] [--timeout S] [--jobs N] [--workdir DIR]
+
+For each set (default: every ../shared/bench/*.txt and ../shared/bench/native/*.txt):
+1. `mach-nix lock` for the interpreter target of the nixpkgs given (default tests/nixpkgs-shim; its
+   python3 version, glibc and system are read from Nix), fetching from PyPI what the index lacks;
+2. `mkPython { lockFile = …; }` built twice with nix-build: *cold* (the first build; the report says
+   how many derivations it built, 0 when the store already had them) and *warm* (everything cached);
+3. a plain venv of the same pins: `uv venv --python <nixpkgs' python3>` + `uv pip install -r pylock.toml`
+   (the lock exported as PEP 751: exactly the locked files); when that fails as a whole (an sdist
+   that does not build on this host), each package alone with `--no-deps`;
+4. every top-level module of every distribution in the uv venv (from its RECORD: packages and
+   modules; namespace packages are entered down to their first regular package or module; `test` and
+   `tests` and dunder names are left out, console-script shims and `.pth` files are not modules;
+   `_`-prefixed modules are kept: they are mostly C extensions such as `_cffi_backend`, exactly
+   what breaks when a native library is missing) is imported in a fresh interpreter per module,
+   with a timeout, in the uv venv and in the Nix environment (`result/bin/python`).
+
+Prints per set: packages, lock and build times, modules tried, modules importing under uv, the
+modules failing only under Nix (module + the error's last line) and the number failing under both
+(ignored), then a summary table. Exit status: 1 when a module imports under uv but not under Nix
+(an environment that did not build fails all of its set's modules), 2 when a set could not be
+locked or its uv venv could not be made, else 0.
+
+Example: `NIX_CONFIG='sandbox = false' python3 bench/envs.py --set ../shared/bench/web.txt --json envs.json`
+(the `NIX_CONFIG` only for a stand-in whose builders still use the host's /bin/bash).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import dataclasses
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from importlib import metadata
+from pathlib import Path
+from typing import Collection, Dict, List, Optional, Sequence
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT.parent / "shared" / "bench"
+SHIM = ROOT / "tests" / "nixpkgs-shim"
+sys.path.insert(0, str(ROOT / "py"))  # this checkout's mach_nix, not an installed one
+
+from mach_nix.lock import read as read_lock, validate, write as write_lock  # noqa: E402
+from mach_nix.pylock_export import to_pylock  # noqa: E402
+
+# What a module import runs in a fresh interpreter: the module name is argv[1].
+IMPORT = "import importlib, sys; importlib.import_module(sys.argv[1])"
+# Variables of the caller that would make an interpreter see other packages than its environment's.
+LEAKY = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV", "NIX_PYTHONPATH")
+NOT_MODULES = {"test", "tests", "__pycache__"}
+ERROR_LINE = re.compile(r"Error\b|Exception\b|error:|ERROR|not found|No such file")
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """The interpreter a nixpkgs' `python3` is, as `mach-nix lock` flags.
+
+    Example: ``Target("3.11.2", "2.36", "x86_64-linux", "/nix/store/…-python3-3.11.2").flags()``
+    → ``["--python", "3.11.2", "--system", "x86_64-linux", "--glibc", "2.36"]``.
+    """
+    python: str
+    glibc: str
+    system: str
+    python_drv: str  # the nixpkgs attribute path of the interpreter, as a Nix expression
+
+    def flags(self) -> List[str]:
+        return ["--python", self.python, "--system", self.system, "--glibc", self.glibc]
+
+
+@dataclasses.dataclass
+class Build:
+    """One nix-build: wall seconds, derivations it built, and its error (None when it built)."""
+    seconds: float
+    built: int
+    error: Optional[str] = None
+    failed: List[str] = dataclasses.field(default_factory=list)  # derivations whose builder failed
+
+
+@dataclasses.dataclass
+class SetReport:
+    """What one requirement set gave; ``nix_only`` maps a module to its error under Nix."""
+    name: str
+    packages: int = 0
+    build_only: int = 0
+    lock_s: float = 0.0
+    cold: Optional[Build] = None
+    warm: Optional[Build] = None
+    reduced: Optional[Build] = None  # the build without what uv cannot install, when cold failed
+    modules: int = 0
+    uv_ok: int = 0
+    nix_only: Dict[str, str] = dataclasses.field(default_factory=dict)
+    both_failed: int = 0
+    uv_not_installed: Dict[str, str] = dataclasses.field(default_factory=dict)
+    error: Optional[str] = None  # the set could not be compared (lock or uv venv failed)
+
+
+def set_name(path: Path) -> str:
+    """'web' for ../shared/bench/web.txt, 'native/sdist-c' for ../shared/bench/native/sdist-c.txt."""
+    try:
+        return str(path.resolve().relative_to(BENCH.resolve()).with_suffix(""))
+    except ValueError:
+        return path.stem
+
+
+def default_sets() -> List[Path]:
+    return sorted(BENCH.glob("*.txt")) + sorted((BENCH / "native").glob("*.txt"))
+
+
+def last_line(text: str) -> str:
+    """The line of an error output that says what failed: the last one naming an error (a
+    traceback's exception line, a build's "ERROR: …"), uv's closing hints left out; shortened.
+
+    Example: ``last_line("Traceback …\\n  …\\nImportError: libfoo.so.1\\n")`` → ``"ImportError: libfoo.so.1"``.
+    """
+    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip() and not ln.strip().startswith("hint:")]
+    errors = [ln for ln in lines if ERROR_LINE.search(ln)]
+    return (errors or lines or ["(no output)"])[-1][:240]
+
+
+def nix_target(nixpkgs: Path) -> Target:
+    """The python3 of ``nixpkgs``: version, glibc and system, read by evaluation."""
+    expr = (f"let p = import {nixpkgs.resolve()} {{ }}; in {{ v = p.python3.version; "
+            "g = p.stdenv.cc.libc.version; s = p.stdenv.hostPlatform.system; }")
+    proc = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "--expr", expr],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"cannot read python3 of {nixpkgs}: {proc.stderr[-2000:]}")
+    got = json.loads(proc.stdout)
+    return Target(got["v"], got["g"], got["s"], f"(import {nixpkgs.resolve()} {{ }}).python3")
+
+
+def lock_set(requirements: Path, target: Target, out: Path, online: bool = True) -> dict:
+    """`mach-nix lock -r requirements` for ``target`` into ``out``; ``online``: PyPI may fill what the
+    index lacks even when the caller's environment says MACH_NIX_OFFLINE=1."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "py"), os.environ.get("PYTHONPATH")]))}
+    if online:
+        env.pop("MACH_NIX_OFFLINE", None)
+    proc = subprocess.run([sys.executable, "-m", "mach_nix", "lock", "-q", "-r", str(requirements.resolve()),
+                           *target.flags(), "-o", str(out)], capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise RuntimeError(f"mach-nix lock failed: {proc.stderr.strip()[-2000:]}")
+    return read_lock(out)
+
+
+def mkpython_expr(lock_file: Path, nixpkgs: Path) -> str:
+    return (f"(import {ROOT} {{ pkgs = import {nixpkgs.resolve()} {{ }}; }})"
+            f".mkPython {{ lockFile = {lock_file.resolve()}; }}")
+
+
+def nix_build(expr: str, out_link: Path) -> Build:
+    """nix-build ``expr`` to ``out_link``, timed; --keep-going, so a failure names every failed builder."""
+    start = time.perf_counter()
+    proc = subprocess.run(["nix-build", "--keep-going", "--expr", expr, "-o", str(out_link)],
+                          capture_output=True, text=True)
+    seconds = round(time.perf_counter() - start, 1)
+    m = re.search(r"these (\d+) derivations will be built", proc.stderr)
+    built = int(m.group(1)) if m else int("this derivation will be built" in proc.stderr)
+    if proc.returncode == 0:
+        return Build(seconds, built)
+    failed = sorted(set(re.findall(r"builder for '[^']*?/[a-z0-9]{32}-([^']+)\.drv' failed", proc.stderr)))
+    return Build(seconds, built, proc.stderr.strip()[-3000:], failed)
+
+
+def clean_env(home: Path) -> Dict[str, str]:
+    """The caller's environment without what leaks packages in, with its own HOME (caches some
+    packages write at import) and a non-interactive matplotlib backend."""
+    env = {k: v for k, v in os.environ.items() if k not in LEAKY}
+    env.update(HOME=str(home), MPLBACKEND="Agg", PYTHONDONTWRITEBYTECODE="1")
+    return env
+
+
+def uv_venv(lock: dict, python: Path, venv: Path, work: Path) -> Dict[str, str]:
+    """A venv at ``venv`` of ``python`` with the lock's runtime packages installed by uv from the
+    lock's own files. Returns the packages uv could not install (name → error), normally none."""
+    uv = shutil.which("uv")
+    if uv is None:
+        raise RuntimeError("uv is not on PATH (bash .ci/python puts the venv's uv there)")
+    subprocess.run([uv, "venv", "-q", "--python", str(python), str(venv)], check=True, capture_output=True)
+    pylock = work / "pylock.toml"
+    pylock.write_text(to_pylock(lock))
+    vpy = str(venv / "bin" / "python")
+    proc = subprocess.run([uv, "pip", "install", "-q", "--python", vpy, "-r", str(pylock)],
+                          capture_output=True, text=True)
+    if proc.returncode == 0:
+        return {}
+    # One file that does not install (an sdist without its native library on this host) fails the
+    # whole install: install each locked file alone, so the rest is still compared.
+    failed: Dict[str, str] = {}
+    for name, entry in sorted(lock["packages"].items()):
+        if entry.get("build_only"):
+            continue
+        req = work / f"{name}.txt"
+        req.write_text(f"{entry.get('name') or name} @ {entry['url']} --hash=sha256:{entry['sha256']}\n")
+        one = subprocess.run([uv, "pip", "install", "-q", "--no-deps", "--python", vpy, "-r", str(req)],
+                             capture_output=True, text=True)
+        if one.returncode != 0:
+            failed[name] = last_line(one.stderr)
+    return failed
+
+
+def without(lock: dict, drop: Collection[str]) -> dict:
+    """The lock less the runtime packages ``drop`` (and the edges to them), every other runtime
+    package a root; a dropped one that another package's build system needs stays, as build-only.
+
+    Example: ``without(lock, {"pycairo"})["roots"]`` no longer lists pycairo.
+    """
+    out = copy.deepcopy(lock)
+    packages = out["packages"]
+    needed = {d for e in packages.values() for d in (e.get("build_system") or {}).get("dependencies", [])}
+    for name in drop:
+        if name in needed:
+            packages[name]["build_only"] = True
+        else:
+            del packages[name]
+    # Every package left is a root: one only a dropped package needed is still installed, as uv did.
+    out["roots"] = sorted(n for n, e in packages.items() if not e.get("build_only"))
+    for entry in packages.values():
+        entry["dependencies"] = [d for d in entry["dependencies"] if d not in drop]
+    validate(out, "the lock without what uv cannot install")
+    return out
+
+
+def site_packages(python: Path) -> Path:
+    """The purelib directory of an interpreter's environment."""
+    out = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+                         capture_output=True, text=True, check=True, env=clean_env(Path(tempfile.gettempdir())))
+    return Path(out.stdout.strip())
+
+
+def top_level_modules(site: Path) -> Dict[str, List[str]]:
+    """Distribution name → the importable top-level modules its RECORD installs under ``site``.
+
+    Example: {"python-dateutil": ["dateutil"], "six": ["six"], "protobuf": ["google.protobuf"]}.
+    A directory without ``__init__.py`` is a namespace package shared by several distributions:
+    its own import proves nothing, so its regular packages and modules are taken instead.
+    """
+    out: Dict[str, List[str]] = {}
+    for dist in metadata.distributions(path=[str(site)]):
+        names = set()
+        for f in dist.files or []:
+            parts = f.parts
+            if not parts or parts[0] == ".." or not all(p.isidentifier() for p in parts[:-1]):
+                continue  # console scripts, data outside site-packages, *.dist-info, *.libs, …
+            prefix: List[str] = []
+            for i, part in enumerate(parts):
+                if i == len(parts) - 1:  # a file: a module when it is Python source or an extension
+                    stem = part.split(".")[0]
+                    if part.endswith((".py", ".so")) and stem.isidentifier():
+                        names.add(".".join(prefix + [stem]))
+                    break
+                prefix.append(part)
+                if (site.joinpath(*prefix) / "__init__.py").exists():
+                    names.add(".".join(prefix))
+                    break
+        kept = sorted(n for n in names if not n.startswith("__")
+                      and not NOT_MODULES.intersection(n.split(".")))
+        out[dist.metadata["Name"]] = kept
+    return out
+
+
+def try_imports(python: Path, modules: Sequence[str], timeout: float, jobs: int, home: Path) -> Dict[str, Optional[str]]:
+    """Module → None when it imports in a fresh ``python``, else its error's last line."""
+    env = clean_env(home)
+    cwd = home / "cwd"
+    cwd.mkdir(parents=True, exist_ok=True)  # an empty directory: nothing in the cwd shadows a module
+
+    def one(module: str) -> Optional[str]:
+        try:
+            proc = subprocess.run([str(python), "-c", IMPORT, module], capture_output=True, text=True,
+                                  env=env, cwd=cwd, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return f"timed out after {timeout:g} s"
+        if proc.returncode == 0:
+            return None
+        if proc.returncode < 0:
+            return f"killed by {signal.Signals(-proc.returncode).name}"
+        return last_line(proc.stderr)
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return dict(zip(modules, pool.map(one, modules)))
+
+
+def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Target] = None,
+            timeout: float = 120, jobs: int = 2, log=print) -> SetReport:
+    """Lock, build (cold, warm), make the uv venv and compare imports, for one requirement set.
+
+    Example: ``run_set(BENCH / "web.txt", SHIM, Path("/tmp/w")).nix_only`` → ``{}``.
+    """
+    report = SetReport(set_name(requirements))
+    target = target or nix_target(nixpkgs)
+    work.mkdir(parents=True, exist_ok=True)
+    lock_file = work / "mach-nix.lock.json"
+    start = time.perf_counter()
+    try:
+        lock = lock_set(requirements, target, lock_file)
+    except RuntimeError as e:
+        report.error = str(e)
+        return report
+    report.lock_s = round(time.perf_counter() - start, 1)
+    report.packages = sum(not p.get("build_only") for p in lock["packages"].values())
+    report.build_only = len(lock["packages"]) - report.packages
+    log(f"{report.name}: locked {report.packages} packages (+{report.build_only} build-only) in {report.lock_s} s")
+
+    expr = mkpython_expr(lock_file, nixpkgs)
+    report.cold = nix_build(expr, work / "result")
+    report.warm = nix_build(expr, work / "result") if report.cold.error is None else None
+    log(f"{report.name}: nix-build cold {report.cold.seconds} s ({report.cold.built} built)"
+        + (f", warm {report.warm.seconds} s" if report.warm else f", FAILED: {', '.join(report.cold.failed) or 'see error'}"))
+
+    python = Path(subprocess.run(["nix-build", "--no-out-link", "--expr", target.python_drv], capture_output=True,
+                                 text=True, check=True).stdout.strip()) / "bin" / "python3"
+    try:
+        report.uv_not_installed = uv_venv(lock, python, work / "venv", work)
+    except (RuntimeError, subprocess.CalledProcessError) as e:
+        report.error = f"uv venv: {e}"
+        return report
+    for name, err in report.uv_not_installed.items():
+        log(f"  uv cannot install {name}: {err}")
+    env_build = report.cold
+    if env_build.error is not None and report.uv_not_installed:
+        # Compare like with like: the Nix environment of the packages uv could install.
+        reduced = work / "reduced.lock.json"
+        write_lock(without(lock, report.uv_not_installed), reduced)
+        env_build = report.reduced = nix_build(mkpython_expr(reduced, nixpkgs), work / "result")
+        log(f"{report.name}: without what uv cannot install: nix-build {env_build.seconds} s"
+            + (f", FAILED: {', '.join(env_build.failed) or 'see error'}" if env_build.error else ""))
+
+    modules = sorted({m for ms in top_level_modules(site_packages(work / "venv" / "bin" / "python")).values() for m in ms})
+    report.modules = len(modules)
+    under_uv = try_imports(work / "venv" / "bin" / "python", modules, timeout, jobs, work / "home-uv")
+    importable = [m for m in modules if under_uv[m] is None]
+    report.uv_ok = len(importable)
+    if env_build.error is not None:
+        built = "the environment did not build: " + (", ".join(env_build.failed) or last_line(env_build.error))
+        report.nix_only = {m: built for m in importable}
+    else:
+        under_nix = try_imports(work / "result" / "bin" / "python", modules, timeout, jobs, work / "home-nix")
+        report.nix_only = {m: e for m in importable if (e := under_nix[m]) is not None}
+        report.both_failed = sum(under_nix[m] is not None for m in modules if under_uv[m] is not None)
+    log(f"{report.name}: {report.modules} modules, {report.uv_ok} import under uv, "
+        f"{len(report.nix_only)} fail only under Nix, {report.both_failed} fail under both")
+    for m, e in report.nix_only.items():
+        log(f"  only under Nix: {m}: {e}")
+    return report
+
+
+def summary(reports: Sequence[SetReport]) -> None:
+    """The table of all sets (rich)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="Environments: Nix (mkPython lockFile) vs uv venv of the same pins")
+    for col in ("set", "packages", "lock s", "cold s (built)", "warm s", "uv cannot install", "modules",
+                "import under uv", "only Nix fails", "both fail"):
+        table.add_column(col, justify="left" if col == "set" else "right")
+    for r in reports:
+        if r.error:
+            table.add_row(r.name, str(r.packages), str(r.lock_s), "", "", "", "", "", "", f"error: {r.error[:60]}")
+            continue
+        cold = f"{r.cold.seconds} ({r.cold.built})" + (" FAILED" if r.cold.error else "")
+        warm = str(r.warm.seconds) if r.warm else "-"
+        table.add_row(r.name, f"{r.packages}+{r.build_only}", str(r.lock_s), cold, warm, str(len(r.uv_not_installed)), str(r.modules),
+                      str(r.uv_ok), str(len(r.nix_only)), str(r.both_failed))
+    # Wide enough for every column when stdout is not a terminal (rich would take 80 columns).
+    Console(width=max(shutil.get_terminal_size((140, 24)).columns, 120)).print(table)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--set", type=Path, action="append", dest="sets", help="requirements file (repeatable)")
+    ap.add_argument("--nixpkgs", type=Path, default=SHIM)
+    ap.add_argument("--json", type=Path, default=None, help="also write the reports here")
+    ap.add_argument("--timeout", type=float, default=120, help="seconds per module import")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="imports at the same time")
+    ap.add_argument("--workdir", type=Path, default=None, help="keep locks, venvs and results here")
+    args = ap.parse_args()
+    target = nix_target(args.nixpkgs)
+    print(f"target: CPython {target.python}, glibc {target.glibc}, {target.system} ({args.nixpkgs})")
+    reports = []
+    with tempfile.TemporaryDirectory(prefix="mach-nix-envs-") as tmp:
+        base = args.workdir or Path(tmp)
+        for path in args.sets or default_sets():
+            report = run_set(path, args.nixpkgs, base / set_name(path).replace("/", "-"), target,
+                             args.timeout, args.jobs)
+            reports.append(report)
+    summary(reports)
+    if args.json:
+        args.json.write_text(json.dumps([dataclasses.asdict(r) for r in reports], indent=2) + "\n")
+    if any(r.nix_only for r in reports):
+        return 1
+    return 2 if any(r.error for r in reports) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
