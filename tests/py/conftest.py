@@ -1,6 +1,7 @@
 """Every test marked `nix` runs once per Nix installation (nix_support.INSTALLATIONS): the host's
 Nix (2.8 on Debian 12) and a current one (2.26), all tests of one installation before the next, so
-two Nix processes never build at the same time. Test ids end in [nix-host] / [nix-modern]."""
+two Nix processes never build at the same time. Test ids end in [nix-host] / [nix-modern]. A test
+marked `nix_installations("nix-host")` runs on that installation only."""
 
 from __future__ import annotations
 
@@ -32,8 +33,13 @@ os.environ.pop("MACH_NIX_INDEX_URL", None)
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.definition.get_closest_marker("nix") is not None:
+        # `nix_installations("nix-host")`: a test whose subject is not Nix itself (e.g. the builds of
+        # whole bench sets, minutes each) runs on the installations named only.
+        only = metafunc.definition.get_closest_marker("nix_installations")
+        names = list(only.args) if only else INSTALLATIONS
+        assert set(names) <= set(INSTALLATIONS), f"{metafunc.definition.nodeid}: unknown installation in {names}"
         metafunc.fixturenames.append("nix_installation")
-        metafunc.parametrize("nix_installation", INSTALLATIONS, indirect=True, scope="session")
+        metafunc.parametrize("nix_installation", names, indirect=True, scope="session")
 
 
 @pytest.fixture(scope="session")
