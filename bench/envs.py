@@ -1,14 +1,15 @@
 #!/usr/bin/env python3
 """Real environments: each requirement set locked, built by the Nix library, and imported module by module.
 
-Usage: python3 bench/envs.py [--set FILE]... [--nixpkgs DIR] [--json OUT] [--timeout S] [--jobs N] [--workdir DIR]
+Usage: python3 bench/envs.py [--set FILE]... [--nixpkgs DIR] [--python PY] [--json OUT] [--timeout S] [--jobs N] [--workdir DIR]
 
 For each set (default: every ../shared/bench/*.txt and ../shared/bench/native/*.txt):
 1. `mach-nix lock` for the interpreter target of the nixpkgs given (default tests/nixpkgs-shim; its
    python3 version, glibc and system are read from Nix), fetching from PyPI what the index lacks;
 2. `mkPython { lockFile = …; }` built twice with nix-build: *cold* (the first build; the report says
    how many derivations it built, 0 when the store already had them) and *warm* (everything cached);
-3. a plain venv of the same pins: `uv venv --python <nixpkgs' python3>` + `uv pip install -r pylock.toml`
+3. a plain venv of the same pins: `uv venv --python /usr/bin/python3` (--python: the interpreter
+   nixpkgs' python3 is; the stand-in's is the host's) + `uv pip install -r pylock.toml`
    (the lock exported as PEP 751: exactly the locked files); when that fails as a whole (an sdist
    that does not build on this host), each package alone with `--no-deps`;
 4. every top-level module of every distribution in the uv venv (from its RECORD: packages and
@@ -45,11 +46,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
-from typing import Collection, Dict, List, Optional, Sequence
+from typing import Callable, Collection, Dict, List, Optional, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH = ROOT.parent / "shared" / "bench"
 SHIM = ROOT / "tests" / "nixpkgs-shim"
+# The plain interpreter of this host, which the stand-in's python3 is (tests/nixpkgs-shim/host.json).
+HOST_PYTHON = Path("/usr/bin/python3")
 sys.path.insert(0, str(ROOT / "py"))  # this checkout's mach_nix, not an installed one
 
 from mach_nix.lock import read as read_lock, validate, write as write_lock  # noqa: E402
@@ -67,13 +70,12 @@ ERROR_LINE = re.compile(r"Error\b|Exception\b|error:|ERROR|not found|No such fil
 class Target:
     """The interpreter a nixpkgs' `python3` is, as `mach-nix lock` flags.
 
-    Example: ``Target("3.11.2", "2.36", "x86_64-linux", "/nix/store/…-python3-3.11.2").flags()``
+    Example: ``Target("3.11.2", "2.36", "x86_64-linux").flags()``
     → ``["--python", "3.11.2", "--system", "x86_64-linux", "--glibc", "2.36"]``.
     """
     python: str
     glibc: str
     system: str
-    python_drv: str  # the nixpkgs attribute path of the interpreter, as a Nix expression
 
     def flags(self) -> List[str]:
         return ["--python", self.python, "--system", self.system, "--glibc", self.glibc]
@@ -138,7 +140,7 @@ def nix_target(nixpkgs: Path) -> Target:
     if proc.returncode != 0:
         raise RuntimeError(f"cannot read python3 of {nixpkgs}: {proc.stderr[-2000:]}")
     got = json.loads(proc.stdout)
-    return Target(got["v"], got["g"], got["s"], f"(import {nixpkgs.resolve()} {{ }}).python3")
+    return Target(got["v"], got["g"], got["s"])
 
 
 def lock_set(requirements: Path, target: Target, out: Path, online: bool = True) -> dict:
@@ -181,13 +183,20 @@ def clean_env(home: Path) -> Dict[str, str]:
     return env
 
 
-def uv_venv(lock: dict, python: Path, venv: Path, work: Path) -> Dict[str, str]:
-    """A venv at ``venv`` of ``python`` with the lock's runtime packages installed by uv from the
-    lock's own files. Returns the packages uv could not install (name → error), normally none."""
+def uv_venv(lock: dict, python: Path, target: Target, venv: Path, work: Path) -> Dict[str, str]:
+    """A venv at ``venv`` of ``python`` (``target``'s version) with the lock's runtime packages
+    installed by uv from the lock's own files. Returns the packages uv could not install (name →
+    error), normally none."""
     uv = shutil.which("uv")
     if uv is None:
         raise RuntimeError("uv is not on PATH (bash .ci/python puts the venv's uv there)")
-    subprocess.run([uv, "venv", "-q", "--python", str(python), str(venv)], check=True, capture_output=True)
+    version = subprocess.run([str(python), "-c", "import platform; print(platform.python_version())"],
+                             capture_output=True, text=True).stdout.strip()
+    if version != target.python:
+        raise RuntimeError(f"{python} is Python {version or '?'}, the Nix environment's is {target.python}: pass --python")
+    made = subprocess.run([uv, "venv", "-q", "--python", str(python), str(venv)], capture_output=True, text=True)
+    if made.returncode != 0:
+        raise RuntimeError(f"uv venv --python {python}: {last_line(made.stderr)}")
     pylock = work / "pylock.toml"
     pylock.write_text(to_pylock(lock))
     vpy = str(venv / "bin" / "python")
@@ -293,8 +302,9 @@ def try_imports(python: Path, modules: Sequence[str], timeout: float, jobs: int,
 
 
 def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Target] = None,
-            timeout: float = 120, jobs: int = 2, log=print) -> SetReport:
-    """Lock, build (cold, warm), make the uv venv and compare imports, for one requirement set.
+            python: Path = HOST_PYTHON, timeout: float = 120, jobs: int = 2,
+            log: Callable[[str], None] = print) -> SetReport:
+    """Lock, build (cold, warm), make the uv venv of ``python`` and compare imports, for one set.
 
     Example: ``run_set(BENCH / "web.txt", SHIM, Path("/tmp/w")).nix_only`` → ``{}``.
     """
@@ -319,12 +329,10 @@ def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Targ
     log(f"{report.name}: nix-build cold {report.cold.seconds} s ({report.cold.built} built)"
         + (f", warm {report.warm.seconds} s" if report.warm else f", FAILED: {', '.join(report.cold.failed) or 'see error'}"))
 
-    python = Path(subprocess.run(["nix-build", "--no-out-link", "--expr", target.python_drv], capture_output=True,
-                                 text=True, check=True).stdout.strip()) / "bin" / "python3"
     try:
-        report.uv_not_installed = uv_venv(lock, python, work / "venv", work)
-    except (RuntimeError, subprocess.CalledProcessError) as e:
-        report.error = f"uv venv: {e}"
+        report.uv_not_installed = uv_venv(lock, python, target, work / "venv", work)
+    except RuntimeError as e:
+        report.error = str(e)
         return report
     for name, err in report.uv_not_installed.items():
         log(f"  uv cannot install {name}: {err}")
@@ -381,6 +389,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--set", type=Path, action="append", dest="sets", help="requirements file (repeatable)")
     ap.add_argument("--nixpkgs", type=Path, default=SHIM)
+    ap.add_argument("--python", type=Path, default=HOST_PYTHON,
+                    help="interpreter of the uv venv: the one nixpkgs' python3 is (same version)")
     ap.add_argument("--json", type=Path, default=None, help="also write the reports here")
     ap.add_argument("--timeout", type=float, default=120, help="seconds per module import")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="imports at the same time")
@@ -393,7 +403,7 @@ def main() -> int:
         base = args.workdir or Path(tmp)
         for path in args.sets or default_sets():
             report = run_set(path, args.nixpkgs, base / set_name(path).replace("/", "-"), target,
-                             args.timeout, args.jobs)
+                             args.python, args.timeout, args.jobs)
             reports.append(report)
     summary(reports)
     if args.json:
