@@ -64,6 +64,7 @@ IMPORT = "import importlib, sys; importlib.import_module(sys.argv[1])"
 LEAKY = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV", "NIX_PYTHONPATH")
 NOT_MODULES = {"test", "tests", "__pycache__"}
 ERROR_LINE = re.compile(r"Error\b|Exception\b|error:|ERROR|not found|No such file")
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -87,7 +88,7 @@ class Build:
     seconds: float
     built: int
     error: Optional[str] = None
-    failed: List[str] = dataclasses.field(default_factory=list)  # derivations whose builder failed
+    failed: Dict[str, str] = dataclasses.field(default_factory=dict)  # failed builder → its log's first error
 
 
 @dataclasses.dataclass
@@ -120,15 +121,16 @@ def default_sets() -> List[Path]:
     return sorted(BENCH.glob("*.txt")) + sorted((BENCH / "native").glob("*.txt"))
 
 
-def last_line(text: str) -> str:
-    """The line of an error output that says what failed: the last one naming an error (a
-    traceback's exception line, a build's "ERROR: …"), uv's closing hints left out; shortened.
+def error_line(text: str, last: bool = True) -> str:
+    """The line of an error output that says what failed, shortened: of the lines naming an error,
+    the last (``last``: a traceback's exception line) or the first (a build log, whose first error
+    is the cause and whose last is the build tool giving up); uv's hints and colours left out.
 
-    Example: ``last_line("Traceback …\\n  …\\nImportError: libfoo.so.1\\n")`` → ``"ImportError: libfoo.so.1"``.
+    Example: ``error_line("Traceback …\\n  …\\nImportError: libfoo.so.1\\n")`` → ``"ImportError: libfoo.so.1"``.
     """
-    lines = [ln.strip() for ln in text.strip().splitlines() if ln.strip() and not ln.strip().startswith("hint:")]
-    errors = [ln for ln in lines if ERROR_LINE.search(ln)]
-    return (errors or lines or ["(no output)"])[-1][:240]
+    lines = [ln.strip() for ln in ANSI.sub("", text).splitlines() if ln.strip() and not ln.strip().startswith("hint:")]
+    errors = [ln for ln in lines if ERROR_LINE.search(ln)] or lines or ["(no output)"]
+    return (errors[-1] if last else errors[0])[:240]
 
 
 def nix_target(nixpkgs: Path) -> Target:
@@ -171,8 +173,19 @@ def nix_build(expr: str, out_link: Path) -> Build:
     built = int(m.group(1)) if m else int("this derivation will be built" in proc.stderr)
     if proc.returncode == 0:
         return Build(seconds, built)
-    failed = sorted(set(re.findall(r"builder for '[^']*?/[a-z0-9]{32}-([^']+)\.drv' failed", proc.stderr)))
+    failed = {}
+    for drv in sorted(set(re.findall(r"builder for '([^']+\.drv)' failed", proc.stderr))):
+        # Nix keeps the log of a failed build; its name without the store hash and .drv.
+        log = subprocess.run(["nix-store", "--read-log", drv], capture_output=True, text=True).stdout
+        failed[drv.split("-", 1)[1].removesuffix(".drv")] = error_line(log, last=False)
     return Build(seconds, built, proc.stderr.strip()[-3000:], failed)
+
+
+def log_failures(build: Build, log: Callable[[str], None]) -> None:
+    for name, err in build.failed.items():
+        log(f"  Nix cannot build {name}: {err}")
+    if build.error is not None and not build.failed:  # an evaluation error: no builder ran
+        log(f"  nix-build: {error_line(build.error)}")
 
 
 def clean_env(home: Path) -> Dict[str, str]:
@@ -196,7 +209,7 @@ def uv_venv(lock: dict, python: Path, target: Target, venv: Path, work: Path) ->
         raise RuntimeError(f"{python} is Python {version or '?'}, the Nix environment's is {target.python}: pass --python")
     made = subprocess.run([uv, "venv", "-q", "--python", str(python), str(venv)], capture_output=True, text=True)
     if made.returncode != 0:
-        raise RuntimeError(f"uv venv --python {python}: {last_line(made.stderr)}")
+        raise RuntimeError(f"uv venv --python {python}: {error_line(made.stderr)}")
     pylock = work / "pylock.toml"
     pylock.write_text(to_pylock(lock))
     vpy = str(venv / "bin" / "python")
@@ -215,7 +228,8 @@ def uv_venv(lock: dict, python: Path, target: Target, venv: Path, work: Path) ->
         one = subprocess.run([uv, "pip", "install", "-q", "--no-deps", "--python", vpy, "-r", str(req)],
                              capture_output=True, text=True)
         if one.returncode != 0:
-            failed[name] = last_line(one.stderr)
+            # uv's own lines ("× Failed to build …") come first; the backend's output follows [stdout]/[stderr].
+            failed[name] = error_line(re.split(r"\[std(?:out|err)\]", one.stderr, maxsplit=1)[-1], last=False)
     return failed
 
 
@@ -295,7 +309,7 @@ def try_imports(python: Path, modules: Sequence[str], timeout: float, jobs: int,
             return None
         if proc.returncode < 0:
             return f"killed by {signal.Signals(-proc.returncode).name}"
-        return last_line(proc.stderr)
+        return error_line(proc.stderr)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         return dict(zip(modules, pool.map(one, modules)))
@@ -327,7 +341,8 @@ def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Targ
     report.cold = nix_build(expr, work / "result")
     report.warm = nix_build(expr, work / "result") if report.cold.error is None else None
     log(f"{report.name}: nix-build cold {report.cold.seconds} s ({report.cold.built} built)"
-        + (f", warm {report.warm.seconds} s" if report.warm else f", FAILED: {', '.join(report.cold.failed) or 'see error'}"))
+        + (f", warm {report.warm.seconds} s" if report.warm else ", FAILED"))
+    log_failures(report.cold, log)
 
     try:
         report.uv_not_installed = uv_venv(lock, python, target, work / "venv", work)
@@ -343,7 +358,8 @@ def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Targ
         write_lock(without(lock, report.uv_not_installed), reduced)
         env_build = report.reduced = nix_build(mkpython_expr(reduced, nixpkgs), work / "result")
         log(f"{report.name}: without what uv cannot install: nix-build {env_build.seconds} s"
-            + (f", FAILED: {', '.join(env_build.failed) or 'see error'}" if env_build.error else ""))
+            + (", FAILED" if env_build.error else ""))
+        log_failures(env_build, log)
 
     modules = sorted({m for ms in top_level_modules(site_packages(work / "venv" / "bin" / "python")).values() for m in ms})
     report.modules = len(modules)
@@ -351,7 +367,7 @@ def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Targ
     importable = [m for m in modules if under_uv[m] is None]
     report.uv_ok = len(importable)
     if env_build.error is not None:
-        built = "the environment did not build: " + (", ".join(env_build.failed) or last_line(env_build.error))
+        built = "the environment did not build: " + (", ".join(env_build.failed) or error_line(env_build.error))
         report.nix_only = {m: built for m in importable}
     else:
         under_nix = try_imports(work / "result" / "bin" / "python", modules, timeout, jobs, work / "home-nix")

@@ -97,5 +97,11 @@ def test_without_drops_packages_and_keeps_the_rest_installed(tmp_path: Path) -> 
      "ERROR: Dependency \"cairo\" not found"),
     ("", "(no output)"),
 ])
-def test_last_line_names_the_error(text: str, line: str) -> None:
-    assert envs.last_line(text) == line
+def test_error_line_names_the_error(text: str, line: str) -> None:
+    assert envs.error_line(text) == line
+
+
+def test_error_line_of_a_build_log_is_its_first_error() -> None:
+    log = ("\x1b[91mError: pg_config executable not found.\x1b[0m\npg_config is required\n"
+           "ERROR Backend subprocess exited when trying to invoke get_requires_for_build_wheel\n")
+    assert envs.error_line(log, last=False) == "Error: pg_config executable not found."
