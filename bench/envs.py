@@ -26,7 +26,7 @@ modules failing only under Nix (module + the error's last line) and the number f
 locked or its uv venv could not be made, else 0.
 
 Example: `NIX_CONFIG='sandbox = false' python3 bench/envs.py --set ../shared/bench/web.txt --json envs.json`
-(the `NIX_CONFIG` only for a stand-in whose builders still use the host's /bin/bash).
+(`NIX_CONFIG` only for a stand-in from before its sandboxed builds, whose builders run the host's /bin/bash).
 """
 
 from __future__ import annotations
@@ -423,7 +423,9 @@ def main() -> int:
             reports.append(report)
     summary(reports)
     if args.json:
-        args.json.write_text(json.dumps([dataclasses.asdict(r) for r in reports], indent=2) + "\n")
+        args.json.write_text(json.dumps({"nixpkgs": str(args.nixpkgs), "target": dataclasses.asdict(target),
+                                         "python": str(args.python), "sets": [dataclasses.asdict(r) for r in reports]},
+                                        indent=2) + "\n")
     if any(r.nix_only for r in reports):
         return 1
     return 2 if any(r.error for r in reports) else 0
