@@ -18,12 +18,15 @@ For each set (default: every ../shared/bench/*.txt and ../shared/bench/native/*.
    `_`-prefixed modules are kept: they are mostly C extensions such as `_cffi_backend`, exactly
    what breaks when a native library is missing) is imported in a fresh interpreter per module,
    with a timeout, in the uv venv and in the Nix environment (`result/bin/python`).
+When the cold build fails, the environment is built again without the packages uv could not install
+and those Nix could not build (each named with its build log's first error, its modules failing
+only under Nix with that error), until it builds, so that the rest of the set is still compared.
 
 Prints per set: packages, lock and build times, modules tried, modules importing under uv, the
-modules failing only under Nix (module + the error's last line) and the number failing under both
+modules failing only under Nix (module + the error's line) and the number failing under both
 (ignored), then a summary table. Exit status: 1 when a module imports under uv but not under Nix
-(an environment that did not build fails all of its set's modules), 2 when a set could not be
-locked or its uv venv could not be made, else 0.
+(an environment that did not build at all fails all of its set's modules), 2 when a set could not
+be locked or its uv venv could not be made, else 0.
 
 Example: `NIX_CONFIG='sandbox = false' python3 bench/envs.py --set ../shared/bench/web.txt --json envs.json`
 (`NIX_CONFIG` only for a stand-in from before its sandboxed builds, whose builders run the host's /bin/bash).
@@ -57,6 +60,7 @@ sys.path.insert(0, str(ROOT / "py"))  # this checkout's mach_nix, not an install
 
 from mach_nix.lock import read as read_lock, validate, write as write_lock  # noqa: E402
 from mach_nix.pylock_export import to_pylock  # noqa: E402
+from packaging.utils import canonicalize_name  # noqa: E402
 
 # What a module import runs in a fresh interpreter: the module name is argv[1].
 IMPORT = "import importlib, sys; importlib.import_module(sys.argv[1])"
@@ -100,12 +104,13 @@ class SetReport:
     lock_s: float = 0.0
     cold: Optional[Build] = None
     warm: Optional[Build] = None
-    reduced: Optional[Build] = None  # the build without what uv cannot install, when cold failed
+    reduced: Optional[Build] = None  # the last build without what uv or Nix cannot install, when cold failed
     modules: int = 0
     uv_ok: int = 0
     nix_only: Dict[str, str] = dataclasses.field(default_factory=dict)
     both_failed: int = 0
     uv_not_installed: Dict[str, str] = dataclasses.field(default_factory=dict)
+    nix_not_built: Dict[str, str] = dataclasses.field(default_factory=dict)  # packages uv installs, Nix does not build
     error: Optional[str] = None  # the set could not be compared (lock or uv venv failed)
 
 
@@ -188,6 +193,22 @@ def log_failures(build: Build, log: Callable[[str], None]) -> None:
         log(f"  nix-build: {error_line(build.error)}")
 
 
+def lock_packages(failed: Dict[str, str], lock: dict) -> Dict[str, str]:
+    """The lock's packages among failed builders (``python3.11-numba-0.68.1`` → ``numba``), with their errors.
+
+    Example: ``lock_packages({"python3.11-psycopg2-2.9.13": "Error: pg_config …"}, lock)``
+    → ``{"psycopg2": "Error: pg_config …"}``; a builder that is no package of the lock is left out.
+    """
+    out = {}
+    for drv, err in failed.items():
+        pname = re.sub(r"^python\d+\.\d+-", "", drv)
+        for name, entry in lock["packages"].items():
+            suffix = f"-{entry['version']}"
+            if pname.endswith(suffix) and canonicalize_name(pname.removesuffix(suffix)) == name:
+                out[name] = err
+    return out
+
+
 def clean_env(home: Path) -> Dict[str, str]:
     """The caller's environment without what leaks packages in, with its own HOME (caches some
     packages write at import) and a non-interactive matplotlib backend."""
@@ -251,7 +272,7 @@ def without(lock: dict, drop: Collection[str]) -> dict:
     out["roots"] = sorted(n for n, e in packages.items() if not e.get("build_only"))
     for entry in packages.values():
         entry["dependencies"] = [d for d in entry["dependencies"] if d not in drop]
-    validate(out, "the lock without what uv cannot install")
+    validate(out, "the lock less the packages that do not install")
     return out
 
 
@@ -351,17 +372,27 @@ def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Targ
         return report
     for name, err in report.uv_not_installed.items():
         log(f"  uv cannot install {name}: {err}")
-    env_build = report.cold
-    if env_build.error is not None and report.uv_not_installed:
-        # Compare like with like: the Nix environment of the packages uv could install.
+    # Compare like with like: the Nix environment of the packages uv could install; and one that Nix
+    # cannot build fails its own modules only: the environment is built again without it, until it
+    # builds or no failed builder is a package of the lock (an evaluation error, a collision).
+    env_build, dropped = report.cold, set()
+    while env_build.error is not None:
+        culprits = lock_packages(env_build.failed, lock)
+        report.nix_not_built.update({n: e for n, e in culprits.items() if n not in report.uv_not_installed})
+        drop = set(report.uv_not_installed) | set(report.nix_not_built)
+        if drop == dropped:
+            break
+        dropped = drop
         reduced = work / "reduced.lock.json"
-        write_lock(without(lock, report.uv_not_installed), reduced)
+        write_lock(without(lock, drop), reduced)
         env_build = report.reduced = nix_build(mkpython_expr(reduced, nixpkgs), work / "result")
-        log(f"{report.name}: without what uv cannot install: nix-build {env_build.seconds} s"
+        log(f"{report.name}: without {', '.join(sorted(drop))}: nix-build {env_build.seconds} s"
             + (", FAILED" if env_build.error else ""))
         log_failures(env_build, log)
 
-    modules = sorted({m for ms in top_level_modules(site_packages(work / "venv" / "bin" / "python")).values() for m in ms})
+    owner = {m: canonicalize_name(d) for d, ms in top_level_modules(site_packages(work / "venv" / "bin" / "python")).items()
+             for m in ms}
+    modules = sorted(owner)
     report.modules = len(modules)
     under_uv = try_imports(work / "venv" / "bin" / "python", modules, timeout, jobs, work / "home-uv")
     importable = [m for m in modules if under_uv[m] is None]
@@ -370,7 +401,10 @@ def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Targ
         built = "the environment did not build: " + (", ".join(env_build.failed) or error_line(env_build.error))
         report.nix_only = {m: built for m in importable}
     else:
-        under_nix = try_imports(work / "result" / "bin" / "python", modules, timeout, jobs, work / "home-nix")
+        not_built = {m: f"Nix cannot build {owner[m]}: {report.nix_not_built[owner[m]]}"
+                     for m in modules if owner[m] in report.nix_not_built}
+        under_nix = try_imports(work / "result" / "bin" / "python", [m for m in modules if m not in not_built],
+                                timeout, jobs, work / "home-nix") | not_built
         report.nix_only = {m: e for m in importable if (e := under_nix[m]) is not None}
         report.both_failed = sum(under_nix[m] is not None for m in modules if under_uv[m] is not None)
     log(f"{report.name}: {report.modules} modules, {report.uv_ok} import under uv, "
@@ -386,16 +420,17 @@ def summary(reports: Sequence[SetReport]) -> None:
     from rich.table import Table
 
     table = Table(title="Environments: Nix (mkPython lockFile) vs uv venv of the same pins")
-    for col in ("set", "packages", "lock s", "cold s (built)", "warm s", "uv cannot install", "modules",
-                "import under uv", "only Nix fails", "both fail"):
+    for col in ("set", "packages", "lock s", "cold s (built)", "warm s", "uv cannot install", "Nix cannot build",
+                "modules", "import under uv", "only Nix fails", "both fail"):
         table.add_column(col, justify="left" if col == "set" else "right")
     for r in reports:
         if r.error:
-            table.add_row(r.name, str(r.packages), str(r.lock_s), "", "", "", "", "", "", f"error: {r.error[:60]}")
+            table.add_row(r.name, str(r.packages), str(r.lock_s), "", "", "", "", "", "", "", f"error: {r.error[:60]}")
             continue
         cold = f"{r.cold.seconds} ({r.cold.built})" + (" FAILED" if r.cold.error else "")
         warm = str(r.warm.seconds) if r.warm else "-"
-        table.add_row(r.name, f"{r.packages}+{r.build_only}", str(r.lock_s), cold, warm, str(len(r.uv_not_installed)), str(r.modules),
+        table.add_row(r.name, f"{r.packages}+{r.build_only}", str(r.lock_s), cold, warm, str(len(r.uv_not_installed)),
+                      str(len(r.nix_not_built)), str(r.modules),
                       str(r.uv_ok), str(len(r.nix_only)), str(r.both_failed))
     # Wide enough for every column when stdout is not a terminal (rich would take 80 columns).
     Console(width=max(shutil.get_terminal_size((140, 24)).columns, 120)).print(table)

@@ -105,3 +105,12 @@ def test_error_line_of_a_build_log_is_its_first_error() -> None:
     log = ("\x1b[91mError: pg_config executable not found.\x1b[0m\npg_config is required\n"
            "ERROR Backend subprocess exited when trying to invoke get_requires_for_build_wheel\n")
     assert envs.error_line(log, last=False) == "Error: pg_config executable not found."
+
+
+def test_lock_packages_of_failed_builders() -> None:
+    """A failed builder is mapped to the lock's package by its name and version (the name as the
+    distribution spells it); the environment or another derivation is no package."""
+    lock = {"packages": {"python-dateutil": {"version": "2.9.0.post0"}, "numba": {"version": "0.68.1"}}}
+    failed = {"python3.11-python_dateutil-2.9.0.post0": "e1", "python3.11-numba-0.68.0": "e2",
+              "python3-3.11.2-env": "e3", "python3.11-numba-0.68.1": "e4"}
+    assert envs.lock_packages(failed, lock) == {"python-dateutil": "e1", "numba": "e4"}
