@@ -422,7 +422,7 @@ def summary(reports: Sequence[SetReport]) -> None:
     table = Table(title="Environments: Nix (mkPython lockFile) vs uv venv of the same pins")
     for col in ("set", "packages", "lock s", "cold s (built)", "warm s", "uv cannot install", "Nix cannot build",
                 "modules", "import under uv", "only Nix fails", "both fail"):
-        table.add_column(col, justify="left" if col == "set" else "right")
+        table.add_column(col, justify="left" if col == "set" else "right", no_wrap=col == "set")
     for r in reports:
         if r.error:
             table.add_row(r.name, str(r.packages), str(r.lock_s), "", "", "", "", "", "", "", f"error: {r.error[:60]}")
@@ -433,7 +433,7 @@ def summary(reports: Sequence[SetReport]) -> None:
                       str(len(r.nix_not_built)), str(r.modules),
                       str(r.uv_ok), str(len(r.nix_only)), str(r.both_failed))
     # Wide enough for every column when stdout is not a terminal (rich would take 80 columns).
-    Console(width=max(shutil.get_terminal_size((140, 24)).columns, 120)).print(table)
+    Console(width=max(shutil.get_terminal_size((160, 24)).columns, 160)).print(table)
 
 
 def main() -> int:
