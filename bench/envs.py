@@ -409,8 +409,11 @@ def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Targ
         report.both_failed = sum(under_nix[m] is not None for m in modules if under_uv[m] is not None)
     log(f"{report.name}: {report.modules} modules, {report.uv_ok} import under uv, "
         f"{len(report.nix_only)} fail only under Nix, {report.both_failed} fail under both")
-    for m, e in report.nix_only.items():
-        log(f"  only under Nix: {m}: {e}")
+    if env_build.error is not None and report.nix_only:  # one reason for all: said once
+        log(f"  only under Nix: all {len(report.nix_only)}: {next(iter(report.nix_only.values()))}")
+    else:
+        for m, e in report.nix_only.items():
+            log(f"  only under Nix: {m}: {e}")
     return report
 
 
