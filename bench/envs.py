@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Real environments: each requirement set locked, built by the Nix library, and imported module by module.
 
-Usage: python3 bench/envs.py [--set FILE]... [--nixpkgs DIR] [--python PY] [--json OUT] [--timeout S] [--jobs N] [--workdir DIR]
+Usage: bash .ci/python bench/envs.py [--set FILE]... [--nixpkgs DIR] [--python PY] [--json OUT]
+       [--timeout S] [--jobs N] [--workdir DIR]   (.ci/python: this checkout's packages, uv on PATH)
 
 For each set (default: every ../shared/bench/*.txt and ../shared/bench/native/*.txt):
 1. `mach-nix lock` for the interpreter target of the nixpkgs given (default tests/nixpkgs-shim; its
@@ -28,7 +29,7 @@ modules failing only under Nix (module + the error's line) and the number failin
 (an environment that did not build at all fails all of its set's modules), 2 when a set could not
 be locked or its uv venv could not be made, else 0.
 
-Example: `NIX_CONFIG='sandbox = false' python3 bench/envs.py --set ../shared/bench/web.txt --json envs.json`
+Example: `NIX_CONFIG='sandbox = false' bash .ci/python bench/envs.py --set ../shared/bench/web.txt --json envs.json`
 (`NIX_CONFIG` only for a stand-in from before its sandboxed builds, whose builders run the host's /bin/bash).
 """
 
