@@ -7,8 +7,10 @@ Usage: bash .ci/python bench/envs.py [--set FILE]... [--nixpkgs DIR] [--python P
 For each set (default: every ../shared/bench/*.txt and ../shared/bench/native/*.txt):
 1. `mach-nix lock` for the interpreter target of the nixpkgs given (default tests/nixpkgs-shim; its
    python3 version, glibc and system are read from Nix), fetching from PyPI what the index lacks;
-2. `mkPython { lockFile = …; }` built twice with nix-build: *cold* (the first build; the report says
-   how many derivations it built, 0 when the store already had them) and *warm* (everything cached);
+2. `mkPython { lockFile = …; }` built twice with nix-build: *cold* (every locked package built anew:
+   a nonce in each one's derivation, downloads cached; with --no-fresh the plain expression, cold
+   only when the store lacks it; the report says how many derivations it built) and *warm* (the
+   same expression again: everything cached);
 3. a plain venv of the same pins: `uv venv --python /usr/bin/python3` (--python: the interpreter
    nixpkgs' python3 is; the stand-in's is the host's) + `uv pip install -r pylock.toml`
    (the lock exported as PEP 751: exactly the locked files); when that fails as a whole (an sdist
@@ -164,9 +166,20 @@ def lock_set(requirements: Path, target: Target, out: Path, online: bool = True)
     return read_lock(out)
 
 
-def mkpython_expr(lock_file: Path, nixpkgs: Path) -> str:
+def mkpython_expr(lock_file: Path, nixpkgs: Path, fresh: Optional[str] = None) -> str:
+    """`mkPython { lockFile }` on ``nixpkgs``; ``fresh``: a nonce put in every locked package's
+    derivation (overridesPost), so that each is built anew while the downloads stay cached (a
+    build-machinery package lib/ keeps apart, such as packaging, stays cached).
+
+    Example: ``mkpython_expr(Path("lock.json"), SHIM, fresh="1733570000")``.
+    """
+    lock = lock_file.resolve()
+    post = "" if fresh is None else (
+        f"overridesPost = f: p: builtins.listToAttrs (map (n: {{ name = n; value = p.${{n}}.overridePythonAttrs "
+        f"(o: {{ MACH_NIX_BENCH_FRESH = {json.dumps(fresh)}; }}); }}) (builtins.filter (n: p ? ${{n}}) "
+        f"(builtins.attrNames (builtins.fromJSON (builtins.readFile {lock})).packages))); ")
     return (f"(import {ROOT} {{ pkgs = import {nixpkgs.resolve()} {{ }}; }})"
-            f".mkPython {{ lockFile = {lock_file.resolve()}; }}")
+            f".mkPython {{ lockFile = {lock}; {post}}}")
 
 
 def nix_build(expr: str, out_link: Path) -> Build:
@@ -338,9 +351,11 @@ def try_imports(python: Path, modules: Sequence[str], timeout: float, jobs: int,
 
 
 def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Target] = None,
-            python: Path = HOST_PYTHON, timeout: float = 120, jobs: int = 2,
+            python: Path = HOST_PYTHON, timeout: float = 120, jobs: int = 2, fresh: bool = True,
             log: Callable[[str], None] = print) -> SetReport:
     """Lock, build (cold, warm), make the uv venv of ``python`` and compare imports, for one set.
+    ``fresh``: the cold build builds every locked package anew (see mkpython_expr), else it is the
+    plain `mkPython { lockFile }`, cold only when the store lacks it.
 
     Example: ``run_set(BENCH / "web.txt", SHIM, Path("/tmp/w")).nix_only`` → ``{}``.
     """
@@ -359,7 +374,8 @@ def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Targ
     report.build_only = len(lock["packages"]) - report.packages
     log(f"{report.name}: locked {report.packages} packages (+{report.build_only} build-only) in {report.lock_s} s")
 
-    expr = mkpython_expr(lock_file, nixpkgs)
+    nonce = str(time.time_ns()) if fresh else None
+    expr = mkpython_expr(lock_file, nixpkgs, nonce)
     report.cold = nix_build(expr, work / "result")
     report.warm = nix_build(expr, work / "result") if report.cold.error is None else None
     log(f"{report.name}: nix-build cold {report.cold.seconds} s ({report.cold.built} built)"
@@ -386,7 +402,7 @@ def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Targ
         dropped = drop
         reduced = work / "reduced.lock.json"
         write_lock(without(lock, drop), reduced)
-        env_build = report.reduced = nix_build(mkpython_expr(reduced, nixpkgs), work / "result")
+        env_build = report.reduced = nix_build(mkpython_expr(reduced, nixpkgs, nonce), work / "result")
         log(f"{report.name}: without {', '.join(sorted(drop))}: nix-build {env_build.seconds} s"
             + (", FAILED" if env_build.error else ""))
         log_failures(env_build, log)
@@ -450,6 +466,8 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=120, help="seconds per module import")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="imports at the same time")
     ap.add_argument("--workdir", type=Path, default=None, help="keep locks, venvs and results here")
+    ap.add_argument("--no-fresh", dest="fresh", action="store_false",
+                    help="cold build: the plain mkPython { lockFile } (cold only if the store lacks it)")
     args = ap.parse_args()
     target = nix_target(args.nixpkgs)
     print(f"target: CPython {target.python}, glibc {target.glibc}, {target.system} ({args.nixpkgs})")
@@ -458,12 +476,12 @@ def main() -> int:
         base = args.workdir or Path(tmp)
         for path in args.sets or default_sets():
             report = run_set(path, args.nixpkgs, base / set_name(path).replace("/", "-"), target,
-                             args.python, args.timeout, args.jobs)
+                             args.python, args.timeout, args.jobs, args.fresh)
             reports.append(report)
     summary(reports)
     if args.json:
         args.json.write_text(json.dumps({"nixpkgs": str(args.nixpkgs), "target": dataclasses.asdict(target),
-                                         "python": str(args.python), "sets": [dataclasses.asdict(r) for r in reports]},
+                                         "python": str(args.python), "fresh": args.fresh, "sets": [dataclasses.asdict(r) for r in reports]},
                                         indent=2) + "\n")
     if any(r.nix_only for r in reports):
         return 1
