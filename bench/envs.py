@@ -62,6 +62,7 @@ HOST_PYTHON = Path("/usr/bin/python3")
 sys.path.insert(0, str(ROOT / "py"))  # this checkout's mach_nix, not an installed one
 
 from mach_nix.lock import read as read_lock, validate, write as write_lock  # noqa: E402
+from mach_nix.errors import MachNixError  # noqa: E402
 from mach_nix.pylock_export import to_pylock  # noqa: E402
 from packaging.utils import canonicalize_name  # noqa: E402
 
@@ -246,7 +247,10 @@ def uv_venv(lock: dict, python: Path, target: Target, venv: Path, work: Path) ->
     if made.returncode != 0:
         raise RuntimeError(f"uv venv --python {python}: {error_line(made.stderr)}")
     pylock = work / "pylock.toml"
-    pylock.write_text(to_pylock(lock))
+    try:
+        pylock.write_text(to_pylock(lock))
+    except MachNixError as e:  # a package from the nixpkgs provider has no file for uv
+        raise RuntimeError(str(e)) from None
     vpy = str(venv / "bin" / "python")
     proc = subprocess.run([uv, "pip", "install", "-q", "--python", vpy, "-r", str(pylock)],
                           capture_output=True, text=True)
