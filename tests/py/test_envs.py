@@ -26,8 +26,9 @@ SETS = [
     "web",
     "ds",
     pytest.param("native/sdist-c", marks=pytest.mark.xfail(strict=True, reason=(
-        "issue 19: the stand-in has no native libraries yet (libpq with pg_config, cairo, krb5, openldap, "
-        "libmysqlclient): in its sandbox psycopg2 cannot build, which a venv on this host does"))),
+        "issue 19: the sandboxed stand-in has no native libraries yet (libpq with pg_config, cairo, krb5, "
+        "openldap, libmysqlclient; libmagic at run time): psycopg2, pycairo, gssapi, python-ldap and "
+        "mysqlclient do not build and python-magic finds no libmagic, where a venv on this host has them"))),
 ]
 
 
