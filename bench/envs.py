@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Real environments: each requirement set locked, built by the Nix library, and imported module by module.
 
-Usage: bash .ci/python bench/envs.py [--set FILE]... [--nixpkgs DIR] [--python PY] [--json OUT]
-       [--timeout S] [--jobs N] [--workdir DIR]   (.ci/python: this checkout's packages, uv on PATH)
+Usage: bash .ci/python bench/envs.py [--set FILE]... [--nixpkgs DIR] [--release R]... [--python PY]
+       [--json OUT] [--timeout S] [--jobs N] [--workdir DIR]   (.ci/python: this checkout's packages, uv on PATH)
 
-For each set (default: every ../shared/bench/*.txt and ../shared/bench/native/*.txt):
+For each set (default: every ../shared/bench/*.txt and ../shared/bench/native/*.txt), on each
+--release of the stand-in (default: its default release):
 1. `mach-nix lock` for the interpreter target of the nixpkgs given (default tests/nixpkgs-shim; its
    python3 version, glibc and system are read from Nix), fetching from PyPI what the index lacks;
 2. `mkPython { lockFile = …; }` built twice with nix-build: *cold* (every locked package built anew:
@@ -142,9 +143,18 @@ def error_line(text: str, last: bool = True) -> str:
     return (errors[-1] if last else errors[0])[:240]
 
 
-def nix_target(nixpkgs: Path) -> Target:
+def pkgs_expr(nixpkgs: Path, release: Optional[str] = None) -> str:
+    """The Nix expression of a nixpkgs, at a release of the stand-in when given.
+
+    Example: ``pkgs_expr(SHIM, "24.05")`` → ``'import /…/tests/nixpkgs-shim { release = "24.05"; }'``.
+    """
+    args = "" if release is None else f"release = {json.dumps(release)}; "
+    return f"import {nixpkgs.resolve()} {{ {args}}}"
+
+
+def nix_target(nixpkgs: Path, release: Optional[str] = None) -> Target:
     """The python3 of ``nixpkgs``: version, glibc and system, read by evaluation."""
-    expr = (f"let p = import {nixpkgs.resolve()} {{ }}; in {{ v = p.python3.version; "
+    expr = (f"let p = {pkgs_expr(nixpkgs, release)}; in {{ v = p.python3.version; "
             "g = p.stdenv.cc.libc.version; s = p.stdenv.hostPlatform.system; }")
     proc = subprocess.run(["nix-instantiate", "--eval", "--strict", "--json", "--expr", expr],
                           capture_output=True, text=True)
@@ -167,7 +177,7 @@ def lock_set(requirements: Path, target: Target, out: Path, online: bool = True)
     return read_lock(out)
 
 
-def mkpython_expr(lock_file: Path, nixpkgs: Path, fresh: Optional[str] = None) -> str:
+def mkpython_expr(lock_file: Path, nixpkgs: Path, fresh: Optional[str] = None, release: Optional[str] = None) -> str:
     """`mkPython { lockFile }` on ``nixpkgs``; ``fresh``: a nonce put in every locked package's
     derivation (overridesPost), so that each is built anew while the downloads stay cached (a
     build-machinery package lib/ keeps apart, such as packaging, stays cached).
@@ -179,7 +189,7 @@ def mkpython_expr(lock_file: Path, nixpkgs: Path, fresh: Optional[str] = None) -
         f"overridesPost = f: p: builtins.listToAttrs (map (n: {{ name = n; value = p.${{n}}.overridePythonAttrs "
         f"(o: {{ MACH_NIX_BENCH_FRESH = {json.dumps(fresh)}; }}); }}) (builtins.filter (n: p ? ${{n}}) "
         f"(builtins.attrNames (builtins.fromJSON (builtins.readFile {lock})).packages))); ")
-    return (f"(import {ROOT} {{ pkgs = import {nixpkgs.resolve()} {{ }}; }})"
+    return (f"(import {ROOT} {{ pkgs = {pkgs_expr(nixpkgs, release)}; }})"
             f".mkPython {{ lockFile = {lock}; {post}}}")
 
 
@@ -356,15 +366,16 @@ def try_imports(python: Path, modules: Sequence[str], timeout: float, jobs: int,
 
 def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Target] = None,
             python: Path = HOST_PYTHON, timeout: float = 120, jobs: int = 2, fresh: bool = True,
-            log: Callable[[str], None] = print) -> SetReport:
+            release: Optional[str] = None, log: Callable[[str], None] = print) -> SetReport:
     """Lock, build (cold, warm), make the uv venv of ``python`` and compare imports, for one set.
     ``fresh``: the cold build builds every locked package anew (see mkpython_expr), else it is the
-    plain `mkPython { lockFile }`, cold only when the store lacks it.
+    plain `mkPython { lockFile }`, cold only when the store lacks it. ``release``: the stand-in's
+    nixpkgs release (its default when None).
 
     Example: ``run_set(BENCH / "web.txt", SHIM, Path("/tmp/w")).nix_only`` → ``{}``.
     """
-    report = SetReport(set_name(requirements))
-    target = target or nix_target(nixpkgs)
+    report = SetReport(set_name(requirements) + (f"@{release}" if release else ""))
+    target = target or nix_target(nixpkgs, release)
     work.mkdir(parents=True, exist_ok=True)
     lock_file = work / "mach-nix.lock.json"
     start = time.perf_counter()
@@ -379,7 +390,7 @@ def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Targ
     log(f"{report.name}: locked {report.packages} packages (+{report.build_only} build-only) in {report.lock_s} s")
 
     nonce = str(time.time_ns()) if fresh else None
-    expr = mkpython_expr(lock_file, nixpkgs, nonce)
+    expr = mkpython_expr(lock_file, nixpkgs, nonce, release)
     report.cold = nix_build(expr, work / "result")
     report.warm = nix_build(expr, work / "result") if report.cold.error is None else None
     log(f"{report.name}: nix-build cold {report.cold.seconds} s ({report.cold.built} built)"
@@ -406,7 +417,7 @@ def run_set(requirements: Path, nixpkgs: Path, work: Path, target: Optional[Targ
         dropped = drop
         reduced = work / "reduced.lock.json"
         write_lock(without(lock, drop), reduced)
-        env_build = report.reduced = nix_build(mkpython_expr(reduced, nixpkgs, nonce), work / "result")
+        env_build = report.reduced = nix_build(mkpython_expr(reduced, nixpkgs, nonce, release), work / "result")
         log(f"{report.name}: without {', '.join(sorted(drop))}: nix-build {env_build.seconds} s"
             + (", FAILED" if env_build.error else ""))
         log_failures(env_build, log)
@@ -470,22 +481,26 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=120, help="seconds per module import")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 2, help="imports at the same time")
     ap.add_argument("--workdir", type=Path, default=None, help="keep locks, venvs and results here")
+    ap.add_argument("--release", action="append", dest="releases",
+                    help="the stand-in's nixpkgs release, e.g. 24.05 (repeatable; default: its default)")
     ap.add_argument("--no-fresh", dest="fresh", action="store_false",
                     help="cold build: the plain mkPython { lockFile } (cold only if the store lacks it)")
     args = ap.parse_args()
-    target = nix_target(args.nixpkgs)
+    target = nix_target(args.nixpkgs, (args.releases or [None])[0])
     print(f"target: CPython {target.python}, glibc {target.glibc}, {target.system} ({args.nixpkgs})")
     reports = []
     with tempfile.TemporaryDirectory(prefix="mach-nix-envs-") as tmp:
         base = args.workdir or Path(tmp)
         for path in args.sets or default_sets():
-            report = run_set(path, args.nixpkgs, base / set_name(path).replace("/", "-"), target,
-                             args.python, args.timeout, args.jobs, args.fresh)
-            reports.append(report)
+            for release in args.releases or [None]:
+                work = base / (set_name(path).replace("/", "-") + (f"-{release}" if release else ""))
+                reports.append(run_set(path, args.nixpkgs, work, None if release else target, args.python,
+                                       args.timeout, args.jobs, args.fresh, release))
     summary(reports)
     if args.json:
         args.json.write_text(json.dumps({"nixpkgs": str(args.nixpkgs), "target": dataclasses.asdict(target),
-                                         "python": str(args.python), "fresh": args.fresh, "sets": [dataclasses.asdict(r) for r in reports]},
+                                         "python": str(args.python), "fresh": args.fresh,
+                                         "releases": args.releases, "sets": [dataclasses.asdict(r) for r in reports]},
                                         indent=2) + "\n")
     if any(r.nix_only for r in reports):
         return 1
