@@ -73,6 +73,7 @@ IMPORT = "import importlib, sys; importlib.import_module(sys.argv[1])"
 LEAKY = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONUSERBASE", "VIRTUAL_ENV", "NIX_PYTHONPATH")
 NOT_MODULES = {"test", "tests", "__pycache__"}
 ERROR_LINE = re.compile(r"Error\b|Exception\b|error:|ERROR|not found|No such file")
+TRACEBACK_LINE = re.compile(r'(raise |File "|[\^~]+$)')
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
@@ -139,7 +140,8 @@ def error_line(text: str, last: bool = True) -> str:
     Example: ``error_line("Traceback …\\n  …\\nImportError: libfoo.so.1\\n")`` → ``"ImportError: libfoo.so.1"``.
     """
     lines = [ln.strip() for ln in ANSI.sub("", text).splitlines() if ln.strip() and not ln.strip().startswith("hint:")]
-    errors = [ln for ln in lines if ERROR_LINE.search(ln)] or lines or ["(no output)"]
+    # A traceback's source lines (`raise ImportError(`) name an error without saying it.
+    errors = [ln for ln in lines if ERROR_LINE.search(ln) and not TRACEBACK_LINE.match(ln)] or lines or ["(no output)"]
     return (errors[-1] if last else errors[0])[:240]
 
 
