@@ -2,7 +2,8 @@
 Nix (2.8 on Debian 12) and a current one (2.26), all tests of one installation before the next, so
 two Nix processes never build at the same time. Test ids end in [nix-host] / [nix-modern].
 A test also marked `nix_releases` (the scenarios) runs on every nixpkgs release the stand-in models
-(nix_support.RELEASES): ids end in [nix-host-24.05] / [nix-host-26.11] …"""
+(nix_support.RELEASES): ids end in [nix-host-24.05] / [nix-host-26.11] …
+A test marked `nix_installations("nix-host")` runs on that installation only."""
 
 from __future__ import annotations
 
@@ -34,8 +35,13 @@ os.environ.pop("MACH_NIX_INDEX_URL", None)
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.definition.get_closest_marker("nix") is not None:
+        # `nix_installations("nix-host")`: a test whose subject is not Nix itself (e.g. the builds of
+        # whole bench sets, minutes each) runs on the installations named only.
+        only = metafunc.definition.get_closest_marker("nix_installations")
+        names = list(only.args) if only else INSTALLATIONS
+        assert set(names) <= set(INSTALLATIONS), f"{metafunc.definition.nodeid}: unknown installation in {names}"
         metafunc.fixturenames.append("nix_installation")
-        metafunc.parametrize("nix_installation", INSTALLATIONS, indirect=True, scope="session")
+        metafunc.parametrize("nix_installation", names, indirect=True, scope="session")
     if metafunc.definition.get_closest_marker("nix_releases") is not None:
         metafunc.fixturenames.append("shim_release")
         metafunc.parametrize("shim_release", nix_support.RELEASES, indirect=True)
