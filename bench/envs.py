@@ -148,9 +148,11 @@ def error_line(text: str, last: bool = True) -> str:
 def pkgs_expr(nixpkgs: Path, release: Optional[str] = None) -> str:
     """The Nix expression of a nixpkgs, at a release of the stand-in when given.
 
-    Example: ``pkgs_expr(SHIM, "24.05")`` → ``'import /…/tests/nixpkgs-shim { release = "24.05"; }'``.
+    Example: ``pkgs_expr(SHIM, "24.05")`` → ``'import /…/tests/nixpkgs-shim { config.allowUnfree = true; release = "24.05"; }'``.
     """
-    args = "" if release is None else f"release = {json.dumps(release)}; "
+    # CUDA libraries are unfree in nixpkgs: a user who locks cupy or torch allows them, and so does
+    # the bench (nixpkgs refuses to evaluate them otherwise).
+    args = "config.allowUnfree = true; " + ("" if release is None else f"release = {json.dumps(release)}; ")
     return f"import {nixpkgs.resolve()} {{ {args}}}"
 
 
@@ -172,8 +174,10 @@ def lock_set(requirements: Path, target: Target, out: Path, online: bool = True)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT / "py"), os.environ.get("PYTHONPATH")]))}
     if online:
         env.pop("MACH_NIX_OFFLINE", None)
+    # --needs fetch: what binary wheels link is read (and cached), so Nix gives them their libraries
     proc = subprocess.run([sys.executable, "-m", "mach_nix", "lock", "-q", "-r", str(requirements.resolve()),
-                           *target.flags(), "-o", str(out)], capture_output=True, text=True, env=env)
+                           *target.flags(), "--needs", "fetch" if online else "cached", "-o", str(out)],
+                          capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f"mach-nix lock failed: {proc.stderr.strip()[-2000:]}")
     return read_lock(out)
