@@ -38,10 +38,10 @@ def test_unmapped_module_need_throws_one_paragraph() -> None:
 
 
 def test_module_need_mapped_to_a_package_this_nixpkgs_lacks_names_the_table_entry() -> None:
-    # the shim has no cudaPackages_12: the table's attribute is named, with the same way out
-    proc = evaluate('{ "libcublas.so.12" = { use = "module"; }; }')
+    # the stand-in has no `mpi`: the table's attribute is named, with the same way out
+    proc = evaluate('{ "libmpi.so.40" = { use = "module"; }; }')
     assert proc.returncode != 0
-    assert "maps to cudaPackages_12.libcublas, none of which this nixpkgs has" in proc.stderr
+    assert "maps to mpi, none of which this nixpkgs has" in proc.stderr
 
 
 def test_plugin_needs_evaluate() -> None:
