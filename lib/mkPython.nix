@@ -38,6 +38,13 @@ let
                      # the resolver in Nix reads only the index layers: another index needs a lock made outside
                      after = "\n  then  lockFile = ./mach-nix.lock.json;";
                      lock = resolveLib.readLock { path = drv; inherit what relock; }; };
+  /* readLockFile :: { lockFile, target, accelerator } -> lock — a committed mach-nix lock, refused
+     (with the re-lock command) when it was made for another target or accelerator; local files anchored.
+  */
+  readLockFile = { lockFile, target, accelerator ? null }:
+    let lock = resolveLib.checkTarget { inherit target lockFile; lock = resolveLib.readLock { path = lockFile; what = toString lockFile; }; }; in
+    resolveLib.anchorPaths lockFile (accelLib.check { inherit lock accelerator; what = "the lock ${toString lockFile}";
+      output = baseNameOf (toString lockFile); relock = resolveLib.relockOf { inherit lock target; }; });
   foreignLib = import ./foreign-lock.nix { inherit lib; };
   accelLib = import ./accelerator.nix { inherit lib; };
   targetLib = import ./target.nix { inherit lib; };
@@ -79,10 +86,7 @@ let
       accelLib.check { inherit lock accelerator; what = "the lock ${toString lockFile}"; output = "mach-nix.lock.json";
                        relock = "mach-nix lock --from ${baseNameOf (toString lockFile)} ${targetLib.lockArgs target}"; }
     else if lockFile != null then
-      let lock = resolveLib.checkTarget { inherit target lockFile; lock = resolveLib.readLock { path = lockFile; what = toString lockFile; }; }; in
-      resolveLib.anchorPaths lockFile (accelLib.check { inherit lock accelerator; what = "the lock ${toString lockFile}";
-                                                         output = baseNameOf (toString lockFile);
-                                                         relock = resolveLib.relockOf { inherit lock target; }; })
+      readLockFile { inherit lockFile target accelerator; }
     else
       ifdLock {
         inherit accelerator;
@@ -183,7 +187,7 @@ let
      mkPython's (plus build requirements nixpkgs lacks), every other argument passed through.
   */
   projectArgs = [ "requirements" "requirementsExtra" "extras" "groups" "providers" "lockFile" "lockFormat"
-    "overridesPre" "overridesPost" "python" "tests" "indexes" ];
+    "overridesPre" "overridesPost" "python" "tests" "indexes" "accelerator" ];
   mkProject = builder: { src, ... }@args':
     let
       args = args' // { src = sourceOf args'.src; };
@@ -212,7 +216,7 @@ let
         if foreignFormat != null then  # uv.lock, poetry.lock, pylock.toml: the project itself is not fetched
           foreignLib.toLock { path = args.lockFile; format = foreignFormat; inherit target extras pypiData; groups = args.groups or [ ]; }
         else if (args.lockFile or null) != null then
-          resolveLib.anchorPaths args.lockFile (resolveLib.checkTarget { inherit target; lockFile = args.lockFile; lock = resolveLib.readLock { path = args.lockFile; what = toString args.lockFile; }; })
+          readLockFile { inherit target; inherit (args) lockFile; accelerator = args.accelerator or null; }
         else
           let
             provText = resolveLib.providersArg (args.providers or null);
