@@ -139,3 +139,16 @@ def test_derive_and_choose():
     assert choose(None, cpu) == "cpu"
     with pytest.raises(MachNixError, match="torch 2.5.1[+]cpu"):
         choose("cuda", cpu)
+
+
+@pytest.mark.parametrize("requirement, expected", [
+    ("fakepkg", "1.0+cpu"),  # 1.0+cpu sorts after 1.0 (PEP 440: a local version is newer than its public one)
+    ("fakepkg==1.0", "1.0+cpu"), ("fakepkg<=1.0", "1.0+cpu"),  # a public specifier ignores local labels
+    ("fakepkg<1.0", "0.9+cpu"), ("fakepkg==1.0+cpu", "1.0+cpu"), ("fakepkg===1.0", "1.0"),
+])
+def test_local_versions_order_and_match_as_pep_440_says(pypi, tmp_path, requirement, expected):
+    world = {"fakepkg": [Dist(v, wheels=[TAG], sdist=False) for v in ("0.9+cpu", "1.0", "1.0+cpu")]}
+    with FakePyPI(world_routes(world)) as both:
+        done = lock(["-o", "l.json", requirement], cache=tmp_path / "cache", pypi=pypi, extra=both, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "l.json").read_text())["packages"]["fakepkg"]["version"] == expected
