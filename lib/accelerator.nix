@@ -34,7 +34,7 @@ rec {
   /* check :: { lock, accelerator, relock, what, output, after } -> lock — the lock, unchanged, or
      a throw when `accelerator` (the Nix argument; null: any) differs from the lock's (ofLock).
        relock: the `mach-nix lock …` command (without -o) that re-locks the same inputs here
-       what:   the lock as the message names it ("the lock ./mach-nix.lock.json")
+       what:   the lock as the message names it (`"the lock ${toString lockFile}"`)
        output: the file the re-lock writes; after: what to do with it (for a resolution in Nix)
   */
   check = { lock, accelerator ? null, relock, what, output, after ? "" }:

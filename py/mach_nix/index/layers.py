@@ -195,7 +195,7 @@ class LayeredIndex:
             return
         first = self.extras[0]
         if not first.offline:
-            first._submit(self._prefetch_in_order, normalize(name))
+            first.in_background(self._prefetch_in_order, normalize(name))
 
     def _prefetch_in_order(self, key: str) -> None:
         if any(extra.project(key) is not None for extra in self.extras):
