@@ -152,3 +152,26 @@ def test_local_versions_order_and_match_as_pep_440_says(pypi, tmp_path, requirem
         done = lock(["-o", "l.json", requirement], cache=tmp_path / "cache", pypi=pypi, extra=both, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "l.json").read_text())["packages"]["fakepkg"]["version"] == expected
+
+
+def test_an_unreachable_extra_index_is_a_network_error_naming_it(pypi, tmp_path):
+    """A project the extra index cannot be asked about is never silently taken from PyPI instead."""
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    dead = type("Dead", (), {"base": f"http://127.0.0.1:{port}"})()
+    done = lock(["-o", "l.json", "fakepkg"], cache=tmp_path / "cache", pypi=pypi, extra=dead, cwd=tmp_path)
+    assert done.returncode == 4, done.stderr
+    assert "Traceback" not in done.stderr and f"127.0.0.1:{port}" in done.stderr
+    assert not (tmp_path / "l.json").exists()
+
+
+def test_the_stats_count_every_index(pypi, cpu_index, tmp_path, monkeypatch):
+    stats = tmp_path / "stats.json"
+    monkeypatch.setenv("MACH_NIX_STATS", str(stats))
+    done = lock(["-o", "l.json", "fakepkg"], cache=tmp_path / "cache", pypi=pypi, extra=cpu_index, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    counted = json.loads(stats.read_text())
+    assert counted["requests"] == len(pypi.log) + len(cpu_index.log) > len(cpu_index.log) > 0
