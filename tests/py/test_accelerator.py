@@ -175,3 +175,13 @@ def test_the_stats_count_every_index(pypi, cpu_index, tmp_path, monkeypatch):
     assert done.returncode == 0, done.stderr
     counted = json.loads(stats.read_text())
     assert counted["requests"] == len(pypi.log) + len(cpu_index.log) > len(cpu_index.log) > 0
+
+
+def test_an_extra_index_in_a_requirements_file_says_how_to_use_it(tmp_path):
+    (tmp_path / "requirements.txt").write_text("--extra-index-url https://download.pytorch.org/whl/cpu\nsix\n")
+    done = subprocess.run([sys.executable, "-m", "mach_nix", "lock", "--offline", "--index", SMALL, "--cache-dir",
+                           str(tmp_path / "cache"), "-r", "requirements.txt", "-o", "l.json"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert ("requirements.txt, line 1: --extra-index-url is ignored; mach-nix resolves against its own index. "
+            "To use that index, give it to the command: mach-nix lock --extra-index-url URL") in done.stderr
