@@ -279,7 +279,9 @@ def write_stats(index: Any, extra: Optional[Dict[str, Any]] = None) -> None:
     from mach_nix.fsutil import atomic_write_bytes
 
     stats = {"requests": 0, "bytes": 0, "projects_fetched": 0, "files_fetched": 0}
-    for remote in index.remotes():  # PyPI (or --index-url) and the --extra-index-url indexes, summed
+    # PyPI (or --index-url) and the --extra-index-url indexes, summed (an index of one layer has `remote` only)
+    remotes = index.remotes() if hasattr(index, "remotes") else [r for r in (getattr(index, "remote", None),) if r]
+    for remote in remotes:
         for key, value in remote.requests().items():
             stats[key] += value
     stats = {**stats, **(extra or {})}
@@ -364,7 +366,8 @@ def _convert(options: LockOptions) -> LockResult:
     inputs = {"files": [{"path": foreign.path, "sha256": foreign.sha256, "kind": foreign.format}],
               "requirements": [], "constraints": [], "extras": sorted(src.extras), "groups": sorted(src.groups),
               "providers": {}, "prereleases": False, "arguments": options.arguments()}
-    lock = build_lock(target=_lock_target(options, target, packages), inputs=inputs, index=index.identity, roots=converted.roots,
+    lock = build_lock(target=_lock_target(options, target, converted.packages), inputs=inputs, index=index.identity,
+                      roots=converted.roots,
                       packages=converted.packages)
     return LockResult(lock, converted.warnings + needs.warnings)
 

@@ -99,3 +99,12 @@ def test_cuda_wires_the_driver_runpath_for_the_wheels_that_load_cuda(tmp_path: P
     assert seen == {("cuda", True): {"driver": True, "hook": True}, ("cpu", True): {"driver": False, "hook": False},
                     ("cuda", False): {"driver": False, "hook": False}}
 
+
+
+def test_a_resolution_in_nix_for_another_accelerator_says_to_lock_outside() -> None:
+    """The resolver in Nix reads only the index layers (no --extra-index-url): six is a CPU lock."""
+    proc = nix_eval(COMMON + '(machNix.mkPython { requirements = "six\\n"; accelerator = "cuda"; }).drvPath')
+    assert proc.returncode != 0
+    assert "the resolution of the requirements was made for another accelerator: cpu (lock) vs cuda" in proc.stderr
+    assert (f"mach-nix lock -r requirements.txt --python {PY_FULL} --system x86_64-linux --glibc {GLIBC} "
+            "--accelerator cuda -o mach-nix.lock.json\n  then  lockFile = ./mach-nix.lock.json;") in proc.stderr
