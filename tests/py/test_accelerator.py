@@ -185,3 +185,13 @@ def test_an_extra_index_in_a_requirements_file_says_how_to_use_it(tmp_path):
     assert done.returncode == 0, done.stderr
     assert ("requirements.txt, line 1: --extra-index-url is ignored; mach-nix resolves against its own index. "
             "To use that index, give it to the command: mach-nix lock --extra-index-url URL") in done.stderr
+
+
+def test_pylock_names_the_index_each_package_came_from(pypi, cpu_index, tmp_path):
+    import tomllib
+
+    done = lock(["-o", "pylock.toml", "fakepkg"], cache=tmp_path / "cache", pypi=pypi, extra=cpu_index, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = tomllib.loads((tmp_path / "pylock.toml").read_text())
+    assert {p["name"]: p["index"] for p in doc["packages"]} == {"fakepkg": cpu_index.base + "/simple",
+                                                                "fakedep": pypi.base + "/simple"}
