@@ -195,3 +195,22 @@ def test_pylock_names_the_index_each_package_came_from(pypi, cpu_index, tmp_path
     doc = tomllib.loads((tmp_path / "pylock.toml").read_text())
     assert {p["name"]: p["index"] for p in doc["packages"]} == {"fakepkg": cpu_index.base + "/simple",
                                                                 "fakedep": pypi.base + "/simple"}
+
+
+
+def test_the_extra_index_can_come_from_the_environment(pypi, cpu_index, tmp_path):
+    """MACH_NIX_EXTRA_INDEX_URL (space-separated, as uv's UV_EXTRA_INDEX_URL) when no flag is given."""
+    env = {k: v for k, v in os.environ.items() if k != "MACH_NIX_OFFLINE"}
+    cmd = [sys.executable, "-m", "mach_nix", "lock", "-q", "--cache-dir", str(tmp_path / "cache"), "--index", SMALL,
+           "--index-url", pypi.base + "/simple", "--no-build-deps", "-o", "l.json", "fakepkg"]
+    with FakePyPI(world_routes({})) as empty:
+        env["MACH_NIX_EXTRA_INDEX_URL"] = f"{empty.base}/simple {cpu_index.base}/simple"
+        done = subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert "/simple/fakepkg/" in empty.log  # both were read, in order
+    assert json.loads((tmp_path / "l.json").read_text())["packages"]["fakepkg"]["version"] == "1.0+cpu"
+    # a flag replaces the variable: naming PyPI again leaves no extra index, so PyPI's newest (CUDA) build wins
+    done = subprocess.run(cmd + ["--extra-index-url", pypi.base + "/simple"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "l.json").read_text())["target"]["accelerator"] == "cuda"

@@ -36,10 +36,10 @@ def add_layer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index-url", default=os.environ.get("MACH_NIX_INDEX_URL") or None, metavar="URL",
                         help="simple API (PEP 691/503) to fetch what the indexes lack from "
                              "(default https://pypi.org/simple; env MACH_NIX_INDEX_URL)")
-    parser.add_argument("--extra-index-url", action="append", default=_env_urls("MACH_NIX_EXTRA_INDEX_URL"), metavar="URL",
+    parser.add_argument("--extra-index-url", action="append", default=None, metavar="URL",
                         help="another simple API, asked before --index-url and the index directories: per project the "
                              "first of these indexes that has it wins (as uv); repeatable, earlier first "
-                             "(env MACH_NIX_EXTRA_INDEX_URL, space-separated)")
+                             "(env MACH_NIX_EXTRA_INDEX_URL, space-separated, when none is given)")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                         help="user cache of fetched metadata (default $MACH_NIX_CACHE_DIR, else "
                              "$XDG_CACHE_HOME/mach-nix, else ~/.cache/mach-nix)")
@@ -132,4 +132,5 @@ def lock_options(args: argparse.Namespace) -> LockOptions:
                        nixpkgs_json=args.nixpkgs_json, build_deps=not args.no_build_deps,
                        max_seconds=args.max_seconds, max_memory_mb=args.max_memory,
                        request_timeout=args.request_timeout, network_deadline=args.network_deadline,
-                       needs=args.needs, extra_index_urls=list(args.extra_index_url), accelerator=args.accelerator)
+                       needs=args.needs, accelerator=args.accelerator,
+                       extra_index_urls=args.extra_index_url or _env_urls("MACH_NIX_EXTRA_INDEX_URL"))
