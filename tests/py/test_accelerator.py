@@ -214,3 +214,21 @@ def test_the_extra_index_can_come_from_the_environment(pypi, cpu_index, tmp_path
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "l.json").read_text())["target"]["accelerator"] == "cuda"
+
+
+def test_offline_with_an_extra_index_never_read_is_refused(pypi, cpu_index, tmp_path):
+    done = lock(["-o", "l.json", "fakepkg"], cache=tmp_path / "cache", pypi=pypi, extra=cpu_index, cwd=tmp_path,
+                offline=True)
+    assert done.returncode == 1, done.stderr
+    assert f"--offline with --extra-index-url {cpu_index.base}/simple/, whose pages were never read" in done.stderr
+    assert "Traceback" not in done.stderr and not cpu_index.log and not (tmp_path / "l.json").exists()
+
+
+def test_offline_works_once_the_extra_index_was_asked_even_if_it_had_nothing(pypi, tmp_path):
+    with FakePyPI(world_routes({})) as empty:
+        online = lock(["-o", "on.json", "fakepkg"], cache=tmp_path / "cache", pypi=pypi, extra=empty, cwd=tmp_path)
+        assert online.returncode == 0, online.stderr
+        offline = lock(["-o", "off.json", "fakepkg"], cache=tmp_path / "cache", pypi=pypi, extra=empty, cwd=tmp_path,
+                       offline=True)
+    assert offline.returncode == 0, offline.stderr
+    assert (tmp_path / "on.json").read_bytes() == (tmp_path / "off.json").read_bytes()

@@ -277,9 +277,24 @@ class LayeredIndex:
         return self.extras + ([self.remote] if self.remote is not None else [])
 
     def close(self) -> None:
-        """Keep what the remote layers fetched (each in its own cache, keyed by its URL)."""
+        """Keep what the remote layers fetched (each in its own cache, keyed by its URL), and mark the
+        extra indexes this lock asked (an offline lock needs them asked once, see open_layers)."""
         for remote in self.remotes():
             remote.save()
+        for extra in self.extras:
+            if extra.requests()["requests"]:
+                marker = read_marker(extra)
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
+
+
+def read_marker(remote: "RemoteIndex") -> Any:
+    """The file that says an online lock has asked this remote layer (an ``--extra-index-url``) before:
+    its cache alone cannot say, as a cache holds only the projects the index has.
+
+    Example: ``read_marker(layer) == root / "extra-index-read" / "remote-3f2a9c01b7de"``
+    """
+    return remote.cache.directory.parent.parent / "extra-index-read" / remote.layer_id
 
 
 def open_layers(dirs: List[Any], *, offline: bool = False, index_url: Optional[str] = None,
@@ -323,4 +338,12 @@ def open_layers(dirs: List[Any], *, offline: bool = False, index_url: Optional[s
             if url.rstrip("/") not in seen:  # the same index twice (or the primary again) adds nothing
                 seen.add(url.rstrip("/"))
                 extras.append(remote_layer(url))
+                if offline and not read_marker(extras[-1]).exists():
+                    # the layers below would serve its projects silently (PyPI's CUDA torch for a CPU index's)
+                    from mach_nix.errors import NotFound
+
+                    raise NotFound(f"--offline with --extra-index-url {url}, whose pages were never read into the "
+                                   f"cache ({root}): which projects it has is unknown, and the other layers would "
+                                   "be used for them. Lock once online (or drop --offline), then offline locks "
+                                   "read it from the cache.")
     return LayeredIndex(local, layer, extras)
