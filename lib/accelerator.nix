@@ -1,7 +1,8 @@
 # The accelerator a lock is for (`target.accelerator`: "cpu" or "cuda"; docs/lock-format.md), and
 # the `accelerator` argument of mkPython & co. that refuses a lock made for another one.
-# The rule is py/mach_nix/accelerator.py's: a `+cuXYZ` local version or an `nvidia-*` wheel says
-# cuda, else cpu; a lock that does not record the field is read with that rule.
+# The rule is py/mach_nix/accelerator.py's: a `+cuXYZ` local version, an `nvidia-*` wheel or a
+# name that says CUDA (`cupy-cuda12x`, `jax-cuda12-plugin`, `onnxruntime-gpu`) says cuda, else
+# cpu; a lock that does not record the field is read with that rule.
 { lib }:
 rec {
   known = [ "cpu" "cuda" ];
@@ -12,7 +13,7 @@ rec {
   evidence = name: version:
     let local = lib.toLower (lib.concatStringsSep "+" (lib.tail (lib.splitString "+" version))); in
     if local == "cpu" || lib.hasPrefix "cpu." local then "cpu"
-    else if builtins.match "cu[0-9]+.*" local != null || lib.hasPrefix "nvidia-" (lib.toLower (lib.replaceStrings [ "_" ] [ "-" ] name)) then "cuda"
+    else if builtins.match "cu[0-9]+.*" local != null || builtins.match "(nvidia-.*|.*-cuda[0-9]+.*|.*-cu[0-9]+(-.*)?|.*-gpu)" (lib.toLower (lib.replaceStrings [ "_" "." ] [ "-" "-" ] name)) != null then "cuda"
     else null;
 
   /* ofLock :: lock -> "cpu" | "cuda" — the lock's `target.accelerator`, else what its packages say.

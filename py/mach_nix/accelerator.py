@@ -1,7 +1,8 @@
 """The accelerator a lock is for (``target.accelerator``: ``cpu`` or ``cuda``), read from its wheels.
 
 PyTorch-style indexes mark their builds with a PEP 440 local version (``2.5.1+cpu``,
-``2.5.1+cu124``), and PyPI's CUDA builds pull in the ``nvidia-*`` wheels; either says what the
+``2.5.1+cu124``), PyPI's CUDA builds pull in the ``nvidia-*`` wheels, and other CUDA builds say so
+in their names (``cupy-cuda12x``, ``jax-cuda12-plugin``, ``onnxruntime-gpu``); each says what the
 environment needs at run time. ``lib/accelerator.nix`` applies the same rule to locks that do not
 record the field (written before it existed, or without ``--accelerator``/``--extra-index-url``).
 
@@ -20,6 +21,8 @@ from mach_nix.errors import MachNixError
 
 ACCELERATORS = ("cpu", "cuda")
 _CUDA_LOCAL = re.compile(r"cu\d+")  # +cu121, +cu124: PyTorch's CUDA builds
+# CUDA builds named as such on PyPI: nvidia-cublas-cu12, cupy-cuda12x, jax-cuda12-plugin, onnxruntime-gpu
+_CUDA_NAME = re.compile(r"^nvidia-|-cuda\d+|-cu\d+(-|$)|-gpu$")
 
 
 def evidence(name: str, version: str) -> Optional[str]:
@@ -30,14 +33,14 @@ def evidence(name: str, version: str) -> Optional[str]:
     local = version.partition("+")[2].lower()
     if local == "cpu" or local.startswith("cpu."):
         return "cpu"
-    if _CUDA_LOCAL.match(local) or name.lower().replace("_", "-").startswith("nvidia-"):
+    if _CUDA_LOCAL.match(local) or _CUDA_NAME.search(re.sub(r"[-_.]+", "-", name.lower())):
         return "cuda"
     return None
 
 
 def derive(packages: Mapping[str, Mapping[str, Any]]) -> Tuple[str, Optional[str]]:
     """``(accelerator, "NAME VERSION" of the first package, by name, that decides it)``: ``cuda`` when
-    a package is a CUDA build or an ``nvidia-*`` wheel, else ``cpu`` (named when a ``+cpu`` build says so).
+    a package is a CUDA build (see :func:`evidence`), else ``cpu`` (named when a ``+cpu`` build says so).
 
     Example: ``derive({"six": {"name": "six", "version": "1.16.0"}}) == ("cpu", None)``
     """

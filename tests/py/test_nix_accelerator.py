@@ -109,3 +109,13 @@ def test_a_resolution_in_nix_for_another_accelerator_says_to_lock_outside() -> N
     flat = " ".join(proc.stderr.split())  # Nix indents the continuation lines of an error
     assert (f"mach-nix lock -r requirements.txt --python {PY_FULL} --system x86_64-linux --glibc {GLIBC} "
             "--accelerator cuda -o mach-nix.lock.json then lockFile = ./mach-nix.lock.json;") in flat
+
+
+def test_nix_reads_packages_as_the_cli_does() -> None:
+    from test_accelerator import EVIDENCE_CASES
+
+    cases = json.dumps([[n, v] for n, v, _ in EVIDENCE_CASES])
+    proc = nix_eval(COMMON + f"let a = import ./lib/accelerator.nix {{ inherit lib; }}; in "
+                             f"map (c: a.evidence (builtins.elemAt c 0) (builtins.elemAt c 1)) (builtins.fromJSON ''{cases}'')")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == [e for _, _, e in EVIDENCE_CASES]
