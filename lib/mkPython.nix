@@ -25,22 +25,34 @@ let
      derivation (IFD) on the embedded index, the default layers and the call's `indexes` (checked
      and packed here), and read the result; a project no layer has is an error naming both ways out.
   */
-  ifdLock = { indexes ? [ ], what, relockFlags, ... }@a:
+  ifdLock = { indexes ? [ ], what, relockFlags, accelerator ? null, ... }@a:
     let
       layers = defaultLayers ++ indexLib.layers indexes;
-      drv = resolveLib.lockDrv (removeAttrs a [ "indexes" "what" "relockFlags" ] // {
+      relock = "mach-nix lock ${relockFlags} ${targetLib.lockArgs a.target}";
+      drv = resolveLib.lockDrv (removeAttrs a [ "indexes" "what" "relockFlags" "accelerator" ] // {
         inherit mach-nix index layers;
         indexNames = indexNamesWith (indexLib.layers indexes);
       });
     in
-    resolveLib.readLock { path = drv; inherit what; relock = "mach-nix lock ${relockFlags} ${targetLib.lockArgs a.target}"; };
+    accelLib.check { inherit accelerator relock; what = "the resolution of ${what}"; output = "mach-nix.lock.json";
+                     # the resolver in Nix reads only the index layers: another index needs a lock made outside
+                     after = "\n  then  lockFile = ./mach-nix.lock.json;";
+                     lock = resolveLib.readLock { path = drv; inherit what relock; }; };
+  /* readLockFile :: { lockFile, target, accelerator } -> lock — a committed mach-nix lock, refused
+     (with the re-lock command) when it was made for another target or accelerator; local files anchored.
+  */
+  readLockFile = { lockFile, target, accelerator ? null }:
+    let lock = resolveLib.checkTarget { inherit target lockFile; lock = resolveLib.readLock { path = lockFile; what = toString lockFile; }; }; in
+    resolveLib.anchorPaths lockFile (accelLib.check { inherit lock accelerator; what = "the lock ${toString lockFile}";
+      output = baseNameOf (toString lockFile); relock = resolveLib.relockOf { inherit lock target; }; });
   foreignLib = import ./foreign-lock.nix { inherit lib; };
+  accelLib = import ./accelerator.nix { inherit lib; };
   targetLib = import ./target.nix { inherit lib; };
   versionsLib = import ./versions.nix { inherit lib; };
   overlayLib = import ./overlay.nix { inherit lib pkgs; };
   inputNames = [ "requirements" "requirementsFile" "pyproject" "lockFile" ];
   known = inputNames ++ [ "extras" "groups" "providers" "overridesPre" "overridesPost" "python" "tests"
-    "ignoreCollisions" "packagesExtra" "lockFormat" "indexes" ];
+    "ignoreCollisions" "packagesExtra" "lockFormat" "indexes" "accelerator" ];
   toList = x: if x == null then [ ] else if lib.isList x then x else [ x ];
 
   /* The lock for the arguments: resolved in a derivation (IFD), or read from lockFile. */
@@ -48,7 +60,9 @@ let
             , extras ? [ ], groups ? [ ], providers ? null, python ? python', lockFormat ? null
               # Index layers (directories made by `mach-nix index add`) resolved after the
               # embedded index, in this order; only without lockFile (a lock is already resolved).
-            , indexes ? [ ], ... }@args:
+            , indexes ? [ ]
+              # "cpu" or "cuda": refuse a lock made for the other (lib/accelerator.nix); null: any
+            , accelerator ? null, ... }@args:
     let
       # uv.lock, poetry.lock, pylock.toml: converted while Nix evaluates (lib/foreign-lock.nix)
       foreignFormat = if lockFile == null then null
@@ -68,11 +82,14 @@ let
     else if indexes != [ ] && lockFile != null then throw "mach-nix: indexes are read by the resolver, and a lockFile is already resolved; drop indexes, or drop lockFile to resolve the requirements with them."
     else if (extras != [ ] || groups != [ ]) && pyproject == null && foreignFormat == null then throw "mach-nix: extras and groups select parts of a pyproject or of a uv.lock, poetry.lock or pylock.toml; give `pyproject` too, or write the extras into the requirements (e.g. \"celery[redis]\")."
     else if foreignFormat != null then
-      foreignLib.toLock { path = lockFile; format = foreignFormat; inherit target extras groups pypiData; }
+      let lock = foreignLib.toLock { path = lockFile; format = foreignFormat; inherit target extras groups pypiData; }; in
+      accelLib.check { inherit lock accelerator; what = "the lock ${toString lockFile}"; output = "mach-nix.lock.json";
+                       relock = "mach-nix lock --from ${baseNameOf (toString lockFile)} ${targetLib.lockArgs target}"; }
     else if lockFile != null then
-      resolveLib.anchorPaths lockFile (resolveLib.checkTarget { inherit target lockFile; lock = resolveLib.readLock { path = lockFile; what = toString lockFile; }; })
+      readLockFile { inherit lockFile target accelerator; }
     else
       ifdLock {
+        inherit accelerator;
         inherit indexes target python requirements requirementsFile pyproject extras groups providers;
         nixpkgsPackages = if wantsNixpkgs then python.pkgs else null;
         what = if requirementsFile != null then toString requirementsFile else if pyproject != null then toString pyproject else "the requirements";
@@ -170,7 +187,7 @@ let
      mkPython's (plus build requirements nixpkgs lacks), every other argument passed through.
   */
   projectArgs = [ "requirements" "requirementsExtra" "extras" "groups" "providers" "lockFile" "lockFormat"
-    "overridesPre" "overridesPost" "python" "tests" "indexes" ];
+    "overridesPre" "overridesPost" "python" "tests" "indexes" "accelerator" ];
   mkProject = builder: { src, ... }@args':
     let
       args = args' // { src = sourceOf args'.src; };
@@ -199,7 +216,7 @@ let
         if foreignFormat != null then  # uv.lock, poetry.lock, pylock.toml: the project itself is not fetched
           foreignLib.toLock { path = args.lockFile; format = foreignFormat; inherit target extras pypiData; groups = args.groups or [ ]; }
         else if (args.lockFile or null) != null then
-          resolveLib.anchorPaths args.lockFile (resolveLib.checkTarget { inherit target; lockFile = args.lockFile; lock = resolveLib.readLock { path = args.lockFile; what = toString args.lockFile; }; })
+          readLockFile { inherit target; inherit (args) lockFile; accelerator = args.accelerator or null; }
         else
           let
             provText = resolveLib.providersArg (args.providers or null);

@@ -90,6 +90,7 @@ rec {
     let
       packages = lock.packages;
       roots = lock.roots or [ ];
+      accelerator = (import ./accelerator.nix { inherit lib; }).ofLock lock;
       acyclic = graph.acyclic { inherit roots; deps = lib.mapAttrs (_: e: e.dependencies or [ ]) packages; };
       # nixpkgs' build tools for the lock's sdists (build requirements the lock does not build, or
       # builds only for the build), and their run-time closure, read from the set without this
@@ -155,7 +156,7 @@ rec {
         in
         if provider == "wheel" then
           wheel.build {
-            inherit final name entry deps fixes tests python pkgOf;
+            inherit final name entry deps fixes tests python pkgOf accelerator;
             searchDeps = lib.filter nonPureWheel (graph.closure acyclic name);
           }
         else if provider == "sdist" then

@@ -192,14 +192,22 @@ rec {
     let bad = targetLib.mismatches lock.target target; in
     if bad == [ ] then lock
     else
-      let
-        inputs = lock.inputs or { };
-        files = map (f: f.path) (inputs.files or [ ]);
-        guessed = if files == [ ] then "-r requirements.txt"
-          else lib.concatMapStringsSep " " (f: if lib.hasSuffix ".toml" f then "--pyproject ${f}" else "-r ${f}") files;
-        inputFlags = if inputs ? arguments then lib.escapeShellArgs inputs.arguments else guessed;
-      in
       throw ("mach-nix: the lock ${toString lockFile} was made for another target: "
-        + lib.concatStringsSep "; " bad + ". Re-lock it for this interpreter and platform with:\n  mach-nix lock ${inputFlags} "
-        + targetLib.lockArgs target + " -o ${baseNameOf (toString lockFile)}");
+        + lib.concatStringsSep "; " bad + ". Re-lock it for this interpreter and platform with:\n  "
+        + relockOf { inherit lock target; } + " -o ${baseNameOf (toString lockFile)}");
+
+  /* relockOf :: { lock, target } -> string — `mach-nix lock …` (without -o) for the lock's own
+     inputs (`inputs.arguments`, else a guess from its files) and `target`; used by checkTarget and
+     by the accelerator check (lib/accelerator.nix).
+     Example: relockOf { inherit lock target; } == "mach-nix lock -r requirements.txt --python 3.11.9 --system x86_64-linux --glibc 2.40"
+  */
+  relockOf = { lock, target }:
+    let
+      inputs = lock.inputs or { };
+      files = map (f: f.path) (inputs.files or [ ]);
+      guessed = if files == [ ] then "-r requirements.txt"
+        else lib.concatMapStringsSep " " (f: if lib.hasSuffix ".toml" f then "--pyproject ${f}" else "-r ${f}") files;
+      inputFlags = if inputs ? arguments then lib.escapeShellArgs inputs.arguments else guessed;
+    in
+    "mach-nix lock ${inputFlags} ${targetLib.lockArgs target}";
 }

@@ -3,6 +3,7 @@
 let
   needsLib = import ./needs.nix { inherit lib pkgs; };
   hint = import ./build-hint.nix { };
+  accelLib = import ./accelerator.nix { inherit lib; };
 in
 rec {
   /* platformTags :: [string] -> [string] — the platform parts of wheel tags.
@@ -39,8 +40,10 @@ rec {
      A lock entry with `needs` (what its ELF files link, docs/lock-format.md) also gets the
      libraries overrides/sonames.json maps them to (needs.nix), the directories of the locked
      wheels that ship some of them, and tolerates exactly its plugin-only needs nothing provides.
+     `accelerator`: the lock's (lib/accelerator.nix `ofLock`); "cuda" wires the driver runpath
+     for the wheels that load CUDA.
   */
-  build = { final, name, entry, deps, searchDeps, fixes, tests, python, pkgOf ? (d: final.${d}) }:
+  build = { final, name, entry, deps, searchDeps, fixes, tests, python, pkgOf ? (d: final.${d}), accelerator ? "cpu" }:
     let
       set = manylinuxSet entry;
       native = set != null && pkgs.stdenv.hostPlatform.isLinux;
@@ -49,7 +52,10 @@ rec {
       ignoreMissing = lib.unique (fixes.autoPatchelfIgnoreMissingDeps ++ fromNeeds.ignoreMissing);
       # A wheel that links the CUDA driver finds it at run time through the driver runpath, as
       # nixpkgs' CUDA packages do (its `needs` say so, or an overrides/ rule ignores libcuda.so.1).
-      cuda = native && (fromNeeds.driver || lib.elem "libcuda.so.1" ignoreMissing);
+      # A lock for CUDA (`accelerator`, lib/accelerator.nix) gives it to every wheel that loads CUDA,
+      # whose runtime dlopens libcuda.so.1 through the RUNPATH of the library that asks.
+      cuda = native && (fromNeeds.driver || lib.elem "libcuda.so.1" ignoreMissing
+        || (accelerator == "cuda" && accelLib.linksCuda name entry));
       search = lib.unique (searchDeps ++ fromNeeds.searchWheels);
       preFixup = lib.concatMapStrings (d: "addAutoPatchelfSearchPath ${pkgOf d}/${python.sitePackages}\n") search
         + lib.optionalString (fromNeeds.tolerated != [ ])
@@ -72,7 +78,7 @@ rec {
       postFixup = (import ./namespaces.nix { inherit lib; }).dropInits python;
       postInstall = (import ./overrides.nix { inherit lib pkgs; }).substitutionScript python.sitePackages (fixes.substitutions or [ ]);
       failureHook = hint.failureHook name entry.version;
-      passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; needs = entry ? needs;
+      passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; needs = entry ? needs; driverRunpath = cuda;
                            inherit (fromNeeds) tolerated searchWheels; };
     } // lib.optionalAttrs (native && preFixup != "") {
       inherit preFixup;

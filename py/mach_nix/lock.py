@@ -157,6 +157,8 @@ def _validate_target(target: Dict[str, Any], fail: Any) -> None:
     for key in ("python_full", "glibc", "macos", "implementation"):
         if target.get(key) is not None and not isinstance(target[key], str):
             fail(f"target.{key} is {quoted(target[key])}, expected a string or null")
+    if "accelerator" in target and target["accelerator"] not in ("cpu", "cuda"):
+        fail(f"target.accelerator is {quoted(target['accelerator'])}, expected \"cpu\" or \"cuda\"")
 
 
 def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Any) -> None:

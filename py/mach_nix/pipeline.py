@@ -28,7 +28,7 @@ class LockOptions(Record):
     _fields = ("sources", "python", "system", "glibc", "macos", "index", "extra_indexes", "index_url", "cache_dir",
                "refresh", "refresh_packages", "providers", "nixpkgs_json", "build_deps", "from_lock", "lock_format",
                "offline", "previous", "output", "upgrade", "upgrade_packages", "max_seconds", "max_memory_mb",
-               "request_timeout", "network_deadline", "needs")
+               "request_timeout", "network_deadline", "needs", "extra_index_urls", "accelerator")
 
     def __init__(self, sources: InputSources, python: str = "3.11", system: str = "x86_64-linux",
                  glibc: Optional[str] = None, macos: Optional[str] = None, index: Any = None,
@@ -39,7 +39,8 @@ class LockOptions(Record):
                  previous: Optional[Path] = None, output: Optional[Path] = None, upgrade: bool = False,
                  upgrade_packages: Optional[List[str]] = None, max_seconds: Optional[float] = 60.0,
                  max_memory_mb: Optional[float] = 2048.0, request_timeout: Optional[float] = None,
-                 network_deadline: Optional[float] = None, needs: str = "cached") -> None:
+                 network_deadline: Optional[float] = None, needs: str = "cached",
+                 extra_index_urls: Optional[List[str]] = None, accelerator: Optional[str] = None) -> None:
         self.sources = sources
         self.python = python
         self.system = system
@@ -66,6 +67,9 @@ class LockOptions(Record):
         self.request_timeout = request_timeout  # seconds for one request to the index server (None: the client's default)
         self.network_deadline = network_deadline  # seconds for all of them together (None or 0: no limit)
         self.needs = needs  # the binary wheels' native needs: "cached", "fetch" or "off" (native/lock_needs.py)
+        # simple APIs asked before every other layer, in order; per project the first that has it wins
+        self.extra_index_urls: List[str] = [] if extra_index_urls is None else extra_index_urls
+        self.accelerator = accelerator  # "cpu", "cuda", or None: what the locked wheels say (accelerator.py)
 
     def index_dirs(self) -> List[Path]:
         """The local layers in order: ``index`` (the embedded data/ when unset), then ``extra_indexes``."""
@@ -80,7 +84,8 @@ class LockOptions(Record):
 
         refresh: Any = True if self.refresh else set(self.refresh_packages)
         return open_layers(self.index_dirs(), offline=self.offline, index_url=self.index_url,
-                           cache_dir=self.cache_dir, refresh=refresh, client_options=self.client_options())
+                           cache_dir=self.cache_dir, refresh=refresh, client_options=self.client_options(),
+                           extra_index_urls=self.extra_index_urls)
 
     def client_options(self) -> Dict[str, Any]:
         """The network bounds of these options, as :class:`~mach_nix.index.pypi.PyPIClient` arguments."""
@@ -113,6 +118,7 @@ class LockOptions(Record):
             args += ["--providers", self.providers]
         if self.index_url is not None:
             args += ["--index-url", self.index_url]
+        args += [a for url in self.extra_index_urls for a in ("--extra-index-url", url)]
         if src.prereleases:
             args.append("--pre")
         if not self.build_deps:
@@ -223,13 +229,25 @@ def _lock_result(options: LockOptions, inputs: InputSet, providers: Providers, p
     used = sorted({e["index"] for e in packages.values() if e.get("index")})
     needs = add_native_needs(options, packages, previous)
     write_stats(index, needs.stats())
-    lock = build_lock(target=target.to_json(), inputs=_lock_inputs(options, inputs, providers),
+    lock = build_lock(target=_lock_target(options, target, packages), inputs=_lock_inputs(options, inputs, providers),
                       index=index.identity, roots=resolution.roots, packages=packages,
                       indexes=index.layers_json(used))
     warnings = inputs.warnings + resolution.warnings + _advice(providers, resolution, packages) + needs.warnings
     if why_not:
         warnings.append(why_not)
     return LockResult(lock, warnings, previous)
+
+
+def _lock_target(options: LockOptions, target: Any, packages: Dict[str, Dict[str, Any]]) -> Dict[str, Any]:
+    """The lock's ``target``, with ``accelerator`` when ``--accelerator`` or ``--extra-index-url`` was
+    given (without them the field is left out, so that the locks of existing inputs keep their bytes;
+    readers derive it from the packages with the same rule, see accelerator.py)."""
+    out: Dict[str, Any] = target.to_json()
+    if options.accelerator is not None or options.extra_index_urls:
+        from mach_nix.accelerator import choose
+
+        out["accelerator"] = choose(options.accelerator, packages)
+    return out
 
 
 def add_native_needs(options: LockOptions, packages: Dict[str, Dict[str, Any]],
@@ -260,8 +278,12 @@ def write_stats(index: Any, extra: Optional[Dict[str, Any]] = None) -> None:
 
     from mach_nix.fsutil import atomic_write_bytes
 
-    stats = index.remote.requests() if index.remote is not None else {
-        "requests": 0, "bytes": 0, "projects_fetched": 0, "files_fetched": 0}
+    stats = {"requests": 0, "bytes": 0, "projects_fetched": 0, "files_fetched": 0}
+    # PyPI (or --index-url) and the --extra-index-url indexes, summed (an index of one layer has `remote` only)
+    remotes = index.remotes() if hasattr(index, "remotes") else [r for r in (getattr(index, "remote", None),) if r]
+    for remote in remotes:
+        for key, value in remote.requests().items():
+            stats[key] += value
     stats = {**stats, **(extra or {})}
     atomic_write_bytes(Path(path), orjson.dumps(stats) + b"\n")
 
@@ -344,7 +366,8 @@ def _convert(options: LockOptions) -> LockResult:
     inputs = {"files": [{"path": foreign.path, "sha256": foreign.sha256, "kind": foreign.format}],
               "requirements": [], "constraints": [], "extras": sorted(src.extras), "groups": sorted(src.groups),
               "providers": {}, "prereleases": False, "arguments": options.arguments()}
-    lock = build_lock(target=target.to_json(), inputs=inputs, index=index.identity, roots=converted.roots,
+    lock = build_lock(target=_lock_target(options, target, converted.packages), inputs=inputs, index=index.identity,
+                      roots=converted.roots,
                       packages=converted.packages)
     return LockResult(lock, converted.warnings + needs.warnings)
 

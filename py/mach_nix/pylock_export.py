@@ -39,15 +39,27 @@ def to_pylock(lock: Lock) -> str:
         f"requires-python = {_string('==' + target['python'] + '.*')}",
         'created-by = "mach-nix"',
     ]
+    indexes = lock.get("indexes") or {}
     for name, entry in sorted(lock["packages"].items()):
         if not entry.get("build_only"):
-            lines += [""] + _package(name, entry)
+            lines += [""] + _package(name, entry, _index_url(indexes.get(entry.get("index") or "")))
     return "\n".join(lines) + "\n"
 
 
-def _package(name: str, entry: Dict[str, Any]) -> List[str]:
+def _index_url(layer: Any) -> str:
+    """The simple API a package came from: a remote layer's URL (``--index-url``, ``--extra-index-url``);
+    PyPI's for the index directories, which mirror it.
+
+    Example: ``_index_url({"kind": "remote", "url": "https://download.pytorch.org/whl/cpu"})``
+    """
+    if isinstance(layer, dict) and layer.get("kind") == "remote" and isinstance(layer.get("url"), str):
+        return str(layer["url"])
+    return "https://pypi.org/simple"
+
+
+def _package(name: str, entry: Dict[str, Any], index_url: str) -> List[str]:
     out = ["[[packages]]", f"name = {_string(entry.get('name') or name)}", f"version = {_string(entry['version'])}",
-           'index = "https://pypi.org/simple"']
+           f"index = {_string(index_url)}"]
     if entry.get("requires_python"):
         out.append(f"requires-python = {_string(entry['requires_python'])}")
     if entry["dependencies"]:

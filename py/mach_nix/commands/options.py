@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, List
 
 if TYPE_CHECKING:
     from mach_nix.pipeline import LockOptions
@@ -36,6 +36,10 @@ def add_layer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--index-url", default=os.environ.get("MACH_NIX_INDEX_URL") or None, metavar="URL",
                         help="simple API (PEP 691/503) to fetch what the indexes lack from "
                              "(default https://pypi.org/simple; env MACH_NIX_INDEX_URL)")
+    parser.add_argument("--extra-index-url", action="append", default=None, metavar="URL",
+                        help="another simple API, asked before --index-url and the index directories: per project the "
+                             "first of these indexes that has it wins (as uv); repeatable, earlier first "
+                             "(env MACH_NIX_EXTRA_INDEX_URL, space-separated, when none is given)")
     parser.add_argument("--cache-dir", type=Path, default=None, metavar="DIR",
                         help="user cache of fetched metadata (default $MACH_NIX_CACHE_DIR, else "
                              "$XDG_CACHE_HOME/mach-nix, else ~/.cache/mach-nix)")
@@ -51,6 +55,11 @@ def add_layer_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--network-deadline", type=float, default=_env_seconds("MACH_NIX_NETWORK_DEADLINE", 900.0),
                         metavar="SECONDS", help="give up once the requests of one run took this long in all, from the "
                                                 "first (default 900; 0: no limit; env MACH_NIX_NETWORK_DEADLINE)")
+
+
+def _env_urls(name: str) -> List[str]:
+    """The space-separated URLs of the environment variable ``name`` (as uv reads ``UV_EXTRA_INDEX_URL``)."""
+    return os.environ.get(name, "").split()
 
 
 def _env_seconds(name: str, default: float) -> float:
@@ -100,6 +109,9 @@ def add_lock_options(parser: argparse.ArgumentParser) -> None:
                         help="the native libraries binary wheels link (the lock's `needs`): from the user cache only "
                              "(cached, the default), also read from the file host by range requests (fetch), or "
                              "none (off); env MACH_NIX_NEEDS")
+    parser.add_argument("--accelerator", choices=("cpu", "cuda"), default=None,
+                        help="the accelerator the environment is for (the lock's target.accelerator); default: what "
+                             "the locked wheels say (+cuXYZ builds or nvidia-* wheels: cuda, else cpu)")
     add_quiet_option(parser)
 
 
@@ -120,4 +132,5 @@ def lock_options(args: argparse.Namespace) -> LockOptions:
                        nixpkgs_json=args.nixpkgs_json, build_deps=not args.no_build_deps,
                        max_seconds=args.max_seconds, max_memory_mb=args.max_memory,
                        request_timeout=args.request_timeout, network_deadline=args.network_deadline,
-                       needs=args.needs)
+                       needs=args.needs, accelerator=args.accelerator,
+                       extra_index_urls=args.extra_index_url or _env_urls("MACH_NIX_EXTRA_INDEX_URL"))

@@ -4,7 +4,11 @@ The resolver sees one index. A project's releases are the union of the layers' r
 version several layers hold, the first layer in order wins (its files and their metadata), so
 the order is the precedence: the ``--index`` directories as given (the embedded data/ when none is
 given), then the ``--extra-index`` directories, then the remote layer (PyPI or ``--index-url``,
-read through its cache). The remote layer is asked only for what the local layers lack: a
+read through its cache). Before all of them come the ``--extra-index-url`` simple APIs
+(``extras``), as uv orders them (``first-index``): a project the first of them lists is taken from
+that index alone, every release and file, whatever the other layers hold (so a CPU index's
+``torch 2.5.1+cpu`` shadows PyPI's CUDA build); a project none of them lists goes through the
+layers below. The remote layer is asked only for what the local layers lack: a
 project none of them holds, or (:meth:`LayeredIndex.extend`) a project whose local releases
 cannot serve a requirement. Identical Requires-Dist lists have identical keys in every layer
 (content hashes), so the layers' ``deps`` tables are merged by key.
@@ -112,11 +116,13 @@ class LayeredIndex:
     lock's ``index``), ``origin`` (which layer a package came from) and ``layers_json``.
     """
 
-    def __init__(self, local: List["LazyIndex"], remote: Optional["RemoteIndex"] = None) -> None:
+    def __init__(self, local: List["LazyIndex"], remote: Optional["RemoteIndex"] = None,
+                 extras: Optional[List["RemoteIndex"]] = None) -> None:
         if not local:
             raise ValueError("at least one local index layer is needed")
         self.local = local
         self.remote = remote
+        self.extras: List["RemoteIndex"] = list(extras or [])  # --extra-index-url, asked first, in order
         self.primary = local[0]
         self.directory = self.primary.directory
         self.metadata = self.primary.metadata
@@ -153,18 +159,49 @@ class LayeredIndex:
         with self._lock:
             if key in self._views:
                 return self._views[key]
-        found = self._local_records(key)
-        remote = None
-        if not found and self.remote is not None:
-            remote = self.remote.project(key)
-            if remote is not None:
-                found = [(self.remote.layer_id, remote)]
-        view = self._merge(found) if found else None
-        if view is not None and remote is not None:
-            self._attach(key, view)
+        view = self._from_extra(key)
+        if view is None:
+            found = self._local_records(key)
+            remote = None
+            if not found and self.remote is not None:
+                remote = self.remote.project(key)
+                if remote is not None:
+                    found = [(self.remote.layer_id, remote)]
+            view = self._merge(found) if found else None
+            if view is not None and remote is not None:
+                self._attach(key, view, self.remote)
         with self._lock:
             self._views[key] = view
         return view
+
+    def _from_extra(self, key: str) -> Optional[ProjectView]:
+        """The project from the first ``--extra-index-url`` index that lists it (uv's ``first-index``), or None."""
+        for extra in self.extras:
+            record = extra.project(key)
+            if record is not None:
+                view = self._merge([(extra.layer_id, record)])
+                self._attach(key, view, extra)
+                return view
+        return None
+
+    def prefetch(self, name: str) -> None:
+        """Start fetching the page a later :meth:`project` will read, in the background: PyPI's (or
+        ``--index-url``'s) directly, or, with ``--extra-index-url``, the extra indexes' in order and
+        the primary's only if none of them lists the project (so that it is not asked for a project
+        an extra index shadows)."""
+        if not self.extras:
+            if self.remote is not None:
+                self.remote.prefetch(name)
+            return
+        first = self.extras[0]
+        if not first.offline:
+            first.in_background(self._prefetch_in_order, normalize(name))
+
+    def _prefetch_in_order(self, key: str) -> None:
+        if any(extra.project(key) is not None for extra in self.extras):
+            return
+        if self.remote is not None and not self.holds_locally(key):
+            self.remote.prefetch(key)
 
     def extend(self, name: str) -> Optional[ProjectView]:
         """The project with the remote layer's releases added behind the local ones, once per
@@ -182,14 +219,13 @@ class LayeredIndex:
         if remote is None:
             return None
         view = self._merge(self._local_records(key) + [(self.remote.layer_id, remote)])
-        self._attach(key, view)
+        self._attach(key, view, self.remote)
         with self._lock:
             self._views[key] = view
         return view
 
-    def _attach(self, key: str, view: ProjectView) -> None:
-        remote = self.remote
-        assert remote is not None
+    @staticmethod
+    def _attach(key: str, view: ProjectView, remote: "RemoteIndex") -> None:
         view.fill = lambda node: remote.fill(key, node)
         view.fill_later = lambda node: remote.fill_later(key, node)
         view.offline = remote.offline
@@ -231,20 +267,42 @@ class LayeredIndex:
         for lid, layer in zip(self._ids, self.local):
             if lid in used:
                 out[lid] = describe_local(layer.metadata)
-        if self.remote is not None and self.remote.layer_id in used:
-            out[self.remote.layer_id] = {"kind": "remote", "url": self.remote.index_url}
+        for remote in self.remotes():
+            if remote.layer_id in used:
+                out[remote.layer_id] = {"kind": "remote", "url": remote.index_url}
         return out
 
+    def remotes(self) -> List["RemoteIndex"]:
+        """Every remote layer: the ``--extra-index-url`` ones in order, then PyPI (or ``--index-url``)."""
+        return self.extras + ([self.remote] if self.remote is not None else [])
+
     def close(self) -> None:
-        """Keep what the remote layer fetched (in its cache)."""
-        if self.remote is not None:
-            self.remote.save()
+        """Keep what the remote layers fetched (each in its own cache, keyed by its URL), and mark the
+        extra indexes this lock asked (an offline lock needs them asked once, see open_layers)."""
+        for remote in self.remotes():
+            remote.save()
+        for extra in self.extras:
+            if extra.requests()["requests"]:
+                marker = read_marker(extra)
+                marker.parent.mkdir(parents=True, exist_ok=True)
+                marker.touch()
+
+
+def read_marker(remote: "RemoteIndex") -> Any:
+    """The file that says an online lock has asked this remote layer (an ``--extra-index-url``) before:
+    its cache alone cannot say, as a cache holds only the projects the index has.
+
+    Example: ``read_marker(layer) == root / "extra-index-read" / "remote-3f2a9c01b7de"``
+    """
+    return remote.cache.directory.parent.parent / "extra-index-read" / remote.layer_id
 
 
 def open_layers(dirs: List[Any], *, offline: bool = False, index_url: Optional[str] = None,
                 cache_dir: Optional[Any] = None, refresh: Any = False, remote: bool = True,
-                client_options: Optional[Dict[str, Any]] = None) -> LayeredIndex:
-    """The layers of one lock: ``dirs`` (index directories, in order), then the remote layer.
+                client_options: Optional[Dict[str, Any]] = None,
+                extra_index_urls: Optional[List[str]] = None) -> LayeredIndex:
+    """The layers of one lock: ``extra_index_urls`` (asked first, see the module docstring), ``dirs``
+    (index directories, in order), then the remote layer.
 
     ``remote=False`` leaves the remote layer out (a closed world: only ``dirs``); ``offline`` keeps
     it but only reads its cache; ``client_options`` bound its requests (see :class:`~mach_nix.index.pypi.PyPIClient`).
@@ -263,9 +321,29 @@ def open_layers(dirs: List[Any], *, offline: bool = False, index_url: Optional[s
     tables = SliceTables(root / TABLES_FILE)  # likewise
     local = [LazyIndex(Index.open(Path(d)), verified, tables) for d in dirs]
     layer = None
+    extras: List[Any] = []
     if remote:
         from mach_nix.index.remote import RemoteIndex
 
-        cache = CacheIndex.for_index_url(root, index_url or PYPI_SIMPLE)
-        layer = RemoteIndex(cache, offline=offline, refresh=refresh, client_options=client_options)
-    return LayeredIndex(local, layer)
+        def remote_layer(url: str) -> RemoteIndex:
+            # each simple API has a cache of its own (index-v1/<layer id of its URL>): a CPU index's
+            # torch never mixes with PyPI's
+            return RemoteIndex(CacheIndex.for_index_url(root, url), offline=offline, refresh=refresh,
+                               client_options=client_options)
+
+        layer = remote_layer(index_url or PYPI_SIMPLE)
+        primary = layer.index_url
+        seen = {primary}
+        for url in extra_index_urls or []:
+            if url.rstrip("/") not in seen:  # the same index twice (or the primary again) adds nothing
+                seen.add(url.rstrip("/"))
+                extras.append(remote_layer(url))
+                if offline and not read_marker(extras[-1]).exists():
+                    # the layers below would serve its projects silently (PyPI's CUDA torch for a CPU index's)
+                    from mach_nix.errors import NotFound
+
+                    raise NotFound(f"--offline with --extra-index-url {url}, whose pages were never read into the "
+                                   f"cache ({root}): which projects it has is unknown, and the other layers would "
+                                   "be used for them. Lock once online (or drop --offline), then offline locks "
+                                   "read it from the cache.")
+    return LayeredIndex(local, layer, extras)

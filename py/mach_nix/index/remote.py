@@ -122,6 +122,11 @@ class RemoteIndex:
             self._pool = ThreadPoolExecutor(max_workers=self._threads, thread_name_prefix="mach-nix-fetch")
         return self._pool.submit(fn, *args)
 
+    def in_background(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Run ``fn(*args)`` on this layer's pool (the layered index's prefetching across indexes);
+        its errors are left to whoever later reads the same page in the foreground."""
+        self._submit(fn, *args)
+
     def requests(self) -> Dict[str, int]:
         """Requests and bytes this layer made (for ``MACH_NIX_STATS`` and the benchmark)."""
         stats = self._client.stats if self._client is not None else None

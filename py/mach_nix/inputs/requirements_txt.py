@@ -312,6 +312,10 @@ def _option_line(line: str, where: str, display: str, result: InputSet, *, base:
         result.require_hashes = result.require_hashes or where
         return
     if option in _IGNORED_OPTIONS:
-        result.warnings.append(f"{where}: {option} is ignored; mach-nix resolves against its own index.")
+        # an index named in the file changes the lock only when given where the lock records it (inputs.arguments)
+        flag = {"-i": "--index-url"}.get(option, option)
+        hint = (f" To use that index, give it to the command: mach-nix lock {flag} URL …"
+                if flag in ("--index-url", "--extra-index-url") else "")
+        result.warnings.append(f"{where}: {option} is ignored; mach-nix resolves against its own index.{hint}")
         return
     raise MachNixError(f"{where}: unknown or unsupported option {quoted(line)}. Remove the line or see `pip help install`.")

@@ -17,7 +17,8 @@ from mach_nix.errors import MachNixError
 
 # lib/ files the overlay needs, in the order they are bundled.
 OVERLAY_FILES = ("names.nix", "graph.nix", "versions.nix", "project.nix", "lock-fields.nix", "artefact.nix", "build-hint.nix",
-                 "namespaces.nix", "needs.nix", "wheel.nix", "markers.nix", "external.nix", "sdist.nix", "overrides.nix", "overlay.nix")
+                 "namespaces.nix", "needs.nix", "accelerator.nix", "wheel.nix", "markers.nix", "external.nix", "sdist.nix",
+                 "overrides.nix", "overlay.nix")
 # overrides/ data files lib/ reads with builtins.fromJSON (builtins.readFile ../overrides/NAME)
 DATA_FILES = ("packages.json", "sonames.json", "build-systems.json", "external.json")
 # lib/ text files lib/ reads with builtins.readFile ./NAME (scripts its builds run)

@@ -51,10 +51,14 @@ def start_prefetching(index: Any, target: Any, providers: Dict[str, Tuple[str, .
                     continue  # an extra's dependency, or not for this target
             except Exception:
                 continue
-            if not index.holds_locally(dep):
-                remote.prefetch(dep)
+            if extras or not index.holds_locally(dep):
+                ask(dep)
 
-    remote.on_project = on_project
+    # with --extra-index-url, every project may be an extra index's, so even those a local layer holds are asked
+    extras = bool(getattr(index, "extras", None))
+    ask = getattr(index, "prefetch", remote.prefetch)
+    for layer in getattr(index, "remotes", lambda: [remote])():
+        layer.on_project = on_project
     for name in roots:
-        if not index.holds_locally(normalize(name)):
-            remote.prefetch(name)
+        if extras or not index.holds_locally(normalize(name)):
+            ask(name)
