@@ -135,9 +135,16 @@ rec {
         # finds the locked build closure first. Likewise pythonRuntimeDepsCheckHook (between the build
         # and the install) checks the wheel's Requires-Dist against the first distribution of each
         # name: it finds the locked dependency closure first. The install sees nixpkgs' order again.
+        # setuptools vendors what it imports (packaging, wheel, …) and prefers an installed copy: in an
+        # isolated build there is none, here nixpkgs' is (24.05: packaging 24.0, too old for
+        # setuptools >= 77), so the locked build tools' vendored directories come first too.
         preBuild = ''
           machNixPythonPath=''${PYTHONPATH-}
-          export PYTHONPATH=${final.makePythonPath buildDrvs}''${machNixPythonPath:+:$machNixPythonPath}
+          machNixBuildPath=${final.makePythonPath buildDrvs}
+          for d in ''${machNixBuildPath//:/ }; do
+            if [ -d "$d/setuptools/_vendor" ]; then machNixBuildPath=$machNixBuildPath:$d/setuptools/_vendor; fi
+          done
+          export PYTHONPATH=$machNixBuildPath''${machNixPythonPath:+:$machNixPythonPath}
         '';
         postBuild = ''
           export PYTHONPATH=${depsPath}''${machNixPythonPath:+:$machNixPythonPath}
