@@ -254,7 +254,9 @@ def poetry_constraint(text: str) -> str:
 
 
 def _upper_bound(op: str, version: str) -> str:
-    release = [int(x) for x in re.match(r"^(\d+(?:\.\d+)*)", version).group(1).split(".")]
+    numbers = re.match(r"^(\d+(?:\.\d+)*)", version)
+    assert numbers is not None, version  # _POETRY_OP only matches versions that start with a digit
+    release = [int(x) for x in numbers.group(1).split(".")]
     if op == "^":
         # bump the first non-zero component (or the last given one when all are zero)
         index = next((i for i, n in enumerate(release) if n != 0), len(release) - 1)
