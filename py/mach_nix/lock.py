@@ -119,7 +119,7 @@ def read(path: Optional[Path] = None) -> LockDocument:
     except orjson.JSONDecodeError as exc:
         raise MachNixError(f"Lock file {path} is not valid JSON ({exc}). Re-create it with `mach-nix lock`.") from None
     validate(lock, str(path))
-    return lock  # type: LockDocument, now that validate() checked it
+    return lock  # a LockDocument, now that validate() has checked it
 
 
 def validate(lock: Any, where: str) -> None:
