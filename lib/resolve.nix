@@ -49,7 +49,7 @@ rec {
   nixpkgsPackagesIn = { ps, only ? null }:
     let
       wanted = if only == null then null else lib.genAttrs only (_: true);
-      keep = a: !(skip ? ${a}) && (wanted == null || wanted ? ${names.normalize a});
+      keep = a: !(skip ? ${a}) && (wanted == null || wanted ? ${names.ofAttribute a});
       skip = lib.genAttrs names.setAttributes (_: true);
       entry = attr:
         let r = builtins.tryEval (
