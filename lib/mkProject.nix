@@ -13,13 +13,14 @@ let
   targetLib = import ./target.nix { inherit lib; };
   versionsLib = import ./versions.nix { inherit lib; };
   resolveLib = import ./resolve.nix { inherit lib pkgs; };
+  constants = import ./constants.nix { };
 
   # mach-nix's own arguments; every other one goes to the builder.
   projectArgs = [ "requirements" "requirementsExtra" "extras" "groups" "providers" "lockFile" "lockFormat"
     "overridesPre" "overridesPost" "python" "tests" "indexes" "accelerator" ];
 
   /* sourceOf :: (path | derivation | { url; hash | sha256; }) -> path or derivation
-     A `{ url; hash; }` source (an sdist or a source archive: .tar.gz, .tar.bz2, .tar.xz, .zip) is
+     A `{ url; hash; }` source (an sdist or a source archive: .tar.gz, .zip, .tar.bz2, .tgz, .tar.xz, .tar) is
      fetched with fetchurl and unpacked (its single top directory stripped), so its metadata can
      be read (import from derivation).
      Example: sourceOf { url = "https://…/six-1.16.0.tar.gz"; hash = "sha256-…"; }
@@ -31,8 +32,10 @@ let
       let
         archive = pkgs.fetchurl (removeAttrs src [ "stripRoot" ]);
         name = lib.last (lib.splitString "/" src.url);
+        suffix = lib.findFirst (x: lib.hasSuffix x name) null constants.sdistSuffixes;
+        stem = if suffix == null then name else lib.removeSuffix suffix name;
       in
-      pkgs.runCommand "${builtins.replaceStrings [ ".tar.gz" ".tar.bz2" ".tar.xz" ".tgz" ".zip" ] [ "" "" "" "" "" ] name}-source" { nativeBuildInputs = lib.optional (lib.hasSuffix ".zip" name) pkgs.unzip; } ''
+      pkgs.runCommand "${stem}-source" { nativeBuildInputs = lib.optional (lib.hasSuffix ".zip" name) pkgs.unzip; } ''
         mkdir unpacked $out
         case ${lib.escapeShellArg name} in
           *.zip) unzip -qq ${archive} -d unpacked ;;

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from mach_nix import __version__
+from mach_nix.constants import PROVIDERS
 from mach_nix.errors import MachNixError, quoted
 
 LOCK_VERSION = 1
 DEFAULT_LOCK = "mach-nix.lock.json"
-PROVIDERS = ("wheel", "sdist", "nixpkgs")
 
 
 def package_entry(pkg: Any, display_name: str) -> Dict[str, Any]:

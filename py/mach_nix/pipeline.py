@@ -10,6 +10,7 @@ import gc
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 
+from mach_nix.constants import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, DEFAULT_PYTHON, DEFAULT_SYSTEM
 from mach_nix.inputs import Record
 
 if TYPE_CHECKING:
@@ -30,22 +31,22 @@ class LockOptions(Record):
                "offline", "previous", "output", "upgrade", "upgrade_packages", "max_seconds", "max_memory_mb",
                "request_timeout", "network_deadline", "needs", "extra_index_urls", "accelerator")
 
-    def __init__(self, sources: InputSources, python: str = "3.11", system: str = "x86_64-linux",
+    def __init__(self, sources: InputSources, python: str = DEFAULT_PYTHON, system: str = DEFAULT_SYSTEM,
                  glibc: Optional[str] = None, macos: Optional[str] = None, index: Any = None,
                  extra_indexes: Optional[List[Path]] = None, index_url: Optional[str] = None,
                  cache_dir: Optional[Path] = None, refresh: bool = False, refresh_packages: Optional[List[str]] = None,
                  providers: Optional[str] = None, nixpkgs_json: Optional[Path] = None, build_deps: bool = True,
                  from_lock: Optional[Path] = None, lock_format: Optional[str] = None, offline: bool = False,
                  previous: Optional[Path] = None, output: Optional[Path] = None, upgrade: bool = False,
-                 upgrade_packages: Optional[List[str]] = None, max_seconds: Optional[float] = 60.0,
-                 max_memory_mb: Optional[float] = 2048.0, request_timeout: Optional[float] = None,
+                 upgrade_packages: Optional[List[str]] = None, max_seconds: Optional[float] = DEFAULT_MAX_SECONDS,
+                 max_memory_mb: Optional[float] = DEFAULT_MAX_MEMORY_MB, request_timeout: Optional[float] = None,
                  network_deadline: Optional[float] = None, needs: str = "cached",
                  extra_index_urls: Optional[List[str]] = None, accelerator: Optional[str] = None) -> None:
         self.sources = sources
         self.python = python
         self.system = system
-        self.glibc = glibc  # default: nixpkgs' glibc (target.DEFAULT_GLIBC)
-        self.macos = macos  # default: nixpkgs' SDK (target.DEFAULT_MACOS)
+        self.glibc = glibc  # default: nixpkgs' glibc (constants.DEFAULT_GLIBC)
+        self.macos = macos  # default: nixpkgs' SDK (constants.DEFAULT_MACOS)
         self.index = index  # index directories (a Path or a list), in precedence order; default: the embedded data/
         self.extra_indexes: List[Path] = [] if extra_indexes is None else extra_indexes  # layers after those (--extra-index)
         self.index_url = index_url  # the remote layer's simple API (default PyPI's)
