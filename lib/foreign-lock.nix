@@ -1,9 +1,9 @@
 # Locks of other tools as mach-nix locks, in pure Nix (no import from derivation): uv.lock,
 # poetry.lock and pylock.toml (PEP 751). The same rules as `mach-nix lock --from` (see
 # py/mach_nix/inputs/foreign/convert.py), so that `mkPython { lockFile = ./uv.lock; }` and a lock
-# converted by the CLI give one environment:
-# Three steps: the formats read into one shape (lib/foreign-formats.nix); the packages the target
-# installs selected (selectGraph, selectFlat); one lock entry each (entryOf). The rules:
+# converted by the CLI give one environment. Three steps: the formats read into one shape
+# (lib/foreign-formats.nix); the packages the target installs selected (selectGraph, selectFlat);
+# one lock entry each (entryOf). The rules:
 #   - uv.lock is a graph: what the edges from the lock's own (editable/virtual) project reach, with
 #     markers decided for the target and the selected extras and dependency groups followed;
 #   - pylock.toml and poetry.lock are flat: every package says when it is installed;
@@ -56,7 +56,7 @@ let
      the edges from the lock's own projects (their dependencies, the chosen extras and groups)
      whose markers hold for `env`; an extra of a dependency brings its optional edges.
      Example: (selectGraph { parsed = fromUv doc; env = markers.environment t; extras = [ "socks" ];
-                             groups = [ ]; what = "uv.lock"; }).roots == [ "click" "requests" ]
+                             groups = [ ]; what = "uv.lock"; }).roots == [ "click" "docopt" "pysocks" "requests" ]
   */
   selectGraph = { parsed, env, extras, groups, what }:
     let

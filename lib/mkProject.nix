@@ -66,7 +66,10 @@ let
     };
 
   /* resolution :: { meta, args, base, extras, reqText } -> attrs — lockOf's `resolution` for a
-     project: its pyproject or setup.cfg (unless `requirements` replace them) and `reqText`.
+     project: its pyproject or setup.cfg (unless `requirements` replace them) and `reqText` (the
+     user's requirements, requirementsExtra and the build requirements to resolve).
+     Example: (resolution { meta = projectLib.read { src = ./.; }; args = { }; base = pkgs.python3;
+                            extras = [ ]; reqText = ""; }).relockFlags == "--pyproject pyproject.toml"
   */
   resolution = { meta, args, base, extras, reqText }:
     let userReqs = args.requirements or null; in {
