@@ -10,7 +10,7 @@
 let
   tokenRegex = "[[:space:]]*(\\(|\\)|'[^']*'|\"[^\"]*\"|===|==|!=|<=|>=|~=|<|>|not[[:space:]]+in|[A-Za-z_][A-Za-z0-9_.]*)";
   versionVariables = [ "python_version" "python_full_version" "implementation_version" ];
-  normalizeName = s: lib.toLower (builtins.concatStringsSep "" (map (p: if lib.isList p then "-" else p) (builtins.split "[-_.]+" s)));
+  normalizeName = (import ./names.nix { inherit lib; }).normalize;
   dropList = n: xs: builtins.genList (i: builtins.elemAt xs (i + n)) (builtins.length xs - n);
 
   /* tokens :: string -> [string] — the marker's tokens; throws on text that is no token. */
@@ -137,6 +137,4 @@ in
       sys_platform = if darwin then "darwin" else "linux";
       extra = "";
     };
-
-  inherit normalizeName;
 }

@@ -2,6 +2,14 @@
 # (OP one of >= <= > < == !=), compared with builtins.compareVersions.
 { lib }:
 rec {
+  /* compare :: string -> string -> int — -1, 0 or 1 as `a` is older than, the same as or newer
+     than `b`: builtins.compareVersions, Nix's version order. It is PEP 440's (packaging.version,
+     the twin) for release numbers, and not for pre-, dev- and post-releases, epochs or local
+     versions; tests/data/golden/versions.json holds the cases, the differences marked.
+     Example: compare "3.11.2" "3.11.10" == -1;  compare "1.0" "1.0.0" == -1 (PEP 440: equal)
+  */
+  compare = builtins.compareVersions;
+
   /* matches :: string -> string -> bool
      Example: matches ">=2.9,<3" "2.9.9" == true;  matches "" "1.0" == true
   */
@@ -12,7 +20,7 @@ rec {
         let
           m = builtins.match "(>=|<=|==|!=|>|<)(.+)" clause;
           op = lib.elemAt m 0;
-          cmp = builtins.compareVersions version (lib.elemAt m 1);
+          cmp = compare version (lib.elemAt m 1);
         in
         if m == null then throw "mach-nix: version condition `${clause}` in overrides is not `OP VERSION` (OP one of >= <= > < == !=)"
         else if op == ">=" then cmp >= 0
@@ -44,7 +52,7 @@ rec {
         if wild != null then (prefixOf (lib.elemAt wild 1) version) == (lib.elemAt wild 0 == "==")
         else if compat != null then
           let v = lib.elemAt compat 0; p = parts v; in
-          lib.length p >= 2 && builtins.compareVersions version v >= 0
+          lib.length p >= 2 && compare version v >= 0
             && prefixOf (lib.concatStringsSep "." (take (lib.length p - 1) p)) version
         else if builtins.match "(>=|<=|==|!=|>|<)[0-9][0-9A-Za-z.]*" clause != null then matches clause version
         else false;

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, NoReturn, Optional
 
 from mach_nix import __version__
+from mach_nix.constants import PROVIDERS
 from mach_nix.errors import MachNixError, quoted
 
 if TYPE_CHECKING:
@@ -20,7 +21,6 @@ Fail = Callable[[str], NoReturn]  # raises the MachNixError that names what is w
 
 LOCK_VERSION = 1
 DEFAULT_LOCK = "mach-nix.lock.json"
-PROVIDERS = ("wheel", "sdist", "nixpkgs")
 
 
 def package_entry(pkg: ResolvedPackage, display_name: str) -> LockEntry:

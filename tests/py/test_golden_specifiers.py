@@ -1,6 +1,6 @@
 """One table of PEP 440 specifier cases (tests/data/golden/specifiers.json) for the rule that
 exists twice: packaging's, which the resolver uses, and lib/versions.nix `satisfies`, with which
-Nix decides whether nixpkgs' build tools fit a build requirement (lib/mkPython.nix, lib/overlay.nix).
+Nix decides whether nixpkgs' build tools fit a build requirement (lib/mkProject.nix, lib/overlay.nix).
 A clause Nix cannot decide counts there as not fitting, so it resolves the requirement instead."""
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from mach_nix.shapes import LockDocument
 
 # lib/ files the overlay needs, in the order they are bundled.
-OVERLAY_FILES = ("names.nix", "graph.nix", "versions.nix", "project.nix", "lock-fields.nix", "artefact.nix", "build-hint.nix",
+OVERLAY_FILES = ("constants.nix", "names.nix", "graph.nix", "versions.nix", "project.nix", "lock-fields.nix", "artefact.nix", "build-hint.nix",
                  "namespaces.nix", "needs.nix", "accelerator.nix", "wheel.nix", "markers.nix", "external.nix", "sdist.nix",
                  "overrides.nix", "overlay.nix")
 # overrides/ data files lib/ reads with builtins.fromJSON (builtins.readFile ../overrides/NAME)

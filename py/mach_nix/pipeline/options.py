@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Union
 
+from mach_nix.constants import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, DEFAULT_PYTHON, DEFAULT_SYSTEM
 from mach_nix.inputs import InputSources
 
 if TYPE_CHECKING:
@@ -24,10 +25,10 @@ class LockOptions:
     """
 
     sources: InputSources
-    python: str = "3.11"
-    system: str = "x86_64-linux"
-    glibc: Optional[str] = None  # default: nixpkgs' glibc (target.DEFAULT_GLIBC)
-    macos: Optional[str] = None  # default: nixpkgs' SDK (target.DEFAULT_MACOS)
+    python: str = DEFAULT_PYTHON
+    system: str = DEFAULT_SYSTEM
+    glibc: Optional[str] = None  # default: nixpkgs' glibc (constants.DEFAULT_GLIBC)
+    macos: Optional[str] = None  # default: nixpkgs' SDK (constants.DEFAULT_MACOS)
     # index directories (a Path or a list), in precedence order; default: the embedded data/
     index: Union[Path, List[Path], None] = None
     extra_indexes: List[Path] = field(default_factory=list)  # layers after those (--extra-index)
@@ -45,8 +46,8 @@ class LockOptions:
     output: Optional[Path] = None  # where the lock goes: local files (path sources) are named relative to it
     upgrade: bool = False  # ignore the previous lock's pins
     upgrade_packages: List[str] = field(default_factory=list)  # free these pins only
-    max_seconds: Optional[float] = 60.0  # the resolution's budgets (None or 0: no limit), see resolve()
-    max_memory_mb: Optional[float] = 2048.0
+    max_seconds: Optional[float] = DEFAULT_MAX_SECONDS  # the resolution's budgets (None or 0: no limit), see resolve()
+    max_memory_mb: Optional[float] = DEFAULT_MAX_MEMORY_MB
     request_timeout: Optional[float] = None  # seconds for one request to the index server (None: the client's default)
     network_deadline: Optional[float] = None  # seconds for all of them together (None or 0: no limit)
     needs: str = "cached"  # the binary wheels' native needs: "cached", "fetch" or "off" (native/lock_needs.py)
