@@ -138,10 +138,5 @@ def nix_results(nix_installation: str) -> Dict[str, List[Any]]:
 def test_nix_twin_agrees_with_the_golden_cases(name: str, nix_results: Dict[str, List[Any]]) -> None:
     got = nix_results[name]
     assert len(got) == len(cases(name))
-    if name == "versions.json":
-        # builtins.compareVersions is not PEP 440 on the marked cases: it must agree on the others,
-        # and differ on those (a case it gets right is no longer a difference to document)
-        wrong = [(c, g) for c, g in zip(cases(name), got) if (g == c["order"]) == c.get("nix_differs", False)]
-    else:
-        wrong = [(c, g) for c, g in zip(cases(name), got) if g != expected(name, c)]
+    wrong = [(c, g) for c, g in zip(cases(name), got) if g != expected(name, c)]
     assert wrong == []
