@@ -52,7 +52,7 @@ def record(requirements: Path, index_dir: Path | None) -> tuple[dict[str, str], 
     sys.path.insert(0, str(ROOT / "py"))
     from packaging.version import Version
 
-    from mach_nix.index.store import Index
+    from mach_nix.index.storage.store import Index
 
     index = Index.open(index_dir)
     excluded: list[str] = []

@@ -19,7 +19,7 @@ PROVIDERS = ("wheel", "sdist", "nixpkgs")
 
 def package_entry(pkg: Any, display_name: str) -> Dict[str, Any]:
     """The lock entry of one resolved package (a :class:`mach_nix.resolve.resolver.ResolvedPackage`)."""
-    from mach_nix.index.schema import file_url
+    from mach_nix.index.storage.schema import file_url
     from mach_nix.resolve.candidates import wheel_tags
 
     cand = pkg.candidate
@@ -201,7 +201,7 @@ def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Any
 
 def _validate_external(name: str, entry: Dict[str, Any], fail: Any) -> None:
     """``external``: the sdist's PEP 725 table as the index records it (docs/lock-format.md), on sdists only."""
-    from mach_nix.index.schema import external_problem
+    from mach_nix.index.storage.schema import external_problem
 
     if "external" not in entry:
         return

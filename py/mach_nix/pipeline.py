@@ -73,14 +73,14 @@ class LockOptions(Record):
 
     def index_dirs(self) -> List[Path]:
         """The local layers in order: ``index`` (the embedded data/ when unset), then ``extra_indexes``."""
-        from mach_nix.index.store import default_index_dir
+        from mach_nix.index.storage.store import default_index_dir
 
         given = self.index if isinstance(self.index, list) else ([self.index] if self.index is not None else [])
         return [Path(p) for p in (given or [default_index_dir()])] + [Path(p) for p in self.extra_indexes]
 
     def open_index(self) -> Any:
         """The :class:`mach_nix.index.layers.LayeredIndex` of these options."""
-        from mach_nix.index.layers import open_layers
+        from mach_nix.index.view.layers import open_layers
 
         refresh: Any = True if self.refresh else set(self.refresh_packages)
         return open_layers(self.index_dirs(), offline=self.offline, index_url=self.index_url,
@@ -255,7 +255,7 @@ def add_native_needs(options: LockOptions, packages: Dict[str, Dict[str, Any]],
     """Set the ``needs`` of the lock's binary wheels (``options.needs``; see native/lock_needs.py;
     ``previous``: the lock being redone, whose needs serve when it has the same binary wheels)
     and return the :class:`mach_nix.native.lock_needs.NeedsReport`."""
-    from mach_nix.index.cache import default_cache_dir
+    from mach_nix.index.storage.cache import default_cache_dir
     from mach_nix.native.lock_needs import add_needs
 
     mode = "cached" if options.offline and options.needs == "fetch" else options.needs
@@ -338,7 +338,7 @@ def changes(previous: Optional[Dict[str, Any]], lock: Dict[str, Any]) -> List[st
 def _convert(options: LockOptions) -> LockResult:
     """A mach-nix lock of a foreign lock (uv.lock, poetry.lock, pylock.toml) for the target."""
     from mach_nix.errors import MachNixError
-    from mach_nix.index.layers import open_layers
+    from mach_nix.index.view.layers import open_layers
     from mach_nix.inputs.foreign import read_foreign_lock
     from mach_nix.inputs.foreign.convert import convert
     from mach_nix.lock import build_lock
@@ -355,8 +355,8 @@ def _convert(options: LockOptions) -> LockResult:
     index = open_layers(options.index_dirs(), remote=False)  # the local layers: what they know of a file is used
     lookup = None
     if not options.offline:
-        from mach_nix.index.fetch import PyPIFileLookup
-        from mach_nix.index.pypi import PyPIClient
+        from mach_nix.index.client.fetch import PyPIFileLookup
+        from mach_nix.index.client.pypi import PyPIClient
 
         lookup = PyPIFileLookup(client=PyPIClient(index_url=options.index_url, pool_size=4, retries=3,
                                                   **options.client_options()))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mach_nix.index.archives import (
+from mach_nix.index.client.archives import (
     MEMBER_LIMIT,
     RATIO_FLOOR,
     RATIO_LIMIT,
@@ -25,7 +25,7 @@ from mach_nix.index.archives import (
     sdist_members,
     wheel_metadata,
 )
-from mach_nix.index.metadata import sdist_metadata
+from mach_nix.index.client.metadata import sdist_metadata
 
 PYPI = Path(__file__).resolve().parents[1] / "data" / "pypi"
 

@@ -20,11 +20,11 @@ from typing import Dict, List
 import orjson
 import pytest
 
-from mach_nix.index import cache_journal
-from mach_nix.index.cache import CacheIndex, finish_interrupted_save
-from mach_nix.index.cache_journal import JOURNAL_FILE
-from mach_nix.index.pack import verify
-from mach_nix.index.schema import METADATA_FILE, shard_of
+from mach_nix.index.storage import cache_journal
+from mach_nix.index.storage.cache import CacheIndex, finish_interrupted_save
+from mach_nix.index.storage.cache_journal import JOURNAL_FILE
+from mach_nix.index.storage.pack import verify
+from mach_nix.index.storage.schema import METADATA_FILE, shard_of
 
 ROOT = Path(__file__).resolve().parents[2]
 URL = "http://127.0.0.1:9/simple"
@@ -129,7 +129,7 @@ KILLER = textwrap.dedent("""
     from pathlib import Path
     sys.path.insert(0, sys.argv[4])
     from test_cache_integrity import SECOND, URL
-    from mach_nix.index.cache import CacheIndex
+    from mach_nix.index.storage.cache import CacheIndex
     kill_at, kind = int(sys.argv[2]), sys.argv[3]
     seen = [0]
     real = getattr(os, kind)

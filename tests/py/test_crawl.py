@@ -15,18 +15,18 @@ import pytest
 
 from faults.fakepypi import FakePyPI, recorded_routes
 from mach_nix.cli import main
-from mach_nix.index import crawler as crawler_mod
-from mach_nix.index import plan as plan_mod
-from mach_nix.index import releases as releases_mod
-from mach_nix.index import tags
-from mach_nix.index.crawler import Crawler
-from mach_nix.index.publish import recover, write_verified
-from mach_nix.index.scope import Scope, parse_seeds
-from mach_nix.index.workdir import WorkDir
-from mach_nix.index.pack import verify
-from mach_nix.index.pypi import PyPIClient
-from mach_nix.index.schema import file_requires_dist, file_url
-from mach_nix.index.store import Index
+from mach_nix.index.crawl import crawler as crawler_mod
+from mach_nix.index.crawl import plan as plan_mod
+from mach_nix.index.crawl import releases as releases_mod
+from mach_nix.index.storage import tags
+from mach_nix.index.crawl.crawler import Crawler
+from mach_nix.index.crawl.publish import recover, write_verified
+from mach_nix.index.crawl.scope import Scope, parse_seeds
+from mach_nix.index.crawl.workdir import WorkDir
+from mach_nix.index.storage.pack import verify
+from mach_nix.index.client.pypi import PyPIClient
+from mach_nix.index.storage.schema import file_requires_dist, file_url
+from mach_nix.index.storage.store import Index
 
 PYPI = Path(__file__).resolve().parents[1] / "data" / "pypi"
 EXPECTED = PYPI / "expected"
@@ -218,7 +218,7 @@ def test_write_that_fails_verification_keeps_old_index(mirror: FakePyPI, tmp_pat
     out = tmp_path / "index"
     crawl(mirror, out, tmp_path / "work")
     snapshot = {p.name: p.read_bytes() for p in out.iterdir()}
-    import mach_nix.index.pack as pack_mod
+    import mach_nix.index.storage.pack as pack_mod
 
     monkeypatch.setattr(pack_mod, "verify", lambda d: ["00.json is corrupt"])
     from mach_nix.errors import MachNixError

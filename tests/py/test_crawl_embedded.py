@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from packaging.version import Version
 
-from mach_nix.index.pack import verify
-from mach_nix.index.store import Index, default_index_dir
+from mach_nix.index.storage.pack import verify
+from mach_nix.index.storage.store import Index, default_index_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT.parent / "shared" / "bench"
@@ -29,7 +29,7 @@ def test_embedded_index_verifies_and_has_requests() -> None:
 
 def test_embedded_index_is_within_its_budgets_and_knows_every_release(tmp_path) -> None:
     """<= 100 MB of JSON, <= 25 MB packed (issue #9); at least the top 2,000; a versions table per project."""
-    from mach_nix.index.pack import pack
+    from mach_nix.index.storage.pack import pack
 
     json_bytes = sum(p.stat().st_size for p in DATA.glob("*.json"))
     pack(DATA, tmp_path / "lz4")

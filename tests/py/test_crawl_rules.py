@@ -6,11 +6,11 @@ from typing import Any, Dict, List
 
 from packaging.version import Version
 
-from mach_nix.index.crawler import Crawler
-from mach_nix.index.plan import covers_all_targets, plan_release
-from mach_nix.index.releases import Release, file_version, releases_of, select_releases, version_days
-from mach_nix.index.scope import Scope, default_since, parse_seeds
-from mach_nix.index.pypi import SimpleProject
+from mach_nix.index.crawl.crawler import Crawler
+from mach_nix.index.crawl.plan import covers_all_targets, plan_release
+from mach_nix.index.crawl.releases import Release, file_version, releases_of, select_releases, version_days
+from mach_nix.index.crawl.scope import Scope, default_since, parse_seeds
+from mach_nix.index.client.pypi import SimpleProject
 
 
 def _entry(filename: str, uploaded: str = "2025-01-01T00:00:00Z") -> Dict[str, Any]:
@@ -115,8 +115,8 @@ def test_old_series_cutoff_and_newest_release_always_kept() -> None:
 
 
 def test_permuted_dependency_lists_are_stored_once() -> None:
-    from mach_nix.index.record import merge_permuted_deps
-    from mach_nix.index.schema import deps_key
+    from mach_nix.index.crawl.record import merge_permuted_deps
+    from mach_nix.index.storage.schema import deps_key
 
     a, b, c = ["x>=1", "y"], ["y", "x>=1"], ["z"]
     record = {"deps": {deps_key(a): a, deps_key(b): b, deps_key(c): c},

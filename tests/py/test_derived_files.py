@@ -14,11 +14,11 @@ from typing import List
 import orjson
 import pytest
 
-from mach_nix.index.sealed import MAGIC, seal, unseal
-from mach_nix.index.slice_tables import TABLES_FILE, SliceTables
-from mach_nix.index.store import Index
-from mach_nix.index.verified import RECORD, VerifiedShards
-from mach_nix.resolve.lazy_index import LazyIndex
+from mach_nix.index.storage.sealed import MAGIC, seal, unseal
+from mach_nix.index.storage.slice_tables import TABLES_FILE, SliceTables
+from mach_nix.index.storage.store import Index
+from mach_nix.index.storage.verified import RECORD, VerifiedShards
+from mach_nix.index.storage.lazy_index import LazyIndex
 from test_lazy_index import SMALL, _same_as_store
 
 
@@ -50,7 +50,7 @@ def test_seal_round_trip_and_refusals():
 
 
 def test_a_damaged_slice_table_file_is_discarded_and_the_lock_reads_the_same(cache, monkeypatch):
-    from mach_nix.resolve import lazy_index as lazy_mod
+    from mach_nix.index.storage import lazy_index as lazy_mod
 
     good = (cache / TABLES_FILE).read_bytes()
     walks: List[str] = []
@@ -77,7 +77,7 @@ def test_a_well_formed_table_that_lost_entries_is_not_trusted(cache):
 
 
 def test_a_damaged_verified_record_is_discarded_and_shards_are_hashed_again(cache, monkeypatch):
-    from mach_nix.resolve import lazy_index as lazy_mod
+    from mach_nix.index.storage import lazy_index as lazy_mod
 
     good = (cache / RECORD).read_bytes()
     entries = orjson.loads(unseal(good))
@@ -101,7 +101,7 @@ def test_a_damaged_verified_record_is_discarded_and_shards_are_hashed_again(cach
 def test_an_unsealed_table_that_says_absent_is_not_believed(cache):
     """A table in the unsealed form (an older release's, or a forged one) that marks ``requests``
     absent from its verified shard: discarded, so requests is still found, and the file is rewritten sealed."""
-    from mach_nix.index.schema import shard_of
+    from mach_nix.index.storage.schema import shard_of
 
     sha = Index.open(SMALL).metadata["shards"][shard_of("requests")]
     (cache / TABLES_FILE).write_bytes(marshal.dumps({sha: {"requests": b""}}))

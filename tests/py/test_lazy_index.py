@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from mach_nix.errors import IndexError_
-from mach_nix.index.pack import pack, verify
-from mach_nix.index.schema import shard_of
-from mach_nix.index.store import Index, decode_lz4, frame_table
-from mach_nix.resolve.lazy_index import LazyIndex, _members
+from mach_nix.index.storage.pack import pack, verify
+from mach_nix.index.storage.schema import shard_of
+from mach_nix.index.storage.store import Index, decode_lz4, frame_table
+from mach_nix.index.storage.lazy_index import LazyIndex, _members
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "index-small"
 
@@ -108,8 +108,8 @@ def test_names_come_from_the_heads_without_parsing(tmp_path: Path, fmt: str) -> 
 
 
 def test_a_shard_checked_once_is_not_hashed_again_until_it_changes(tmp_path, monkeypatch):
-    from mach_nix.index.verified import RECORD, VerifiedShards
-    from mach_nix.resolve import lazy_index as lazy_mod
+    from mach_nix.index.storage.verified import RECORD, VerifiedShards
+    from mach_nix.index.storage import lazy_index as lazy_mod
 
     index_dir = tmp_path / "index"
     shutil.copytree(SMALL, index_dir)
@@ -137,16 +137,16 @@ def test_a_shard_checked_once_is_not_hashed_again_until_it_changes(tmp_path, mon
 
 
 def _tabled(index_dir: Path, cache: Path) -> LazyIndex:
-    from mach_nix.index.slice_tables import TABLES_FILE, SliceTables
-    from mach_nix.index.verified import RECORD, VerifiedShards
+    from mach_nix.index.storage.slice_tables import TABLES_FILE, SliceTables
+    from mach_nix.index.storage.verified import RECORD, VerifiedShards
 
     return LazyIndex(Index.open(index_dir), VerifiedShards(cache / RECORD), SliceTables(cache / TABLES_FILE))
 
 
 @pytest.mark.parametrize("fmt", ["json", "lz4"])
 def test_remembered_ranges_give_the_same_projects_without_walking_the_shard(tmp_path, monkeypatch, fmt):
-    from mach_nix.index.slice_tables import TABLES_FILE
-    from mach_nix.resolve import lazy_index as lazy_mod
+    from mach_nix.index.storage.slice_tables import TABLES_FILE
+    from mach_nix.index.storage import lazy_index as lazy_mod
 
     pack(SMALL, tmp_path / fmt, fmt)
     first = _tabled(tmp_path / fmt, tmp_path / "cache")
@@ -185,7 +185,7 @@ def test_remembered_ranges_never_meet_a_changed_shard(tmp_path):
 
 
 def test_an_unreadable_table_file_only_means_walking_again(tmp_path):
-    from mach_nix.index.slice_tables import TABLES_FILE
+    from mach_nix.index.storage.slice_tables import TABLES_FILE
 
     (tmp_path / "cache").mkdir()
     (tmp_path / "cache" / TABLES_FILE).write_bytes(b"\x00not marshal")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mach_nix.index.metadata import (
+from mach_nix.index.client.metadata import (
     MetadataError,
     build_system_of,
     parse_core_metadata,
@@ -14,7 +14,7 @@ from mach_nix.index.metadata import (
     parse_requires_txt,
     sdist_metadata,
 )
-from mach_nix.index.schema import LEGACY_BUILD_SYSTEM
+from mach_nix.index.storage.schema import LEGACY_BUILD_SYSTEM
 
 PYPI = Path(__file__).resolve().parents[1] / "data" / "pypi"
 

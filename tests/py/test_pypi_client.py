@@ -10,11 +10,11 @@ import pytest
 
 from faults.fakepypi import FakePyPI, Route
 from faults.world import Dist, add_dist, world_routes
-from mach_nix.index.crawler import Crawler
-from mach_nix.index.pypi import SIMPLE_ACCEPT, FetchError, PyPIClient
-from mach_nix.index.schema import file_requires_dist
-from mach_nix.index.scope import Scope, parse_seeds
-from mach_nix.index.workdir import WorkDir
+from mach_nix.index.crawl.crawler import Crawler
+from mach_nix.index.client.pypi import SIMPLE_ACCEPT, FetchError, PyPIClient
+from mach_nix.index.storage.schema import file_requires_dist
+from mach_nix.index.crawl.scope import Scope, parse_seeds
+from mach_nix.index.crawl.workdir import WorkDir
 
 SHA = "ab" * 32
 WORLD = {

@@ -10,9 +10,9 @@ import pytest
 
 from mach_nix.cli import main
 from mach_nix.errors import IndexError_
-from mach_nix.index.pack import pack, verify
-from mach_nix.index.schema import PYPI_FILES, deps_key, file_requires_dist, file_url, shard_of
-from mach_nix.index.store import Index, write_index
+from mach_nix.index.storage.pack import pack, verify
+from mach_nix.index.storage.schema import PYPI_FILES, deps_key, file_requires_dist, file_url, shard_of
+from mach_nix.index.storage.store import Index, write_index
 
 IDNA_DEPS: list = []
 REQUESTS_DEPS = ["certifi>=2017.4.17", "idna<4,>=2.5", 'PySocks!=1.5.7,>=1.5.6; extra == "socks"']

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mach_nix.index.tags import is_sdist, keep_file, keep_wheel, primary_family, wheel_families
+from mach_nix.index.storage.tags import is_sdist, keep_file, keep_wheel, primary_family, wheel_families
 
 
 @pytest.mark.parametrize(

@@ -95,9 +95,9 @@ class _Reporter:
 def open_crawler(args: argparse.Namespace, out: Path, scope: Any, reuse: Optional[Dict[str, Any]] = None,
                  known: Optional[Dict[str, Any]] = None) -> Any:
     """The crawler of ``args`` (--index-url, --pypi, --threads, --retries, --work-dir, --quiet) for the index ``out``."""
-    from mach_nix.index.crawler import Crawler
-    from mach_nix.index.workdir import WorkDir, default_work_dir
-    from mach_nix.index.pypi import PyPIClient
+    from mach_nix.index.crawl.crawler import Crawler
+    from mach_nix.index.crawl.workdir import WorkDir, default_work_dir
+    from mach_nix.index.client.pypi import PyPIClient
 
     rewrite = None
     if args.pypi.rstrip("/") != "https://pypi.org":  # a test mirror serves the file host under /files/
@@ -132,8 +132,8 @@ def _run(
     known: Dict[str, Any], fmt: str, fallback: Optional[Dict[str, Any]] = None,
 ) -> int:
     """Crawl, then write ``out`` atomically. ``fallback``: records kept for projects that failed."""
-    from mach_nix.index.publish import write_verified
-    from mach_nix.index.store import now_utc
+    from mach_nix.index.crawl.publish import write_verified
+    from mach_nix.index.storage.store import now_utc
 
     started = now_utc()
     with crawling(open_crawler(args, out, scope, reuse, known)) as crawler:
@@ -158,7 +158,7 @@ def window_scope(args: argparse.Namespace, **kw: Any) -> Any:
     import datetime as dt
 
     from mach_nix.errors import MachNixError
-    from mach_nix.index.scope import Scope, default_since
+    from mach_nix.index.crawl.scope import Scope, default_since
 
     def date_option(flag: str, value: str, hint: str) -> str:
         try:
@@ -179,7 +179,7 @@ def window_scope(args: argparse.Namespace, **kw: Any) -> Any:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from mach_nix.errors import MachNixError
-    from mach_nix.index.scope import parse_seeds, read_seed_args, read_top
+    from mach_nix.index.crawl.scope import parse_seeds, read_seed_args, read_top
 
     items = read_seed_args(args.packages)
     if args.top:
@@ -201,7 +201,7 @@ def known_results(records: Dict[str, Any]) -> Dict[str, Any]:
 
     Example: ``known_results(dict(Index.open(Path("data")).iter_projects()))[sha256]["metadata"] == "pep658"``
     """
-    from mach_nix.index.schema import UNREAD_METADATA
+    from mach_nix.index.storage.schema import UNREAD_METADATA
 
     known: Dict[str, Any] = {}
     for record in records.values():
@@ -223,7 +223,7 @@ def _existing_results(out: Path) -> Dict[str, Any]:
     """The file results of the index already at ``out`` (none if there is none): a rebuild with
     a wider scope fetches only what that index lacks."""
     from mach_nix.errors import IndexError_
-    from mach_nix.index.store import Index
+    from mach_nix.index.storage.store import Index
 
     if not (Path(out) / "metadata.json").exists():
         return {}
@@ -235,9 +235,9 @@ def _existing_results(out: Path) -> Dict[str, Any]:
 
 def cmd_update(args: argparse.Namespace) -> int:
     from mach_nix.errors import MachNixError
-    from mach_nix.index.publish import recover
-    from mach_nix.index.scope import Scope, parse_seeds
-    from mach_nix.index.store import Index, default_index_dir
+    from mach_nix.index.crawl.publish import recover
+    from mach_nix.index.crawl.scope import Scope, parse_seeds
+    from mach_nix.index.storage.store import Index, default_index_dir
 
     args.dir = args.dir or args.index or default_index_dir()
     recover(args.dir)

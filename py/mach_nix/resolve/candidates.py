@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iter
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from mach_nix.index.layers import ProjectView
-from mach_nix.index.schema import UNREAD_METADATA as UNREAD
+from mach_nix.index.view.layers import ProjectView
+from mach_nix.index.storage.schema import UNREAD_METADATA as UNREAD
 from mach_nix.resolve.provider_order import DEFAULT_PROVIDERS, PROVIDERS, parse_providers  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Protocol
 
 if TYPE_CHECKING:
-    from mach_nix.index.layers import ProjectView
+    from mach_nix.index.view.layers import ProjectView
 
 
 class RemoteLayer(Protocol):
@@ -49,7 +49,7 @@ def index_view(index: Any) -> IndexView:
 
     Example: ``index_view(Index.open(Path("tests/data/index-small"))).remote is None``
     """
-    from mach_nix.index.layers import LayeredIndex
+    from mach_nix.index.view.layers import LayeredIndex
 
     if isinstance(index, LayeredIndex):
         return index

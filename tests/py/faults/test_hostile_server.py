@@ -21,10 +21,10 @@ import pytest
 
 from faults.fakepypi import FakePyPI, Route
 from faults.world import Dist, world_routes
-from mach_nix.index.cache import CacheIndex
-from mach_nix.index.fetch import fetch_wheel
-from mach_nix.index.pypi import METADATA_LIMIT, PAGE_LIMIT, FetchError
-from mach_nix.index.remote import RemoteIndex
+from mach_nix.index.storage.cache import CacheIndex
+from mach_nix.index.client.fetch import fetch_wheel
+from mach_nix.index.client.pypi import METADATA_LIMIT, PAGE_LIMIT, FetchError
+from mach_nix.index.view.remote import RemoteIndex
 
 ROOT = Path(__file__).resolve().parents[3]
 SMALL = str(ROOT / "tests" / "data" / "index-small")
@@ -184,7 +184,7 @@ def test_defaults_bound_requests_and_runs():
 def test_one_thread_keeps_every_deadline_and_forgets_finished_requests():
     import threading
 
-    from mach_nix.index.deadline import _REAPER, Deadline, Watchdog
+    from mach_nix.index.client.deadline import _REAPER, Deadline, Watchdog
 
     class Sock:
         down = False

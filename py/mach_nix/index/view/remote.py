@@ -25,8 +25,8 @@ import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Set, Union
 
 from mach_nix.errors import MachNixError, NetworkError
-from mach_nix.index.cache import CacheIndex, remote_layer_id
-from mach_nix.index.schema import UNREAD_METADATA as UNREAD, Project
+from mach_nix.index.storage.cache import CacheIndex, remote_layer_id
+from mach_nix.index.storage.schema import UNREAD_METADATA as UNREAD, Project
 from mach_nix.names import normalize
 
 if TYPE_CHECKING:  # concurrent.futures is imported when the network is first needed, not on every lock
@@ -37,8 +37,8 @@ def record_from_page(page: Any) -> Project:
 
     Example: ``record_from_page(client.simple("six"))["releases"]["1.16.0"][0]["metadata"] == "not-crawled"``
     """
-    from mach_nix.index.record import _node
-    from mach_nix.index.releases import releases_of, version_days
+    from mach_nix.index.crawl.record import _node
+    from mach_nix.index.crawl.releases import releases_of, version_days
 
     every_release = releases_of(page)
     releases: Dict[str, Any] = {}
@@ -110,7 +110,7 @@ class RemoteIndex:
     @property
     def client(self) -> Any:
         if self._client is None:
-            from mach_nix.index.pypi import PyPIClient
+            from mach_nix.index.client.pypi import PyPIClient
 
             self._client = PyPIClient(index_url=self.index_url, pool_size=self._threads, retries=3, **self._client_options)
         return self._client
@@ -177,7 +177,7 @@ class RemoteIndex:
             return future
 
     def _fetch_page(self, key: str) -> Optional[Project]:
-        from mach_nix.index.pypi import FetchError
+        from mach_nix.index.client.pypi import FetchError
 
         try:
             page = self.client.simple(key)
@@ -186,7 +186,7 @@ class RemoteIndex:
                                "check the network or --index-url, or pass --offline.") from None
         if page is None:
             return None
-        from mach_nix.index.record import merge_records
+        from mach_nix.index.crawl.record import merge_records
 
         record = merge_records(self.cache.read(key), record_from_page(page))
         with self._lock:
@@ -226,11 +226,11 @@ class RemoteIndex:
                 self._fills[node["sha256"]] = self._submit(self._fill, normalize(name), node)
 
     def _fill(self, key: str, node: Dict[str, Any]) -> None:
-        from mach_nix.index.archives import ArchiveError
-        from mach_nix.index.fetch import fetch_sdist, fetch_wheel
-        from mach_nix.index.pypi import FetchError
-        from mach_nix.index.record import _apply
-        from mach_nix.index.schema import file_url
+        from mach_nix.index.client.archives import ArchiveError
+        from mach_nix.index.client.fetch import fetch_sdist, fetch_wheel
+        from mach_nix.index.client.pypi import FetchError
+        from mach_nix.index.crawl.record import _apply
+        from mach_nix.index.storage.schema import file_url
 
         entry = {"filename": node["filename"], "url": file_url(node), "size": node.get("size") or 0,
                  "hashes": {"sha256": node["sha256"]}}

@@ -31,8 +31,8 @@ from urllib3.exceptions import HTTPError as Urllib3Error
 from urllib3.util.retry import Retry
 
 from mach_nix.errors import MachNixError
-from mach_nix.index.archives import MEMBER_LIMIT
-from mach_nix.index.deadline import Deadline, Watchdog, watch_pools
+from mach_nix.index.client.archives import MEMBER_LIMIT
+from mach_nix.index.client.deadline import Deadline, Watchdog, watch_pools
 from mach_nix.names import normalize
 
 PYPI = "https://pypi.org"
@@ -421,7 +421,7 @@ def _resolved(page_url: str, entry: Dict[str, Any]) -> Dict[str, Any]:
 
 def _versions_of(name: str, files: List[Dict[str, Any]]) -> List[str]:
     """The distinct versions the filenames carry, in page order."""
-    from mach_nix.index.releases import file_version  # releases imports this module
+    from mach_nix.index.crawl.releases import file_version  # releases imports this module
 
     found = (file_version(str(f.get("filename", "")), normalize(name)) for f in files)
     return list(dict.fromkeys(str(v) for v in found if v is not None))

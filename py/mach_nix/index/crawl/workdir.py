@@ -15,7 +15,7 @@ from typing import Any, Dict, Optional
 import orjson
 
 from mach_nix.fsutil import atomic_write_bytes
-from mach_nix.index.schema import FileResult
+from mach_nix.index.storage.schema import FileResult
 
 RECORD_VERSION = 4  # bump when the record assembly changes, so cached project records are redone
 
@@ -84,6 +84,6 @@ def default_work_dir(out: Path) -> Path:
 
     Example: ``default_work_dir(Path("data"))`` → ``~/.cache/mach-nix/crawl/3f2a9c01b7de4410``
     """
-    from mach_nix.index.cache import default_cache_dir
+    from mach_nix.index.storage.cache import default_cache_dir
 
     return default_cache_dir() / "crawl" / hashlib.sha256(str(Path(out).resolve()).encode()).hexdigest()[:16]

@@ -11,8 +11,8 @@ from typing import Any, Dict, List, Optional, Set, Tuple
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
-from mach_nix.index import tags
-from mach_nix.index.pypi import SimpleProject
+from mach_nix.index.storage import tags
+from mach_nix.index.client.pypi import SimpleProject
 from mach_nix.names import normalize
 
 

@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
 import orjson
 
 from mach_nix.errors import IndexError_
-from mach_nix.index.schema import (
+from mach_nix.index.storage.schema import (
     METADATA_FILE,
     READABLE_SCHEMAS,
     SCHEMA_VERSION,
@@ -46,7 +46,7 @@ def default_index_dir() -> Path:
     env = os.environ.get("MACH_NIX_INDEX")
     if env:
         return Path(env)
-    return Path(__file__).resolve().parents[3] / "data"
+    return Path(__file__).resolve().parents[4] / "data"
 
 
 def shard_filename(shard: str, fmt: str) -> str:

@@ -24,11 +24,11 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
-from mach_nix.index.archives import ArchiveError
-from mach_nix.index.fetch import fetch_sdist, fetch_wheel
-from mach_nix.index.plan import Plan, plan_release
-from mach_nix.index.pypi import FetchError, PyPIClient
-from mach_nix.index.record import (
+from mach_nix.index.client.archives import ArchiveError
+from mach_nix.index.client.fetch import fetch_sdist, fetch_wheel
+from mach_nix.index.crawl.plan import Plan, plan_release
+from mach_nix.index.client.pypi import FetchError, PyPIClient
+from mach_nix.index.crawl.record import (
     _apply,
     _file_list,
     _node,
@@ -36,10 +36,10 @@ from mach_nix.index.record import (
     _same,
     merge_permuted_deps,
 )
-from mach_nix.index.releases import Release, releases_of, select_releases, version_days
-from mach_nix.index.schema import UNREAD_METADATA, FileResult, Project
-from mach_nix.index.scope import Scope, Seed
-from mach_nix.index.workdir import RECORD_VERSION, WorkDir
+from mach_nix.index.crawl.releases import Release, releases_of, select_releases, version_days
+from mach_nix.index.storage.schema import UNREAD_METADATA, FileResult, Project
+from mach_nix.index.crawl.scope import Scope, Seed
+from mach_nix.index.crawl.workdir import RECORD_VERSION, WorkDir
 from mach_nix.names import normalize
 
 # Targets a dependency's marker is evaluated against for the closure (docs/crawl.md).

@@ -7,7 +7,7 @@ layers (by default the embedded data/) lack, or releases of them outside the def
 
 Example::
 
-    from mach_nix.index.add import add_to_layer
+    from mach_nix.index.crawl.add import add_to_layer
     crawler = Crawler(PyPIClient(), WorkDir(tmp), Scope(since=default_since()))
     result = add_to_layer(crawler, ["django==2.2.28"], Path("mach-nix-index"), closure=True,
                           bases=[Index.open()])
@@ -21,11 +21,11 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set
 
 from mach_nix.errors import MachNixError
-from mach_nix.index.crawler import Crawler
-from mach_nix.index.record import merge_records
-from mach_nix.index.schema import Project
-from mach_nix.index.scope import Seed, parse_seeds
-from mach_nix.index.store import Index
+from mach_nix.index.crawl.crawler import Crawler
+from mach_nix.index.crawl.record import merge_records
+from mach_nix.index.storage.schema import Project
+from mach_nix.index.crawl.scope import Seed, parse_seeds
+from mach_nix.index.storage.store import Index
 
 
 @dataclass
@@ -75,7 +75,7 @@ def add_to_layer(
     scope must have ``closure = False``: the rounds are run here, so that held projects are skipped.
     ``fmt``: the form to write (default: the existing layer's, else json).
     """
-    from mach_nix.index.publish import recover, write_verified
+    from mach_nix.index.crawl.publish import recover, write_verified
 
     out = Path(out)
     recover(out)

@@ -289,7 +289,7 @@ def _sdist_wanted(path: str) -> bool:
 def _sdist_done(found: Dict[str, bytes]) -> bool:
     """Enough to decide: PKG-INFO with static Requires-Dist (2.2+) and pyproject.toml, or
     PKG-INFO, pyproject.toml and egg-info requires.txt."""
-    from mach_nix.index.metadata import parse_core_metadata
+    from mach_nix.index.client.metadata import parse_core_metadata
 
     top = {p.split("/", 1)[1]: data for p, data in found.items() if p.count("/") == 1}
     if "PKG-INFO" not in top or "pyproject.toml" not in top:

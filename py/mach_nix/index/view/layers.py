@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, 
 from mach_nix.names import normalize
 
 if TYPE_CHECKING:
-    from mach_nix.index.remote import RemoteIndex
-    from mach_nix.resolve.lazy_index import LazyIndex
+    from mach_nix.index.view.remote import RemoteIndex
+    from mach_nix.index.storage.lazy_index import LazyIndex
 
 
 _CONTENT_KEYS = ("created_at", "pypi_serial", "projects", "releases", "files")
@@ -310,11 +310,11 @@ def open_layers(dirs: List[Any], *, offline: bool = False, index_url: Optional[s
     """
     from pathlib import Path
 
-    from mach_nix.index.cache import PYPI_SIMPLE, CacheIndex, default_cache_dir
-    from mach_nix.index.store import Index
-    from mach_nix.index.slice_tables import TABLES_FILE, SliceTables
-    from mach_nix.index.verified import RECORD, VerifiedShards
-    from mach_nix.resolve.lazy_index import LazyIndex
+    from mach_nix.index.storage.cache import PYPI_SIMPLE, CacheIndex, default_cache_dir
+    from mach_nix.index.storage.store import Index
+    from mach_nix.index.storage.slice_tables import TABLES_FILE, SliceTables
+    from mach_nix.index.storage.verified import RECORD, VerifiedShards
+    from mach_nix.index.storage.lazy_index import LazyIndex
 
     root = Path(cache_dir) if cache_dir else default_cache_dir()
     verified = VerifiedShards(root / RECORD)  # one record for all layers: saved by each check()
@@ -323,7 +323,7 @@ def open_layers(dirs: List[Any], *, offline: bool = False, index_url: Optional[s
     layer = None
     extras: List[Any] = []
     if remote:
-        from mach_nix.index.remote import RemoteIndex
+        from mach_nix.index.view.remote import RemoteIndex
 
         def remote_layer(url: str) -> RemoteIndex:
             # each simple API has a cache of its own (index-v1/<layer id of its URL>): a CPU index's

@@ -27,10 +27,10 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Tuple
 import orjson
 
 from mach_nix.errors import IndexError_
-from mach_nix.index.schema import SHARD_IDS, shard_of
-from mach_nix.index.slice_tables import ABSENT, SliceTables
-from mach_nix.index.store import Index, decode_frame, decode_lz4, frame_table, shard_filename
-from mach_nix.index.verified import VerifiedShards
+from mach_nix.index.storage.schema import SHARD_IDS, shard_of
+from mach_nix.index.storage.slice_tables import ABSENT, SliceTables
+from mach_nix.index.storage.store import Index, decode_frame, decode_lz4, frame_table, shard_filename
+from mach_nix.index.storage.verified import VerifiedShards
 from mach_nix.names import normalize
 
 _SHARD_HEAD = b'{\n  "projects": {'

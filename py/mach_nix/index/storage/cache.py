@@ -35,8 +35,8 @@ from typing import IO, Any, Dict, Iterator, Optional
 
 import orjson
 
-from mach_nix.index.cache_journal import JOURNAL_FILE, read_json, recover, shard_path, valid_metadata, write_metadata
-from mach_nix.index.schema import METADATA_FILE, Project, record_problem, shard_of
+from mach_nix.index.storage.cache_journal import JOURNAL_FILE, read_json, recover, shard_path, valid_metadata, write_metadata
+from mach_nix.index.storage.schema import METADATA_FILE, Project, record_problem, shard_of
 from mach_nix.names import normalize
 
 PYPI_SIMPLE = "https://pypi.org/simple"
@@ -186,8 +186,8 @@ class CacheIndex:
             self._save_locked(records)
 
     def _save_locked(self, records: Dict[str, Project]) -> None:
-        from mach_nix.index.record import merge_records
-        from mach_nix.index.store import encode_shard, tally
+        from mach_nix.index.crawl.record import merge_records
+        from mach_nix.index.storage.store import encode_shard, tally
 
         by_shard: Dict[str, Dict[str, Project]] = {}
         for name, record in records.items():

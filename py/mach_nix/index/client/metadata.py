@@ -20,7 +20,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from packaging.requirements import Requirement
 
 from mach_nix.errors import MachNixError
-from mach_nix.index.schema import EXTERNAL_LISTS, EXTERNAL_TABLES, LEGACY_BUILD_SYSTEM
+from mach_nix.index.storage.schema import EXTERNAL_LISTS, EXTERNAL_TABLES, LEGACY_BUILD_SYSTEM
 
 try:  # Python >= 3.11
     import tomllib

@@ -24,7 +24,7 @@ from typing import Dict, List, Optional
 
 import orjson
 
-from mach_nix.index.sealed import seal, unseal
+from mach_nix.index.storage.sealed import seal, unseal
 
 RECORD = "verified-shards-v2.json.sealed"  # sealed JSON (see mach_nix.index.sealed)
 MAX_ENTRIES = 20000  # a few dozen indexes of 256 shards; beyond this the record starts again

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from mach_nix.index.releases import Release, _short_time
-from mach_nix.index.schema import UNREAD_METADATA, FileResult, Project, deps_key
+from mach_nix.index.crawl.releases import Release, _short_time
+from mach_nix.index.storage.schema import UNREAD_METADATA, FileResult, Project, deps_key
 
 
 def _file_list(record: Project) -> Set[Tuple[str, str, str, Any]]:

@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from mach_nix.errors import IndexError_
-from mach_nix.index.schema import METADATA_FILE, METADATA_SOURCES, SHARD_IDS, external_problem, shard_of
-from mach_nix.index.store import FORMATS, Index, read_metadata, shard_filename, tally, write_index
+from mach_nix.index.storage.schema import METADATA_FILE, METADATA_SOURCES, SHARD_IDS, external_problem, shard_of
+from mach_nix.index.storage.store import FORMATS, Index, read_metadata, shard_filename, tally, write_index
 
 
 def pack(source: Path, out: Path, fmt: str = "lz4") -> dict:

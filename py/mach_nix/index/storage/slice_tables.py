@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
 
-from mach_nix.index.sealed import seal, unseal
+from mach_nix.index.storage.sealed import seal, unseal
 
 from packaging import __version__ as _packaging  # orders are packaging's: another release may differ at the edges
 

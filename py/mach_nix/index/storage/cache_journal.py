@@ -34,7 +34,7 @@ from typing import Any, Dict, Optional
 import orjson
 
 from mach_nix.fsutil import atomic_write_bytes
-from mach_nix.index.schema import METADATA_FILE, SCHEMA_VERSION, SHARD_IDS, record_problem, shard_of
+from mach_nix.index.storage.schema import METADATA_FILE, SCHEMA_VERSION, SHARD_IDS, record_problem, shard_of
 
 JOURNAL_FILE = "metadata.next.json"
 CORRUPT_SUFFIX = ".corrupt"
@@ -59,7 +59,7 @@ def valid_metadata(doc: Any) -> bool:
 
 
 def _metadata_bytes(index_url: str, hashes: Dict[str, str], counts: Dict[str, int]) -> bytes:
-    from mach_nix.index.store import now_utc
+    from mach_nix.index.storage.store import now_utc
 
     meta = {"schema": SCHEMA_VERSION, "format": "json", "created_at": now_utc(), "pypi_serial": 0, **counts,
             "shards": hashes, "index_url": index_url, "scope": _SCOPE}
@@ -73,7 +73,7 @@ def write_metadata(directory: Path, index_url: str, hashes: Dict[str, str], coun
 
     Example: ``write_metadata(d, url, {**old_hashes, "1a": sha}, counts, {"1a": data})``
     """
-    from mach_nix.index.store import encode_shard
+    from mach_nix.index.storage.store import encode_shard
 
     directory = Path(directory)
     writes = dict(writes)
@@ -115,7 +115,7 @@ def recover(directory: Path, index_url: str, *, only_if_needed: bool = False) ->
 
     Example: ``recover(cache.directory, cache.index_url)`` after a lock was killed mid-save.
     """
-    from mach_nix.index.store import encode_shard, tally
+    from mach_nix.index.storage.store import encode_shard, tally
 
     directory = Path(directory)
     if only_if_needed and not _needs_recovery(directory):

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 from mach_nix.errors import MachNixError
-from mach_nix.index.schema import SHARD_IDS, Project, shard_of
+from mach_nix.index.storage.schema import SHARD_IDS, Project, shard_of
 
 
 def shards_of(records: Dict[str, Project]) -> Dict[str, Dict[str, Project]]:
@@ -42,8 +42,8 @@ def write_verified(
     Until the final rename, ``OUT`` is untouched; a crash in between is undone by :func:`recover`.
     ``created_at`` should be the crawl's start: the index holds (at least) PyPI as of then.
     """
-    from mach_nix.index.pack import verify
-    from mach_nix.index.store import write_index
+    from mach_nix.index.storage.pack import verify
+    from mach_nix.index.storage.store import write_index
 
     out = Path(out)
     recover(out)

@@ -18,10 +18,10 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from mach_nix.errors import NetworkError
-from mach_nix.index.archives import ArchiveError, sdist_members, wheel_metadata
-from mach_nix.index.metadata import parse_core_metadata, sdist_metadata
-from mach_nix.index.pypi import WHEEL_DOWNLOAD_LIMIT, FetchError, PyPIClient, StreamedBody
-from mach_nix.index.schema import FileResult
+from mach_nix.index.client.archives import ArchiveError, sdist_members, wheel_metadata
+from mach_nix.index.client.metadata import parse_core_metadata, sdist_metadata
+from mach_nix.index.client.pypi import WHEEL_DOWNLOAD_LIMIT, FetchError, PyPIClient, StreamedBody
+from mach_nix.index.storage.schema import FileResult
 
 SDIST_LIMIT = 100 * 1024 * 1024  # bytes; larger sdists are not downloaded (metadata: unknown)
 
@@ -171,7 +171,7 @@ class PyPIFileLookup:
     """A callable ``(project, filename) -> {"url", "sha256", "build_system"?}`` or None if PyPI lacks it."""
 
     def __init__(self, base: str = "https://pypi.org", client: Any = None) -> None:
-        from mach_nix.index.pypi import PyPIClient
+        from mach_nix.index.client.pypi import PyPIClient
 
         self.client = client or PyPIClient(base, pool_size=4, retries=3)
         self.pages: Dict[str, Dict[str, Dict[str, Any]]] = {}
@@ -184,7 +184,7 @@ class PyPIFileLookup:
         return self.results[key]
 
     def _lookup(self, project: str, filename: str) -> Optional[Dict[str, Any]]:
-        from mach_nix.index.pypi import FetchError
+        from mach_nix.index.client.pypi import FetchError
 
         try:
             entry = self._files(project).get(filename)
