@@ -12,7 +12,8 @@ import pytest
 
 from faults.fakepypi import FakePyPI, Route
 from mach_nix.index.client.fetch import fetch_sdist, read_sdist
-from mach_nix.index.client.pypi import FetchError, PyPIClient
+from mach_nix.index.client.http import FetchError
+from mach_nix.index.client.pypi import PyPIClient
 from sdist_craft import sdist_archive, served
 from test_crawl import PYPI, mirror  # noqa: F401  (fixture)
 

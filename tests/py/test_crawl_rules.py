@@ -8,9 +8,10 @@ from packaging.version import Version
 
 from mach_nix.index.crawl.crawler import Crawler
 from mach_nix.index.crawl.plan import covers_all_targets, plan_release
-from mach_nix.index.crawl.releases import Release, file_version, releases_of, select_releases, version_days
+from mach_nix.index.crawl.releases import Release, releases_of, select_releases, version_days
 from mach_nix.index.crawl.scope import Scope, default_since, parse_seeds
-from mach_nix.index.client.pypi import SimpleProject
+from mach_nix.index.client.simple_page import SimpleProject
+from mach_nix.index.storage.tags import file_version
 
 
 def _entry(filename: str, uploaded: str = "2025-01-01T00:00:00Z") -> Dict[str, Any]:
@@ -115,7 +116,7 @@ def test_old_series_cutoff_and_newest_release_always_kept() -> None:
 
 
 def test_permuted_dependency_lists_are_stored_once() -> None:
-    from mach_nix.index.crawl.record import merge_permuted_deps
+    from mach_nix.index.storage.merge import merge_permuted_deps
     from mach_nix.index.storage.schema import deps_key
 
     a, b, c = ["x>=1", "y"], ["y", "x>=1"], ["z"]

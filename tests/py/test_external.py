@@ -18,7 +18,7 @@ from mach_nix.errors import MachNixError
 from mach_nix.index.client.fetch import fetch_sdist
 from mach_nix.index.client.metadata import external_of, parse_pyproject
 from mach_nix.index.storage.pack import verify
-from mach_nix.index.crawl.record import _apply
+from mach_nix.index.crawl.record import apply_result
 from mach_nix.index.storage.schema import external_problem, shard_of
 from mach_nix.index.storage.store import Index, write_index
 from mach_nix.lock import read, validate
@@ -67,7 +67,7 @@ def test_crawler_reads_the_external_table_of_a_crafted_sdist() -> None:
     assert result["external"] == EXTERNAL
     assert result["build_system"]["requires"] == ["setuptools>=61"]
     node: Dict[str, Any] = {"filename": "ext-1.0.tar.gz"}
-    _apply(node, result, {})
+    apply_result(node, result, {})
     assert node["external"] == EXTERNAL
 
 
@@ -76,7 +76,7 @@ def test_an_sdist_without_an_external_table_gets_no_field() -> None:
     result = _fetched(sdist_archive([("ext-1.0/pyproject.toml", plain)]))
     assert "external" not in result and result["metadata"] == "pyproject"
     node: Dict[str, Any] = {"filename": "ext-1.0.tar.gz"}
-    _apply(node, result, {})
+    apply_result(node, result, {})
     assert "external" not in node
 
 

@@ -12,7 +12,7 @@ import hashlib
 import re
 from typing import Any, Dict, Optional, Tuple
 
-from mach_nix.index.client.pypi import WHEEL_DOWNLOAD_LIMIT, FetchError
+from mach_nix.index.client.http import WHEEL_DOWNLOAD_LIMIT, FetchError
 from mach_nix.native.elf import Dynamic
 from mach_nix.native.wheel_elf import ReadCost, wheel_dynamics
 

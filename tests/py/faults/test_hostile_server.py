@@ -23,7 +23,7 @@ from faults.fakepypi import FakePyPI, Route
 from faults.world import Dist, world_routes
 from mach_nix.index.storage.cache import CacheIndex
 from mach_nix.index.client.fetch import fetch_wheel
-from mach_nix.index.client.pypi import METADATA_LIMIT, PAGE_LIMIT, FetchError
+from mach_nix.index.client.http import METADATA_LIMIT, PAGE_LIMIT, FetchError
 from mach_nix.index.view.remote import RemoteIndex
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -20,7 +20,9 @@ from packaging.version import InvalidVersion, Version
 from mach_nix.errors import NetworkError
 from mach_nix.index.client.archives import ArchiveError, sdist_members, wheel_metadata
 from mach_nix.index.client.metadata import parse_core_metadata, sdist_metadata
-from mach_nix.index.client.pypi import WHEEL_DOWNLOAD_LIMIT, FetchError, PyPIClient, StreamedBody
+from mach_nix.index.client.streamed import StreamedBody
+from mach_nix.index.client.http import WHEEL_DOWNLOAD_LIMIT, FetchError
+from mach_nix.index.client.pypi import PyPIClient
 from mach_nix.index.storage.schema import FileResult
 
 SDIST_LIMIT = 100 * 1024 * 1024  # bytes; larger sdists are not downloaded (metadata: unknown)
@@ -184,7 +186,7 @@ class PyPIFileLookup:
         return self.results[key]
 
     def _lookup(self, project: str, filename: str) -> Optional[Dict[str, Any]]:
-        from mach_nix.index.client.pypi import FetchError
+        from mach_nix.index.client.http import FetchError
 
         try:
             entry = self._files(project).get(filename)

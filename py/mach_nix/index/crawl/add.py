@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set
 
 from mach_nix.errors import MachNixError
 from mach_nix.index.crawl.crawler import Crawler
-from mach_nix.index.crawl.record import merge_records
+from mach_nix.index.storage.merge import merge_records
 from mach_nix.index.storage.schema import Project
 from mach_nix.index.crawl.scope import Seed, parse_seeds
 from mach_nix.index.storage.store import Index

@@ -26,20 +26,15 @@ from packaging.version import InvalidVersion, Version
 
 from mach_nix.index.client.archives import ArchiveError
 from mach_nix.index.client.fetch import fetch_sdist, fetch_wheel
+from mach_nix.index.client.http import FetchError
+from mach_nix.index.client.pypi import PyPIClient
 from mach_nix.index.crawl.plan import Plan, plan_release
-from mach_nix.index.client.pypi import FetchError, PyPIClient
-from mach_nix.index.crawl.record import (
-    _apply,
-    _file_list,
-    _node,
-    _page_file_list,
-    _same,
-    merge_permuted_deps,
-)
+from mach_nix.index.crawl.record import apply_result, page_files, page_node, record_files, same_deps
 from mach_nix.index.crawl.releases import Release, releases_of, select_releases, version_days
-from mach_nix.index.storage.schema import UNREAD_METADATA, FileResult, Project
 from mach_nix.index.crawl.scope import Scope, Seed
 from mach_nix.index.crawl.workdir import RECORD_VERSION, WorkDir
+from mach_nix.index.storage.merge import merge_permuted_deps
+from mach_nix.index.storage.schema import UNREAD_METADATA, FileResult, Project
 from mach_nix.names import normalize
 
 # Targets a dependency's marker is evaluated against for the closure (docs/crawl.md).
@@ -146,7 +141,7 @@ class Crawler:
         every_release = releases_of(page)
         versions = version_days(every_release)
         releases = select_releases(every_release, self.scope.since, pins, self.scope.series_since, self.scope.max_window)
-        if old is not None and self._covers(old, pins) and _file_list(old) == _page_file_list(releases):
+        if old is not None and self._covers(old, pins) and record_files(old) == page_files(releases):
             # What PyPI lists for the kept releases is what the index holds: nothing to fetch. The
             # serial is not trusted for this (mirrors back-fill files under an old serial).
             return dict(old, last_serial=page.last_serial, versions=versions)
@@ -179,14 +174,14 @@ class Crawler:
         inherit = dict(plan.inherit)
         for sample in plan.samples:
             rep = inherit.get(sample)
-            if rep and not results[sample].get("transient") and not _same(results[sample], results[rep]):
+            if rep and not results[sample].get("transient") and not same_deps(results[sample], results[rep]):
                 rest = [e for e in release.files if e["filename"] in inherit and e["filename"] not in results]
                 results.update(self._fetch_all(rest))
                 inherit = {}
                 break
         nodes = []
         for entry in sorted(release.files, key=lambda e: e["filename"]):
-            node = _node(entry)
+            node = page_node(entry)
             filename = entry["filename"]
             known = self._known(entry["hashes"]["sha256"])
             if filename in results:  # fetched: a representative, a sample, or an sdist
@@ -203,7 +198,7 @@ class Crawler:
             else:  # an sdist the rule skipped (plan.sdists_skipped)
                 result = {"metadata": UNREAD_METADATA}
             result.pop("transient", None)
-            _apply(node, result, deps)
+            apply_result(node, result, deps)
             nodes.append(node)
         return nodes
 

@@ -1,38 +1,45 @@
 """Assembling a project record from simple-page entries and file results.
 
-Example: ``_apply(_node(entry), result, deps)``
+Example: ``apply_result(page_node(entry), result, deps)``
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Set, Tuple
 
-from mach_nix.index.crawl.releases import Release, _short_time
-from mach_nix.index.storage.schema import UNREAD_METADATA, FileResult, Project, deps_key
+from mach_nix.index.crawl.releases import Release, short_time
+from mach_nix.index.storage.schema import FileResult, Project, deps_key
 
 
-def _file_list(record: Project) -> Set[Tuple[str, str, str, Any]]:
-    """(release, filename, sha256, yanked) of every file an index record holds."""
+def record_files(record: Project) -> Set[Tuple[str, str, str, Any]]:
+    """(release, filename, sha256, yanked) of every file an index record holds.
+
+    Example: ``record_files(old) == page_files(releases)``: the page lists what the record holds
+    """
     return {(key, n["filename"], n["sha256"], n.get("yanked")) for key, nodes in record["releases"].items() for n in nodes}
 
 
-def _page_file_list(releases: List["Release"]) -> Set[Tuple[str, str, str, Any]]:
-    """The same for the releases selected from a simple page (as :func:`_node` would record them)."""
+def page_files(releases: List["Release"]) -> Set[Tuple[str, str, str, Any]]:
+    """The same for the releases selected from a simple page (as :func:`page_node` records them)."""
     out = set()
     for release in releases:
         for entry in release.files:
-            node = _node(entry)
+            node = page_node(entry)
             out.add((release.key, node["filename"], node["sha256"], node.get("yanked")))
     return out
 
 
-def _node(entry: Dict[str, Any]) -> Dict[str, Any]:
+def page_node(entry: Dict[str, Any]) -> Dict[str, Any]:
+    """The index node of a simple-page file entry (PEP 691 form), its metadata not yet read.
+
+    Example: ``page_node({"filename": "six-1.16.0.tar.gz", "hashes": {"sha256": "ab"}, "url": u})["sha256"] == "ab"``
+    """
     node: Dict[str, Any] = {
         "filename": entry["filename"],
         "sha256": entry["hashes"]["sha256"],
         "url": entry["url"],
         "size": int(entry.get("size") or 0),
-        "upload_time": _short_time(entry.get("upload-time")),
+        "upload_time": short_time(entry.get("upload-time")),
     }
     if entry.get("requires-python"):
         node["requires_python"] = entry["requires-python"]
@@ -42,7 +49,13 @@ def _node(entry: Dict[str, Any]) -> Dict[str, Any]:
     return node
 
 
-def _apply(node: Dict[str, Any], result: FileResult, deps: Dict[str, List[str]]) -> None:
+def apply_result(node: Dict[str, Any], result: FileResult, deps: Dict[str, List[str]]) -> None:
+    """Record a file's metadata ``result`` on its ``node``; its Requires-Dist goes into the
+    project's ``deps`` table under its content key.
+
+    Example: ``apply_result(node, {"metadata": "pep658", "requires_dist": ["idna"]}, deps)`` sets
+    ``node["requires_dist"]`` to the key of ``deps`` that holds ``["idna"]``.
+    """
     node["metadata"] = result["metadata"]
     if result.get("requires_dist") is not None:
         key = deps_key(result["requires_dist"])
@@ -55,87 +68,10 @@ def _apply(node: Dict[str, Any], result: FileResult, deps: Dict[str, List[str]])
             node[extra] = result[extra]
 
 
-def _same(a: FileResult, b: FileResult) -> bool:
-    """Same dependencies: equal Requires-Dist (as sets; order carries no meaning) and extras."""
+def same_deps(a: FileResult, b: FileResult) -> bool:
+    """Same dependencies: equal Requires-Dist (as sets; order carries no meaning) and extras.
+
+    Example: ``same_deps({"requires_dist": ["a", "b"]}, {"requires_dist": ["b", "a"]}) is True``
+    """
     ra, rb = a.get("requires_dist"), b.get("requires_dist")
     return (ra is None) == (rb is None) and sorted(ra or []) == sorted(rb or []) and sorted(a.get("provides_extra") or []) == sorted(b.get("provides_extra") or [])
-
-
-def merge_permuted_deps(record: Project) -> None:
-    """Store lists that differ only in order once (some builds emit Requires-Dist in random order).
-
-    Of the orderings seen, the one with the smallest key is kept, so the choice is deterministic.
-    """
-    groups: Dict[Tuple[str, ...], List[str]] = {}
-    for key, requirements in record["deps"].items():
-        groups.setdefault(tuple(sorted(requirements)), []).append(key)
-    remap = {}
-    for keys in groups.values():
-        keep = min(keys)
-        for key in keys:
-            if key != keep:
-                remap[key] = keep
-                del record["deps"][key]
-    if remap:
-        for files in record["releases"].values():
-            for node in files:
-                if node.get("requires_dist") in remap:
-                    node["requires_dist"] = remap[node["requires_dist"]]
-
-
-def merge_records(old: Optional[Project], new: Project) -> Project:
-    """The union of two records of one project (``old`` may be None): every release and file of
-    both; for a file both hold, the node whose metadata was read wins (``new`` on a tie), keeping a
-    yanked flag either has; ``deps`` (content-hash keys: no renumbering) keeps what is used. The
-    user cache and ``index add`` merge with it.
-
-    Example: ``merge_records(cached, fetched)["releases"].keys() >= cached["releases"].keys()``
-    """
-    if old is None:
-        return _prune_deps(dict(new))
-    releases: Dict[str, List[Dict[str, Any]]] = {}
-    deps = dict(old.get("deps", {}))
-    deps.update(new.get("deps", {}))
-    for version in sorted(set(old["releases"]) | set(new["releases"])):
-        nodes: Dict[str, Dict[str, Any]] = {n["filename"]: n for n in old["releases"].get(version, [])}
-        for node in new["releases"].get(version, []):
-            have = nodes.get(node["filename"])
-            if have is None:
-                nodes[node["filename"]] = node
-            elif node.get("metadata") == UNREAD_METADATA and have.get("metadata") != UNREAD_METADATA:
-                nodes[node["filename"]] = _keep_yanked(have, node)  # keep what was read
-            else:
-                nodes[node["filename"]] = _keep_yanked(node, have)
-        releases[version] = [nodes[f] for f in sorted(nodes)]
-    merged = {"name": new.get("name") or old.get("name"), "last_serial": max(int(old.get("last_serial") or 0),
-              int(new.get("last_serial") or 0)), "deps": deps, "releases": releases}
-    versions = _merge_versions(old.get("versions"), new.get("versions"))
-    if versions is not None:
-        merged["versions"] = versions
-    return _prune_deps(merged)
-
-
-def _merge_versions(old: Optional[Dict[str, str]], new: Optional[Dict[str, str]]) -> Optional[Dict[str, str]]:
-    """The union of two ``versions`` tables (a version's earliest day wins), or None if neither has one."""
-    if old is None or new is None:
-        return new if old is None else old
-    merged = dict(old)
-    for version, day in new.items():
-        merged[version] = min(day, merged.get(version, day))
-    return dict(sorted(merged.items()))
-
-
-def _keep_yanked(node: Dict[str, Any], page: Optional[Dict[str, Any]]) -> Dict[str, Any]:
-    """``node``, with the yanked flag of ``page`` (the other copy of the file) when that has one."""
-    if page is None or page is node:
-        return node
-    out = dict(node)
-    if page.get("yanked"):
-        out["yanked"] = page["yanked"]
-    return out
-
-
-def _prune_deps(record: Project) -> Project:
-    used = {n.get("requires_dist") for files in record["releases"].values() for n in files}
-    record["deps"] = {k: v for k, v in sorted(record.get("deps", {}).items()) if k in used}
-    return record

@@ -8,39 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from mach_nix.index.client.simple_page import SimpleProject
 from mach_nix.index.storage import tags
-from mach_nix.index.client.pypi import SimpleProject
 from mach_nix.names import normalize
 
 
-def file_version(filename: str, project: str) -> Optional[Version]:
-    """The version encoded in a wheel or sdist filename (None when it is not PEP 440).
+def short_time(value: Optional[str]) -> str:
+    """A simple page's upload-time to the second, in UTC ("" when the page gives none).
 
-    Example: ``file_version("six-1.16.0.tar.gz", "six") == Version("1.16.0")``
+    Example: ``short_time("2024-01-02T03:04:05.678901Z") == "2024-01-02T03:04:05Z"``
     """
-    try:
-        if filename.endswith(".whl"):
-            return parse_wheel_filename(filename)[1]
-        lower = filename.lower()
-        for suffix in tags.SDIST_SUFFIXES:
-            if lower.endswith(suffix):
-                stem = filename[: -len(suffix)]
-                break
-        else:
-            return None
-        # The name part may itself contain dashes: strip the normalized project name first.
-        norm = normalize(stem)
-        if norm.startswith(project + "-"):
-            return Version(stem[len(stem) - (len(norm) - len(project) - 1):])
-        return Version(stem.rpartition("-")[2])
-    except (InvalidVersion, InvalidWheelFilename):
-        return None
-
-
-def _short_time(value: Optional[str]) -> str:
     if not value:
         return ""
     return value.split(".", 1)[0].rstrip("Z") + "Z"
@@ -66,13 +45,13 @@ def releases_of(page: SimpleProject) -> Dict[Version, Release]:
     out: Dict[Version, Release] = {}
     for entry in page.files:
         filename = entry.get("filename", "")
-        version = file_version(filename, name)
+        version = tags.file_version(filename, name)
         if version is None:
             continue
         release = out.get(version)
         if release is None:
             release = out[version] = Release(version, spelled.get(version, str(version)), "9999", [])
-        uploaded = _short_time(entry.get("upload-time"))
+        uploaded = short_time(entry.get("upload-time"))
         if uploaded and uploaded < release.first_upload:
             release.first_upload = uploaded
         if tags.keep_file(filename) and (entry.get("hashes") or {}).get("sha256"):

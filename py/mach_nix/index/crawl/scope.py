@@ -64,6 +64,29 @@ def default_since(years: int = 2, today: Optional[_dt.date] = None) -> str:
         return today.replace(year=today.year - years, day=28).isoformat()
 
 
+def window_scope(since: Optional[str], series_since: Optional[str], max_window: int, **kw: Any) -> Scope:
+    """The :class:`Scope` of the release-window options (``--since``, ``--series-since``,
+    ``--max-window-releases``; ``kw``: its other fields). ``since`` defaults to 2 years ago,
+    ``series_since`` to 4 years ago, and ``"all"`` keeps every series.
+
+    Example: ``window_scope("2024-01-01", "all", 0).series_since == "0000-00-00"``
+    """
+    def date_option(flag: str, value: str, hint: str) -> str:
+        try:
+            return _dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise MachNixError(f"{flag} {value!r} is not a date; {hint}.") from None
+
+    since = date_option("--since", since, "write it as YYYY-MM-DD, e.g. --since 2023-01-01") if since else default_since()
+    if series_since == "all":
+        series_since = "0000-00-00"
+    elif series_since:
+        series_since = date_option("--series-since", series_since, "write YYYY-MM-DD or 'all'")
+    else:
+        series_since = default_since(4)
+    return Scope(since=since, series_since=series_since, max_window=max_window, **kw)
+
+
 @dataclass
 class Seed:
     name: str

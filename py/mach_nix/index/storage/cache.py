@@ -186,7 +186,7 @@ class CacheIndex:
             self._save_locked(records)
 
     def _save_locked(self, records: Dict[str, Project]) -> None:
-        from mach_nix.index.crawl.record import merge_records
+        from mach_nix.index.storage.merge import merge_records
         from mach_nix.index.storage.store import encode_shard, tally
 
         by_shard: Dict[str, Dict[str, Project]] = {}

@@ -465,7 +465,7 @@ class LazyIndex:
             raise _Fallback
         releases = fields["releases"]
         if len(releases) == 3:  # the version order, kept with the ranges: a later lock parses only what it reads
-            from mach_nix.resolve.candidates import newest_first
+            from mach_nix.versions import newest_first
 
             fields[_ORDER] = tuple(text for _, text in newest_first(releases[2]))
         return fields

@@ -9,9 +9,9 @@ the ranges goes each project's version order (newest first, as packaging sorts),
 parses only the versions it reads.
 
 A table is only a shortcut: the shard's hash is still checked (or known checked, see
-:mod:`mach_nix.index.verified`) before a lock trusts what it read, a table is saved only after that
+:mod:`mach_nix.index.storage.verified`) before a lock trusts what it read, a table is saved only after that
 check passed, and a table that does not fit the bytes makes the reader walk them as before. The file
-is sealed with its own sha256 (:mod:`mach_nix.index.sealed`): a damaged one, even a well-formed table
+is sealed with its own sha256 (:mod:`mach_nix.index.storage.sealed`): a damaged one, even a well-formed table
 that lost entries, is discarded. A lost, unreadable or damaged file only means walking again. marshal, not JSON: it is several times faster to read,
 and the file is the user's own cache (its name carries the Python version whose marshal wrote it,
 and the packaging version whose order it holds).

@@ -1,4 +1,5 @@
-"""Which PyPI files the index keeps, and the "platform family" of a kept wheel.
+"""Which PyPI files the index keeps, the "platform family" of a kept wheel, and the version a
+filename carries.
 
 The rule (docs/index-format.md, "What is kept"): every sdist; pure wheels for Python 3; and binary
 wheels for CPython 3.8+ (``cp38``…, ``abi3``, ``py3``) on glibc Linux (``manylinux*``/``linux``)
@@ -14,6 +15,9 @@ from typing import FrozenSet, Optional
 
 from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+from mach_nix.names import normalize
 
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
@@ -101,3 +105,27 @@ def keep_file(filename: str) -> bool:
     if filename.endswith(".whl"):
         return keep_wheel(filename)
     return is_sdist(filename)
+
+
+def file_version(filename: str, project: str) -> Optional[Version]:
+    """The version encoded in a wheel or sdist filename (None when it is not PEP 440).
+
+    Example: ``file_version("six-1.16.0.tar.gz", "six") == Version("1.16.0")``
+    """
+    try:
+        if filename.endswith(".whl"):
+            return parse_wheel_filename(filename)[1]
+        lower = filename.lower()
+        for suffix in SDIST_SUFFIXES:
+            if lower.endswith(suffix):
+                stem = filename[: -len(suffix)]
+                break
+        else:
+            return None
+        # The name part may itself contain dashes: strip the normalized project name first.
+        norm = normalize(stem)
+        if norm.startswith(project + "-"):
+            return Version(stem[len(stem) - (len(norm) - len(project) - 1):])
+        return Version(stem.rpartition("-")[2])
+    except (InvalidVersion, InvalidWheelFilename):
+        return None

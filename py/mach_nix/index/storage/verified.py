@@ -5,7 +5,7 @@ error, not a wrong lock). Hashing ~50 MB of shards costs a large lock ~150 ms of
 A file whose device, inode, size, mtime and ctime are those it had when it was found to hash to
 the value ``metadata.json`` expects still does: any write changes its ctime, which no tool can set
 back. So the check is done once per shard file, and recorded in the user cache
-(``CACHE/verified-shards-v2.json.sealed``, sealed with its own sha256 by :mod:`mach_nix.index.sealed`); a
+(``CACHE/verified-shards-v2.json.sealed``, sealed with its own sha256 by :mod:`mach_nix.index.storage.sealed`); a
 lost, unreadable or damaged record is discarded, which only means hashing again.
 
 Example::
@@ -26,7 +26,7 @@ import orjson
 
 from mach_nix.index.storage.sealed import seal, unseal
 
-RECORD = "verified-shards-v2.json.sealed"  # sealed JSON (see mach_nix.index.sealed)
+RECORD = "verified-shards-v2.json.sealed"  # sealed JSON (see mach_nix.index.storage.sealed)
 MAX_ENTRIES = 20000  # a few dozen indexes of 256 shards; beyond this the record starts again
 
 

@@ -37,7 +37,7 @@ def record_from_page(page: Any) -> Project:
 
     Example: ``record_from_page(client.simple("six"))["releases"]["1.16.0"][0]["metadata"] == "not-crawled"``
     """
-    from mach_nix.index.crawl.record import _node
+    from mach_nix.index.crawl.record import page_node as _node
     from mach_nix.index.crawl.releases import releases_of, version_days
 
     every_release = releases_of(page)
@@ -177,7 +177,7 @@ class RemoteIndex:
             return future
 
     def _fetch_page(self, key: str) -> Optional[Project]:
-        from mach_nix.index.client.pypi import FetchError
+        from mach_nix.index.client.http import FetchError
 
         try:
             page = self.client.simple(key)
@@ -186,7 +186,7 @@ class RemoteIndex:
                                "check the network or --index-url, or pass --offline.") from None
         if page is None:
             return None
-        from mach_nix.index.crawl.record import merge_records
+        from mach_nix.index.storage.merge import merge_records
 
         record = merge_records(self.cache.read(key), record_from_page(page))
         with self._lock:
@@ -228,8 +228,8 @@ class RemoteIndex:
     def _fill(self, key: str, node: Dict[str, Any]) -> None:
         from mach_nix.index.client.archives import ArchiveError
         from mach_nix.index.client.fetch import fetch_sdist, fetch_wheel
-        from mach_nix.index.client.pypi import FetchError
-        from mach_nix.index.crawl.record import _apply
+        from mach_nix.index.client.http import FetchError
+        from mach_nix.index.crawl.record import apply_result as _apply
         from mach_nix.index.storage.schema import file_url
 
         entry = {"filename": node["filename"], "url": file_url(node), "size": node.get("size") or 0,
