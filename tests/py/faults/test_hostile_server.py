@@ -184,7 +184,7 @@ def test_defaults_bound_requests_and_runs():
 def test_one_thread_keeps_every_deadline_and_forgets_finished_requests():
     import threading
 
-    from mach_nix.index.client.deadline import _REAPER, Deadline, Watchdog
+    from mach_nix.index.client.deadline import REAPER, Deadline, Watchdog
 
     class Sock:
         down = False
@@ -199,7 +199,7 @@ def test_one_thread_keeps_every_deadline_and_forgets_finished_requests():
         watchdog.cancel()
     live, sock = Watchdog(Deadline(time.monotonic() + 0.2, "")), Sock()
     live.watch(sock)
-    assert len(_REAPER._heap) < 2100  # cancelled entries are purged, not kept for 300 s
+    assert REAPER.pending() < 2100  # cancelled entries are purged, not kept for 300 s
     assert threading.active_count() <= before + 1
     for _ in range(50):
         if sock.down:

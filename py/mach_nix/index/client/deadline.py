@@ -68,6 +68,14 @@ class _Reaper:
                 self._thread.start()
             self._cond.notify()
 
+    def pending(self) -> int:
+        """Entries held: the live watchdogs' and the cancelled ones not yet purged.
+
+        Example: ``REAPER.pending() < 2100`` after 5000 requests that ended long before their deadlines
+        """
+        with self._cond:
+            return len(self._heap)
+
     def _run(self) -> None:
         while True:
             with self._cond:
@@ -78,7 +86,7 @@ class _Reaper:
                 watchdog.fire(sock)
 
 
-_REAPER = _Reaper()
+REAPER = _Reaper()
 
 
 class Watchdog:
@@ -101,7 +109,7 @@ class Watchdog:
 
     def watch(self, sock: Any) -> None:
         """Shut ``sock`` down at the deadline (at once when it has passed)."""
-        _REAPER.add(self.deadline.at, sock, self)
+        REAPER.add(self.deadline.at, sock, self)
 
     def fire(self, sock: Any) -> None:
         self.fired = True

@@ -26,7 +26,7 @@ from mach_nix.index.storage.cache_journal import JOURNAL_FILE
 from mach_nix.index.storage.pack import verify
 from mach_nix.index.storage.schema import METADATA_FILE, shard_of
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 URL = "http://127.0.0.1:9/simple"
 
 

@@ -27,7 +27,7 @@ from mach_nix.index.client.archives import (
 )
 from mach_nix.index.client.metadata import sdist_metadata
 
-PYPI = Path(__file__).resolve().parents[1] / "data" / "pypi"
+PYPI = Path(__file__).resolve().parents[2] / "data" / "pypi"
 
 
 def _tar_gz(members: list, level: int = 9) -> bytes:

@@ -6,11 +6,14 @@ from typing import Any, Dict, List
 
 from packaging.version import Version
 
+from mach_nix.index.client.pypi import PyPIClient
+from mach_nix.index.client.simple_page import SimpleProject
 from mach_nix.index.crawl.crawler import Crawler
 from mach_nix.index.crawl.plan import covers_all_targets, plan_release
 from mach_nix.index.crawl.releases import Release, releases_of, select_releases, version_days
-from mach_nix.index.crawl.scope import Scope, default_since, parse_seeds
-from mach_nix.index.client.simple_page import SimpleProject
+from mach_nix.index.crawl.known import existing_results
+from mach_nix.index.crawl.scope import Scope, default_since, parse_seeds, window_scope
+from mach_nix.index.crawl.workdir import WorkDir
 from mach_nix.index.storage.tags import file_version
 
 
@@ -75,9 +78,8 @@ def test_sdist_skipped_when_wheels_cover_every_target() -> None:
     assert "demo-1.0.tar.gz" in {e["filename"] for e in plan_release(release, newest=False, sdists="all").fetch}
 
 
-def test_closure_counts_requested_extras_and_possible_markers() -> None:
-    crawler = Crawler.__new__(Crawler)
-    crawler._marker_cache = {}
+def test_closure_counts_requested_extras_and_possible_markers(tmp_path) -> None:
+    crawler = Crawler(PyPIClient(), WorkDir(tmp_path / "work"), Scope(since="2000-01-01"), threads=1)
     record = {"deps": {"k": [
         "base>=1",
         'winonly; sys_platform == "win32"',
@@ -87,8 +89,9 @@ def test_closure_counts_requested_extras_and_possible_markers() -> None:
         'dev-dep; extra == "dev"',
         'redis[hiredis]; extra == "redis" and platform_machine == "aarch64"',
     ]}}
-    assert set(Crawler.dependencies(crawler, record, set())) == {"base", "newpy"}
-    deps = Crawler.dependencies(crawler, record, {"socks", "redis"})
+    assert set(crawler.dependencies(record, set())) == {"base", "newpy"}
+    deps = crawler.dependencies(record, {"socks", "redis"})
+    crawler.close()
     assert set(deps) == {"base", "newpy", "socks-dep", "redis"}
     assert deps["redis"] == {"hiredis"}
 
@@ -143,3 +146,32 @@ def test_versions_table_lists_every_release_with_its_first_upload_day() -> None:
                   _entry("demo-2.0.tar.gz", ""), _entry("demo-3.0-cp39-cp39-win_amd64.whl")], ["1.0", "2.0", "3.0"])
     # 3.0 has no file the index keeps; a page without upload times (PEP 503 HTML) gives no day
     assert version_days(releases_of(page)) == {"1.0": "2019-02-01", "2.0": ""}
+
+
+def test_window_scope_reads_the_window_options() -> None:
+    import pytest
+
+    from mach_nix.errors import MachNixError
+
+    scope = window_scope("2024-01-01", "all", 3, closure=True)
+    assert (scope.since, scope.series_since, scope.max_window, scope.closure) == ("2024-01-01", "0000-00-00", 3, True)
+    assert (window_scope(None, None, 0).since, window_scope(None, None, 0).series_since) == (default_since(), default_since(4))
+    assert window_scope("2024-01-01", "2020-02-03", 0).series_since == "2020-02-03"
+    with pytest.raises(MachNixError, match="--since 'yesterday' is not a date"):
+        window_scope("yesterday", None, 0)
+    with pytest.raises(MachNixError, match="--series-since '2020' is not a date"):
+        window_scope(None, "2020", 0)
+
+
+def test_existing_results_are_the_read_files_of_an_index(tmp_path) -> None:
+    from pathlib import Path
+
+    from mach_nix.index.storage.store import Index
+
+    small = Path(__file__).resolve().parents[2] / "data" / "index-small"
+    results = existing_results(small)
+    read = {n["sha256"] for _, record in Index.open(small).iter_projects() for files in record["releases"].values()
+            for n in files if n.get("metadata") not in ("inherited", "not-crawled")}
+    assert results and set(results) <= read
+    assert all(r["metadata"] not in ("inherited", "not-crawled") for r in results.values())
+    assert existing_results(tmp_path) == {}  # no index there

@@ -10,7 +10,7 @@ from packaging.version import Version
 from mach_nix.index.storage.pack import verify
 from mach_nix.index.storage.store import Index, default_index_dir
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BENCH = ROOT.parent / "shared" / "bench"
 DATA = default_index_dir()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 import time
 import zipfile
-from typing import Iterator, Tuple
+from typing import Iterator, List, Tuple
 
 import pytest
 
@@ -14,6 +14,7 @@ from faults.fakepypi import FakePyPI, Route
 from mach_nix.index.client.fetch import fetch_sdist, read_sdist
 from mach_nix.index.client.http import FetchError
 from mach_nix.index.client.pypi import PyPIClient
+from mach_nix.index.client.ranges import ReadAtFile
 from sdist_craft import sdist_archive, served
 from test_crawl import PYPI, mirror  # noqa: F401  (fixture)
 
@@ -68,6 +69,24 @@ def test_range_file_reads_wheel_metadata_with_few_requests(mirror: FakePyPI) -> 
         assert b"Name: six" in archive.read("six-1.15.0.dist-info/METADATA")
     assert handle.requests <= 2
     assert client.pep658(_wheel_url(mirror, filename)) is None  # the host has no .metadata for it
+
+
+def test_a_read_at_file_serves_zipfile_and_reads_like_the_range_file(mirror: FakePyPI) -> None:  # noqa: F811
+    filename = "six-1.15.0-py2.py3-none-any.whl"
+    data = (PYPI / "files" / filename).read_bytes()
+    asked: List[Tuple[int, int]] = []
+    local = ReadAtFile(len(data), lambda offset, n: (asked.append((offset, n)), data[offset:offset + n])[1])
+    with zipfile.ZipFile(local) as archive:
+        assert b"Name: six" in archive.read("six-1.15.0.dist-info/METADATA")
+    assert asked and all(offset + n <= len(data) for offset, n in asked)  # never past the end
+    remote = mirror.client().range_file(_wheel_url(mirror, filename), len(data))
+    for offset, n in [(0, 10), (len(data) - 5, 100), (70000, 3), (len(data), 4)]:
+        assert remote.read_at(offset, n) == data[offset:offset + n]
+        local.seek(offset)
+        assert local.read(n) == data[offset:offset + n] and local.tell() == min(offset + n, len(data))
+    assert local.seek(-3, 2) == len(data) - 3 and local.read() == data[-3:]
+    with pytest.raises(NotImplementedError):
+        ReadAtFile(1).read(1)
 
 
 # --- streamed bodies and the sha256 of sdists -----------------------------------------------

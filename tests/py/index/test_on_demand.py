@@ -20,7 +20,7 @@ import pytest
 from faults.fakepypi import FakePyPI
 from faults.world import Dist, add_dist, world_routes
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SMALL = str(ROOT / "tests" / "data" / "index-small")
 
 

@@ -16,7 +16,7 @@ from mach_nix.index.client.metadata import (
 )
 from mach_nix.index.storage.schema import LEGACY_BUILD_SYSTEM
 
-PYPI = Path(__file__).resolve().parents[1] / "data" / "pypi"
+PYPI = Path(__file__).resolve().parents[2] / "data" / "pypi"
 
 
 def test_recorded_pep658_metadata_of_markupsafe() -> None:

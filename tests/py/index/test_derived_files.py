@@ -19,7 +19,7 @@ from mach_nix.index.storage.slice_tables import TABLES_FILE, SliceTables
 from mach_nix.index.storage.store import Index
 from mach_nix.index.storage.verified import RECORD, VerifiedShards
 from mach_nix.index.storage.lazy_index import LazyIndex
-from test_lazy_index import SMALL, _same_as_store
+from test_lazy_index import SMALL, same_as_store
 
 
 def tabled(cache: Path) -> LazyIndex:
@@ -29,7 +29,7 @@ def tabled(cache: Path) -> LazyIndex:
 @pytest.fixture
 def cache(tmp_path: Path) -> Path:
     first = tabled(tmp_path / "cache")
-    assert _same_as_store(first, Index.open(SMALL)) > 0
+    assert same_as_store(first, Index.open(SMALL)) > 0
     first.check()  # saves both files
     assert (tmp_path / "cache" / TABLES_FILE).exists() and (tmp_path / "cache" / RECORD).exists()
     return tmp_path / "cache"
@@ -49,20 +49,26 @@ def test_seal_round_trip_and_refusals():
     assert unseal(b"payload") is None  # an unsealed (older) file
 
 
-def test_a_damaged_slice_table_file_is_discarded_and_the_lock_reads_the_same(cache, monkeypatch):
-    from mach_nix.index.storage import lazy_index as lazy_mod
+def remembered(path: Path, good: bytes) -> int:
+    """How many of the ranges the intact table file ``good`` holds a table read from ``path`` gives."""
+    tables = SliceTables(path)
+    return sum(tables.get(shard, project) is not None
+               for shard, projects in marshal.loads(unseal(good)).items() for project in projects)
 
+
+def test_a_damaged_slice_table_file_is_discarded_and_the_lock_reads_the_same(cache, monkeypatch):
     good = (cache / TABLES_FILE).read_bytes()
+    assert remembered(cache / TABLES_FILE, good) > 0
     walks: List[str] = []
-    real_walk = lazy_mod.LazyIndex._walk
-    monkeypatch.setattr(lazy_mod.LazyIndex, "_walk", staticmethod(lambda buf, key: (walks.append(key), real_walk(buf, key))[1]))
+    real_put = SliceTables.put
+    monkeypatch.setattr(SliceTables, "put", lambda self, shard, key, ranges: (walks.append(key), real_put(self, shard, key, ranges))[1])
     for bad in damaged(good):
         (cache / TABLES_FILE).write_bytes(bad)
-        assert SliceTables(cache / TABLES_FILE)._tables() == {}
+        assert remembered(cache / TABLES_FILE, good) == 0
         walks.clear()
         lazy = tabled(cache)
-        assert _same_as_store(lazy, Index.open(SMALL)) > 0
-        assert walks  # the ranges came from the shard, not from the damaged file
+        assert same_as_store(lazy, Index.open(SMALL)) > 0
+        assert walks  # the ranges came from walking the shard (and are remembered anew), not from the damaged file
 
 
 def test_a_well_formed_table_that_lost_entries_is_not_trusted(cache):
@@ -72,24 +78,22 @@ def test_a_well_formed_table_that_lost_entries_is_not_trusted(cache):
     shortened = {k: v for k, v in tables.items() if k != shard}
     forged = good[:len(MAGIC) + 32] + marshal.dumps(shortened)  # the old digest over new content
     (cache / TABLES_FILE).write_bytes(forged)
-    assert SliceTables(cache / TABLES_FILE)._tables() == {}
-    assert _same_as_store(tabled(cache), Index.open(SMALL)) > 0
+    assert remembered(cache / TABLES_FILE, good) == 0
+    assert same_as_store(tabled(cache), Index.open(SMALL)) > 0
 
 
 def test_a_damaged_verified_record_is_discarded_and_shards_are_hashed_again(cache, monkeypatch):
-    from mach_nix.index.storage import lazy_index as lazy_mod
-
     good = (cache / RECORD).read_bytes()
     entries = orjson.loads(unseal(good))
     assert entries
+    assert all(VerifiedShards(cache / RECORD).fresh(Path(path), entry[-1]) for path, entry in entries.items())
     hashed: List[str] = []
-    real_submit = lazy_mod._HashChecker.submit
-    monkeypatch.setattr(lazy_mod._HashChecker, "submit",
-                        lambda self, shard, data, expected: (hashed.append(shard), real_submit(self, shard, data, expected))[-1])
+    real_add = VerifiedShards.add
+    monkeypatch.setattr(VerifiedShards, "add", lambda self, path, sha256: (hashed.append(str(path)), real_add(self, path, sha256))[-1])
     forged = good[:len(MAGIC) + 32] + orjson.dumps({k: v[:-1] + ["0" * 64] for k, v in entries.items()})
     for bad in damaged(good) + [forged]:
         (cache / RECORD).write_bytes(bad)
-        assert VerifiedShards(cache / RECORD)._entries() == {}
+        assert not any(VerifiedShards(cache / RECORD).fresh(Path(path), entry[-1]) for path, entry in entries.items())
         hashed.clear()
         lazy = tabled(cache)
         assert lazy.project("requests") is not None

@@ -13,6 +13,7 @@ from mach_nix.errors import IndexError_
 from mach_nix.index.storage.pack import pack, verify
 from mach_nix.index.storage.schema import PYPI_FILES, deps_key, file_requires_dist, file_url, shard_of
 from mach_nix.index.storage.store import Index, write_index
+from test_lazy_index import full_parses
 
 IDNA_DEPS: list = []
 REQUESTS_DEPS = ["certifi>=2017.4.17", "idna<4,>=2.5", 'PySocks!=1.5.7,>=1.5.6; extra == "socks"']
@@ -70,13 +71,15 @@ def test_write_and_read_json_form(json_index: Path) -> None:
     assert (meta["projects"], meta["releases"], meta["files"]) == (2, 2, 3)
     assert len(meta["shards"]) == 256 and len(list(json_index.glob("*.json"))) == 257
     index = Index.open(json_index)
+    parsed = full_parses(index)
     project = index.project("Requests")
     assert project is not None and project["name"] == "requests"
     wheel, sdist = project["releases"]["2.31.0"]
     assert file_requires_dist(project, wheel) == REQUESTS_DEPS
     assert file_requires_dist(project, sdist) is None
     # Only the shard asked for was loaded.
-    assert list(index._shards) == [shard_of("requests")]
+    assert index.project("requests") is project  # kept, not parsed again
+    assert parsed == [shard_of("requests")]
     assert index.project("no-such-project") is None
 
 

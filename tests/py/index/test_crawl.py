@@ -28,7 +28,7 @@ from mach_nix.index.client.pypi import PyPIClient
 from mach_nix.index.storage.schema import file_requires_dist, file_url
 from mach_nix.index.storage.store import Index
 
-PYPI = Path(__file__).resolve().parents[1] / "data" / "pypi"
+PYPI = Path(__file__).resolve().parents[2] / "data" / "pypi"
 EXPECTED = PYPI / "expected"
 
 
