@@ -5,5 +5,5 @@
 - :mod:`mach_nix.index.crawl`: building and publishing an index from PyPI;
 - :mod:`mach_nix.index.view`: the layered index a lock reads (embedded, user cache, on demand).
 
-The allowed imports are a table in ``tests/py/test_import_rules.py`` (``INDEX_RULES``).
+The allowed imports are a table in ``tests/py/test_import_rules.py`` (``ALLOWED``).
 """

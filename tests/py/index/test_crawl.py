@@ -15,16 +15,16 @@ import pytest
 
 from faults.fakepypi import FakePyPI, recorded_routes
 from mach_nix.cli import main
+from mach_nix.index.client.pypi import PyPIClient
 from mach_nix.index.crawl import crawler as crawler_mod
 from mach_nix.index.crawl import plan as plan_mod
 from mach_nix.index.crawl import releases as releases_mod
-from mach_nix.index.storage import tags
 from mach_nix.index.crawl.crawler import Crawler
 from mach_nix.index.crawl.publish import recover, write_verified
 from mach_nix.index.crawl.scope import Scope, parse_seeds
 from mach_nix.index.crawl.workdir import WorkDir
+from mach_nix.index.storage import tags
 from mach_nix.index.storage.pack import verify
-from mach_nix.index.client.pypi import PyPIClient
 from mach_nix.index.storage.schema import file_requires_dist, file_url
 from mach_nix.index.storage.store import Index
 

@@ -9,9 +9,9 @@ from packaging.version import Version
 from mach_nix.index.client.pypi import PyPIClient
 from mach_nix.index.client.simple_page import SimpleProject
 from mach_nix.index.crawl.crawler import Crawler
+from mach_nix.index.crawl.known import existing_results
 from mach_nix.index.crawl.plan import covers_all_targets, plan_release
 from mach_nix.index.crawl.releases import Release, releases_of, select_releases, version_days
-from mach_nix.index.crawl.known import existing_results
 from mach_nix.index.crawl.scope import Scope, default_since, parse_seeds, window_scope
 from mach_nix.index.crawl.workdir import WorkDir
 from mach_nix.index.storage.tags import file_version

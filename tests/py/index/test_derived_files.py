@@ -14,11 +14,11 @@ from typing import List
 import orjson
 import pytest
 
+from mach_nix.index.storage.lazy_index import LazyIndex
 from mach_nix.index.storage.sealed import MAGIC, seal, unseal
 from mach_nix.index.storage.slice_tables import TABLES_FILE, SliceTables
 from mach_nix.index.storage.store import Index
 from mach_nix.index.storage.verified import RECORD, VerifiedShards
-from mach_nix.index.storage.lazy_index import LazyIndex
 from test_lazy_index import SMALL, same_as_store
 
 

@@ -12,8 +12,8 @@ from faults.fakepypi import FakePyPI, recorded_routes
 from mach_nix.cli import main
 from mach_nix.index.storage.merge import merge_records
 from mach_nix.index.storage.pack import verify
-from mach_nix.index.storage.store import Index, write_index
 from mach_nix.index.storage.schema import shard_of
+from mach_nix.index.storage.store import Index, write_index
 
 
 @pytest.fixture

@@ -9,10 +9,10 @@ from typing import Any, Dict, List
 import pytest
 
 from mach_nix.errors import IndexError_
+from mach_nix.index.storage.lazy_index import LazyIndex, _members
 from mach_nix.index.storage.pack import pack, verify
 from mach_nix.index.storage.schema import shard_of
 from mach_nix.index.storage.store import Index, decode_lz4, frame_table
-from mach_nix.index.storage.lazy_index import LazyIndex, _members
 
 SMALL = Path(__file__).resolve().parents[2] / "data" / "index-small"
 

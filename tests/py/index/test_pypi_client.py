@@ -10,12 +10,12 @@ import pytest
 
 from faults.fakepypi import FakePyPI, Route
 from faults.world import Dist, add_dist, world_routes
-from mach_nix.index.crawl.crawler import Crawler
 from mach_nix.index.client.http import FetchError
 from mach_nix.index.client.pypi import SIMPLE_ACCEPT, PyPIClient
-from mach_nix.index.storage.schema import file_requires_dist
+from mach_nix.index.crawl.crawler import Crawler
 from mach_nix.index.crawl.scope import Scope, parse_seeds
 from mach_nix.index.crawl.workdir import WorkDir
+from mach_nix.index.storage.schema import file_requires_dist
 
 SHA = "ab" * 32
 WORLD = {

@@ -19,10 +19,10 @@ from packaging.version import InvalidVersion, Version
 
 from mach_nix.errors import NetworkError
 from mach_nix.index.client.archives import ArchiveError, sdist_members, wheel_metadata
-from mach_nix.index.client.metadata import parse_core_metadata, sdist_metadata
-from mach_nix.index.client.streamed import StreamedBody
 from mach_nix.index.client.http import WHEEL_DOWNLOAD_LIMIT, FetchError
+from mach_nix.index.client.metadata import parse_core_metadata, sdist_metadata
 from mach_nix.index.client.pypi import PyPIClient
+from mach_nix.index.client.streamed import StreamedBody
 from mach_nix.index.storage.schema import FileResult
 
 SDIST_LIMIT = 100 * 1024 * 1024  # bytes; larger sdists are not downloaded (metadata: unknown)

@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Set
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from mach_nix.errors import MachNixError
 from mach_nix.index.crawl.crawler import Crawler
+from mach_nix.index.crawl.scope import Seed, parse_seeds
 from mach_nix.index.storage.merge import merge_records
 from mach_nix.index.storage.schema import Project
-from mach_nix.index.crawl.scope import Seed, parse_seeds
 from mach_nix.index.storage.store import Index
 
 
@@ -75,28 +75,61 @@ def add_to_layer(
     scope must have ``closure = False``: the rounds are run here, so that held projects are skipped.
     ``fmt``: the form to write (default: the existing layer's, else json).
     """
-    from mach_nix.index.crawl.publish import recover, write_verified
+    from mach_nix.index.crawl.publish import write_verified
 
     out = Path(out)
+    existing, old_scope, fmt = _open_layer(out, fmt)
+    seeds = parse_seeds(items)
+    result = AddResult(meta={})
+
+    def held(name: str) -> bool:
+        return name in existing or any(base.project(name) is not None for base in bases)
+
+    crawled = _crawl_rounds(crawler, seeds, closure, held, result)
+    records = dict(existing)
+    for name, record in crawled.items():
+        records[name] = merge_records(existing[name], record) if name in existing else record
+    for name in crawler.failed:  # a failed re-crawl keeps what the layer had
+        if name in existing:
+            records[name] = existing[name]
+    old_seeds = list(old_scope.get("seeds", []))
+    scope = {**crawler.scope.to_json(), "closure": closure, "layer": True,
+             "seeds": sorted(set(old_seeds) | {i.split("#", 1)[0].strip() for i in items if i.strip()}),
+             "missing": sorted(set(crawler.missing))}
+    if bases:
+        scope["bases"] = [str(base.directory) for base in bases]
+    result.meta = write_verified(out, records, fmt or "json", {"scope": scope}, created_at=created_at)
+    result.added = sorted(crawled)
+    result.kept = sorted(set(existing) - set(crawled))
+    result.skipped = sorted(set(result.skipped))
+    result.missing = sorted(set(crawler.missing))
+    result.failed = dict(crawler.failed)
+    return result
+
+
+def _open_layer(out: Path, fmt: Optional[str]) -> Tuple[Dict[str, Project], Dict[str, Any], Optional[str]]:
+    """The projects and crawl scope of the layer at ``out`` (none if it is new), and the form to
+    write (``fmt``, else the layer's); refuses a directory that holds something else."""
+    from mach_nix.index.crawl.publish import recover
+
     recover(out)
     if out.exists() and not (out / "metadata.json").exists() and (not out.is_dir() or any(out.iterdir())):
         # The swap would replace it: never take a directory of something else for a layer.
         raise MachNixError(f"--out {out} exists and is not an index directory (it has no metadata.json), so `index add` "
                            "will not replace it; name a new directory (e.g. --out ./mach-nix-index) or an existing layer.")
-    existing: Dict[str, Project] = {}
-    old_scope: Dict[str, Any] = {}
-    if (out / "metadata.json").exists():
-        layer = Index.open(out)
-        existing = dict(layer.iter_projects())
-        old_scope = layer.metadata.get("scope") if isinstance(layer.metadata.get("scope"), dict) else {}
-        fmt = fmt or layer.format
-    seeds = parse_seeds(items)
-    result = AddResult(meta={})
+    if not (out / "metadata.json").exists():
+        return {}, {}, fmt
+    layer = Index.open(out)
+    old_scope = layer.metadata.get("scope") if isinstance(layer.metadata.get("scope"), dict) else {}
+    return dict(layer.iter_projects()), old_scope, fmt or layer.format
+
+
+def _crawl_rounds(crawler: Crawler, seeds: Dict[str, Seed], closure: bool, held: Callable[[str], bool],
+                  result: AddResult) -> Dict[str, Project]:
+    """Crawl ``seeds``, then (with ``closure``) round after round what the crawled releases need
+    that nothing ``held`` yet; records ==pins without a release and skipped dependencies in ``result``."""
     crawled: Dict[str, Project] = {}
     extras: Dict[str, Set[str]] = {name: set(seed.extras) for name, seed in seeds.items()}
-
-    def held(name: str) -> bool:
-        return name in existing or any(base.project(name) is not None for base in bases)
 
     def expand(name: str, round_seeds: Dict[str, Seed]) -> None:
         """Queue (into ``round_seeds``) what ``name``'s releases need that nothing holds yet."""
@@ -129,23 +162,4 @@ def add_to_layer(
         for name in sorted(got):
             expand(name, following)
         pending = following
-
-    records = dict(existing)
-    for name, record in crawled.items():
-        records[name] = merge_records(existing[name], record) if name in existing else record
-    for name in crawler.failed:  # a failed re-crawl keeps what the layer had
-        if name in existing:
-            records[name] = existing[name]
-    old_seeds = list(old_scope.get("seeds", []))
-    scope = {**crawler.scope.to_json(), "closure": closure, "layer": True,
-             "seeds": sorted(set(old_seeds) | {i.split("#", 1)[0].strip() for i in items if i.strip()}),
-             "missing": sorted(set(crawler.missing))}
-    if bases:
-        scope["bases"] = [str(base.directory) for base in bases]
-    result.meta = write_verified(out, records, fmt or "json", {"scope": scope}, created_at=created_at)
-    result.added = sorted(crawled)
-    result.kept = sorted(set(existing) - set(crawled))
-    result.skipped = sorted(set(result.skipped))
-    result.missing = sorted(set(crawler.missing))
-    result.failed = dict(crawler.failed)
-    return result
+    return crawled

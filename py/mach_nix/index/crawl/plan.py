@@ -10,8 +10,8 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Dict, Iterable, List, Set
 
-from mach_nix.index.storage import tags
 from mach_nix.index.crawl.releases import Release
+from mach_nix.index.storage import tags
 
 # A release whose wheels cover all of these (or has a pure wheel) needs no sdist for any target.
 TARGET_FAMILIES = (("linux-x86_64",), ("linux-aarch64",), ("macos-x86_64", "macos-universal2"), ("macos-arm64", "macos-universal2"))
