@@ -90,7 +90,7 @@ def _all_parse(requirements: list) -> None:
         Requirement(requirement)
 
 
-# The crawler's metadata parsers (mach_nix.index.metadata) document their errors exactly:
+# The crawler's metadata parsers (mach_nix.index.client.metadata) document their errors exactly:
 # parse_core_metadata and parse_pyproject never raise, parse_requires_txt raises MetadataError
 # naming the file and line; whatever they return parses.
 REQUIRES_TXT = "pkg-1.tar.gz: pkg.egg-info/requires.txt"
