@@ -28,7 +28,7 @@ def package_entry(pkg: ResolvedPackage, display_name: str) -> LockEntry:
 
     Example: ``package_entry(resolution.packages["idna"], "idna")["provider"] == "wheel"``
     """
-    from mach_nix.index.schema import file_url
+    from mach_nix.index.storage.schema import file_url
     from mach_nix.resolve.candidates import wheel_tags
 
     cand = pkg.candidate
@@ -212,7 +212,7 @@ def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Fai
 
 def _validate_external(name: str, entry: Dict[str, Any], fail: Fail) -> None:
     """``external``: the sdist's PEP 725 table as the index records it (docs/lock-format.md), on sdists only."""
-    from mach_nix.index.schema import external_problem
+    from mach_nix.index.storage.schema import external_problem
 
     if "external" not in entry:
         return

@@ -25,7 +25,7 @@ from packaging.markers import Marker
 from packaging.utils import parse_wheel_filename
 from packaging.version import Version
 
-from mach_nix.index.schema import file_url, shard_of
+from mach_nix.index.storage.schema import file_url, shard_of
 from mach_nix.names import normalize
 from mach_nix.resolve.provider import parse_marker
 from mach_nix.resolve.target import Target

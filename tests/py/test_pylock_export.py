@@ -17,12 +17,12 @@ import pytest
 
 from mach_nix.cli import main
 from mach_nix.errors import MachNixError
-from mach_nix.index.store import Index
+from mach_nix.index.storage.store import Index
 from mach_nix.inputs.foreign import read_foreign_lock
 from mach_nix.inputs.foreign.convert import convert
 from mach_nix.lock import read
 from mach_nix.pylock_export import to_pylock
-from mach_nix.resolve.lazy_index import LazyIndex
+from mach_nix.index.storage.lazy_index import LazyIndex
 from mach_nix.resolve.target import Target
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -154,7 +154,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
 
 
 def cmd_names(args: argparse.Namespace) -> int:
-    from mach_nix.index.store import Index
+    from mach_nix.index.storage.store import Index
 
     sys.stdout.write(json.dumps(sorted(Index.open(args.index).names())) + "\n")
     return 0

@@ -19,7 +19,7 @@ def convert_foreign(options: LockOptions) -> LockResult:
     """A mach-nix lock of ``options.from_lock`` for the options' target; its local files named
     relative to ``options.output``. Example: see the module docstring."""
     from mach_nix.errors import MachNixError
-    from mach_nix.index.layers import open_layers
+    from mach_nix.index.view.layers import open_layers
     from mach_nix.inputs.foreign import read_foreign_lock
     from mach_nix.inputs.foreign.convert import convert
     from mach_nix.lock import build_lock
@@ -37,8 +37,8 @@ def convert_foreign(options: LockOptions) -> LockResult:
     index = open_layers(options.index_dirs(), remote=False)  # the local layers: what they know of a file is used
     lookup = None
     if not options.offline:
-        from mach_nix.index.fetch import PyPIFileLookup
-        from mach_nix.index.pypi import PyPIClient
+        from mach_nix.index.client.fetch import PyPIFileLookup
+        from mach_nix.index.client.pypi import PyPIClient
 
         lookup = PyPIFileLookup(client=PyPIClient(index_url=options.index_url, pool_size=4, retries=3,
                                                   **options.client_options()))

@@ -14,7 +14,7 @@ from mach_nix.constants import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, DEFAU
 from mach_nix.inputs import InputSources
 
 if TYPE_CHECKING:
-    from mach_nix.index.layers import LayeredIndex
+    from mach_nix.index.view.layers import LayeredIndex
 
 
 @dataclass
@@ -57,14 +57,14 @@ class LockOptions:
 
     def index_dirs(self) -> List[Path]:
         """The local layers in order: ``index`` (the embedded data/ when unset), then ``extra_indexes``."""
-        from mach_nix.index.store import default_index_dir
+        from mach_nix.index.storage.store import default_index_dir
 
         given = self.index if isinstance(self.index, list) else ([self.index] if self.index is not None else [])
         return [Path(p) for p in (given or [default_index_dir()])] + [Path(p) for p in self.extra_indexes]
 
     def open_index(self) -> LayeredIndex:
-        """The :class:`mach_nix.index.layers.LayeredIndex` of these options."""
-        from mach_nix.index.layers import open_layers
+        """The :class:`mach_nix.index.view.layers.LayeredIndex` of these options."""
+        from mach_nix.index.view.layers import open_layers
 
         refresh: Union[bool, Set[str]] = True if self.refresh else set(self.refresh_packages)
         return open_layers(self.index_dirs(), offline=self.offline, index_url=self.index_url,
@@ -72,7 +72,7 @@ class LockOptions:
                            extra_index_urls=self.extra_index_urls)
 
     def client_options(self) -> Dict[str, Any]:
-        """The network bounds of these options, as :class:`~mach_nix.index.pypi.PyPIClient` arguments."""
+        """The network bounds of these options, as :class:`~mach_nix.index.client.pypi.PyPIClient` arguments."""
         bounds: Dict[str, Any] = {"network_deadline": self.network_deadline or None}
         if self.request_timeout:
             bounds["request_timeout"] = self.request_timeout

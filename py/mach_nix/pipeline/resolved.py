@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
-    from mach_nix.index.layers import LayeredIndex
+    from mach_nix.index.view.layers import LayeredIndex
     from mach_nix.inputs import InputSet
     from mach_nix.pipeline.advice import Providers
     from mach_nix.pipeline.options import LockOptions

@@ -56,7 +56,7 @@ def add_native_needs(options: LockOptions, packages: Packages, previous: Optiona
 
     Example: ``add_native_needs(LockOptions(src, needs="off"), packages).warnings == []``
     """
-    from mach_nix.index.cache import default_cache_dir
+    from mach_nix.index.storage.cache import default_cache_dir
     from mach_nix.native.lock_needs import add_needs
 
     mode = "cached" if options.offline and options.needs == "fetch" else options.needs

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from mach_nix.errors import MachNixError
-from mach_nix.index.schema import LEGACY_BUILD_SYSTEM
+from mach_nix.index.storage.schema import LEGACY_BUILD_SYSTEM
 from mach_nix.inputs.foreign import Edge, ForeignFile, ForeignLock, ForeignPackage
 from mach_nix.names import normalize
 from mach_nix.resolve.target import Target
@@ -222,7 +222,7 @@ def _entry(foreign: ForeignLock, package: ForeignPackage, target: Target, index:
     if file.path is not None and file.sha256:  # a local file (path source), named relative to the lock
         entry["path"], entry["sha256"] = file.path, file.sha256
     else:
-        from mach_nix.index.schema import file_url
+        from mach_nix.index.storage.schema import file_url
 
         known = _index_file(index, package.name, file.filename)
         url = file.url or (file_url(known) if known else None)
@@ -271,7 +271,7 @@ def _index_file(index: Any, name: str, filename: str) -> Optional[FileNode]:
 
 
 def _index_dependencies(index: Any, name: str, entry: LockEntry, target: Target, names: Set[str]) -> List[str]:
-    from mach_nix.index.schema import file_requires_dist
+    from mach_nix.index.storage.schema import file_requires_dist
     from mach_nix.resolve.provider import parse_dependency
 
     project = index.project(name) if index is not None else None
