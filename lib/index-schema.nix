@@ -1,11 +1,11 @@
 # The index's addressing rules, read while Nix evaluates (no import from derivation): which JSON
 # shard holds a project, where a file node's file is, and the lookups the foreign-lock conversion
-# makes in the index (docs/index-format.md). The twin of py/mach_nix/index/schema.py (`shard_of`,
+# makes in the index (docs/index-format.md). The twin of py/mach_nix/index/storage/schema.py (`shard_of`,
 # `file_url`, PYPI_FILES); both are held to tests/data/golden/names.json and file-urls.json.
 { lib }:
 rec {
   # PyPI's file host keeps a file at packages/<blake2b-256 of the file, split 2/2/60>/<filename>
-  # (twin: PYPI_FILES in py/mach_nix/index/schema.py).
+  # (twin: PYPI_FILES in py/mach_nix/index/storage/schema.py).
   pypiFiles = "https://files.pythonhosted.org/packages/";
 
   /* shardOf :: string -> string — the index shard of a normalized project name: the first two hex

@@ -1,8 +1,8 @@
 """Rules that exist in Python and in Nix (the Nix twins read other tools' locks and the index with no
 import from derivation) held to one table of golden cases each, under tests/data/golden/:
 
-  names.json      PEP 503 name normalisation and the index's shard id   names.py, index/schema.py | lib/names.nix, lib/index-schema.nix
-  file-urls.json  where an index file node's file is                     index/schema.py           | lib/index-schema.nix
+  names.json      PEP 503 name normalisation and the index's shard id   names.py, index/storage/schema.py | lib/names.nix, lib/index-schema.nix
+  file-urls.json  where an index file node's file is                     index/storage/schema.py           | lib/index-schema.nix
   markers.json    PEP 508 markers for a target                           resolve/target.py         | lib/markers.nix
   wheel-tags.json which wheels install, and in which order               resolve/target.py         | lib/wheel-tags.nix
   versions.json   PEP 440 version order                                  packaging.version         | lib/versions.nix compare
