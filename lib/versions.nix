@@ -1,5 +1,7 @@
-# Version conditions of overrides/ entries: a comma-separated list of `OP VERSION` clauses
-# (OP one of >= <= > < == !=), compared in PEP 440's order (`compare`).
+# PEP 440 versions in pure Nix, the twin of packaging.version and packaging.specifiers: their order
+# (`compare`), specifiers (`satisfies`: build requirements against nixpkgs' versions, marker
+# versions) and the version conditions of overrides/ entries (`matches`: `OP VERSION` clauses, OP
+# one of >= <= > < == !=). Golden cases: tests/data/golden/{versions,specifiers}.json.
 { lib }:
 rec {
   # PEP 440's version pattern (packaging.version.VERSION_PATTERN, the twin), as a POSIX ERE over
