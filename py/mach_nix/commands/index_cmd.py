@@ -208,11 +208,14 @@ def cmd_needs(args: argparse.Namespace) -> int:
 
 def _needs_selection(args: argparse.Namespace, data: Path) -> list:
     """The wheels `index needs` works through: the locks' binary wheels, or the index's."""
+    from dataclasses import replace
+
     from mach_nix.native.index_wheels import index_wheels, lock_wheels, newest_only
 
-    if args.lock:
-        return [w for path in args.lock for w in lock_wheels(path)]
     from mach_nix.index.store import Index
 
     wheels = list(index_wheels(Index.open(data)))
+    if args.lock:  # a lock records no sizes: the index's, where it has the file, plan the budget
+        sizes = {w.sha256: w.size for w in wheels}
+        return [replace(w, size=sizes.get(w.sha256, w.size)) for path in args.lock for w in lock_wheels(path)]
     return newest_only(wheels) if args.newest_only else wheels

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import IO, Callable, Dict
 
 from mach_nix.native.elf import Dynamic, ElfError, is_elf, read_dynamic
+from mach_nix.native.seekable import SeekableRaw
 from mach_nix.native.zipmember import MemberInfo, ZipMember, ZipMemberError
 
 ArchiveReader = Callable[[int, int], bytes]
@@ -58,27 +59,13 @@ def file_reader(handle: IO[bytes]) -> ArchiveReader:
     return read
 
 
-class _ReaderFile(io.RawIOBase):
+class _ReaderFile(SeekableRaw):
     """A seekable file over ``read(offset, size)`` of an archive of ``size`` bytes, for zipfile
     (which reads only the end of central directory and the central directory through it)."""
 
     def __init__(self, read: ArchiveReader, size: int) -> None:
-        super().__init__()
-        self._read, self.size, self.pos = read, size, 0
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.pos
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self.pos, 2: self.size}[whence]
-        self.pos = max(0, min(base + offset, self.size))
-        return self.pos
+        super().__init__(size)
+        self._read = read
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
         data = self._read(self.pos, min(len(buffer), self.size - self.pos)) if self.pos < self.size else b""
