@@ -171,3 +171,23 @@ def test_cli_verify_and_dry_run(tmp_path: Path, capsys: pytest.CaptureFixture) -
     assert "sound" in capsys.readouterr().out
     assert main(["index", "needs", "--max-bytes", "1M", "--newest-only", "--dry-run"]) == 0
     assert "wheels selected" in capsys.readouterr().out
+
+
+def test_a_release_s_identical_libraries_are_read_once(tmp_path: Path) -> None:
+    """The cp311 and cp312 wheels of one release bundle the same library: the second fetches only
+    its own extension module (the library's reading is reused: same name, CRC-32 and size)."""
+    lib = shared_object(["libgomp.so.1"], soname="libbig.so.1", padding=600_000, seed=7)
+    with FakePyPI({}) as server:
+        wheels = []
+        for py in ("cp311", "cp312"):
+            data = wheel({f"big/_e.{py}-x86_64-linux-gnu.so": shared_object(["libbig.so.1"], pyinit="_e", seed=1),
+                          "big.libs/libbig.so.1": lib})
+            filename = f"big-1.0-{py}-{py}-manylinux_2_17_x86_64.whl"
+            server.routes[f"/files/{filename}"] = Route(data)
+            wheels.append(IndexWheel("big", Version("1.0"), filename, hashlib.sha256(data).hexdigest(), len(data),
+                                     f"{server.base}/files/{filename}", ("x86_64",)))
+        report = needs_fill.fill(tmp_path, wheels, max_bytes=10**9, threads=2, client_factory=server.client)
+    assert report.read == 2 and report.reused == 1
+    assert report.bytes < len(lib) + 2 * 70_000  # the library's bytes once, not twice
+    table = NeedsTable(tmp_path)
+    assert [table.get(w.sha256).module for w in wheels] == [("libgomp.so.1",)] * 2

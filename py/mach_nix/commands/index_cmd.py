@@ -36,7 +36,7 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
                                         "Resumable: each reading is journaled; a later run continues with what the table lacks.")
     needs.add_argument("--data", type=Path, default=None, metavar="DIR", help="the index whose wheels are read (default: the embedded data/)")
     needs.add_argument("--max-bytes", type=_byte_count, required=True, metavar="N",
-                       help="budget, the sum of the read wheels' sizes (bounds what is fetched): 15G, 500M, 0 (only finish an interrupted fill)")
+                       help="budget of bytes fetched (a wheel is started only when its size still fits): 15G, 500M, 0 (only finish an interrupted fill)")
     needs.add_argument("--newest-only", action="store_true", help="per project and architecture, the newest release's wheels only")
     needs.add_argument("--lock", type=Path, action="append", default=[], metavar="FILE",
                        help="read the binary wheels of this lock instead (repeatable)")
@@ -191,9 +191,14 @@ def cmd_needs(args: argparse.Namespace) -> int:
     wheels = _needs_selection(args, data)
     if args.dry_run:
         report = needs_fill.FillReport()
-        chosen = needs_fill.plan(NeedsTable(table_dir), wheels, args.max_bytes, report)
-        print(f"{report.selected} wheels selected, {report.present} in the table; would read {len(chosen)} "
-              f"({report.planned_bytes} bytes of wheels), leaving {report.left}")
+        todo = needs_fill.plan(NeedsTable(table_dir), wheels, report)
+        fits, total = 0, 0
+        for wheel in todo:
+            if total + wheel.size > args.max_bytes:
+                break
+            fits, total = fits + 1, total + wheel.size
+        print(f"{report.selected} wheels selected, {report.present} in the table, {len(todo)} to read "
+              f"({sum(w.size for w in todo)} bytes of wheels); the budget reaches at least {fits} ({total} bytes)")
         return 0
     report = needs_fill.fill(table_dir, wheels, args.max_bytes, threads=args.threads,
                              progress=lambda line: print(line, file=sys.stderr, flush=True))
@@ -201,6 +206,7 @@ def cmd_needs(args: argparse.Namespace) -> int:
         print(f"could not read {failure}", file=sys.stderr)
     print(f"{report.selected} wheels selected, {report.present} were in the table; read {report.read} "
           f"({report.planned_bytes} bytes of wheels) in {report.requests} requests, {report.bytes} bytes, "
+          f"{report.reused} members reused, "
           f"{report.seconds:.1f} s; {len(report.failed)} failed, {report.left} left beyond the budget; "
           f"table {table_dir}: {NeedsTable(table_dir).metadata()['wheels']} wheels")
     return 1 if report.failed else 0

@@ -21,6 +21,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 import orjson
 
 from mach_nix.fsutil import atomic_write_bytes
+from mach_nix.native.member_memo import MemberMemo
 from mach_nix.native.needs import summarize
 from mach_nix.native.needs_table import JOURNAL, METADATA, SCHEMA, Entry, NeedsTable, entry_of, shard_bytes
 
@@ -29,14 +30,15 @@ MERGE_EVERY = 200  # readings journaled between merges into the shards
 
 @dataclass
 class FillReport:
-    """What a fill did: wheels selected, already in the table, read, failed; the planned bytes (the
-    sum of the read wheels' sizes, the budget's measure) and what reading them cost."""
+    """What a fill did: wheels selected, already in the table, read, failed, left beyond the budget;
+    the sum of the read wheels' sizes, what reading them cost, and members reused from the memo."""
 
     selected: int = 0
     present: int = 0
     read: int = 0
     planned_bytes: int = 0
     left: int = 0
+    reused: int = 0
     requests: int = 0
     bytes: int = 0
     seconds: float = 0.0
@@ -113,61 +115,74 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def plan(table: NeedsTable, wheels: Sequence[Any], max_bytes: int, report: FillReport) -> List[Any]:
-    """The wheels to read: those the table lacks, smallest first, while their sizes fit the budget
-    (a wheel's size bounds what reading it costs). ``wheels``: objects with sha256, size, url, filename."""
+def plan(table: NeedsTable, wheels: Sequence[Any], report: FillReport) -> List[Any]:
+    """The wheels to read, in order: those the table lacks, smallest first (most wheels for the
+    budget). ``wheels``: objects with sha256, size, url, filename."""
     unique = {w.sha256: w for w in wheels}
     report.selected = len(unique)
     todo = [w for w in unique.values() if w.sha256 not in table]
     report.present = report.selected - len(todo)
-    chosen = []
-    for wheel in sorted(todo, key=lambda w: (w.size, w.filename)):
-        if report.planned_bytes + wheel.size > max_bytes:
-            break
-        report.planned_bytes += wheel.size
-        chosen.append(wheel)
-    report.left = len(todo) - len(chosen)
-    return chosen
+    return sorted(todo, key=lambda w: (w.size, w.filename))
 
 
 def fill(directory: Path, wheels: Sequence[Any], max_bytes: int, threads: int = 3,
          client_factory: Optional[Callable[[], Any]] = None,
          progress: Optional[Callable[[str], None]] = None) -> FillReport:
-    """Read the needs of ``wheels`` the table at ``directory`` lacks, within ``max_bytes`` (planned
-    by wheel size), and store them. Wheels that cannot be read are named in ``failed``."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    from mach_nix.errors import MachNixError
-    from mach_nix.native.remote_wheel import read_remote_wheel
-    from mach_nix.native.wheel_elf import WheelReadError
+    """Read the needs of ``wheels`` the table at ``directory`` lacks and store them, while the bytes
+    fetched plus the sizes of the wheels being read (what they can cost at most) fit ``max_bytes``.
+    Members identical to one read before are not fetched again (:mod:`mach_nix.native.member_memo`).
+    Wheels that cannot be read are named in ``failed``."""
+    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
     started = time.monotonic()
     writer = TableWriter(directory)
     report = FillReport()
-    chosen = plan(NeedsTable(directory), wheels, max_bytes, report)
+    todo = plan(NeedsTable(directory), wheels, report)
     if client_factory is None:
         from mach_nix.index.pypi import PyPIClient
 
         def client_factory() -> Any:
             return PyPIClient(pool_size=threads, retries=3)
     client = client_factory()
-
-    def one(wheel: Any) -> None:
-        try:
-            members, _cost = read_remote_wheel(client, wheel.url, wheel.sha256)
-        except (MachNixError, WheelReadError) as exc:
-            report.failed.append(f"{wheel.filename}: {exc.message if isinstance(exc, MachNixError) else exc}")
-            return
-        writer.add(wheel.sha256, entry_of(wheel.filename, summarize(members)))
-        report.read += 1
-        if progress is not None:
-            progress(f"{report.read}/{len(chosen)} {wheel.filename}")
-
+    memo = MemberMemo()
+    running: Dict[Any, Any] = {}  # future → wheel
     try:
         with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mach-nix-needs-fill") as pool:
-            list(pool.map(one, chosen))
+            for index, wheel in enumerate(todo):
+                while len(running) >= threads:
+                    _settle(wait(running, return_when=FIRST_COMPLETED).done, running)
+                if client.stats.bytes + sum(w.size for w in running.values()) + wheel.size > max_bytes:
+                    report.left = len(todo) - index
+                    break
+                report.planned_bytes += wheel.size
+                running[pool.submit(_read_one, client, wheel, memo, writer, report, progress)] = wheel
+            _settle(wait(running).done, running)
     finally:
         writer.merge()
         report.requests, report.bytes = client.stats.requests, client.stats.bytes
+        report.reused = memo.reused
         report.seconds = time.monotonic() - started
     return report
+
+
+def _settle(done: Any, running: Dict[Any, Any]) -> None:
+    for future in done:
+        del running[future]
+        future.result()  # a reading's own failures are in the report; anything else propagates
+
+
+def _read_one(client: Any, wheel: Any, memo: MemberMemo, writer: TableWriter, report: FillReport,
+              progress: Optional[Callable[[str], None]]) -> None:
+    from mach_nix.errors import MachNixError
+    from mach_nix.native.remote_wheel import read_remote_wheel
+    from mach_nix.native.wheel_elf import WheelReadError
+
+    try:
+        members, _cost = read_remote_wheel(client, wheel.url, wheel.sha256, memo)
+    except (MachNixError, WheelReadError) as exc:
+        report.failed.append(f"{wheel.filename}: {exc.message if isinstance(exc, MachNixError) else exc}")
+        return
+    writer.add(wheel.sha256, entry_of(wheel.filename, summarize(members)))
+    report.read += 1
+    if progress is not None:
+        progress(f"{report.read} {wheel.filename} ({client.stats.bytes} bytes so far)")

@@ -14,14 +14,17 @@ from typing import Any, Dict, Optional, Tuple
 
 from mach_nix.index.pypi import WHEEL_DOWNLOAD_LIMIT, FetchError
 from mach_nix.native.elf import Dynamic
+from mach_nix.native.member_memo import MemberMemo
 from mach_nix.native.wheel_elf import ReadCost, wheel_dynamics
 
 TAIL = 64 * 1024  # the central directory of a wheel with a few hundred members fits
 WINDOW = 64 * 1024  # a smaller read fetches this much: a member's local header with its first bytes
 
 
-def read_remote_wheel(client: Any, url: str, sha256: Optional[str] = None) -> Tuple[Dict[str, Dynamic], ReadCost]:
-    """Member path → dynamic section of the wheel at ``url``, and what reading it cost.
+def read_remote_wheel(client: Any, url: str, sha256: Optional[str] = None,
+                      memo: Optional[MemberMemo] = None) -> Tuple[Dict[str, Dynamic], ReadCost]:
+    """Member path → dynamic section of the wheel at ``url``, and what reading it cost; ``memo``:
+    readings of identical members of other wheels (see :mod:`mach_nix.native.member_memo`).
 
     A host that answers a range request with the whole file (PyPI's cache sometimes does) is read
     from that answer, up to the whole-wheel download limit, and only when it has the ``sha256`` the
@@ -73,7 +76,7 @@ def read_remote_wheel(client: Any, url: str, sha256: Optional[str] = None) -> Tu
         return head + got[:end - first]
 
     cost = ReadCost()
-    return wheel_dynamics(read, size, cost), cost
+    return wheel_dynamics(read, size, cost, memo), cost
 
 
 def _read_bytes(data: bytes) -> Dict[str, Dynamic]:

@@ -17,9 +17,10 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from typing import IO, Callable, Dict
+from typing import IO, Callable, Dict, Optional
 
 from mach_nix.native.elf import Dynamic, ElfError, is_elf, read_dynamic
+from mach_nix.native.member_memo import MemberMemo
 from mach_nix.native.seekable import SeekableRaw
 from mach_nix.native.zipmember import MemberInfo, ZipMember, ZipMemberError
 
@@ -33,11 +34,13 @@ class WheelReadError(ValueError):
 
 @dataclass
 class ReadCost:
-    """What reading a wheel cost: compressed member bytes inflated, members read, ELF found."""
+    """What reading a wheel cost: compressed member bytes inflated, members read, ELF found, and
+    members whose reading another wheel's identical member gave."""
 
     member_bytes: int = 0
     members: int = 0
     elf: int = 0
+    reused: int = 0
 
 
 def is_candidate(path: str) -> bool:
@@ -74,8 +77,10 @@ class _ReaderFile(SeekableRaw):
         return len(data)
 
 
-def wheel_dynamics(read: ArchiveReader, size: int, cost: ReadCost | None = None) -> Dict[str, Dynamic]:
-    """Member path → dynamic section, for every ELF member with one.
+def wheel_dynamics(read: ArchiveReader, size: int, cost: ReadCost | None = None,
+                   memo: Optional[MemberMemo] = None) -> Dict[str, Dynamic]:
+    """Member path → dynamic section, for every ELF member with one; ``memo``: readings of members
+    of other wheels, reused for a member with the same name, CRC-32 and size.
 
     Raises WheelReadError when the archive or an ELF member cannot be read.
     """
@@ -90,16 +95,26 @@ def wheel_dynamics(read: ArchiveReader, size: int, cost: ReadCost | None = None)
             continue
         member = ZipMember(read, MemberInfo(zi.filename, zi.header_offset, zi.compress_type,
                                             zi.compress_size, zi.file_size))
-        cost.members += 1
+
+        def member_dynamic(member: ZipMember = member) -> Optional[Dynamic]:
+            cost.members += 1
+            try:
+                if not is_elf(member.read(0, 4)):
+                    return None
+                cost.elf += 1
+                return read_dynamic(member.read)
+            finally:
+                cost.member_bytes += member.fetched
+
         try:
-            if not is_elf(member.read(0, 4)):
-                continue
-            cost.elf += 1
-            dyn = read_dynamic(member.read)
+            if memo is None:
+                dyn = member_dynamic()
+            else:
+                key = (zi.filename.rsplit("/", 1)[-1], zi.CRC, zi.file_size)
+                dyn, reused = memo.get_or_read(key, member_dynamic)
+                cost.reused += reused
         except (ElfError, ZipMemberError) as exc:
             raise WheelReadError(f"{zi.filename}: {exc}") from None
-        finally:
-            cost.member_bytes += member.fetched
         if dyn is not None:
             out[zi.filename] = dyn
     return out
