@@ -55,6 +55,8 @@ def read_remote_wheel(client: Any, url: str, sha256: Optional[str] = None,
         end = min(offset + n, size)
         if offset >= tail_start:
             return tail[offset - tail_start:end - tail_start]
+        if end > tail_start:  # a local header or member straddling the tail's start
+            return read(offset, tail_start - offset) + tail[:end - tail_start]
         start, data = window
         head = b""
         if start <= offset < start + len(data):  # the part the window holds is not fetched again
