@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from mach_nix.index.pypi import WHEEL_DOWNLOAD_LIMIT, FetchError
 from mach_nix.native.elf import Dynamic
@@ -49,7 +49,7 @@ def read_remote_wheel(client: Any, url: str, sha256: Optional[str] = None,
         raise FetchError(f"{url}: a range request was answered without a usable Content-Range header.")
     tail_start, size = int(match.group(1)), int(match.group(3))
     tail = resp.data
-    window = [0, b""]  # the last range fetched: a local header is read, then the bytes after it
+    window: List[Any] = [0, b""]  # the last range fetched: a local header is read, then the bytes after it
 
     def read(offset: int, n: int) -> bytes:
         end = min(offset + n, size)
