@@ -105,3 +105,22 @@ def test_wheel_dynamics_reads_elf_members_and_skips_the_rest(tmp_path) -> None:
                                             ("pymssql.libs/libssl-cd1d6220.so.1.0.2k", True)])
 def test_candidate_members(path: str, expected: bool) -> None:
     assert is_candidate(path) is expected
+
+
+def test_seekable_raw_clamps_and_reads_through_a_buffer() -> None:
+    import io
+
+    from mach_nix.native.seekable import SeekableRaw
+
+    class Counting(SeekableRaw):
+        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+            n = min(len(buffer), self.size - self.pos)
+            buffer[:n] = bytes(range(self.pos, self.pos + n))
+            self.pos += n
+            return n
+
+    raw = Counting(10)
+    assert raw.seek(-4, 2) == 6 and raw.seek(100) == 10 and raw.seek(-3, 1) == 7 and raw.seek(-50) == 0
+    buffered = io.BufferedReader(Counting(10))
+    buffered.seek(-3, 2)
+    assert buffered.read() == bytes([7, 8, 9]) and buffered.tell() == 10

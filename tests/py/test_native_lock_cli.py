@@ -1,7 +1,8 @@
 """`mach-nix lock --needs` end to end, offline on the embedded index: the default (`cached`) with an
 empty cache warns and leaves the field out; once the cache holds a wheel's reading (keyed by its
 sha256, as `--needs fetch` stores it), the lock records `needs`; `off` never does; pure wheels
-never get the field."""
+never get the field. The user-cache tests run with an empty needs table; the last one reads the
+committed data/needs/."""
 
 from __future__ import annotations
 
@@ -13,6 +14,12 @@ import pytest
 from mach_nix.cli import main
 from mach_nix.native.cache import ElfCache
 from mach_nix.native.elf import Dynamic
+
+
+@pytest.fixture(autouse=True)
+def empty_table(request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if "committed_table" not in request.node.name:
+        monkeypatch.setenv("MACH_NIX_NEEDS_TABLE", str(tmp_path / "no-table"))
 
 
 def lock(tmp_path: Path, *extra: str) -> dict:
@@ -60,3 +67,15 @@ def test_a_relock_keeps_the_needs_of_the_same_wheels_without_a_cache(tmp_path: P
     assert "not in the cache" not in capsys.readouterr().err
     changed = lock(tmp_path, "numpy<2")  # another numpy file: the old needs do not apply
     assert "needs" not in changed["packages"]["numpy"]
+
+
+def test_the_committed_table_gives_needs_with_no_cache_and_no_network_committed_table(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    from mach_nix.native.needs import classify_summaries
+    from mach_nix.native.needs_table import NeedsTable, default_table_dir
+
+    got = lock(tmp_path)
+    assert "not in the cache" not in capsys.readouterr().err and not (tmp_path / "cache" / "elf-v1").exists()
+    numpy = got["packages"]["numpy"]
+    assert numpy["needs"] == classify_summaries({"numpy": NeedsTable(default_table_dir()).get(numpy["sha256"])})["numpy"]
+    assert "needs" not in got["packages"]["idna"]

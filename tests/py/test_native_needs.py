@@ -249,3 +249,23 @@ def test_a_host_that_answers_a_range_with_the_whole_file_is_read_from_it() -> No
     # the whole file is used only with the sha256 the lock states
     with pytest.raises(FetchError, match="does not have the sha256 the lock states"):
         read_remote_wheel(WholeAfterTheTail(), "https://files.example/w.whl", "0" * 64)
+
+
+@pytest.mark.parametrize("into_header", [1, 10, 29, 40])
+def test_a_member_straddling_the_start_of_the_tail_read_is_read_whole(monkeypatch: pytest.MonkeyPatch,
+                                                                      into_header: int) -> None:
+    """lazy-object-proxy 1.13.0's cp312 wheel: the 64 KiB tail read began inside a member's local
+    header, and the part before it was fetched alone and taken for the whole."""
+    import io
+    import zipfile
+
+    from mach_nix.native import remote_wheel
+
+    data = wheel({"pkg/_ext.cpython-311-x86_64-linux-gnu.so": shared_object(["libz.so.1"], pyinit="_ext",
+                                                                           padding=20_000),
+                  "pkg/__init__.py": b""})
+    offset = zipfile.ZipFile(io.BytesIO(data)).getinfo("pkg/_ext.cpython-311-x86_64-linux-gnu.so").header_offset
+    monkeypatch.setattr(remote_wheel, "TAIL", len(data) - offset - into_header)
+    with FakePyPI({"/files/w.whl": Route(data)}) as server:
+        got, _ = remote_wheel.read_remote_wheel(server.client(), server.base + "/files/w.whl")
+    assert got["pkg/_ext.cpython-311-x86_64-linux-gnu.so"].needed == ("libz.so.1",)

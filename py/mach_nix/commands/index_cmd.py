@@ -1,4 +1,4 @@
-"""`mach-nix index show|pack|verify|build|update|add`."""
+"""`mach-nix index show|pack|verify|needs|build|update|add`."""
 
 from __future__ import annotations
 
@@ -29,6 +29,21 @@ def register(sub: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None
     verify.add_argument("dir", type=Path, nargs="?", default=None)
     add_index_option(verify)
     verify.set_defaults(func=cmd_verify)
+
+    needs = isub.add_parser("needs", help="fill the embedded needs table (DATA/needs/) from the file host, within a byte budget",
+                            description="Read the ELF needs of binary Linux wheels with range requests and store them in "
+                                        "DATA/needs/ (keyed by wheel sha256), smallest wheels first, until the budget is spent. "
+                                        "Resumable: each reading is journaled; a later run continues with what the table lacks.")
+    needs.add_argument("--data", type=Path, default=None, metavar="DIR", help="the index whose wheels are read (default: the embedded data/)")
+    needs.add_argument("--max-bytes", type=_byte_count, required=True, metavar="N",
+                       help="budget of bytes fetched (a wheel is started only when its size still fits): 15G, 500M, 0 (only finish an interrupted fill)")
+    needs.add_argument("--newest-only", action="store_true", help="per project and architecture, the newest release's wheels only")
+    needs.add_argument("--lock", type=Path, action="append", default=[], metavar="FILE",
+                       help="read the binary wheels of this lock instead (repeatable)")
+    needs.add_argument("--threads", type=int, default=3, help="connections at once (default 3)")
+    needs.add_argument("--dry-run", action="store_true", help="print what would be read, and read nothing")
+    needs.add_argument("--verify", action="store_true", help="check the table's shards against its metadata.json, and read nothing")
+    needs.set_defaults(func=cmd_needs)
 
     import importlib
 
@@ -146,3 +161,67 @@ def cmd_add(args: argparse.Namespace) -> int:
                        f"{args.out}` lists what the layer holds).")
     return 1 if result.failed else 0
 
+
+
+def _byte_count(text: str) -> int:
+    """``15G`` → 15 * 10**9 (K, M, G, T: powers of ten, as the figures in reports)."""
+    scale = {"K": 10**3, "M": 10**6, "G": 10**9, "T": 10**12}.get(text[-1:].upper(), 1)
+    try:
+        value = float(text[:-1] if scale > 1 else text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a byte count (e.g. 15G, 500M, 1000000)") from None
+    return int(value * scale)
+
+
+def cmd_needs(args: argparse.Namespace) -> int:
+    from mach_nix.index.store import default_index_dir
+    from mach_nix.native.needs_table import NeedsTable
+
+    data = args.data or default_index_dir()
+    table_dir = data / "needs"
+    if args.verify:
+        problems = list(NeedsTable(table_dir).verify())
+        for problem in problems[:50]:
+            print(f"  - {problem}", file=sys.stderr)
+        print(f"needs table {table_dir}: " + (f"{len(problems)} problem(s)" if problems else
+                                                f"sound, {NeedsTable(table_dir).metadata()['wheels']} wheels"))
+        return 1 if problems else 0
+    from mach_nix.native import needs_fill
+
+    wheels = _needs_selection(args, data)
+    if args.dry_run:
+        report = needs_fill.FillReport()
+        todo = needs_fill.plan(NeedsTable(table_dir), wheels, report)
+        fits, total = 0, 0
+        for wheel in todo:
+            if total + wheel.size > args.max_bytes:
+                break
+            fits, total = fits + 1, total + wheel.size
+        print(f"{report.selected} wheels selected, {report.present} in the table, {len(todo)} to read "
+              f"({sum(w.size for w in todo)} bytes of wheels); the budget reaches at least {fits} ({total} bytes)")
+        return 0
+    report = needs_fill.fill(table_dir, wheels, args.max_bytes, threads=args.threads,
+                             progress=lambda line: print(line, file=sys.stderr, flush=True))
+    for failure in report.failed:
+        print(f"could not read {failure}", file=sys.stderr)
+    print(f"{report.selected} wheels selected, {report.present} were in the table; read {report.read} "
+          f"({report.planned_bytes} bytes of wheels) in {report.requests} requests, {report.bytes} bytes, "
+          f"{report.reused} members reused, "
+          f"{report.seconds:.1f} s; {len(report.failed)} failed, {report.left} left beyond the budget; "
+          f"table {table_dir}: {NeedsTable(table_dir).metadata()['wheels']} wheels")
+    return 1 if report.failed else 0
+
+
+def _needs_selection(args: argparse.Namespace, data: Path) -> list:
+    """The wheels `index needs` works through: the locks' binary wheels, or the index's."""
+    from dataclasses import replace
+
+    from mach_nix.native.index_wheels import index_wheels, lock_wheels, newest_only
+
+    from mach_nix.index.store import Index
+
+    wheels = list(index_wheels(Index.open(data)))
+    if args.lock:  # a lock records no sizes: the index's, where it has the file, plan the budget
+        sizes = {w.sha256: w.size for w in wheels}
+        return [replace(w, size=sizes.get(w.sha256, w.size)) for path in args.lock for w in lock_wheels(path)]
+    return newest_only(wheels) if args.newest_only else wheels

@@ -3,10 +3,11 @@ their ELF files need from outside themselves (see :mod:`mach_nix.native.needs`).
 
 Where the readings come from, per ``mode``:
 
-* ``cached`` (the default): the user cache only (:class:`mach_nix.native.cache.ElfCache`); a
-  lock makes no request for needs, and wheels not read yet leave the field out (Nix then builds
+* ``cached`` (the default): the embedded needs table (data/needs/,
+  :mod:`mach_nix.native.needs_table`), then the user cache (:class:`mach_nix.native.cache.ElfCache`);
+  a lock makes no request for needs, and wheels not read yet leave the field out (Nix then builds
   them as before, with the ``overrides/`` rules alone) and are named in one warning;
-* ``fetch``: what the cache lacks is read from the file host by range requests and cached;
+* ``fetch``: what the table and the cache lack is read from the file host by range requests and cached;
 * ``off``: no ``needs`` at all.
 
 A re-lock whose binary wheels are exactly those of the lock it redoes (``-o`` an existing lock)
@@ -27,8 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
-from mach_nix.native.cache import ElfCache, Members
-from mach_nix.native.needs import classify
+from mach_nix.native.cache import ElfCache
+from mach_nix.native.needs import Summary, classify_summaries, summarize
+from mach_nix.native.needs_table import NeedsTable, default_table_dir
 
 MODES = ("cached", "fetch", "off")
 LINUX_PLATFORMS = ("manylinux", "musllinux", "linux_")
@@ -36,8 +38,10 @@ LINUX_PLATFORMS = ("manylinux", "musllinux", "linux_")
 
 @dataclass
 class NeedsReport:
-    """What the step did: wheels found in the cache / read, the cost of reading, and warnings."""
+    """What the step did: wheels found in the embedded table / the cache / read, the cost of
+    reading, and warnings."""
 
+    table: int = 0
     cached: int = 0
     read: int = 0
     requests: int = 0
@@ -48,7 +52,7 @@ class NeedsReport:
 
     def stats(self) -> Dict[str, Any]:
         """The ``needs_*`` keys of ``MACH_NIX_STATS``."""
-        return {"needs_wheels_cached": self.cached, "needs_wheels_read": self.read, "needs_requests": self.requests,
+        return {"needs_wheels_table": self.table, "needs_wheels_cached": self.cached, "needs_wheels_read": self.read, "needs_requests": self.requests,
                 "needs_bytes": self.bytes, "needs_seconds": round(self.seconds, 3)}
 
 
@@ -64,9 +68,11 @@ def binary_linux_wheel(entry: Dict[str, Any]) -> bool:
 
 def add_needs(packages: Dict[str, Dict[str, Any]], *, mode: str, cache_root: Path,
               client_factory: Optional[Callable[[], Any]] = None, threads: int = 4,
-              previous: Optional[Dict[str, Dict[str, Any]]] = None) -> NeedsReport:
+              previous: Optional[Dict[str, Dict[str, Any]]] = None,
+              table_dir: Optional[Path] = None) -> NeedsReport:
     """Set ``needs`` on the binary Linux wheels of ``packages`` (lock entries, changed in place);
-    ``previous``: the packages of the lock being redone."""
+    ``previous``: the packages of the lock being redone; ``table_dir``: the needs table (default:
+    :func:`mach_nix.native.needs_table.default_table_dir`)."""
     report = NeedsReport()
     # a local file (`path`, from a converted foreign lock) is not read: it gets no `needs`
     wheels = sorted(n for n, e in packages.items() if binary_linux_wheel(e) and e.get("url"))
@@ -74,12 +80,19 @@ def add_needs(packages: Dict[str, Dict[str, Any]], *, mode: str, cache_root: Pat
         return report
     started = time.monotonic()
     cache = ElfCache(cache_root)
-    found: Dict[str, Members] = {}
+    table = NeedsTable(table_dir if table_dir is not None else default_table_dir())
+    found: Dict[str, Summary] = {}
     todo: List[str] = []
     for name in wheels:
-        members = cache.get(packages[name]["sha256"])
+        sha = packages[name]["sha256"]
+        summary = table.get(sha)
+        if summary is not None:
+            found[name] = summary
+            report.table += 1
+            continue
+        members = cache.get(sha)
         if members is not None:
-            found[name] = members
+            found[name] = summarize(members)
             report.cached += 1
         else:
             todo.append(name)
@@ -96,7 +109,7 @@ def add_needs(packages: Dict[str, Dict[str, Any]], *, mode: str, cache_root: Pat
     if report.missing:
         report.warnings.append(_missing_warning(report.missing, mode))
         return report
-    for name, needs in classify(found).items():
+    for name, needs in classify_summaries(found).items():
         packages[name]["needs"] = needs
     return report
 
@@ -112,7 +125,7 @@ def _same_wheels(packages: Dict[str, Dict[str, Any]], wheels: List[str],
 
 
 def _fetch(packages: Dict[str, Dict[str, Any]], names: List[str], cache: ElfCache, report: NeedsReport,
-           client_factory: Optional[Callable[[], Any]], threads: int) -> Dict[str, Members]:
+           client_factory: Optional[Callable[[], Any]], threads: int) -> Dict[str, Summary]:
     from concurrent.futures import ThreadPoolExecutor  # only when fetching: an offline lock never loads it
 
     from mach_nix.errors import MachNixError
@@ -125,7 +138,7 @@ def _fetch(packages: Dict[str, Dict[str, Any]], names: List[str], cache: ElfCach
         def client_factory() -> Any:
             return PyPIClient(pool_size=threads, retries=3)
     client = client_factory()
-    out: Dict[str, Members] = {}
+    out: Dict[str, Summary] = {}
 
     def one(name: str) -> None:
         entry = packages[name]
@@ -136,7 +149,7 @@ def _fetch(packages: Dict[str, Dict[str, Any]], names: List[str], cache: ElfCach
             report.warnings.append(f"could not read the ELF files of {entry['filename']} ({message}).")
             return
         cache.put(entry["sha256"], members)
-        out[name] = members
+        out[name] = summarize(members)
 
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="mach-nix-needs") as pool:
         list(pool.map(one, names))

@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from typing import Dict, List, Mapping, Set, Tuple
+from dataclasses import dataclass, field
+from typing import Dict, List, Mapping, Optional, Set, Tuple
 
 from mach_nix.native.elf import Dynamic
 
@@ -51,41 +52,92 @@ def provided(members: Mapping[str, Dynamic]) -> Dict[str, List[str]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What one wheel's ELF files need from outside it, in the form the lock's classification
+    reads (and the embedded needs table stores, data/needs/):
+
+    * ``module``: the sonames its own extension modules reach (directly, or through its libraries);
+    * ``plugin``: the sonames only members no own module reaches need;
+    * ``libs``: for each soname a library member provides (by file name and by DT_SONAME), the
+      outside sonames reached from it: what another wheel's module brings in by linking it.
+
+    Extension modules are loaded by import, never linked by another wheel, so they are no ``libs``.
+    """
+
+    module: Tuple[str, ...] = ()
+    plugin: Tuple[str, ...] = ()
+    libs: Mapping[str, Tuple[str, ...]] = field(default_factory=dict)
+
+
+def summarize(members: Mapping[str, Dynamic]) -> Summary:
+    """The :class:`Summary` of one wheel's ELF members (member path → dynamic section).
+
+    Example: ``summarize({"p/_e.so": Dynamic(None, ("libz.so.1",), True)}) == Summary(("libz.so.1",))``
+    """
+    own = provided(members)
+
+    def reach(start: List[str]) -> Set[str]:
+        outside: Set[str] = set()
+        seen: Set[str] = set()
+        queue = deque(start)
+        while queue:
+            path = queue.popleft()
+            if path in seen:
+                continue
+            seen.add(path)
+            for soname in members[path].needed:
+                if soname in own:
+                    queue.extend(own[soname])
+                elif not is_glibc(soname):
+                    outside.add(soname)
+        return outside
+
+    module = reach(sorted(p for p, d in members.items() if d.python_module))
+    everything = reach(sorted(members))
+    libs = {soname: tuple(sorted(reach(paths))) for soname, paths in sorted(own.items())
+            if any(not members[p].python_module for p in paths)}
+    return Summary(tuple(sorted(module)), tuple(sorted(everything - module)), libs)
+
+
 def classify(wheels: Mapping[str, Mapping[str, Dynamic]]) -> Dict[str, Needs]:
     """wheel name → its needs (see the module docstring), for the ELF members of every binary
-    wheel of a lock (wheel name → member path → dynamic section). A soname the wheel itself
-    ships is found there (``$ORIGIN`` runpaths); else in another wheel (the first by name)."""
-    own = {w: provided(m) for w, m in wheels.items()}
+    wheel of a lock (wheel name → member path → dynamic section).
 
-    def providers(wheel: str, soname: str) -> List[Node]:
-        if soname in own[wheel]:
-            return [(wheel, p) for p in own[wheel][soname]]
-        for other in sorted(own):
-            if soname in own[other]:
-                return [(other, p) for p in own[other][soname]]
-        return []
+    Example: ``classify({"pkg": {"pkg/_e.so": Dynamic(None, ("libz.so.1",), True)}}) == {"pkg": {"libz.so.1": {"use": "module"}}}``
+    """
+    return classify_summaries({name: summarize(members) for name, members in wheels.items()})
 
-    reached: Set[Node] = set()
-    queue = deque(sorted((w, p) for w, m in wheels.items() for p, d in m.items() if d.python_module))
+
+def classify_summaries(wheels: Mapping[str, Summary]) -> Dict[str, Needs]:
+    """wheel name → its needs, from each wheel's :class:`Summary`: a soname outside a wheel is
+    found in another one (the first by name whose libraries provide it), and what a module reaches
+    there counts as that wheel's module needs."""
+    names = sorted(wheels)
+
+    def provider(wheel: str, soname: str) -> Optional[str]:
+        return next((o for o in names if o != wheel and soname in wheels[o].libs), None)
+
+    used = {w: set(wheels[w].module) for w in names}
+    queue = deque((w, s) for w in names for s in wheels[w].module)
+    entered: Set[Tuple[str, str]] = set()
     while queue:
-        node = queue.popleft()
-        if node not in reached:
-            reached.add(node)
-            for soname in wheels[node[0]][node[1]].needed:
-                queue.extend(providers(node[0], soname))
+        wheel, soname = queue.popleft()
+        other = provider(wheel, soname)
+        if other is None or (other, soname) in entered:
+            continue
+        entered.add((other, soname))
+        for need in wheels[other].libs[soname]:
+            if need not in used[other]:
+                used[other].add(need)
+                queue.append((other, need))
     out: Dict[str, Needs] = {}
-    for wheel, members in sorted(wheels.items()):
+    for wheel in names:
         needs: Needs = {}
-        for path, dyn in sorted(members.items()):
-            for soname in dyn.needed:
-                if soname in own[wheel] or is_glibc(soname):
-                    continue
-                use = MODULE if (wheel, path) in reached else PLUGIN
-                entry = needs.setdefault(soname, {"use": use})
-                if use == MODULE:
-                    entry["use"] = MODULE
-                found = providers(wheel, soname)
-                if found:
-                    entry["wheel"] = found[0][0]
+        for soname in sorted(set(wheels[wheel].module) | set(wheels[wheel].plugin)):
+            needs[soname] = {"use": MODULE if soname in used[wheel] else PLUGIN}
+            other = provider(wheel, soname)
+            if other is not None:
+                needs[soname]["wheel"] = other
         out[wheel] = needs
     return out

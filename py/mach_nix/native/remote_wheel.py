@@ -10,18 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from mach_nix.index.client.http import WHEEL_DOWNLOAD_LIMIT, FetchError
 from mach_nix.native.elf import Dynamic
+from mach_nix.native.member_memo import MemberMemo
 from mach_nix.native.wheel_elf import ReadCost, wheel_dynamics
 
 TAIL = 64 * 1024  # the central directory of a wheel with a few hundred members fits
 WINDOW = 64 * 1024  # a smaller read fetches this much: a member's local header with its first bytes
 
 
-def read_remote_wheel(client: Any, url: str, sha256: Optional[str] = None) -> Tuple[Dict[str, Dynamic], ReadCost]:
-    """Member path → dynamic section of the wheel at ``url``, and what reading it cost.
+def read_remote_wheel(client: Any, url: str, sha256: Optional[str] = None,
+                      memo: Optional[MemberMemo] = None) -> Tuple[Dict[str, Dynamic], ReadCost]:
+    """Member path → dynamic section of the wheel at ``url``, and what reading it cost; ``memo``:
+    readings of identical members of other wheels (see :mod:`mach_nix.native.member_memo`).
 
     A host that answers a range request with the whole file (PyPI's cache sometimes does) is read
     from that answer, up to the whole-wheel download limit, and only when it has the ``sha256`` the
@@ -46,12 +49,14 @@ def read_remote_wheel(client: Any, url: str, sha256: Optional[str] = None) -> Tu
         raise FetchError(f"{url}: a range request was answered without a usable Content-Range header.")
     tail_start, size = int(match.group(1)), int(match.group(3))
     tail = resp.data
-    window = [0, b""]  # the last range fetched: a local header is read, then the bytes after it
+    window: List[Any] = [0, b""]  # the last range fetched: a local header is read, then the bytes after it
 
     def read(offset: int, n: int) -> bytes:
         end = min(offset + n, size)
         if offset >= tail_start:
             return tail[offset - tail_start:end - tail_start]
+        if end > tail_start:  # a local header or member straddling the tail's start
+            return read(offset, tail_start - offset) + tail[:end - tail_start]
         start, data = window
         head = b""
         if start <= offset < start + len(data):  # the part the window holds is not fetched again
@@ -73,7 +78,7 @@ def read_remote_wheel(client: Any, url: str, sha256: Optional[str] = None) -> Tu
         return head + got[:end - first]
 
     cost = ReadCost()
-    return wheel_dynamics(read, size, cost), cost
+    return wheel_dynamics(read, size, cost, memo), cost
 
 
 def _read_bytes(data: bytes) -> Dict[str, Dynamic]:

@@ -17,9 +17,11 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass
-from typing import IO, Callable, Dict
+from typing import IO, Callable, Dict, Optional
 
 from mach_nix.native.elf import Dynamic, ElfError, is_elf, read_dynamic
+from mach_nix.native.member_memo import MemberMemo
+from mach_nix.native.seekable import SeekableRaw
 from mach_nix.native.zipmember import MemberInfo, ZipMember, ZipMemberError
 
 ArchiveReader = Callable[[int, int], bytes]
@@ -32,11 +34,13 @@ class WheelReadError(ValueError):
 
 @dataclass
 class ReadCost:
-    """What reading a wheel cost: compressed member bytes inflated, members read, ELF found."""
+    """What reading a wheel cost: compressed member bytes inflated, members read, ELF found, and
+    members whose reading another wheel's identical member gave."""
 
     member_bytes: int = 0
     members: int = 0
     elf: int = 0
+    reused: int = 0
 
 
 def is_candidate(path: str) -> bool:
@@ -58,27 +62,13 @@ def file_reader(handle: IO[bytes]) -> ArchiveReader:
     return read
 
 
-class _ReaderFile(io.RawIOBase):
+class _ReaderFile(SeekableRaw):
     """A seekable file over ``read(offset, size)`` of an archive of ``size`` bytes, for zipfile
     (which reads only the end of central directory and the central directory through it)."""
 
     def __init__(self, read: ArchiveReader, size: int) -> None:
-        super().__init__()
-        self._read, self.size, self.pos = read, size, 0
-
-    def seekable(self) -> bool:
-        return True
-
-    def readable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self.pos
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = {0: 0, 1: self.pos, 2: self.size}[whence]
-        self.pos = max(0, min(base + offset, self.size))
-        return self.pos
+        super().__init__(size)
+        self._read = read
 
     def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
         data = self._read(self.pos, min(len(buffer), self.size - self.pos)) if self.pos < self.size else b""
@@ -87,8 +77,10 @@ class _ReaderFile(io.RawIOBase):
         return len(data)
 
 
-def wheel_dynamics(read: ArchiveReader, size: int, cost: ReadCost | None = None) -> Dict[str, Dynamic]:
-    """Member path → dynamic section, for every ELF member with one.
+def wheel_dynamics(read: ArchiveReader, size: int, cost: ReadCost | None = None,
+                   memo: Optional[MemberMemo] = None) -> Dict[str, Dynamic]:
+    """Member path → dynamic section, for every ELF member with one; ``memo``: readings of members
+    of other wheels, reused for a member with the same name, CRC-32 and size.
 
     Raises WheelReadError when the archive or an ELF member cannot be read.
     """
@@ -103,16 +95,26 @@ def wheel_dynamics(read: ArchiveReader, size: int, cost: ReadCost | None = None)
             continue
         member = ZipMember(read, MemberInfo(zi.filename, zi.header_offset, zi.compress_type,
                                             zi.compress_size, zi.file_size))
-        cost.members += 1
+
+        def member_dynamic(member: ZipMember = member) -> Optional[Dynamic]:
+            cost.members += 1
+            try:
+                if not is_elf(member.read(0, 4)):
+                    return None
+                cost.elf += 1
+                return read_dynamic(member.read)
+            finally:
+                cost.member_bytes += member.fetched
+
         try:
-            if not is_elf(member.read(0, 4)):
-                continue
-            cost.elf += 1
-            dyn = read_dynamic(member.read)
+            if memo is None:
+                dyn = member_dynamic()
+            else:
+                key = (zi.filename.rsplit("/", 1)[-1], zi.CRC, zi.file_size)
+                dyn, reused = memo.get_or_read(key, member_dynamic)
+                cost.reused += reused
         except (ElfError, ZipMemberError) as exc:
             raise WheelReadError(f"{zi.filename}: {exc}") from None
-        finally:
-            cost.member_bytes += member.fetched
         if dyn is not None:
             out[zi.filename] = dyn
     return out
