@@ -107,20 +107,14 @@ def test_candidate_members(path: str, expected: bool) -> None:
     assert is_candidate(path) is expected
 
 
-def test_seekable_raw_clamps_and_reads_through_a_buffer() -> None:
+def test_read_at_file_clamps_and_reads_through_a_buffer() -> None:
     import io
 
-    from mach_nix.native.seekable import SeekableRaw
+    from mach_nix.index.client.ranges import ReadAtFile
 
-    class Counting(SeekableRaw):
-        def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-            n = min(len(buffer), self.size - self.pos)
-            buffer[:n] = bytes(range(self.pos, self.pos + n))
-            self.pos += n
-            return n
-
-    raw = Counting(10)
+    data = bytes(range(10))
+    raw = ReadAtFile(10, lambda offset, n: data[offset:offset + n])
     assert raw.seek(-4, 2) == 6 and raw.seek(100) == 10 and raw.seek(-3, 1) == 7 and raw.seek(-50) == 0
-    buffered = io.BufferedReader(Counting(10))
+    buffered = io.BufferedReader(ReadAtFile(10, lambda offset, n: data[offset:offset + n]))
     buffered.seek(-3, 2)
     assert buffered.read() == bytes([7, 8, 9]) and buffered.tell() == 10

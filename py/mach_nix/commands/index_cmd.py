@@ -174,7 +174,7 @@ def _byte_count(text: str) -> int:
 
 
 def cmd_needs(args: argparse.Namespace) -> int:
-    from mach_nix.index.store import default_index_dir
+    from mach_nix.index.storage.store import default_index_dir
     from mach_nix.native.needs_table import NeedsTable
 
     data = args.data or default_index_dir()
@@ -218,7 +218,7 @@ def _needs_selection(args: argparse.Namespace, data: Path) -> list:
 
     from mach_nix.native.index_wheels import index_wheels, lock_wheels, newest_only
 
-    from mach_nix.index.store import Index
+    from mach_nix.index.storage.store import Index
 
     wheels = list(index_wheels(Index.open(data)))
     if args.lock:  # a lock records no sizes: the index's, where it has the file, plan the budget

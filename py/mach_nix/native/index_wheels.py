@@ -16,7 +16,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Tuple
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import Version
 
-from mach_nix.index.schema import file_url
+from mach_nix.index.storage.schema import file_url
 
 LINUX_PLATFORMS = ("manylinux", "musllinux", "linux_")
 
@@ -52,7 +52,7 @@ def linux_architectures(filename: str) -> Tuple[str, ...]:
 
 
 def index_wheels(index: Any) -> Iterator[IndexWheel]:
-    """Every binary Linux wheel of ``index`` (a :class:`mach_nix.index.store.Index`) with a sha256,
+    """Every binary Linux wheel of ``index`` (a :class:`mach_nix.index.storage.store.Index`) with a sha256,
     in shard order. Releases whose version does not parse (legacy) are skipped."""
     for name, project in index.iter_projects():
         for version, nodes in project.get("releases", {}).items():

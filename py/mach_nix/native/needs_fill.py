@@ -139,7 +139,7 @@ def fill(directory: Path, wheels: Sequence[Any], max_bytes: int, threads: int = 
     report = FillReport()
     todo = plan(NeedsTable(directory), wheels, report)
     if client_factory is None:
-        from mach_nix.index.pypi import PyPIClient
+        from mach_nix.index.client.pypi import PyPIClient
 
         def client_factory() -> Any:
             return PyPIClient(pool_size=threads, retries=3)
@@ -151,7 +151,11 @@ def fill(directory: Path, wheels: Sequence[Any], max_bytes: int, threads: int = 
             for index, wheel in enumerate(todo):
                 while len(running) >= threads:
                     _settle(wait(running, return_when=FIRST_COMPLETED).done, running)
-                if client.stats.bytes + sum(w.size for w in running.values()) + wheel.size > max_bytes:
+                # What the started wheels can cost at most: their sizes, or the bytes fetched so far
+                # plus the sizes of those still running (which counts a finishing wheel twice) —
+                # the smaller bound, so that a wheel settling late never stops the fill early.
+                committed = min(report.planned_bytes, client.stats.bytes + sum(w.size for w in running.values()))
+                if committed + wheel.size > max_bytes:
                     report.left = len(todo) - index
                     break
                 report.planned_bytes += wheel.size

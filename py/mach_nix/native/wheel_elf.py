@@ -21,7 +21,7 @@ from typing import IO, Callable, Dict, Optional
 
 from mach_nix.native.elf import Dynamic, ElfError, is_elf, read_dynamic
 from mach_nix.native.member_memo import MemberMemo
-from mach_nix.native.seekable import SeekableRaw
+from mach_nix.index.client.ranges import ReadAtFile
 from mach_nix.native.zipmember import MemberInfo, ZipMember, ZipMemberError
 
 ArchiveReader = Callable[[int, int], bytes]
@@ -62,21 +62,6 @@ def file_reader(handle: IO[bytes]) -> ArchiveReader:
     return read
 
 
-class _ReaderFile(SeekableRaw):
-    """A seekable file over ``read(offset, size)`` of an archive of ``size`` bytes, for zipfile
-    (which reads only the end of central directory and the central directory through it)."""
-
-    def __init__(self, read: ArchiveReader, size: int) -> None:
-        super().__init__(size)
-        self._read = read
-
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
-        data = self._read(self.pos, min(len(buffer), self.size - self.pos)) if self.pos < self.size else b""
-        buffer[:len(data)] = data
-        self.pos += len(data)
-        return len(data)
-
-
 def wheel_dynamics(read: ArchiveReader, size: int, cost: ReadCost | None = None,
                    memo: Optional[MemberMemo] = None) -> Dict[str, Dynamic]:
     """Member path → dynamic section, for every ELF member with one; ``memo``: readings of members
@@ -86,7 +71,7 @@ def wheel_dynamics(read: ArchiveReader, size: int, cost: ReadCost | None = None,
     """
     cost = cost if cost is not None else ReadCost()
     try:
-        infos = zipfile.ZipFile(io.BufferedReader(_ReaderFile(read, size), 64 * 1024)).infolist()
+        infos = zipfile.ZipFile(io.BufferedReader(ReadAtFile(size, read), 64 * 1024)).infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise WheelReadError(f"not a readable zip archive ({exc})") from None
     out: Dict[str, Dynamic] = {}
