@@ -24,8 +24,10 @@ _spec.loader.exec_module(envs)
 
 # (set, stand-in release; None: its default, the current stable). CI's time allows these sets on
 # the default release and the C-extension one, the likeliest to differ, on 24.05 too. ml stays in
-# bench/envs.py: its CUDA torch closure (2.7 GB of wheels, downloaded by Nix and by uv, unpacked in
-# the store and in the venv) costs CI several minutes and more disk than a runner has to spare.
+# bench/envs.py: its CUDA torch closure (about 3 GB of wheels, read by the lock's needs, downloaded
+# by Nix and again by uv, unpacked in the store and in the venv: about 15 GB) costs CI more minutes
+# and more disk than a runner has to spare; wheels-native's CUDA libraries (cupy: nixpkgs'
+# cudaPackages_12, 2.3 GB of NVIDIA wheels) are downloaded by Nix only.
 SETS = [
     ("web", None),
     ("ds", None),
