@@ -235,12 +235,18 @@ let
     rustc = runCommand "rustc-wrapper-1.83.0" { } "mkdir -p $out/bin";
     rustPlatform = import ./build-support/rust.nix { inherit lib; inherit (final) runCommand makeSetupHook; };
     dockerTools = import ./build-support/docker-tools.nix { inherit lib; hostPython = hostPy; inherit (final) runCommand; };
-    # The host's unzip (also on every builder's PATH), as a package with bin/unzip like nixpkgs'.
-    unzip = runCommand "unzip" { } "mkdir -p $out/bin; ln -s ${bootstrap.tools}/bin/unzip $out/bin/unzip";
+    # The host's unzip as nixpkgs' package: bin/unzip and the setup hook that lets unpackPhase take
+    # a .zip. Builders do not have it unless they declare it (stdenv's PATH lacks it, as nixpkgs').
+    unzip = runCommand "unzip" { } ''
+      mkdir -p $out/bin $out/nix-support
+      ln -s ${bootstrap.tools}/bin/unzip $out/bin/unzip
+      cp ${./build-support/unzip-setup-hook.sh} $out/nix-support/setup-hook
+    '';
 
     # Wheels of the PyPA tools the Python hooks run (installer, build), unpacked: nixpkgs bootstraps
     # these the same way before its package set exists.
     pythonBootstrapTools = runCommand "python-bootstrap-tools" {
+      nativeBuildInputs = [ final.unzip ];
       wheels = map (n: final.fetchurl releaseTable.packages.${n}.bootstrapWheel) [ "installer" "build" "pyproject-hooks" "packaging" ];
       passthru.bootstrapTree = true;
     } ''

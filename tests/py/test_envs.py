@@ -22,12 +22,19 @@ assert _spec is not None and _spec.loader is not None
 envs = sys.modules["bench_envs"] = importlib.util.module_from_spec(_spec)  # dataclasses look their module up
 _spec.loader.exec_module(envs)
 
-# (set, stand-in release; None: its default, the current stable). CI's time allows the three sets on
-# the default release and the native one, the likeliest to differ, on 24.05 too.
+# (set, stand-in release; None: its default, the current stable). CI's time allows these sets on
+# the default release and the C-extension one, the likeliest to differ, on 24.05 too. ml stays in
+# bench/envs.py: its CUDA torch closure (about 3 GB of wheels, read by the lock's needs, downloaded
+# by Nix and again by uv, unpacked in the store and in the venv: about 15 GB) costs CI more minutes
+# and more disk than a runner has to spare; wheels-native's CUDA libraries (cupy: nixpkgs'
+# cudaPackages_12, 2.3 GB of NVIDIA wheels) are downloaded by Nix only.
 SETS = [
     ("web", None),
     ("ds", None),
     ("native/sdist-c", None),
+    # Wheels linking libraries outside the manylinux sets (libGL, TBB, OpenMP, CUDA): the needs
+    # table's libraries and nixpkgs' unfree cudaPackages_12.
+    ("native/wheels-native", None),
     # On 24.05 the lock's setuptools (>= 77) must find packaging >= 24.2 before nixpkgs' 24.0: it
     # failed (mysqlclient) until fresh builds put the build tools' vendored packages first.
     ("native/sdist-c", "24.05"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -683,3 +684,122 @@ def test_runtime_deps_check_sees_the_locks_dependencies_first(tmp_path: Path) ->
     lock = write_lock(tmp_path / "lock.json", ["new-packaging-user-1.0", "packaging-24.2-runtime"], ["new-packaging-user"],
                       {"new-packaging-user": ["packaging"]})
     assert build_env(lock, tmp_path / "result") == {"new-packaging-user": "1.0", "packaging": "24.2"}
+
+
+# lib/ meeting nixpkgs where a plausible mistake would pass a permissive stand-in: each test runs the
+# real lib/ and a copy of it with one such mistake (a text substitution inside the named function,
+# so it survives lib/ being reorganised), and the stand-in must fail the copy.
+def mutated_machnix(directory: Path, function: str, pattern: str, replacement: str) -> Path:
+    """A copy of this checkout's mach-nix (default.nix, lib/, overrides/, py/) whose lib/ has
+    ``pattern`` (a regex that must match exactly once in all of lib/*.nix, inside ``function``)
+    replaced. Example: ``mutated_machnix(tmp, "mkPythonShell", r"packages = \\[ env \\]", "inputsFrom = [ env ]")``."""
+    copy = directory / "mach-nix"
+    copy.mkdir()
+    shutil.copy(ROOT / "default.nix", copy / "default.nix")
+    for d in ("lib", "overrides", "py"):
+        shutil.copytree(ROOT / d, copy / d, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    (copy / "data").symlink_to(ROOT / "data")
+    hits = [(f, m) for f in sorted((copy / "lib").glob("*.nix")) for m in re.finditer(pattern, f.read_text())]
+    assert len(hits) == 1, f"{pattern!r} matches {len(hits)} times in lib/: the mutation needs updating"
+    path, match = hits[0]
+    text = path.read_text()
+    assert function in text[:match.start()], f"{pattern!r} is not in {function} ({path.name})"
+    path.write_text(text[:match.start()] + match.expand(replacement) + text[match.end():])
+    return copy
+
+
+def with_machnix(copy: Path | None) -> str:
+    """COMMON, with `machNix` the mach-nix at ``copy`` (a mutated_machnix) when given."""
+    if copy is None:
+        return COMMON
+    return COMMON + f"let machNix = import {copy} {{ inherit pkgs; pypiData = {NIX_TESTS.parent / 'data' / 'index-small'}; }}; in "
+
+
+# Mutations, by the lib/ function they edit (re-check after lib/ is reorganised: each must still match once).
+MUTATIONS = {
+    # sourceOf: unpack a .zip source without declaring unzip (nixpkgs' stdenv has none on PATH).
+    "unzip-undeclared": ("sourceOf", r"\{ nativeBuildInputs = lib\.optional \(lib\.hasSuffix \"\.zip\" name\) pkgs\.unzip; \}", "{ }"),
+    # mkPythonShell: the environment given as inputsFrom (its inputs) instead of packages (itself).
+    "shell-inputsFrom": ("mkPythonShell", r"pkgs\.mkShell \(\{ packages = \[ env \];", "pkgs.mkShell ({ inputsFrom = [ env ];"),
+    # mkBuild: a recipe reused at the lock's version by overriding its version (a function-form
+    # recipe's src follows it; its patches and postPatch are still written for its own version).
+    "recipe-at-any-version": ("mkBuild", r"\(if overridable prev name && \(prev\.\$\{name\}\.version or null\) == entry\.version(\s+)then sdist\.reuse \{ base = prev\.\$\{name\};",
+                              r"(if overridable prev name\1then sdist.reuse { base = prev.${name}.overridePythonAttrs { inherit (entry) version; };"),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mutation", [None, "unzip-undeclared"], ids=["lib", "mutant"])
+def test_a_zip_project_source_is_unpacked_with_declared_unzip(tmp_path: Path, mutation: str | None) -> None:
+    """nixpkgs' stdenv has no unzip: a builder that unpacks a .zip declares `unzip` (whose setup hook
+    also teaches unpackPhase .zip). lib/'s sourceOf reads a `{ url; hash; }` .zip project source; the
+    copy that leaves unzip out stops with `unzip: command not found`. Before the stand-in modelled
+    this (unzip was on every builder's PATH), the copy passed."""
+    import functools
+    import hashlib
+    import http.server
+    import tempfile
+    import threading
+    import zipfile
+
+    copy = None if mutation is None else mutated_machnix(tmp_path, *MUTATIONS[mutation])
+    public = Path(tempfile.mkdtemp(prefix="mach-nix-test-", dir="/tmp"))  # readable by Nix's build users
+    public.chmod(0o755)
+    archive = public / "cfg_tool-0.2.0.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for f in sorted((NIX_TESTS / "projects" / "cfg").rglob("*")):
+            z.write(f, "cfg_tool-0.2.0/" + str(f.relative_to(NIX_TESTS / "projects" / "cfg")))
+    sha = hashlib.sha256(archive.read_bytes()).hexdigest()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(public))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)  # a fixed-output build reaches it
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/{archive.name}"
+        proc = nix(["nix-instantiate", "--read-write-mode", "--eval", "--strict", "--json"], with_machnix(copy) + (
+            f'(machNix.buildPythonPackage {{ src = {{ url = "{url}"; sha256 = "{sha}"; }}; }}).version'))
+    finally:
+        server.shutdown()
+        shutil.rmtree(public)
+    if mutation is None:
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert json.loads(proc.stdout) == "0.2.0"
+    else:
+        assert proc.returncode != 0 and "unzip: command not found" in proc.stderr, proc.stderr[-3000:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mutation", [None, "shell-inputsFrom"], ids=["lib", "mutant"])
+def test_the_shell_has_the_environment_itself(tmp_path: Path, mutation: str | None) -> None:
+    """nixpkgs' mkShell: `packages` go on PATH; `inputsFrom` contributes the *inputs* of the listed
+    derivations, never the derivations (mergeInputs subtracts them). In a pure nix-shell of
+    mkPythonShell, `python` is the environment's; the copy that lists it in inputsFrom has none."""
+    copy = None if mutation is None else mutated_machnix(tmp_path, *MUTATIONS[mutation])
+    lock = write_lock(tmp_path / "lock.json", ["packaging-23.0"], ["packaging"])
+    proc = subprocess.run(["nix-shell", "--pure", "-E", with_machnix(copy) + f"machNix.mkPythonShell {{ lockFile = {lock}; }}",
+                           "--run", "python -c 'import packaging; print(packaging.__version__)'"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=900)
+    if mutation is None:
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert proc.stdout.strip().splitlines()[-1] == "23.0"
+    else:
+        assert proc.returncode != 0 and "python: command not found" in proc.stderr, proc.stderr[-3000:]
+
+
+@pytest.mark.parametrize("mutation", [None, "recipe-at-any-version"], ids=["lib", "mutant"])
+def test_a_function_form_recipe_is_not_reused_at_another_version(tmp_path: Path, mutation: str | None) -> None:
+    """A function-form recipe (tomli: src from finalAttrs.version) follows an overridden version, so
+    overriding its version seems to give the lock's release, but its postPatch is written for its
+    own. The lock's tomli 2.0.2 must be built fresh (no recipe postPatch); the copy of lib/ that
+    reuses recipes at any version that way builds it with the recipe's postPatch."""
+    copy = None if mutation is None else mutated_machnix(tmp_path, *MUTATIONS[mutation])
+    lock = write_lock(tmp_path / "lock.json", ["tomli-2.0.2-sdist"], ["tomli"])
+    out = tmp_path / "result"
+    proc = nix(["nix-build", "-o", str(out)], with_machnix(copy) + f"machNix.mkPython {{ lockFile = {lock}; }}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    python = str(out / "bin" / "python")
+    source = subprocess.run([python, "-c", "import inspect, tomli; print(inspect.getsource(tomli))"],
+                            capture_output=True, text=True, check=True).stdout
+    version = subprocess.run([python, "-c", "import importlib.metadata as m; print(m.version('tomli'))"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    assert version == "2.0.2"
+    assert ("# nixpkgs-shim recipe" not in source) == (mutation is None)

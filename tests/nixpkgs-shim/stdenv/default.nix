@@ -4,7 +4,21 @@
 # multiple outputs, overrideAttrs. Builds run in Nix's sandbox: nothing of the host is on PATH.
 { lib, system, hostPlatform, tools, cc ? null, config ? { } }:
 let
-  hostPath = "${tools}/bin";
+  # Every builder's PATH: the bootstrap tools without unzip (nixpkgs' stdenv has none; a build that
+  # unpacks a .zip declares `unzip`).
+  hostPath = "${pathTools}/bin";
+  pathTools = derivation {
+    name = "bootstrap-path";
+    inherit system;
+    builder = "${tools}/bin/bash";
+    args = [ "-c" ''
+      ${tools}/bin/mkdir -p $out/bin
+      for f in ${tools}/bin/*; do
+        case "''${f##*/}" in unzip|unzipsfx|funzip|zipinfo|zipgrep) ;; *) ${tools}/bin/ln -s "$f" $out/bin/ ;; esac
+      done
+      exit $?
+    '' ];
+  };
   bash = "${tools}/bin/bash";
   # Attributes that never reach the builder's environment.
   nonEnv = [ "passthru" "meta" "pos" "__finalArgs" ];
@@ -76,6 +90,7 @@ let
       nativeBuildInputs = flat (args.nativeBuildInputs or [ ]);
       buildInputs = flat (args.buildInputs or [ ]);
       propagatedBuildInputs = flat (args.propagatedBuildInputs or [ ]);
+      propagatedNativeBuildInputs = flat (args.propagatedNativeBuildInputs or [ ]);
       __finalArgs = args;
       passthru = passthru;
       # nixpkgs: `overrideAttrs (prev: {...})` or `(final: prev: {...})` over the mkDerivation arguments.

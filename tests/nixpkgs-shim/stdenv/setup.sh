@@ -11,6 +11,7 @@ export LANG="${LANG:-C.UTF-8}"
 PATH="$shimHostPath"
 
 envHooks=()
+unpackCmdHooks=(_defaultUnpack)  # defined below, before any input's setup hook adds its own
 addEnvHooks() { shift; envHooks+=("$@"); }
 
 # runHook NAME: the implicit hook (a variable or function NAME), then every element of NAMEHooks.
@@ -69,13 +70,25 @@ export PATH
 
 stripHash() { basename "$1" | sed -E 's/^[a-z0-9]{32}-//'; }
 
-unpackFile() {
-    local f="$1"
-    case "$f" in
-        *.zip|*.whl) unzip -qq "$f" ;;
-        *.tar.gz|*.tgz|*.tar.bz2|*.tar.xz|*.tar) tar xf "$f" ;;
-        *) if [ -d "$f" ]; then cp -r --no-preserve=mode "$f" "$(stripHash "$f")"; else echo "do not know how to unpack $f" >&2; exit 1; fi ;;
+# nixpkgs: unpackFile runs the unpackCmd hooks, the first that succeeds wins; the default one takes
+# directories and tarballs only. A .zip needs the `unzip` package, whose setup hook adds _tryUnzip
+# (stdenv has no unzip on PATH).
+_defaultUnpack() {
+    local fn="$1"
+    if [ -d "$fn" ]; then cp -r --no-preserve=mode "$fn" "$(stripHash "$fn")"; return 0; fi
+    case "$fn" in
+        *.tar.gz|*.tgz|*.tar.bz2|*.tbz2|*.tar.xz|*.txz|*.tar) tar xf "$fn" ;;
+        *) return 1 ;;
     esac
+}
+unpackFile() {
+    curSrc="$1"
+    local h
+    for h in "${unpackCmdHooks[@]}"; do
+        if "$h" "$curSrc"; then return 0; fi
+    done
+    echo "do not know how to unpack source archive $curSrc" >&2
+    exit 1
 }
 
 unpackPhase() {
