@@ -98,6 +98,7 @@ rec {
             , target, python, requirements ? null, requirementsFile ? null, pyproject ? null, setupCfg ? null
             , extras ? [ ], groups ? [ ], providers ? null, nixpkgsPackages ? null
             , indexNames ? null  # the project names of every layer: the nixpkgs map is restricted to them
+            , needsTable ? ../data/needs  # what wheels need at run time, by sha256 (`mach-nix index needs`); null: none
             }:
     let
       provArg = providersArg providers;
@@ -115,6 +116,9 @@ rec {
       nativeBuildInputs = [ mach-nix ];
       passAsFile = lib.optional (requirements != null) "requirementsText" ++ lib.optional (nixpkgsPackages != null) "nixpkgsJson";
       preferLocalBuild = true;
+    } // lib.optionalAttrs (needsTable != null && builtins.pathExists needsTable) {
+      # the CLI outside Nix reads the checkout's data/needs; the lock made here must be the same
+      MACH_NIX_NEEDS_TABLE = "${needsTable}";
     } // lib.optionalAttrs (requirements != null) { requirementsText = requirements; }
       // lib.optionalAttrs (nixpkgsPackages != null) { nixpkgsJson = nixpkgsJson nixpkgsPackages indexNames; }) ''
       ${lib.optionalString (requirements != null) ''cp "$requirementsTextPath" requirements.txt''}

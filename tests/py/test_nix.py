@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from mach_nix.cli import main
 from nix_support import GLIBC, PY, PY_FULL, fill, nix_version, store_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -266,7 +267,7 @@ def installed_versions(python: Path) -> dict:
 @pytest.mark.network
 @pytest.mark.parametrize("name, requirements, imports", [
     ("requests", '"requests\\n"', "requests"),
-    ("web", f"builtins.readFile {ROOT.parent / 'shared' / 'bench' / 'web.txt'}",
+    ("web", f"builtins.readFile {ROOT / 'tests' / 'data' / 'requirements' / 'sets' / 'web.txt'}",
      "django, rest_framework, celery, redis, psycopg2, gunicorn, requests"),
 ])
 def test_ifd_env_from_the_real_index(tmp_path: Path, name: str, requirements: str, imports: str) -> None:
@@ -282,6 +283,15 @@ def test_ifd_env_from_the_real_index(tmp_path: Path, name: str, requirements: st
     packages = json.loads(lock.stdout)
     expected = {n: p["version"] for n, p in packages.items() if not p.get("build_only")}
     assert installed_versions(out / "bin" / "python") == expected
+    if REAL_DATA == ROOT / "data":  # the embedded index's needs table (data/needs) serves the IFD too
+        req_file = tmp_path / "requirements.txt"
+        req_file.write_text(json.loads(nix_eval(requirements).stdout))
+        cli_lock = tmp_path / "cli.json"
+        assert main(["lock", "-q", "-r", str(req_file), "--python", PY_FULL, "--glibc", GLIBC, "--offline",
+                     "--cache-dir", str(tmp_path / "cache"), "-o", str(cli_lock)]) == 0
+        cli_packages = json.loads(cli_lock.read_text())["packages"]
+        assert {n: p.get("needs") for n, p in packages.items()} == {n: p.get("needs") for n, p in cli_packages.items()}
+        assert any(p.get("needs") is not None for p in packages.values())
 
 
 @pytest.mark.parametrize("ignore", [False, True])
