@@ -26,7 +26,7 @@ from mach_nix.resolve.lazy_index import LazyIndex
 from mach_nix.resolve.resolver import Resolution, resolve
 from mach_nix.resolve.target import Target
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CONFLICTS = ROOT.parent / "shared" / "bench" / "conflicts"
 CONSTRUCTED = ROOT / "tests" / "data" / "index-conflicts"
 # what resolving the conflict sets read from the embedded index of 2026-11-24 (two years of

@@ -15,7 +15,7 @@ from mach_nix.resolve.candidates import parse_providers
 from mach_nix.resolve.resolver import Resolution, resolve
 from mach_nix.resolve.target import Target
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 INDEX = Index.open(DATA / "index-small")
 
 
