@@ -18,7 +18,7 @@ from packaging.utils import parse_wheel_filename
 
 from mach_nix.index.schema import file_url, shard_of
 from mach_nix.names import normalize
-from mach_nix.resolve.provider import parse_marker
+from mach_nix.resolve.requirements import parse_marker
 from mach_nix.resolve.target import Target
 
 ROOT = Path(__file__).resolve().parents[2]

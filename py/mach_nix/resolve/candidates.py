@@ -16,29 +16,18 @@ from functools import lru_cache, partial
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from mach_nix.index.layers import ProjectView
 from mach_nix.index.schema import UNREAD_METADATA as UNREAD
 from mach_nix.resolve.provider_order import DEFAULT_PROVIDERS, PROVIDERS, parse_providers  # noqa: F401 (re-exported)
+from mach_nix.resolve.reasons import Rejected, Rejection
+from mach_nix.resolve.specs import parse_specifier, parse_version  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from mach_nix.resolve.target import Target
 
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
-
-
-@lru_cache(maxsize=None)
-def parse_version(text: str) -> Optional[Version]:
-    """A cached PEP 440 parse; None for legacy versions PyPI still serves (they are skipped).
-
-    Example: ``parse_version("2.31.0") == Version("2.31.0")``; ``parse_version("1.0-final-x") is None``
-    """
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
 
 
 def newest_first(texts: Iterable[str]) -> List[Tuple[Version, str]]:
@@ -94,15 +83,6 @@ class LazyVersions(Sequence[Tuple[Version, str]]):
             if index >= len(self._pairs):
                 self._upto(index)
             yield self._pairs[index]
-
-
-@lru_cache(maxsize=None)
-def parse_specifier(text: str) -> Optional[SpecifierSet]:
-    """A cached SpecifierSet parse; None when invalid (such a Requires-Python is not enforced)."""
-    try:
-        return SpecifierSet(text)
-    except InvalidSpecifier:
-        return None
 
 
 @lru_cache(maxsize=None)
@@ -271,10 +251,13 @@ class ProjectCandidates:
             cached = self._cache[key] = self.classify(vstr, yanked_ok)[0]
         return cached
 
-    def classify(self, vstr: str, yanked_ok: bool = False) -> Tuple[List[Candidate], List[str]]:
-        """Usable candidates of a version and, per rejected file, why it was rejected."""
+    def classify(self, vstr: str, yanked_ok: bool = False) -> Tuple[List[Candidate], List[Rejected]]:
+        """Usable candidates of a version and, per rejected file, why it was rejected.
+
+        Example: ``pc.classify("3.8")[1] == [Rejected(Rejection.YANKED, "yanked; pin it with == to use it")]``
+        """
         files: List[Dict[str, Any]] = (self.project["releases"].get(vstr) or []) if self.project else []
-        reasons: List[str] = []
+        reasons: List[Rejected] = []
         version = parse_version(vstr)
         assert version is not None
         best_wheel: Optional[Tuple[int, str, Dict[str, Any]]] = None
@@ -293,23 +276,24 @@ class ProjectCandidates:
             if self.only_file and filename != self.only_file:
                 continue
             if kind not in self.providers and not self.only_file:
-                reasons.append(f"provider '{kind}' not allowed for {self.name}")
+                reasons.append(Rejected(Rejection.PROVIDER, f"provider '{kind}' not allowed for {self.name}"))
                 continue
             if self.hashes is not None and node["sha256"] not in self.hashes:
-                reasons.append("sha256 not among the --hash values")
+                reasons.append(Rejected(Rejection.HASH, "sha256 not among the --hash values"))
                 continue
             if node.get("yanked") and not yanked_ok:
                 why = node["yanked"]
-                reasons.append("yanked" + (f" ({why})" if isinstance(why, str) and why else "")
-                               + "; pin it with == to use it")
+                reasons.append(Rejected(Rejection.YANKED, "yanked" + (f" ({why})" if isinstance(why, str) and why else "")
+                                        + "; pin it with == to use it"))
                 continue
             rp = node.get("requires_python")
             if rp:
                 if not python_allowed(rp, self.target.python_full):
-                    reasons.append(f"requires Python {rp} (target {self.target.python_full})")
+                    reasons.append(Rejected(Rejection.PYTHON, f"requires Python {rp} (target {self.target.python_full})"))
                     continue
             if offline and node.get("metadata") == UNREAD:
-                reasons.append("its metadata is not in the cache (--offline; lock once online to fetch it)")
+                reasons.append(Rejected(Rejection.OFFLINE_METADATA,
+                                      "its metadata is not in the cache (--offline; lock once online to fetch it)"))
                 continue
             if is_whl:
                 wheels_seen += 1
@@ -321,7 +305,7 @@ class ProjectCandidates:
             elif sdist is None or filename < sdist["filename"]:
                 sdist = node
         if wheels_seen and best_wheel is None:
-            reasons += [f"no wheel tag compatible with {self._target_text()}"] * wheels_seen
+            reasons += [Rejected(Rejection.WHEEL_TAG, f"no wheel tag compatible with {self._target_text()}")] * wheels_seen
         out: List[Candidate] = []
         order = self.providers if not self.only_file else ("wheel", "sdist")
         for provider in order:
@@ -350,7 +334,7 @@ class ProjectCandidates:
                     deps, deps_from = self._borrow(files)
                     out.append(Candidate(self.name, version, vstr, "nixpkgs", None, deps, deps_from, nix_attr=attr))
         if not files and not out:
-            reasons.append(f"{self.name} {vstr} has no files in the index")
+            reasons.append(Rejected(Rejection.NO_FILES, f"{self.name} {vstr} has no files in the index"))
         return out, reasons
 
     def _tag_rank(self, filename: str) -> int:

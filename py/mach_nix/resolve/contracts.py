@@ -1,10 +1,11 @@
-"""What the resolver needs of an index, as typed contracts (instead of ``Any`` probed with ``getattr``).
+"""What the resolver is given, as typed contracts: the index it reads, and the request it resolves.
 
 :class:`IndexView` is what the provider, the look-ahead and the explanations read: projects, the
 remote layer's releases on demand (``extend``), and the remote layer itself (``None`` for a closed
 world). :class:`~mach_nix.index.layers.LayeredIndex` offers it; :func:`index_view` gives any single
 index (a store :class:`~mach_nix.index.store.Index` or a :class:`~mach_nix.resolve.lazy_index.LazyIndex`)
-the same shape as one layer without a remote.
+the same shape as one layer without a remote. :class:`ResolveRequest` is the rest of what one
+resolution needs: its :class:`Root` requirements, constraints and provider choices.
 
 Example::
 
@@ -14,8 +15,13 @@ Example::
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Protocol
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Optional, Protocol, Tuple
+
+from packaging.specifiers import SpecifierSet
+
+from mach_nix.resolve.specs import interned
 
 if TYPE_CHECKING:
     from mach_nix.index.layers import ProjectView
@@ -54,3 +60,52 @@ def index_view(index: Any) -> IndexView:
     if isinstance(index, LayeredIndex):
         return index
     return LayeredIndex([index])
+
+
+@dataclass(frozen=True, slots=True)
+class Root:
+    """One requirement of the user: a project, its extras, a specifier, and where it was written.
+
+    Example: ``Root("requests", ("socks",), SpecifierSet(">=2"), "requirements.txt, line 1").text ==
+    "requests[socks]>=2"``
+    """
+
+    name: str
+    extras: Tuple[str, ...]
+    specifier: SpecifierSet
+    origin: str
+
+    def __post_init__(self) -> None:
+        # the resolver's memo tables key specifiers by the id parse_specifier gives them
+        object.__setattr__(self, "specifier", interned(self.specifier))
+
+    @property
+    def text(self) -> str:
+        """The requirement as written back: ``name[extra,…]specifier``."""
+        return self.name + (f"[{','.join(self.extras)}]" if self.extras else "") + str(self.specifier)
+
+    @property
+    def where(self) -> str:
+        """``"origin: text"`` (the text alone without an origin), as messages name a root."""
+        return f"{self.origin}: {self.text}" if self.origin else self.text
+
+
+@dataclass
+class ResolveRequest:
+    """Everything one resolution needs besides the index (built by the lock command).
+
+    Example: ``ResolveRequest(roots=[Root("requests", ("socks",), SpecifierSet(">=2"), "requirements.txt, line 1")])``
+    """
+
+    roots: List[Root]
+    constraints: Dict[str, List[SpecifierSet]] = field(default_factory=dict)
+    providers: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
+    nixpkgs: Dict[str, Dict[str, Any]] = field(default_factory=dict)
+    allow_prereleases: bool = False
+    hashes: Dict[str, FrozenSet[str]] = field(default_factory=dict)
+    direct: Dict[str, str] = field(default_factory=dict)  # name -> filename (name @ url)
+    preferred: Dict[str, str] = field(default_factory=dict)  # name -> version tried first (a re-lock's pins)
+
+    def __post_init__(self) -> None:
+        self.constraints = {name: [interned(s) for s in specs if s is not None]
+                            for name, specs in self.constraints.items()}

@@ -11,15 +11,15 @@ from collections import deque
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from mach_nix.names import normalize
-from mach_nix.resolve.provider import release_reason
+from mach_nix.resolve.reasons import release_reason, summarize_reasons
 from mach_nix.specifiers import exact_pins, is_exact_pin
 
 MAX_VERSIONS = 6
 MAX_CHAINS_PER_PARENT = 2
 
 
-def _index_text(provider: Any) -> str:
-    index = provider.index
+def _index_text(factory: Any) -> str:
+    index = factory.index
     created = index.metadata.get("created_at", "?")
     text = f"the index at {index.directory} (created {created})"
     remote = index.remote
@@ -30,8 +30,8 @@ def _index_text(provider: Any) -> str:
     return f"{text}, the other index layers, or {remote.index_url}"
 
 
-def _refresh_hint(names: str, provider: Any = None) -> str:
-    remote = getattr(getattr(provider, "index", None), "remote", None)
+def _refresh_hint(names: str, factory: Any = None) -> str:
+    remote = getattr(getattr(factory, "index", None), "remote", None)
     if remote is not None and remote.offline:
         reasons = [why for why in map(remote.cache.reason, names.split()) if why]
         failed = (f" The cache holds a copy that failed its check ({'; '.join(dict.fromkeys(reasons))}): it is "
@@ -85,53 +85,53 @@ MAX_ABSENT_SCAN = 5000  # projects the scan for other absent names visits at mos
 MAX_LISTED = 50  # absent projects a message names one by one
 
 
-def explain_absent(provider: Any, name: str, chain: Sequence[str], roots: Sequence[Any] = ()) -> str:
+def explain_absent(factory: Any, name: str, chain: Sequence[str], roots: Sequence[Any] = ()) -> str:
     """Message for a project that is not in the index (and not in the nixpkgs map), naming every other
     absent project the newest candidates reach too (:func:`absent_projects`), so that one run shows all."""
-    others = {n: c for n, c in absent_projects(provider, roots).items() if n != name}
-    similar = Suggestions(provider.index)
+    others = {n: c for n, c in absent_projects(factory, roots).items() if n != name}
+    similar = Suggestions(factory.index)
     if not others:
         who = " → ".join(chain) if chain else "the requirements"
-        text = f"{name!r} is not in {_index_text(provider)}; it is required by: {who}."
+        text = f"{name!r} is not in {_index_text(factory)}; it is required by: {who}."
         guesses = similar(name)
         if guesses:
             text += f" Did you mean {', '.join(repr(s) for s in guesses)}?"
-        return text + " " + _refresh_hint(name, provider)
+        return text + " " + _refresh_hint(name, factory)
     absent = {name: list(chain), **others}
     listed = sorted(absent.items())[:MAX_LISTED]
-    lines = [f"{len(absent)} projects are not in {_index_text(provider)}:"]
+    lines = [f"{len(absent)} projects are not in {_index_text(factory)}:"]
     for absent_name, absent_chain in listed:
         guesses = similar(absent_name)
         guess = f" (did you mean {', '.join(repr(s) for s in guesses)}?)" if guesses else ""
         lines.append(f"  {absent_name!r}{guess}, required by: {' → '.join(absent_chain) or 'the requirements'}")
     if len(absent) > len(listed):
         lines.append(f"  … and {len(absent) - len(listed)} more")
-    lines.append(_refresh_hint(" ".join(n for n, _ in listed), provider))
+    lines.append(_refresh_hint(" ".join(n for n, _ in listed), factory))
     return "\n".join(lines)
 
 
-def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
+def explain_offline_absent(factory: Any, roots: Sequence[Any]) -> str:
     """Offline, every project and release the requirements reach that the layers and the cache lack,
     at once, each with the chain that needs it, and what to run; "" when no release is lacking
     (then it is a real conflict, or absent projects only, which :func:`explain_absent` reports).
 
     Example: ``"'furo', required by: …"`` and ``"django<3: no release in the layers (they hold 3.2.25 … 6.1.3)"``
     """
-    remote = provider.index.remote
+    remote = factory.index.remote
     if remote is None or not remote.offline:
         return ""
     releases: Dict[str, Tuple[str, List[str], str, Any]] = {}
-    absent = absent_projects(provider, roots, releases)
+    absent = absent_projects(factory, roots, releases)
     if not releases:
         return ""  # absent projects only: explain_absent names them all
     count = len(absent) + len(releases)
     lines = [f"{count} requirement{'s' if count > 1 else ''} need{'' if count > 1 else 's'} a project or release "
-             f"that is not in {_index_text(provider)}:"]
+             f"that is not in {_index_text(factory)}:"]
     for name, chain in sorted(absent.items()):
         lines.append(f"  project {name!r}, required by: {' → '.join(chain) or 'the requirements'}")
     pins: Dict[str, str] = {}
     for name, (text, chain, span, specifier) in sorted(releases.items()):
-        listed = listed_absent(provider, name, specifier)
+        listed = listed_absent(factory, name, specifier)
         known = f"; {_listed_text(listed)}" if listed is not None else ""
         lines.append(f"  a release of {name} for {text} (the layers hold {span}{known}), required by: {' → '.join(chain)}")
         exact = exact_pins(specifier)
@@ -142,7 +142,7 @@ def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
     return "\n".join(lines)
 
 
-def explain_missed(provider: Any, name: str, locked: Any) -> Optional[str]:
+def explain_missed(factory: Any, name: str, locked: Any) -> Optional[str]:
     """Offline, a warning when newer releases of ``name`` than the ``locked`` version were passed over
     because they, or a dependency of theirs, are releases PyPI lists that the layers lack; else None.
 
@@ -151,12 +151,12 @@ def explain_missed(provider: Any, name: str, locked: Any) -> Optional[str]:
     """
     from mach_nix.resolve.candidates import parse_version
 
-    newer = sorted(((parse_version(v), v, fetch) for v, fetch in provider.missed.get(name, {}).items()),
+    newer = sorted(((parse_version(v), v, fetch) for v, fetch in factory.missed.get(name, {}).items()),
                    key=lambda item: item[0], reverse=True)
     newer = [(v, fetch) for version, v, fetch in newer if version is not None and version > locked.version]
     if not newer:
         return None
-    remote = provider.index.remote
+    remote = factory.index.remote
     where = f" from {remote.index_url}" if remote is not None else ""
     fetch = sorted(dict.fromkeys(f for _, f in newer))
     seeds = " ".join(f"'{f}'" for f in fetch)
@@ -165,15 +165,15 @@ def explain_missed(provider: Any, name: str, locked: Any) -> Optional[str]:
             f"local layer with `mach-nix index add {seeds} --closure --out DIR` and pass --extra-index DIR.")
 
 
-def listed_absent(provider: Any, name: str, specifier: Any) -> Optional[List[Tuple[str, str]]]:
+def listed_absent(factory: Any, name: str, specifier: Any) -> Optional[List[Tuple[str, str]]]:
     """(version, upload day) of the releases PyPI listed when a layer was built (its ``versions``
     table) that match ``specifier`` but that no layer holds, newest first; None without such a table.
 
-    Example: ``listed_absent(provider, "sqlalchemy", SpecifierSet("==1.3.24")) == [("1.3.24", "2021-03-19")]``
+    Example: ``listed_absent(factory, "sqlalchemy", SpecifierSet("==1.3.24")) == [("1.3.24", "2021-03-19")]``
     """
     from mach_nix.resolve.candidates import parse_version
 
-    view = provider.index.project(name)
+    view = factory.index.project(name)
     if view is None or "versions" not in view:
         return None
     held = view["releases"]
@@ -205,14 +205,14 @@ def _span(pc: Any) -> str:
     return f"{known[-1]} … {known[0]}" if len(known) > 1 else (known[0] if known else "none")
 
 
-def absent_projects(provider: Any, roots: Sequence[Any],
+def absent_projects(factory: Any, roots: Sequence[Any],
                     releases: Optional[Dict[str, Tuple[str, List[str], str, Any]]] = None
                     ) -> Dict[str, List[str]]:
     """Every project the newest acceptable candidates reach from ``roots`` that the index lacks, with
     the chain that reaches it (root first). A scan, not a resolution: each project is visited once,
     through its newest version that satisfies the first requirement met (at most MAX_ABSENT_SCAN).
 
-    Example: ``absent_projects(provider, roots) == {"furo": ["docs.txt, line 3: furo"]}``
+    Example: ``absent_projects(factory, roots) == {"furo": ["docs.txt, line 3: furo"]}``
     """
     absent: Dict[str, List[str]] = {}
     seen: set = set()
@@ -223,18 +223,18 @@ def absent_projects(provider: Any, roots: Sequence[Any],
         if key in seen:
             continue
         seen.add(key)
-        pc = provider.project(req.name)
+        pc = factory.project(req.name)
         if not pc.versions:
-            if req.name not in provider.request.nixpkgs:
+            if req.name not in factory.request.nixpkgs:
                 absent.setdefault(req.name, chain)
             continue
         cand = _newest_candidate(pc, req)
         if cand is None:
             if releases is not None and (not any(req.specifier.contains(v, prereleases=True) for v, _ in pc.versions)
-                                         or req.name in provider.listed_needed):
+                                         or req.name in factory.listed_needed):
                 releases.setdefault(req.name, (req.text.split(";")[0].strip(), chain, _span(pc), req.specifier))
             continue
-        for dep in provider.dependencies_of(cand.with_extra(req.extra) if req.extra else cand):
+        for dep in factory.dependencies_of(cand.with_extra(req.extra) if req.extra else cand):
             if dep.name != req.name:
                 queue.append((dep, chain + [f"{cand.name} {cand.vstr} requires {dep.text}"]))
     return absent
@@ -249,29 +249,29 @@ def _newest_candidate(pc: Any, req: Any) -> Any:
     return None
 
 
-def _absent_hint(name: str, version: str, known: List[str], pc: Any, provider: Any) -> str:
+def _absent_hint(name: str, version: str, known: List[str], pc: Any, factory: Any) -> str:
     from packaging.specifiers import SpecifierSet
 
     from mach_nix.resolve.candidates import parse_version
 
     wanted = parse_version(version)
     newest = pc.versions[0][0] if pc.versions else None
-    listed = listed_absent(provider, name, SpecifierSet(f"=={version}")) if wanted is not None else None
+    listed = listed_absent(factory, name, SpecifierSet(f"=={version}")) if wanted is not None else None
     if listed is not None:
         if listed:
-            return f"{_listed_text(listed)}; the index holds a selection of releases. " + _release_hint(name, version, provider)
+            return f"{_listed_text(listed)}; the index holds a selection of releases. " + _release_hint(name, version, factory)
         if newest is not None and wanted < newest:
             return (f"PyPI did not list {name} {version} when the index was built: check the version. "
-                    + _release_hint(name, version, provider))
+                    + _release_hint(name, version, factory))
     if wanted is not None and newest is not None and wanted < newest:
         return ("The index holds a selection of releases (the recent ones and the newest of each older series). "
-                + _release_hint(name, version, provider))
-    return "If it was released after the index was built, the index is out of date. " + _release_hint(name, version, provider)
+                + _release_hint(name, version, factory))
+    return "If it was released after the index was built, the index is out of date. " + _release_hint(name, version, factory)
 
 
-def _release_hint(name: str, version: str, provider: Any) -> str:
+def _release_hint(name: str, version: str, factory: Any) -> str:
     """What to run for a release the layers lack (``version`` may be ``VERSION``, a placeholder)."""
-    remote = provider.index.remote
+    remote = factory.index.remote
     add = f"`mach-nix index add '{name}=={version}' --out DIR` and pass --extra-index DIR"
     if remote is not None and remote.offline:
         return f"Lock once without --offline to fetch it from {remote.index_url}, or add it with {add}."
@@ -280,46 +280,37 @@ def _release_hint(name: str, version: str, provider: Any) -> str:
     return f"Add it with {add}."
 
 
-def summarize_reasons(reasons: Sequence[str]) -> str:
-    """Distinct rejection reasons of a version's files, in order.
-
-    Example: ``summarize_reasons(["yanked", "yanked", "requires Python >=3.12"]) == "yanked; requires Python >=3.12"``
-    """
-    return "; ".join(dict.fromkeys(reasons)) or "no usable file"
-
-
-def _rejections(provider: Any, name: str, specs: Sequence[Any], any_of: bool = False) -> List[str]:
+def _rejections(factory: Any, name: str, specs: Sequence[Any], any_of: bool = False) -> List[str]:
     """Versions matching the specifiers (all of them, or with ``any_of`` any one) that have no usable file."""
-    pc = provider.project(name)
-    groups: List[List[Any]] = []  # [newest, oldest, summary, about dependencies] of consecutive versions
+    pc = factory.project(name)
+    groups: List[List[Any]] = []  # [newest, oldest, summary, rejections] of consecutive versions
     test = any if any_of else all
     for version, vstr in pc.versions:
         if specs and not test(s.contains(version, prereleases=True) for s in specs):
             continue
         cands, reasons = pc.classify(vstr)
-        usable = [c for c in cands if (c.key, None) not in provider.pruned]
+        usable = [c for c in cands if (c.key, None) not in factory.pruned]
         if usable:
             continue
-        dependency = bool(cands) and not reasons  # no file rejected: its dependencies rule the release out
-        reasons = reasons + [provider.pruned[(c.key, None)] for c in cands]
+        reasons = reasons + [factory.pruned[(c.key, None)] for c in cands]
         summary = summarize_reasons(reasons)
         if groups and groups[-1][2] == summary:
             groups[-1][1] = vstr
         else:
-            groups.append([vstr, vstr, summary, dependency])
-    lines = ["    " + release_reason(f"{name} {new if new == old else f'{old} … {new}'}", summary, dependency)
-             for new, old, summary, dependency in groups]
+            groups.append([vstr, vstr, summary, reasons])
+    lines = ["    " + release_reason(f"{name} {new if new == old else f'{old} … {new}'}", reasons)
+             for new, old, _, reasons in groups]
     return lines[:MAX_VERSIONS] + (["    …"] if len(lines) > MAX_VERSIONS else [])
 
 
-def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
+def explain_impossible(factory: Any, causes: Sequence[Any]) -> str:
     """The message for resolvelib's ResolutionImpossible (conflict chains and rejected versions)."""
     by_name: Dict[str, List[Any]] = {}
     for info in causes:
         by_name.setdefault(info.requirement.name, []).append(info)
     parts: List[str] = []
     for name, infos in sorted(by_name.items()):
-        pc = provider.project(name)
+        pc = factory.project(name)
         lines = [f"  {name}:"]
         specs = []
         per_parent: Dict[str, List[str]] = {}  # parent name -> its versions, beyond the first shown
@@ -335,7 +326,7 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
                 seen.append(info.parent.vstr)
                 if len(seen) > MAX_CHAINS_PER_PARENT:
                     continue
-                chain = provider.chain_of(info.parent.identifier)
+                chain = factory.chain_of(info.parent.identifier)
                 via = " → ".join(chain + [f"{info.parent.name} {info.parent.vstr}"])
                 line = f"    {via} requires {shown}"
             if line not in lines:
@@ -350,23 +341,23 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
         absent = [p.version for p in pins if not any(p.contains(v, prereleases=True) for v, _ in pc.versions)]
         matching = [v for v, _ in pc.versions if all(s.contains(v, prereleases=True) for s in specs)]
         if absent and known:
-            lines.append(f"    {name} {absent[0]} is not in {_index_text(provider)}, which holds {name} {span}. "
-                         + _absent_hint(name, absent[0], known, pc, provider))
+            lines.append(f"    {name} {absent[0]} is not in {_index_text(factory)}, which holds {name} {span}. "
+                         + _absent_hint(name, absent[0], known, pc, factory))
         elif not matching:
             contradictory = len({str(p.version) for p in pins}) > 1  # two different == pins: no release can do
-            lines.append(f"    no version of {name} in {_index_text(provider)} satisfies all of these together "
+            lines.append(f"    no version of {name} in {_index_text(factory)} satisfies all of these together "
                          f"(it holds {len(known)} version(s): {span})."
-                         + ("" if contradictory else " " + _release_hint(name, "VERSION", provider)))
-        rejected = _rejections(provider, name, specs, any_of=bool(per_parent))
+                         + ("" if contradictory else " " + _release_hint(name, "VERSION", factory)))
+        rejected = _rejections(factory, name, specs, any_of=bool(per_parent))
         if rejected:
             lines.append("    versions that match but cannot be used:")
             lines += rejected
             if matching and all(not pc.candidates(v) for v in _strs(pc, matching)):  # files rule them out, not deps
                 lines.append(f"    The index holds a selection of {name}'s releases. "
-                             + _release_hint(name, "VERSION", provider))
+                             + _release_hint(name, "VERSION", factory))
         parts.append("\n".join(lines))
     return ("No set of packages satisfies the requirements for "
-            f"CPython {provider.target.python} on {provider.target.system}. What is required, and by whom:\n"
+            f"CPython {factory.target.python} on {factory.target.system}. What is required, and by whom:\n"
             + "\n".join(parts)
             + "\nRelax one of the requirements above, change --python/--system, or allow other providers "
               "with --providers.")
@@ -377,18 +368,18 @@ def _through(req: Any) -> str:
     return f" (through {req.via})" if req.via else ""
 
 
-def _requirement_line(provider: Any, req: Any, parent: Any) -> str:
+def _requirement_line(factory: Any, req: Any, parent: Any) -> str:
     if parent is None:
         return f"{req.origin}: {req.text}" if req.origin else req.text
     return f"{parent.name} {parent.vstr} requires {req.identifier}{req.specifier}{_through(req)}"
 
 
-def explain_budget(provider: Any, exceeded: Any, conflicts: Sequence[Any]) -> str:
+def explain_budget(factory: Any, exceeded: Any, conflicts: Sequence[Any]) -> str:
     """The message for a resolution stopped by its budget: the most conflicted requirements, what to relax.
 
     ``conflicts`` is :meth:`mach_nix.resolve.budget.ConflictReporter.most_conflicted`'s list.
     """
-    text = (f"The resolution for CPython {provider.target.python} on {provider.target.system} stopped "
+    text = (f"The resolution for CPython {factory.target.python} on {factory.target.system} stopped "
             f"{exceeded.what} without finding a solution")
     if not conflicts:
         return text + (". Nothing conflicted yet: the requirements pull in too much to resolve within the budget; "
@@ -398,7 +389,7 @@ def explain_budget(provider: Any, exceeded: Any, conflicts: Sequence[Any]) -> st
         lines.append(f"  {name} ({count} conflict{'s' if count != 1 else ''}):")
         shown: Dict[str, None] = {}
         for req, parent in pairs:
-            shown.setdefault(_requirement_line(provider, req, parent), None)
+            shown.setdefault(_requirement_line(factory, req, parent), None)
             if len(shown) >= MAX_VERSIONS:
                 break
         lines += [f"    {line}" for line in shown]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 from mach_nix.errors import MachNixError
 from mach_nix.names import normalize
 from mach_nix.resolve.candidates import parse_specifier
-from mach_nix.resolve.provider import ResolveRequest
+from mach_nix.resolve.contracts import ResolveRequest, Root
 from mach_nix.specifiers import is_exact_pin
 
 if TYPE_CHECKING:
@@ -132,15 +132,15 @@ class _Root:
         extras = tuple(sorted(normalize(e) for e in item.req.extras))
         self.wheres.setdefault((extras, str(item.req.specifier)), item.where)
 
-    def roots(self, name: str) -> List[Tuple[str, Tuple[str, ...], Any, str]]:
-        """The root tuples of :class:`ResolveRequest`: (name, extras, specifier, origin)."""
+    def roots(self, name: str) -> List[Root]:
+        """The :class:`~mach_nix.resolve.contracts.Root` values of the requirements on ``name``."""
         if len(self.wheres) <= MAX_SEPARATE:
-            return [(name, extras, _specifier(text), where) for (extras, text), where in self.wheres.items()]
+            return [Root(name, extras, _specifier(text), where) for (extras, text), where in self.wheres.items()]
         extras = tuple(sorted({e for extras, _ in self.wheres for e in extras}))
         texts = list(dict.fromkeys(text for _, text in self.wheres if text))
         wheres = list(self.wheres.values())
         origin = "; ".join(wheres[:MAX_ORIGINS]) + f"; and {len(wheres) - MAX_ORIGINS} more"
-        return [(name, extras, _specifier(",".join(texts)), origin)]
+        return [Root(name, extras, _specifier(",".join(texts)), origin)]
 
 
 def _specifier(text: str) -> Any:

@@ -153,7 +153,7 @@ def test_backtracking_walks_the_releases_of_a_requirement_once(monkeypatch):
 
 
 def test_a_shared_scan_reads_its_source_once_and_lazily():
-    from mach_nix.resolve.provider import SharedScan
+    from mach_nix.resolve.matches import SharedScan
 
     read = []
 

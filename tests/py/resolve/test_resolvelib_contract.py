@@ -12,14 +12,15 @@ from packaging.specifiers import SpecifierSet
 
 from mach_nix.index.store import Index
 from mach_nix.resolve.budget import ConflictReporter
-from mach_nix.resolve.provider import Provider, ResolveRequest
-from mach_nix.resolve.resolver import _make_resolver
+from mach_nix.resolve.contracts import ResolveRequest, Root
+from mach_nix.resolve.provider import Provider
+from mach_nix.resolve.resolvelib_internals import make_resolver
 from mach_nix.resolve.target import Target
 from test_resolve_absent import INDEX
 
 
 def provider() -> Provider:
-    request = ResolveRequest(roots=[("requests", (), SpecifierSet(""), "test")])
+    request = ResolveRequest(roots=[Root("requests", (), SpecifierSet(""), "test")])
     return Provider(Index.open(INDEX), Target.create("3.11"), request)
 
 
@@ -27,7 +28,7 @@ def test_the_memoized_resolution_is_in_use():
     from resolvelib import Resolver
 
     p = provider()
-    resolver = _make_resolver(p, ConflictReporter(None))
+    resolver = make_resolver(p, ConflictReporter(None))
     assert type(resolver) is not Resolver  # not the fallback: resolvelib's private Resolution still fits
 
 
