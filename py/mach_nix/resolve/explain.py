@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections import deque
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from mach_nix.names import normalize
 from mach_nix.resolve.reasons import release_reason, summarize_reasons
@@ -151,9 +151,9 @@ def explain_missed(factory: Any, name: str, locked: Any) -> Optional[str]:
     """
     from mach_nix.resolve.candidates import parse_version
 
-    newer = sorted(((parse_version(v), v, fetch) for v, fetch in factory.missed.get(name, {}).items()),
-                   key=lambda item: item[0], reverse=True)
-    newer = [(v, fetch) for version, v, fetch in newer if version is not None and version > locked.version]
+    passed = [(version, v, fetch) for v, fetch in factory.missed.get(name, {}).items()
+              if (version := parse_version(v)) is not None and version > locked.version]
+    newer = [(v, fetch) for _, v, fetch in sorted(passed, key=lambda item: item[0], reverse=True)]
     if not newer:
         return None
     remote = factory.index.remote
@@ -303,7 +303,7 @@ def _rejections(factory: Any, name: str, specs: Sequence[Any], any_of: bool = Fa
     return lines[:MAX_VERSIONS] + (["    …"] if len(lines) > MAX_VERSIONS else [])
 
 
-def explain_impossible(factory: Any, causes: Sequence[Any]) -> str:
+def explain_impossible(factory: Any, causes: Iterable[Any]) -> str:
     """The message for resolvelib's ResolutionImpossible (conflict chains and rejected versions)."""
     by_name: Dict[str, List[Any]] = {}
     for info in causes:

@@ -8,7 +8,7 @@ Example: ``absent_failure(factory, roots, first="furo").to_json()["absent_projec
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from mach_nix.errors import Failure
 from mach_nix.resolve.explain import _requirement_line, absent_projects, listed_absent
@@ -33,7 +33,7 @@ def absent_failure(factory: Any, roots: Sequence[Any], first: Optional[str] = No
     return Failure("absent", absent_projects=sorted(names), absent_releases=wanted, commands=commands)
 
 
-def conflict_failure(factory: Any, causes: Sequence[Any]) -> Failure:
+def conflict_failure(factory: Any, causes: Iterable[Any]) -> Failure:
     """The requirements that conflicted, per project, each with the chain that asks for it."""
     by_name: Dict[str, List[str]] = {}
     for info in causes:

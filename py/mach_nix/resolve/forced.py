@@ -14,10 +14,11 @@ their dependencies, or whose dependencies are unknown, forces nothing beyond its
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Set, Tuple
 
 from packaging.specifiers import SpecifierSet
 
+from mach_nix.resolve.specs import interned
 from mach_nix.specifiers import exact_pins
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def forced_requirements(request: "ResolveRequest", factory: "Factory") -> Forced
     for root in request.roots:
         if exact_pins(root.specifier):
             queue.append((root.name, tuple(root.extras), root.specifier, root.where))
-    done = set()
+    done: Set[Tuple[str, Tuple[str, ...]]] = set()
     while queue and len(done) < MAX_FORCED:
         name, extras, spec, chain = queue.pop(0)
         if (name, extras) in done or request.direct.get(name):
@@ -147,7 +148,7 @@ class Implications:
 
     def single_release(self, name: str, spec: SpecifierSet) -> Optional[str]:
         """The one release of ``name`` that ``spec`` admits, or None (none, several, or not certain)."""
-        key = (name, spec.sid)  # type: ignore[attr-defined]
+        key = (name, interned(spec).sid)
         if key in self._single:
             return self._single[key]
         found = None
@@ -174,7 +175,7 @@ class Implications:
 
     def below(self, name: str, spec: SpecifierSet, extra: Optional[str]) -> list:
         """The requirements implied by a requirement on ``name`` (with ``extra``) matching ``spec``."""
-        key = (name, spec.sid, extra)  # type: ignore[attr-defined]
+        key = (name, interned(spec).sid, extra)
         hit = self._below.get(key)
         if hit is not None:
             return hit

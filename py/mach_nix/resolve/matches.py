@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Set, Tuple
 
-from packaging.specifiers import SpecifierSet
 
 from mach_nix.errors import EXIT_ABSENT, MachNixError
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates
@@ -26,7 +25,7 @@ from mach_nix.resolve.factory import Factory
 from mach_nix.resolve.prefetch import ReadAhead
 from mach_nix.resolve.pruning import Pruning, allows_prereleases
 from mach_nix.resolve.requirements import Req
-from mach_nix.resolve.specs import pinned_versions
+from mach_nix.resolve.specs import interned, pinned_versions
 
 SCANS_MEMO = 1 << 16  # shared walks kept before the memo is emptied (it keeps abandoned states alive)
 
@@ -112,7 +111,8 @@ class _Query:
             raise NotInIndex(name, factory.chain_of(identifier, reqs))
         self.bad = {c.key for c in incompatible}
         self.pin_keys = {r.pin_key for r in reqs if r.pin_key is not None}
-        self.specs = specs = [r.specifier for r in reqs if r.pin_key is None] + factory.request.constraints.get(name, [])
+        constraints = [interned(s) for s in factory.request.constraints.get(name, ())]
+        self.specs = specs = [r.specifier for r in reqs if r.pin_key is None] + constraints
         self.allow_pre = allows_prereleases(factory.request, pc, specs)
         self.pinned = pinned_versions(specs)
         self.preferred = factory.request.preferred.get(name)
@@ -128,7 +128,7 @@ class _Query:
         containment = self.factory.containment
         known, vid = containment.memo, version.vid
         for spec in self.specs:  # the memo read inline: called for every release a walk looks at
-            hit = known.get((spec.sid, vid))  # type: ignore[attr-defined]
+            hit = known.get((spec.sid, vid))
             if not (containment.contains(spec, version) if hit is None else hit):
                 return False
         return True
@@ -225,7 +225,7 @@ class Finder:
         What depends on the call (incompatibilities, direct-reference pins, the memoized viability)
         is still checked per call, by :meth:`_Query.matches`.
         """
-        key = (query.identifier, pc, base, tuple(s.sid for s in query.specs))  # type: ignore[attr-defined]
+        key = (query.identifier, pc, base, tuple(s.sid for s in query.specs))
         hit = self._scans.get(key)
         if hit is not None:
             return hit

@@ -24,7 +24,7 @@ from mach_nix.resolve.contracts import ResolveRequest
 from mach_nix.resolve.factory import Factory
 from mach_nix.resolve.prefetch import ReadAhead
 from mach_nix.resolve.reasons import Unmet, release_reason, summarize_reasons, unmet_dependency
-from mach_nix.resolve.specs import facts, pinned_versions
+from mach_nix.resolve.specs import facts, interned, pinned_versions
 
 
 def allows_prereleases(request: ResolveRequest, pc: ProjectCandidates, specs: Sequence[SpecifierSet]) -> bool:
@@ -85,7 +85,7 @@ class Pruning:
                 listed = factory.listed_needed.get(req.name)
                 if listed is not None:
                     factory.missed.setdefault(cand.name, {}).setdefault(cand.vstr, f"{req.name}=={listed}")
-                unmet = self._unmet.get((req.name, req.specifier.sid, req.extra))  # type: ignore[attr-defined]
+                unmet = self._unmet.get((req.name, req.specifier.sid, req.extra))
                 factory.pruned[key] = unmet_dependency(req.text.split(";")[0].strip(), unmet)
                 ok = False
                 break
@@ -94,7 +94,7 @@ class Pruning:
 
     def satisfiable(self, name: str, spec: SpecifierSet, extra: Optional[str] = None) -> bool:
         """Whether some viable candidate of ``name`` (with ``extra``) matches ``spec``, the roots and constraints."""
-        key = (name, spec.sid, extra)  # type: ignore[attr-defined]
+        key = (name, interned(spec).sid, extra)
         hit = self._satisfiable.get(key)
         if hit is not None:
             return hit

@@ -146,11 +146,11 @@ class _Root:
 def _specifier(text: str) -> Any:
     """The shared, cached parse of a specifier that packaging already parsed once."""
     spec = parse_specifier(text)
-    if spec is None:
-        from packaging.specifiers import SpecifierSet
+    if spec is not None:
+        return spec
+    from packaging.specifiers import SpecifierSet
 
-        spec = SpecifierSet(text)
-    return spec
+    return SpecifierSet(text)
 
 
 def check_hash_coverage(inputs: InputSet, request: ResolveRequest, runtime_names: List[str]) -> None:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 from packaging.specifiers import SpecifierSet
 
 from mach_nix.names import normalize
-from mach_nix.resolve.specs import EMPTY, facts, interned, parse_specifier
+from mach_nix.resolve.specs import EMPTY, InternedSpecifierSet, facts, interned, parse_specifier
 from mach_nix.resolve.target import Target, simple_marker
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class Req:
                  pin_key: Optional[tuple] = None, origin: str = "", via: Optional[str] = None) -> None:
         self.name = name
         self.extra = extra
-        self.specifier = interned(specifier)
+        self.specifier: InternedSpecifierSet = interned(specifier)
         self.text = text
         self.pin_key = pin_key
         self.origin = origin

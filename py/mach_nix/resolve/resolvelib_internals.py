@@ -69,7 +69,7 @@ def make_resolver(provider: Any, reporter: BaseReporter) -> Resolver:
             return ok
 
     class _Resolver(Resolver):  # type: ignore[misc,valid-type]
-        def resolve(self, requirements: Any, max_rounds: int = 100) -> Any:
+        def resolve(self, requirements: Any, max_rounds: int = 100) -> Any:  # type: ignore[override]
             state = _Resolution(self.provider, self.reporter).resolve(requirements, max_rounds=max_rounds)
             return build_result(state)
 

@@ -36,7 +36,7 @@ Why a resolution is bounded
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set
 
 from mach_nix.errors import InternalError, MachNixError, NotFound, ResolutionImpossible as Impossible
 from mach_nix.resolve.budget import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, Budget, BudgetExceeded, ConflictReporter
@@ -176,7 +176,7 @@ def _passed_over(factory: Factory, packages: Dict[str, ResolvedPackage]) -> List
         unknown = [v for v in factory.unknown_deps_passed.get(name, ())
                    if (parsed := parse_version(v)) is not None and parsed > cand.version]
         if unknown:
-            newest = max(unknown, key=parse_version)
+            newest = max(unknown, key=lambda v: parse_version(v) or cand.version)  # (all parse: see above)
             out.append(f"{name} {cand.vstr} is locked rather than the newer {newest}, whose dependencies are unknown "
                        f"to the index (an sdist without static metadata): a release with known dependencies is "
                        f"preferred. Require {name}=={newest} to take it anyway (locked without its dependencies).")

@@ -1,4 +1,5 @@
-"""Versions and specifiers as the resolver reads them: parsed once per text, each with an explicit id.
+"""Versions and specifiers as the resolver reads them: parsed once per text, each with an explicit id,
+and versions in order, newest first (:func:`newest_first`, :class:`LazyVersions`).
 
 The resolver asks whether a specifier admits a version for every release a walk looks at, and
 hashing a ``SpecifierSet`` re-serializes it. So every version and specifier it reads is parsed by
@@ -17,7 +18,8 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Dict, FrozenSet, Optional, Sequence, Tuple
+from operator import itemgetter
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -31,12 +33,15 @@ class InternedVersion(Version):
     """A Version made by :func:`parse_version`; ``vid`` names it in memo keys."""
 
     __slots__ = ("vid",)
+    vid: int
 
 
 class InternedSpecifierSet(SpecifierSet):
     """A SpecifierSet made by :func:`parse_specifier`; ``sid`` names it in memo keys."""
 
     __slots__ = ("sid", "facts")
+    sid: int
+    facts: Optional["SpecFacts"]
 
 
 @lru_cache(maxsize=None)
@@ -66,6 +71,61 @@ def parse_specifier(text: str) -> Optional[InternedSpecifierSet]:
     spec.sid = next(_SERIAL)
     spec.facts = None
     return spec
+
+
+def newest_first(texts: Iterable[str]) -> List[Tuple[Version, str]]:
+    """(Version, text) of the valid version strings, newest first; equal versions by text, descending.
+
+    Example: ``[t for _, t in newest_first(["1.0", "2.0rc1", "x", "1.0.0"])] == ["2.0rc1", "1.0.0", "1.0"]``
+    """
+    versions: List[Tuple[Version, str]] = [(v, t) for t in texts if (v := parse_version(t)) is not None]
+    # sorting the pairs, but comparing Versions with < only (tuple comparison calls == on every
+    # pair first): two stable sorts
+    versions.sort(key=itemgetter(1), reverse=True)
+    versions.sort(key=itemgetter(0), reverse=True)
+    return versions
+
+
+class LazyVersions(Sequence[Tuple[Version, str]]):
+    """(Version, text) pairs of version strings already newest first (:func:`newest_first`'s order,
+    known from an earlier lock), each Version parsed when first read: a walk that stops at the
+    newest release parses one.
+
+    Example: ``LazyVersions(["2.0", "1.0"])[1] == (Version("1.0"), "1.0")``
+    """
+
+    __slots__ = ("_texts", "_pairs")
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self._texts = texts
+        self._pairs: List[Tuple[Version, str]] = []
+
+    def __len__(self) -> int:
+        return len(self._texts)
+
+    def _upto(self, index: int) -> None:
+        pairs, texts = self._pairs, self._texts
+        while len(pairs) <= index:
+            text = texts[len(pairs)]
+            version = parse_version(text)
+            assert version is not None, f"{text!r} in a version order"  # orders hold valid versions only
+            pairs.append((version, text))
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self._texts)
+        if index < 0:
+            raise IndexError(index)
+        self._upto(index)
+        return self._pairs[index]
+
+    def __iter__(self) -> Iterator[Tuple[Version, str]]:
+        for index in range(len(self._texts)):
+            if index >= len(self._pairs):
+                self._upto(index)
+            yield self._pairs[index]
 
 
 def interned(spec: SpecifierSet) -> InternedSpecifierSet:
@@ -133,9 +193,9 @@ class Containment:
     def __init__(self) -> None:
         self.memo: Dict[Tuple[int, int], bool] = {}
 
-    def contains(self, spec: SpecifierSet, version: Any) -> bool:
+    def contains(self, spec: InternedSpecifierSet, version: InternedVersion) -> bool:
         """Whether ``spec`` admits ``version`` (pre-releases included: the caller filters them)."""
-        key = (spec.sid, version.vid)  # type: ignore[attr-defined]
+        key = (spec.sid, version.vid)
         hit = self.memo.get(key)
         if hit is None:
             hit = self.memo[key] = spec.contains(version, prereleases=True)

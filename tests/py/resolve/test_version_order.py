@@ -12,8 +12,9 @@ from packaging.version import InvalidVersion, Version
 
 from mach_nix.index.layers import LayeredIndex
 from mach_nix.index.store import Index
-from mach_nix.resolve.candidates import LazyVersions, ProjectCandidates, newest_first
+from mach_nix.resolve.candidates import ProjectCandidates
 from mach_nix.resolve.lazy_index import LazyIndex
+from mach_nix.resolve.specs import LazyVersions, newest_first
 from mach_nix.resolve.target import Target
 
 SMALL = Path(__file__).resolve().parents[2] / "data" / "index-small"
