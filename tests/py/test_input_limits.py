@@ -185,7 +185,7 @@ def test_a_deeply_nested_foreign_lock(tmp_path: Path) -> None:
 
 def test_suggestions_list_the_index_names_once_and_compare_a_bounded_number() -> None:
     from mach_nix.index.layers import open_layers
-    from mach_nix.resolve.explain import MAX_SUGGESTED, Suggestions
+    from mach_nix.resolve.absent import MAX_SUGGESTED, Suggestions
 
     index = open_layers([Path(INDEX)], offline=True)
     listed = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterator, List, Optional, Protocol, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Protocol, Sequence, Tuple
 
 from packaging.specifiers import SpecifierSet
 
@@ -28,10 +28,15 @@ if TYPE_CHECKING:
 
 
 class RemoteLayer(Protocol):
-    """The remote layer as the resolver's messages see it."""
+    """A remote layer (PyPI's simple API, or an extra index) as the resolver, the read-ahead and the
+    messages see it: ``on_project`` is called with each project page it reads."""
 
     offline: bool
     index_url: str
+    cache: Any  # its cache index: ``cache.reason(name)`` says why a cached copy was not used
+    on_project: Optional[Callable[[str], None]]
+
+    def prefetch(self, name: str) -> None: ...
 
 
 class IndexView(Protocol):
@@ -48,6 +53,15 @@ class IndexView(Protocol):
     def extend(self, name: str) -> "Optional[ProjectView]": ...
 
     def names(self) -> Iterator[str]: ...
+
+    @property
+    def extras(self) -> Sequence[RemoteLayer]: ...  # --extra-index-url layers, asked first
+
+    def remotes(self) -> Sequence[RemoteLayer]: ...  # the extras, then the remote layer
+
+    def holds_locally(self, name: str) -> bool: ...
+
+    def prefetch(self, name: str) -> None: ...
 
 
 def index_view(index: Any) -> IndexView:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from mach_nix.errors import Failure
-from mach_nix.resolve.explain import _requirement_line, absent_projects, listed_absent
+from mach_nix.resolve.absent import absent_projects, listed_absent
+from mach_nix.resolve.explain import requirement_line
 from mach_nix.specifiers import exact_pins
 
 
@@ -37,7 +38,7 @@ def conflict_failure(factory: Any, causes: Iterable[Any]) -> Failure:
     """The requirements that conflicted, per project, each with the chain that asks for it."""
     by_name: Dict[str, List[str]] = {}
     for info in causes:
-        line = _requirement_line(factory, info.requirement, info.parent)
+        line = requirement_line(factory, info.requirement, info.parent)
         lines = by_name.setdefault(info.requirement.name, [])
         if line not in lines:
             lines.append(line)
@@ -50,7 +51,7 @@ def budget_failure(factory: Any, conflicts: Sequence[Any]) -> Failure:
     for name, _count, pairs in conflicts:
         lines: List[str] = []
         for req, parent in pairs:
-            line = _requirement_line(factory, req, parent)
+            line = requirement_line(factory, req, parent)
             if line not in lines:
                 lines.append(line)
         out.append({"project": name, "requirements": lines})

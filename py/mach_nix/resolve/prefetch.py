@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, Tuple
 
 from mach_nix.index.layers import ProjectView
 from mach_nix.names import normalize
+from mach_nix.resolve.contracts import index_view
 
 if TYPE_CHECKING:
     from mach_nix.resolve.candidates import ProjectCandidates
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
 def start_prefetching(index: Any, target: Any, providers: Dict[str, Tuple[str, ...]], roots: List[str]) -> None:
     """Hook prefetching into ``index``'s remote layer and start with the roots no local layer holds."""
-    remote = getattr(index, "remote", None)
+    index = index_view(index)
+    remote = index.remote
     if remote is None or remote.offline:
         return
     defaults = providers.get("_default", ("wheel", "sdist", "nixpkgs"))
@@ -63,9 +65,9 @@ def start_prefetching(index: Any, target: Any, providers: Dict[str, Tuple[str, .
                 ask(dep)
 
     # with --extra-index-url, every project may be an extra index's, so even those a local layer holds are asked
-    extras = bool(getattr(index, "extras", None))
-    ask = getattr(index, "prefetch", remote.prefetch)
-    for layer in getattr(index, "remotes", lambda: [remote])():
+    extras = bool(index.extras)
+    ask = index.prefetch
+    for layer in index.remotes():
         layer.on_project = on_project
     for name in roots:
         if extras or not index.holds_locally(normalize(name)):

@@ -84,7 +84,8 @@ def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
     try:
         result = make_resolver(provider, reporter).resolve(roots, max_rounds=MAX_ROUNDS)
     except (ResolutionImpossible, NotInIndex) as exc:
-        from mach_nix.resolve.explain import explain_absent, explain_impossible, explain_offline_absent
+        from mach_nix.resolve.absent import explain_absent, explain_offline_absent
+        from mach_nix.resolve.explain import explain_impossible
         from mach_nix.resolve.failure import absent_failure, conflict_failure
 
         lacking = explain_offline_absent(factory, roots)  # offline: name all that is absent at once
@@ -163,7 +164,7 @@ def _passed_over(factory: Factory, packages: Dict[str, ResolvedPackage]) -> List
     """Warnings for newer releases the resolution passed over: listed on PyPI but absent offline, or
     with unknown dependencies (tried last, as a release whose dependencies are known is preferred)."""
     from mach_nix.resolve.candidates import parse_version
-    from mach_nix.resolve.explain import explain_missed
+    from mach_nix.resolve.absent import explain_missed
 
     out: List[str] = []
     for name, pkg in sorted(packages.items()):
