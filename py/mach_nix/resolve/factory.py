@@ -3,7 +3,7 @@ candidates, what candidates require, who asked for what, and what the walk found
 
 The provider (provider.py) answers resolvelib's questions from it; the look-ahead (pruning.py),
 the walk over releases (matches.py), forced requirements (forced.py) and the explanations
-(explain.py, failure.py) read and record here.
+(absent.py, explain.py, failure.py) read and record here.
 
 Example::
 

@@ -1,4 +1,4 @@
-"""A failed resolution as data (:class:`~mach_nix.errors.Failure`), beside the paragraph explain.py writes.
+"""A failed resolution as data (:class:`~mach_nix.errors.Failure`), beside the paragraph absent.py or explain.py writes.
 
 The CLI writes it with ``--failure-json`` and the Nix library reads the absent projects from it,
 so a reworded message never breaks what a program does with a failure.

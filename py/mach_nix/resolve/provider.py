@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Set
 
-from resolvelib.providers import AbstractProvider
+from resolvelib import AbstractProvider
 
 from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import Candidate
@@ -28,7 +28,7 @@ from mach_nix.resolve.factory import Factory
 from mach_nix.resolve.matches import Finder
 from mach_nix.resolve.pruning import Pruning
 from mach_nix.resolve.requirements import Req
-from mach_nix.resolve.resolvelib_internals import criteria_of
+from mach_nix.resolve.resolvelib_internals import criteria_of, information_of
 from mach_nix.resolve.target import Target
 
 CRITERIA_MEMO = 1 << 16  # criteria ranked before the memo of ranks is emptied (it keeps them alive)
@@ -86,7 +86,7 @@ class Provider(AbstractProvider):  # type: ignore[misc]
             rank = ranks.get(criterion)  # criteria are replaced, never changed
             if rank is None:
                 pinned = root = False
-                for info in criterion.information:
+                for info in information_of(criterion):
                     pinned = pinned or info.requirement.is_pin
                     root = root or info.parent is None
                 if len(ranks) > CRITERIA_MEMO:  # the memo keeps criteria alive: bound it on long backtracking

@@ -21,7 +21,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterable, Optional
 
 from resolvelib import BaseReporter, Resolver
 
@@ -91,3 +91,8 @@ def criteria_of(information: Any) -> Optional[Dict[str, Any]]:
     if type(criteria) is not dict or getattr(information, "_appends", None):
         return None
     return criteria
+
+
+def information_of(criterion: Any) -> Iterable[Any]:
+    """The (requirement, parent) pairs of a criterion :func:`criteria_of` gave, as ``information`` yields them."""
+    return criterion.information

@@ -76,7 +76,8 @@ class Resolution:
 
 
 def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
-    from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep, ResolverException
+    from resolvelib import (InconsistentCandidate, RequirementsConflicted, ResolutionError, ResolutionImpossible,
+                            ResolutionTooDeep)
 
     factory = provider.factory
     factory.record_roots(roots)
@@ -102,7 +103,8 @@ def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
         what = exc if isinstance(exc, BudgetExceeded) else BudgetExceeded(f"after {MAX_ROUNDS} rounds of backtracking", "")
         conflicts = reporter.most_conflicted()
         raise Impossible(explain_budget(factory, what, conflicts), failure=budget_failure(factory, conflicts)) from None
-    except ResolverException as exc:  # a resolver inconsistency: a mach-nix bug, reported without a traceback
+    except (ResolutionError, InconsistentCandidate, RequirementsConflicted) as exc:
+        # any other resolvelib error is an inconsistency of the resolver: a mach-nix bug, reported without a traceback
         raise InternalError(f"Internal resolver error ({type(exc).__name__}: {exc}). This is a bug in mach-nix; "
                            "please report it with the requirements that trigger it.") from None
     return dict(result.mapping)

@@ -22,7 +22,7 @@ from mach_nix.resolve.budget import ConflictReporter
 from mach_nix.resolve.contracts import ResolveRequest, Root
 from mach_nix.resolve.provider import Provider
 from mach_nix.resolve.requirements import requirements_of_roots
-from mach_nix.resolve.resolvelib_internals import criteria_of, is_memoized, make_resolver
+from mach_nix.resolve.resolvelib_internals import criteria_of, information_of, is_memoized, make_resolver
 from mach_nix.resolve.target import Target
 from test_resolve_absent import INDEX
 
@@ -80,8 +80,11 @@ def test_narrow_requirement_selection_reads_resolvelibs_criteria(monkeypatch):
     real = Provider.narrow_requirement_selection
 
     def recording(self, identifiers, resolutions, candidates, information, backtrack_causes):
+        identifiers = list(identifiers)
         criteria = criteria_of(information)
-        seen.append(criteria is not None and all(hasattr(c, "information") for c in criteria.values()))
+        seen.append(criteria is not None and all(
+            [(i.requirement, i.parent) for i in information_of(criteria[ident])]
+            == [(i.requirement, i.parent) for i in information[ident]] for ident in identifiers))
         return real(self, identifiers, resolutions, candidates, information, backtrack_causes)
 
     monkeypatch.setattr(Provider, "narrow_requirement_selection", recording)
