@@ -104,7 +104,7 @@ class Root:
         return f"{self.origin}: {self.text}" if self.origin else self.text
 
 
-@dataclass
+@dataclass(slots=True)
 class ResolveRequest:
     """Everything one resolution needs besides the index (built by the lock command).
 
