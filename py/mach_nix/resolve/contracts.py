@@ -15,7 +15,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Protocol, Sequence, Tuple
 
@@ -104,22 +104,25 @@ class Root:
         return f"{self.origin}: {self.text}" if self.origin else self.text
 
 
-@dataclass(slots=True)
 class ResolveRequest:
     """Everything one resolution needs besides the index (built by the lock command).
 
     Example: ``ResolveRequest(roots=[Root("requests", ("socks",), SpecifierSet(">=2"), "requirements.txt, line 1")])``
     """
 
-    roots: List[Root]
-    constraints: Dict[str, List[SpecifierSet]] = field(default_factory=dict)
-    providers: Dict[str, Tuple[str, ...]] = field(default_factory=dict)
-    nixpkgs: Dict[str, Dict[str, Any]] = field(default_factory=dict)
-    allow_prereleases: bool = False
-    hashes: Dict[str, FrozenSet[str]] = field(default_factory=dict)
-    direct: Dict[str, str] = field(default_factory=dict)  # name -> filename (name @ url)
-    preferred: Dict[str, str] = field(default_factory=dict)  # name -> version tried first (a re-lock's pins)
+    __slots__ = ("roots", "constraints", "providers", "nixpkgs", "allow_prereleases", "hashes", "direct", "preferred")
 
-    def __post_init__(self) -> None:
-        self.constraints = {name: [interned(s) for s in specs if s is not None]
-                            for name, specs in self.constraints.items()}
+    def __init__(self, roots: List[Root], constraints: Optional[Dict[str, List[SpecifierSet]]] = None,
+                 providers: Optional[Dict[str, Tuple[str, ...]]] = None,
+                 nixpkgs: Optional[Dict[str, Dict[str, Any]]] = None, allow_prereleases: bool = False,
+                 hashes: Optional[Dict[str, FrozenSet[str]]] = None, direct: Optional[Dict[str, str]] = None,
+                 preferred: Optional[Dict[str, str]] = None) -> None:
+        self.roots = roots
+        self.constraints: Dict[str, List[SpecifierSet]] = {
+            name: [interned(s) for s in specs if s is not None] for name, specs in (constraints or {}).items()}
+        self.providers = providers or {}
+        self.nixpkgs = nixpkgs or {}
+        self.allow_prereleases = allow_prereleases
+        self.hashes = hashes or {}
+        self.direct = direct or {}  # name -> filename (name @ url)
+        self.preferred = preferred or {}  # name -> version tried first (the pins of the lock being redone)

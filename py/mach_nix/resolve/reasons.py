@@ -5,6 +5,9 @@ Python, its metadata offline, its wheel tags, no files at all), and a whole rele
 dependency nothing can meet (``DEPENDENCY``, found by the look-ahead in pruning.py, with the
 :class:`Unmet` that says why). Messages tell the two apart by kind, never by their wording.
 
+The values are NamedTuples rather than dataclasses: immutable and typed alike, and a resolution
+imports them, where a dataclass costs ten times as much to define (start-up time).
+
 Example::
 
     Rejected(Rejection.YANKED, "yanked; pin it with == to use it").text == "yanked; pin it with == to use it"
@@ -14,8 +17,7 @@ Example::
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
-from typing import Sequence, Tuple
+from typing import NamedTuple, Sequence, Tuple
 
 
 class Rejection(enum.Enum):
@@ -31,8 +33,7 @@ class Rejection(enum.Enum):
     DEPENDENCY = "dependency"  # a dependency that no release can meet (see Unmet)
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
+class Rejected(NamedTuple):
     """One reason a file or candidate was ruled out, with its text for messages.
 
     Example: ``Rejected(Rejection.PYTHON, "requires Python >=3.12 (target 3.11.13)")``
@@ -42,8 +43,7 @@ class Rejected:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Unmet:
+class Unmet(NamedTuple):
     """Why no release can meet a requirement: the roots and constraints that exclude the releases it
     admits (``excluded_by``), and what rules out the others (``detail``).
 

@@ -16,10 +16,9 @@ Example::
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, NamedTuple, Optional, Sequence, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
@@ -143,8 +142,7 @@ def interned(spec: SpecifierSet) -> InternedSpecifierSet:
 EMPTY = interned(SpecifierSet(""))
 
 
-@dataclass(frozen=True, slots=True)
-class SpecFacts:
+class SpecFacts(NamedTuple):
     """What the resolver asks of a specifier again and again: whether it names a pre-release
     (PEP 440 then allows them), whether it is an exact pin, and the versions it pins."""
 
