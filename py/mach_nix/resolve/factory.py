@@ -14,7 +14,7 @@ Example::
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates
@@ -39,6 +39,8 @@ class Factory:
         self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
         self.projects: Dict[str, ProjectCandidates] = {}
         self.containment = Containment()
+        # ``spec.contains(version, prereleases=True)``, memoized; bound once: the hottest call of a resolution
+        self.contains: Callable[[Any, Any], bool] = self.containment.contains
         self.dependencies = Dependencies(target)
         self.implications = Implications(self)
         self._forced: Optional[Forced] = None
@@ -79,10 +81,6 @@ class Factory:
             return None
         self.projects.pop(name, None)
         return self.project(name)
-
-    def contains(self, spec: Any, version: Any) -> bool:
-        """``spec.contains(version, prereleases=True)``, memoized (see :class:`~mach_nix.resolve.specs.Containment`)."""
-        return self.containment.contains(spec, version)
 
     def marker_ok(self, marker: Any, extra: str) -> bool:
         """Whether a dependency's marker holds for the target (see :class:`~mach_nix.resolve.requirements.Dependencies`)."""

@@ -116,6 +116,7 @@ class _Query:
         self.allow_pre = allows_prereleases(factory.request, pc, specs)
         self.pinned = pinned_versions(specs)
         self.preferred = factory.request.preferred.get(name)
+        self.known, self.contains = factory.containment.memo, factory.contains
         self.versions = pc.versions
         if self.preferred is not None:  # a re-lock keeps the old pin while it still fits: try it first
             preferred = self.preferred  # stable: the rest stay newest first
@@ -125,11 +126,10 @@ class _Query:
         """Whether ``version`` meets every specifier (and the pre-release rule)."""
         if not self.allow_pre and version.is_prerelease:
             return False
-        containment = self.factory.containment
-        known, vid = containment.memo, version.vid
+        known, vid = self.known, version.vid
         for spec in self.specs:  # the memo read inline: called for every release a walk looks at
             hit = known.get((spec.sid, vid))
-            if not (containment.contains(spec, version) if hit is None else hit):
+            if not (self.contains(spec, version) if hit is None else hit):
                 return False
         return True
 
