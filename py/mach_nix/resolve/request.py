@@ -116,8 +116,8 @@ class _Root:
     """The requirements on one project, as roots. A line repeated (same extras and specifier) is one
     root, from its first place; past ``MAX_SEPARATE`` distinct ones they are merged into one root
     that asks what all of them ask (the union of the extras, every specifier, intersected), naming
-    the first few lines: resolvelib adds each root to every earlier one of its name, so 10,000 lines
-    on ``six`` were 10,000² steps and gigabytes.
+    the first few lines: resolvelib adds each root to every earlier one of its name, so N lines on
+    one project would cost N² steps and their memory.
 
     Example: lines ``idna>=3`` (line 1), ``idna>=3`` (line 5), ``idna<4`` (line 7) give the roots
     ``idna>=3`` from line 1 and ``idna<4`` from line 7.
