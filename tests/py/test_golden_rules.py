@@ -27,7 +27,7 @@ from packaging.version import Version
 
 from mach_nix.index.storage.schema import file_url, shard_of
 from mach_nix.names import normalize
-from mach_nix.resolve.provider import parse_marker
+from mach_nix.resolve.requirements import parse_marker
 from mach_nix.resolve.target import Target
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -88,9 +88,9 @@ def test_a_merged_root_names_its_first_lines() -> None:
         request = build_request(read_requirement_text(text, "r.txt"), index, Target.create(), {}, {})
     finally:
         index.close()
-    (name, extras, spec, origin), six = request.roots
-    assert (name, extras, len(spec), six[0]) == ("idna", ("x",), 20, "six")
-    assert origin == "r.txt, line 1; r.txt, line 2; r.txt, line 3; and 18 more"
+    idna, six = request.roots
+    assert (idna.name, idna.extras, len(idna.specifier), six.name) == ("idna", ("x",), 20, "six")
+    assert idna.origin == "r.txt, line 1; r.txt, line 2; r.txt, line 3; and 18 more"
 
 
 def test_a_few_distinct_roots_of_one_name_keep_their_lines(tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_a_deeply_nested_foreign_lock(tmp_path: Path) -> None:
 
 def test_suggestions_list_the_index_names_once_and_compare_a_bounded_number() -> None:
     from mach_nix.index.view.layers import open_layers
-    from mach_nix.resolve.explain import MAX_SUGGESTED, Suggestions
+    from mach_nix.resolve.absent import MAX_SUGGESTED, Suggestions
 
     index = open_layers([Path(INDEX)], offline=True)
     listed = []

@@ -8,7 +8,7 @@ from packaging.markers import Marker
 from packaging.requirements import Requirement
 
 from mach_nix.inputs.requirements_txt import parse_requirement, simple_requirement
-from mach_nix.resolve.provider import parse_dependency, parse_marker
+from mach_nix.resolve.requirements import parse_dependency, parse_marker
 from mach_nix.resolve.target import SimpleMarker, Target, simple_marker
 
 MARKERS = [
@@ -83,7 +83,7 @@ def test_parse_requirement_still_reports_invalid_lines():
 def test_a_lock_of_simple_markers_does_not_import_packaging_markers():
     code = ("import sys\n"
             "from mach_nix.inputs.requirements_txt import parse_requirement\n"
-            "from mach_nix.resolve.provider import parse_dependency\n"
+            "from mach_nix.resolve.requirements import parse_dependency\n"
             "parse_requirement('celery[redis]>=5', 'x')\n"
             "name, extras, spec, marker = parse_dependency('idna<4; python_version < \"3.10\" and sys_platform != \"win32\"')\n"
             "assert not marker.evaluate(dict(python_version='3.11', sys_platform='linux', extra=''))\n"
@@ -110,7 +110,7 @@ def test_dependencies_with_invalid_specifiers_are_refused_as_packaging_refuses_t
 
 def test_refusing_an_invalid_specifier_does_not_import_packaging_requirements():
     code = ("import sys\n"
-            "from mach_nix.resolve.provider import parse_dependency\n"
+            "from mach_nix.resolve.requirements import parse_dependency\n"
             "assert parse_dependency('pytz (>dev)') is None\n"
             "assert 'packaging.requirements' not in sys.modules, 'imported packaging.requirements'\n")
     subprocess.run([sys.executable, "-c", code], check=True)

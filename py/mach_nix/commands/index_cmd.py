@@ -85,7 +85,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     from packaging.version import InvalidVersion, Version
 
-    def order(v: str):
+    def order(v: str) -> tuple:
         try:
             return (0, Version(v))
         except InvalidVersion:

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from mach_nix.pipeline.advice import Providers
     from mach_nix.pipeline.options import LockOptions
     from mach_nix.pipeline.result import LockResult
-    from mach_nix.resolve.provider import ResolveRequest
+    from mach_nix.resolve.contracts import ResolveRequest
     from mach_nix.resolve.resolver import Resolution
     from mach_nix.resolve.target import Target
     from mach_nix.shapes import LockDocument, LockInputs, Packages

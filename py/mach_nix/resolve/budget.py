@@ -103,7 +103,7 @@ class Budget:
                                      "--max-memory")
 
 
-class ConflictReporter(BaseReporter):  # type: ignore[misc]
+class ConflictReporter(BaseReporter):
     """resolvelib reporter: checks the budget every round and counts, per project, the candidates
     rejected because of it and the requirements on it involved (for the budget message)."""
 

@@ -13,71 +13,20 @@ still usable, with no dependencies, and flagged ``dependencies_unknown`` in the 
 from __future__ import annotations
 
 from functools import lru_cache, partial
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from mach_nix.index.view.layers import ProjectView
 from mach_nix.index.storage.schema import UNREAD_METADATA as UNREAD
 from mach_nix.resolve.provider_order import DEFAULT_PROVIDERS, PROVIDERS, parse_providers  # noqa: F401 (re-exported)
-from mach_nix.versions import newest_first, parse_version  # noqa: F401 (re-exported)
+from mach_nix.resolve.reasons import Rejected, Rejection
+from mach_nix.resolve.specs import LazyVersions, newest_first, parse_specifier, parse_version
 
 if TYPE_CHECKING:
     from mach_nix.resolve.target import Target
 
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
-
-
-class LazyVersions(Sequence[Tuple[Version, str]]):
-    """(Version, text) pairs of version strings already newest first (:func:`newest_first`'s order,
-    known from an earlier lock), each Version parsed when first read: a walk that stops at the
-    newest release parses one.
-
-    Example: ``LazyVersions(["2.0", "1.0"])[1] == (Version("1.0"), "1.0")``
-    """
-
-    __slots__ = ("_texts", "_pairs")
-
-    def __init__(self, texts: Sequence[str]) -> None:
-        self._texts = texts
-        self._pairs: List[Tuple[Version, str]] = []
-
-    def __len__(self) -> int:
-        return len(self._texts)
-
-    def _upto(self, index: int) -> None:
-        pairs, texts = self._pairs, self._texts
-        while len(pairs) <= index:
-            text = texts[len(pairs)]
-            version = parse_version(text)
-            assert version is not None, f"{text!r} in a version order"  # orders hold valid versions only
-            pairs.append((version, text))
-
-    def __getitem__(self, index: Any) -> Any:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self._texts)
-        if index < 0:
-            raise IndexError(index)
-        self._upto(index)
-        return self._pairs[index]
-
-    def __iter__(self) -> Iterator[Tuple[Version, str]]:
-        for index in range(len(self._texts)):
-            if index >= len(self._pairs):
-                self._upto(index)
-            yield self._pairs[index]
-
-
-@lru_cache(maxsize=None)
-def parse_specifier(text: str) -> Optional[SpecifierSet]:
-    """A cached SpecifierSet parse; None when invalid (such a Requires-Python is not enforced)."""
-    try:
-        return SpecifierSet(text)
-    except InvalidSpecifier:
-        return None
 
 
 @lru_cache(maxsize=None)
@@ -141,7 +90,7 @@ class Candidate:
             self._deps, self.deps_from = pending()
         return self._deps
 
-    def with_extra(self, extra: str) -> "Candidate":
+    def with_extra(self, extra: Optional[str]) -> "Candidate":
         if self._pending is not None:
             return Candidate(self.name, self.version, self.vstr, self.provider, self.file, None, None, extra,
                              self.nix_attr, pending=self._pending)
@@ -246,12 +195,13 @@ class ProjectCandidates:
             cached = self._cache[key] = self.classify(vstr, yanked_ok)[0]
         return cached
 
-    def classify(self, vstr: str, yanked_ok: bool = False) -> Tuple[List[Candidate], List[str]]:
-        """Usable candidates of a version and, per rejected file, why it was rejected."""
+    def classify(self, vstr: str, yanked_ok: bool = False) -> Tuple[List[Candidate], List[Rejected]]:
+        """Usable candidates of a version and, per rejected file, why it was rejected.
+
+        Example: ``pc.classify("3.8")[1] == [Rejected(Rejection.YANKED, "yanked; pin it with == to use it")]``
+        """
         files: List[Dict[str, Any]] = (self.project["releases"].get(vstr) or []) if self.project else []
-        reasons: List[str] = []
-        version = parse_version(vstr)
-        assert version is not None
+        reasons: List[Rejected] = []
         best_wheel: Optional[Tuple[int, str, Dict[str, Any]]] = None
         sdist: Optional[Dict[str, Any]] = None
         wheels_seen = 0
@@ -263,28 +213,11 @@ class ProjectCandidates:
             filename = node["filename"]
             is_whl = filename.endswith(".whl")
             kind = "wheel" if is_whl else ("sdist" if filename.endswith(SDIST_SUFFIXES) else None)
-            if kind is None:
+            if kind is None or (self.only_file and filename != self.only_file):
                 continue
-            if self.only_file and filename != self.only_file:
-                continue
-            if kind not in self.providers and not self.only_file:
-                reasons.append(f"provider '{kind}' not allowed for {self.name}")
-                continue
-            if self.hashes is not None and node["sha256"] not in self.hashes:
-                reasons.append("sha256 not among the --hash values")
-                continue
-            if node.get("yanked") and not yanked_ok:
-                why = node["yanked"]
-                reasons.append("yanked" + (f" ({why})" if isinstance(why, str) and why else "")
-                               + "; pin it with == to use it")
-                continue
-            rp = node.get("requires_python")
-            if rp:
-                if not python_allowed(rp, self.target.python_full):
-                    reasons.append(f"requires Python {rp} (target {self.target.python_full})")
-                    continue
-            if offline and node.get("metadata") == UNREAD:
-                reasons.append("its metadata is not in the cache (--offline; lock once online to fetch it)")
+            rejected = self._rejection(node, kind, yanked_ok, offline)
+            if rejected is not None:
+                reasons.append(rejected)
                 continue
             if is_whl:
                 wheels_seen += 1
@@ -296,19 +229,48 @@ class ProjectCandidates:
             elif sdist is None or filename < sdist["filename"]:
                 sdist = node
         if wheels_seen and best_wheel is None:
-            reasons += [f"no wheel tag compatible with {self._target_text()}"] * wheels_seen
+            reasons += [Rejected(Rejection.WHEEL_TAG, f"no wheel tag compatible with {self._target_text()}")] * wheels_seen
+        out = self._build(vstr, files, best_wheel[2] if best_wheel else None, sdist, fill is not None)
+        if not files and not out:
+            reasons.append(Rejected(Rejection.NO_FILES, f"{self.name} {vstr} has no files in the index"))
+        return out, reasons
+
+    def _rejection(self, node: Dict[str, Any], kind: str, yanked_ok: bool, offline: bool) -> Optional[Rejected]:
+        """Why one file of a release cannot be used (its wheel tags aside), or None."""
+        if kind not in self.providers and not self.only_file:
+            return Rejected(Rejection.PROVIDER, f"provider '{kind}' not allowed for {self.name}")
+        if self.hashes is not None and node["sha256"] not in self.hashes:
+            return Rejected(Rejection.HASH, "sha256 not among the --hash values")
+        if node.get("yanked") and not yanked_ok:
+            why = node["yanked"]
+            return Rejected(Rejection.YANKED, "yanked" + (f" ({why})" if isinstance(why, str) and why else "")
+                            + "; pin it with == to use it")
+        rp = node.get("requires_python")
+        if rp and not python_allowed(rp, self.target.python_full):
+            return Rejected(Rejection.PYTHON, f"requires Python {rp} (target {self.target.python_full})")
+        if offline and node.get("metadata") == UNREAD:
+            return Rejected(Rejection.OFFLINE_METADATA,
+                            "its metadata is not in the cache (--offline; lock once online to fetch it)")
+        return None
+
+    def _build(self, vstr: str, files: List[Dict[str, Any]], wheel: Optional[Dict[str, Any]],
+               sdist: Optional[Dict[str, Any]], on_demand: bool) -> List[Candidate]:
+        """The candidates of a release in provider order, from its chosen wheel and sdist (and nixpkgs).
+
+        ``on_demand``: the project is a remote layer's, whose unread files are read on first use."""
+        version = parse_version(vstr)
+        assert version is not None
         out: List[Candidate] = []
         order = self.providers if not self.only_file else ("wheel", "sdist")
         for provider in order:
-            if provider == "wheel" and best_wheel is not None:
-                node = best_wheel[2]
-                if fill is not None and node.get("metadata") == UNREAD:
-                    out.append(Candidate(self.name, version, vstr, "wheel", node, None,
-                                         pending=partial(self._read, node, files)))
+            if provider == "wheel" and wheel is not None:
+                if on_demand and wheel.get("metadata") == UNREAD:
+                    out.append(Candidate(self.name, version, vstr, "wheel", wheel, None,
+                                         pending=partial(self._read, wheel, files)))
                 else:
-                    out.append(Candidate(self.name, version, vstr, "wheel", node, self._deps(node)))
+                    out.append(Candidate(self.name, version, vstr, "wheel", wheel, self._deps(wheel)))
             elif provider == "sdist" and sdist is not None:
-                if fill is not None and sdist.get("metadata") == UNREAD:
+                if on_demand and sdist.get("metadata") == UNREAD:
                     out.append(Candidate(self.name, version, vstr, "sdist", sdist, None,
                                          pending=partial(self._read_sdist, sdist, files)))
                     continue
@@ -317,16 +279,14 @@ class ProjectCandidates:
                     deps, deps_from = self._borrow(files)
                 out.append(Candidate(self.name, version, vstr, "sdist", sdist, deps, deps_from))
             elif provider == "nixpkgs" and self.nix_version is not None and parse_version(self.nix_version) == version:
-                attr = str(self.nixpkgs.get("attr") or self.name)
-                if fill is not None:
+                attr = str(self.nixpkgs.get("attr") or self.name)  # type: ignore[union-attr]
+                if on_demand:
                     out.append(Candidate(self.name, version, vstr, "nixpkgs", None, None, nix_attr=attr,
                                          pending=partial(self._borrow, files, True)))
                 else:
                     deps, deps_from = self._borrow(files)
                     out.append(Candidate(self.name, version, vstr, "nixpkgs", None, deps, deps_from, nix_attr=attr))
-        if not files and not out:
-            reasons.append(f"{self.name} {vstr} has no files in the index")
-        return out, reasons
+        return out
 
     def _tag_rank(self, filename: str) -> int:
         """Best rank of a wheel's tags for the target (1 << 30: none fits), memoized per tag triple."""
@@ -348,7 +308,7 @@ class ProjectCandidates:
 
     def _deps(self, node: Dict[str, Any]) -> Optional[List[str]]:
         key = node.get("requires_dist")
-        if key is None:
+        if key is None or self.project is None:
             return None
         return self.project["deps"][key]
 

@@ -1,49 +1,23 @@
 """Human explanations of failed resolutions: who requires what, and why versions were rejected.
 
-A project missing from the index, or a pinned version newer than the index, is reported as such
-(with the index's date and how to refresh it), not as a conflict.
+What the index lacks is explained by absent.py; this module explains conflicts (resolvelib's
+``ResolutionImpossible``) and resolutions stopped by their budget. ``factory`` is the
+resolution's :class:`~mach_nix.resolve.factory.Factory`.
+
+Example: ``explain_impossible(factory, causes)`` → ``"No set of packages satisfies the requirements
+for CPython 3.11 on x86_64-linux. What is required, and by whom: …"``
 """
 
 from __future__ import annotations
 
-import difflib
-from collections import deque
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Sequence
 
-from mach_nix.names import normalize
-from mach_nix.resolve.provider import release_reason
-from mach_nix.specifiers import exact_pins, is_exact_pin
+from mach_nix.resolve.absent import absent_hint, index_text, release_hint, version_span
+from mach_nix.resolve.reasons import release_reason, summarize_reasons
+from mach_nix.specifiers import is_exact_pin
 
 MAX_VERSIONS = 6
 MAX_CHAINS_PER_PARENT = 2
-
-
-def _index_text(provider: Any) -> str:
-    index = provider.index
-    created = index.metadata.get("created_at", "?")
-    text = f"the index at {index.directory} (created {created})"
-    remote = index.remote
-    if remote is None:
-        return text
-    if remote.offline:
-        return f"{text}, the other index layers, or the cache of {remote.index_url} (--offline)"
-    return f"{text}, the other index layers, or {remote.index_url}"
-
-
-def _refresh_hint(names: str, provider: Any = None) -> str:
-    remote = getattr(getattr(provider, "index", None), "remote", None)
-    if remote is not None and remote.offline:
-        reasons = [why for why in map(remote.cache.reason, names.split()) if why]
-        failed = (f" The cache holds a copy that failed its check ({'; '.join(dict.fromkeys(reasons))}): it is "
-                  "not used.") if reasons else ""
-        return (f"{failed} Lock once without --offline to fetch {'them' if ' ' in names else 'it'} from "
-                f"{remote.index_url} into the cache (with --refresh to re-read what it holds), or make a local "
-                f"layer with `mach-nix index add {names} --closure --out DIR` and pass --extra-index DIR.").lstrip()
-    if remote is not None:
-        return (f"{remote.index_url} does not list {'them' if ' ' in names else 'it'} either: check the spelling, "
-                "or pass --index-url for the index that has it (--refresh re-reads pages the cache holds).")
-    return (f"Add {'them' if ' ' in names else 'it'} with `mach-nix index add {names} --closure --out DIR` and pass "
-            "--extra-index DIR, or refresh the index with `mach-nix index update DIR`.")
 
 
 def _strs(pc: Any, versions: Sequence[Any]) -> List[str]:
@@ -51,275 +25,37 @@ def _strs(pc: Any, versions: Sequence[Any]) -> List[str]:
     return [vstr for v, vstr in pc.versions if v in wanted]
 
 
-MAX_SUGGESTED = 10  # absent names a message looks for similar names of
-
-
-class Suggestions:
-    """"Did you mean" for the absent names of one message: the index's names are listed once (a
-    walk of every shard), and only the first ``MAX_SUGGESTED`` names asked get suggestions, so a
-    message about thousands of absent names costs one walk and ten comparisons with every name.
-
-    Example: ``similar = Suggestions(index); similar("reqeusts") == ["requests"]``
-    """
-
-    def __init__(self, index: Any) -> None:
-        self._index = index
-        self._names: Optional[List[str]] = None
-        self.asked = 0
-
-    def __call__(self, name: str, limit: int = 3) -> List[str]:
-        if self.asked >= MAX_SUGGESTED:
-            return []
-        self.asked += 1
-        if self._names is None:
-            try:
-                self._names = list(self._index.names())
-            except Exception:  # a suggestion must never turn a clear error into another one
-                self._names = []
-        return difflib.get_close_matches(normalize(name), self._names, n=limit, cutoff=0.75)
-
-
-MAX_ABSENT_SCAN = 5000  # projects the scan for other absent names visits at most
-
-
-MAX_LISTED = 50  # absent projects a message names one by one
-
-
-def explain_absent(provider: Any, name: str, chain: Sequence[str], roots: Sequence[Any] = ()) -> str:
-    """Message for a project that is not in the index (and not in the nixpkgs map), naming every other
-    absent project the newest candidates reach too (:func:`absent_projects`), so that one run shows all."""
-    others = {n: c for n, c in absent_projects(provider, roots).items() if n != name}
-    similar = Suggestions(provider.index)
-    if not others:
-        who = " → ".join(chain) if chain else "the requirements"
-        text = f"{name!r} is not in {_index_text(provider)}; it is required by: {who}."
-        guesses = similar(name)
-        if guesses:
-            text += f" Did you mean {', '.join(repr(s) for s in guesses)}?"
-        return text + " " + _refresh_hint(name, provider)
-    absent = {name: list(chain), **others}
-    listed = sorted(absent.items())[:MAX_LISTED]
-    lines = [f"{len(absent)} projects are not in {_index_text(provider)}:"]
-    for absent_name, absent_chain in listed:
-        guesses = similar(absent_name)
-        guess = f" (did you mean {', '.join(repr(s) for s in guesses)}?)" if guesses else ""
-        lines.append(f"  {absent_name!r}{guess}, required by: {' → '.join(absent_chain) or 'the requirements'}")
-    if len(absent) > len(listed):
-        lines.append(f"  … and {len(absent) - len(listed)} more")
-    lines.append(_refresh_hint(" ".join(n for n, _ in listed), provider))
-    return "\n".join(lines)
-
-
-def explain_offline_absent(provider: Any, roots: Sequence[Any]) -> str:
-    """Offline, every project and release the requirements reach that the layers and the cache lack,
-    at once, each with the chain that needs it, and what to run; "" when no release is lacking
-    (then it is a real conflict, or absent projects only, which :func:`explain_absent` reports).
-
-    Example: ``"'furo', required by: …"`` and ``"django<3: no release in the layers (they hold 3.2.25 … 6.1.3)"``
-    """
-    remote = provider.index.remote
-    if remote is None or not remote.offline:
-        return ""
-    releases: Dict[str, Tuple[str, List[str], str, Any]] = {}
-    absent = absent_projects(provider, roots, releases)
-    if not releases:
-        return ""  # absent projects only: explain_absent names them all
-    count = len(absent) + len(releases)
-    lines = [f"{count} requirement{'s' if count > 1 else ''} need{'' if count > 1 else 's'} a project or release "
-             f"that is not in {_index_text(provider)}:"]
-    for name, chain in sorted(absent.items()):
-        lines.append(f"  project {name!r}, required by: {' → '.join(chain) or 'the requirements'}")
-    pins: Dict[str, str] = {}
-    for name, (text, chain, span, specifier) in sorted(releases.items()):
-        listed = listed_absent(provider, name, specifier)
-        known = f"; {_listed_text(listed)}" if listed is not None else ""
-        lines.append(f"  a release of {name} for {text} (the layers hold {span}{known}), required by: {' → '.join(chain)}")
-        exact = exact_pins(specifier)
-        pins[name] = exact[0] if len(exact) == 1 else (listed[0][0] if listed else "VERSION")
-    seeds = " ".join(sorted(absent) + [f"'{n}=={pin}'" for n, pin in sorted(pins.items())])
-    lines.append(f"Lock once without --offline to fetch them from {remote.index_url} into the cache, or make a local "
-                 f"layer with `mach-nix index add {seeds} --closure --out DIR` and pass --extra-index DIR.")
-    return "\n".join(lines)
-
-
-def explain_missed(provider: Any, name: str, locked: Any) -> Optional[str]:
-    """Offline, a warning when newer releases of ``name`` than the ``locked`` version were passed over
-    because they, or a dependency of theirs, are releases PyPI lists that the layers lack; else None.
-
-    Example: ``"mnx-plot 3.7 is newer than the locked 1.0 and may fit with releases PyPI lists that the
-    layers lack (mnx-plot==3.7). Lock once without --offline …"``
-    """
-    from mach_nix.resolve.candidates import parse_version
-
-    newer = sorted(((parse_version(v), v, fetch) for v, fetch in provider.missed.get(name, {}).items()),
-                   key=lambda item: item[0], reverse=True)
-    newer = [(v, fetch) for version, v, fetch in newer if version is not None and version > locked.version]
-    if not newer:
-        return None
-    remote = provider.index.remote
-    where = f" from {remote.index_url}" if remote is not None else ""
-    fetch = sorted(dict.fromkeys(f for _, f in newer))
-    seeds = " ".join(f"'{f}'" for f in fetch)
-    return (f"{name} {newer[0][0]} is newer than the locked {locked.vstr} and may fit with releases PyPI lists that "
-            f"the layers lack ({', '.join(fetch)}). Lock once without --offline to fetch them{where}, or make a "
-            f"local layer with `mach-nix index add {seeds} --closure --out DIR` and pass --extra-index DIR.")
-
-
-def listed_absent(provider: Any, name: str, specifier: Any) -> Optional[List[Tuple[str, str]]]:
-    """(version, upload day) of the releases PyPI listed when a layer was built (its ``versions``
-    table) that match ``specifier`` but that no layer holds, newest first; None without such a table.
-
-    Example: ``listed_absent(provider, "sqlalchemy", SpecifierSet("==1.3.24")) == [("1.3.24", "2021-03-19")]``
-    """
-    from mach_nix.resolve.candidates import parse_version
-
-    view = provider.index.project(name)
-    if view is None or "versions" not in view:
-        return None
-    held = view["releases"]
-    found = []
-    for vstr, day in view["versions"].items():
-        version = parse_version(vstr)
-        if version is not None and vstr not in held and specifier.contains(version, prereleases=True):
-            found.append((version, vstr, day))
-    return [(vstr, day) for _, vstr, day in sorted(found, reverse=True)]
-
-
-def _listed_text(listed: Optional[List[Tuple[str, str]]]) -> str:
-    """``"PyPI lists 1.3.24 (uploaded 2021-03-19)"``, or for several the count and the newest; what
-    an empty table says; "" without a table."""
-    if listed is None:
-        return ""
-    if not listed:
-        return "PyPI listed no such release when the index was built"
-    vstr, day = listed[0]
-    when = f" (uploaded {day})" if day else ""
-    if len(listed) == 1:
-        return f"PyPI lists {vstr}{when}"
-    return f"PyPI lists {len(listed)} such releases, the newest {vstr}{when}"
-
-
-def _span(pc: Any) -> str:
-    """The oldest and newest version the layers hold of a project (``"3.2.25 … 6.1.3"``), or ``none``."""
-    known = [v for _, v in pc.versions]
-    return f"{known[-1]} … {known[0]}" if len(known) > 1 else (known[0] if known else "none")
-
-
-def absent_projects(provider: Any, roots: Sequence[Any],
-                    releases: Optional[Dict[str, Tuple[str, List[str], str, Any]]] = None
-                    ) -> Dict[str, List[str]]:
-    """Every project the newest acceptable candidates reach from ``roots`` that the index lacks, with
-    the chain that reaches it (root first). A scan, not a resolution: each project is visited once,
-    through its newest version that satisfies the first requirement met (at most MAX_ABSENT_SCAN).
-
-    Example: ``absent_projects(provider, roots) == {"furo": ["docs.txt, line 3: furo"]}``
-    """
-    absent: Dict[str, List[str]] = {}
-    seen: set = set()
-    queue = deque((req, [f"{req.origin}: {req.text}" if req.origin else req.text]) for req in roots)
-    while queue and len(seen) < MAX_ABSENT_SCAN:
-        req, chain = queue.popleft()
-        key = (req.name, req.extra)
-        if key in seen:
-            continue
-        seen.add(key)
-        pc = provider.project(req.name)
-        if not pc.versions:
-            if req.name not in provider.request.nixpkgs:
-                absent.setdefault(req.name, chain)
-            continue
-        cand = _newest_candidate(pc, req)
-        if cand is None:
-            if releases is not None and (not any(req.specifier.contains(v, prereleases=True) for v, _ in pc.versions)
-                                         or req.name in provider.listed_needed):
-                releases.setdefault(req.name, (req.text.split(";")[0].strip(), chain, _span(pc), req.specifier))
-            continue
-        for dep in provider.dependencies_of(cand.with_extra(req.extra) if req.extra else cand):
-            if dep.name != req.name:
-                queue.append((dep, chain + [f"{cand.name} {cand.vstr} requires {dep.text}"]))
-    return absent
-
-
-def _newest_candidate(pc: Any, req: Any) -> Any:
-    for version, vstr in pc.versions:
-        if req.specifier.contains(version, prereleases=True):
-            cands, _ = pc.classify(vstr)
-            if cands:
-                return cands[0]
-    return None
-
-
-def _absent_hint(name: str, version: str, known: List[str], pc: Any, provider: Any) -> str:
-    from packaging.specifiers import SpecifierSet
-
-    from mach_nix.resolve.candidates import parse_version
-
-    wanted = parse_version(version)
-    newest = pc.versions[0][0] if pc.versions else None
-    listed = listed_absent(provider, name, SpecifierSet(f"=={version}")) if wanted is not None else None
-    if listed is not None:
-        if listed:
-            return f"{_listed_text(listed)}; the index holds a selection of releases. " + _release_hint(name, version, provider)
-        if newest is not None and wanted < newest:
-            return (f"PyPI did not list {name} {version} when the index was built: check the version. "
-                    + _release_hint(name, version, provider))
-    if wanted is not None and newest is not None and wanted < newest:
-        return ("The index holds a selection of releases (the recent ones and the newest of each older series). "
-                + _release_hint(name, version, provider))
-    return "If it was released after the index was built, the index is out of date. " + _release_hint(name, version, provider)
-
-
-def _release_hint(name: str, version: str, provider: Any) -> str:
-    """What to run for a release the layers lack (``version`` may be ``VERSION``, a placeholder)."""
-    remote = provider.index.remote
-    add = f"`mach-nix index add '{name}=={version}' --out DIR` and pass --extra-index DIR"
-    if remote is not None and remote.offline:
-        return f"Lock once without --offline to fetch it from {remote.index_url}, or add it with {add}."
-    if remote is not None:
-        return f"{remote.index_url} does not list it either; or add it from elsewhere with {add}."
-    return f"Add it with {add}."
-
-
-def summarize_reasons(reasons: Sequence[str]) -> str:
-    """Distinct rejection reasons of a version's files, in order.
-
-    Example: ``summarize_reasons(["yanked", "yanked", "requires Python >=3.12"]) == "yanked; requires Python >=3.12"``
-    """
-    return "; ".join(dict.fromkeys(reasons)) or "no usable file"
-
-
-def _rejections(provider: Any, name: str, specs: Sequence[Any], any_of: bool = False) -> List[str]:
+def _rejections(factory: Any, name: str, specs: Sequence[Any], any_of: bool = False) -> List[str]:
     """Versions matching the specifiers (all of them, or with ``any_of`` any one) that have no usable file."""
-    pc = provider.project(name)
-    groups: List[List[Any]] = []  # [newest, oldest, summary, about dependencies] of consecutive versions
+    pc = factory.project(name)
+    groups: List[List[Any]] = []  # [newest, oldest, summary, rejections] of consecutive versions
     test = any if any_of else all
     for version, vstr in pc.versions:
         if specs and not test(s.contains(version, prereleases=True) for s in specs):
             continue
         cands, reasons = pc.classify(vstr)
-        usable = [c for c in cands if (c.key, None) not in provider.pruned]
+        usable = [c for c in cands if (c.key, None) not in factory.pruned]
         if usable:
             continue
-        dependency = bool(cands) and not reasons  # no file rejected: its dependencies rule the release out
-        reasons = reasons + [provider.pruned[(c.key, None)] for c in cands]
+        reasons = reasons + [factory.pruned[(c.key, None)] for c in cands]
         summary = summarize_reasons(reasons)
         if groups and groups[-1][2] == summary:
             groups[-1][1] = vstr
         else:
-            groups.append([vstr, vstr, summary, dependency])
-    lines = ["    " + release_reason(f"{name} {new if new == old else f'{old} … {new}'}", summary, dependency)
-             for new, old, summary, dependency in groups]
+            groups.append([vstr, vstr, summary, reasons])
+    lines = ["    " + release_reason(f"{name} {new if new == old else f'{old} … {new}'}", reasons)
+             for new, old, _, reasons in groups]
     return lines[:MAX_VERSIONS] + (["    …"] if len(lines) > MAX_VERSIONS else [])
 
 
-def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
+def explain_impossible(factory: Any, causes: Iterable[Any]) -> str:
     """The message for resolvelib's ResolutionImpossible (conflict chains and rejected versions)."""
     by_name: Dict[str, List[Any]] = {}
     for info in causes:
         by_name.setdefault(info.requirement.name, []).append(info)
     parts: List[str] = []
     for name, infos in sorted(by_name.items()):
-        pc = provider.project(name)
+        pc = factory.project(name)
         lines = [f"  {name}:"]
         specs = []
         per_parent: Dict[str, List[str]] = {}  # parent name -> its versions, beyond the first shown
@@ -335,7 +71,7 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
                 seen.append(info.parent.vstr)
                 if len(seen) > MAX_CHAINS_PER_PARENT:
                     continue
-                chain = provider.chain_of(info.parent.identifier)
+                chain = factory.chain_of(info.parent.identifier)
                 via = " → ".join(chain + [f"{info.parent.name} {info.parent.vstr}"])
                 line = f"    {via} requires {shown}"
             if line not in lines:
@@ -346,27 +82,27 @@ def explain_impossible(provider: Any, causes: Sequence[Any]) -> str:
                 lines.append(f"    … and {len(rest)} more version(s) of {parent} with similar requirements")
         pins = [s for spec in specs for s in spec if is_exact_pin(s)]
         known = [v for _, v in pc.versions]
-        span = _span(pc)
+        span = version_span(pc)
         absent = [p.version for p in pins if not any(p.contains(v, prereleases=True) for v, _ in pc.versions)]
         matching = [v for v, _ in pc.versions if all(s.contains(v, prereleases=True) for s in specs)]
         if absent and known:
-            lines.append(f"    {name} {absent[0]} is not in {_index_text(provider)}, which holds {name} {span}. "
-                         + _absent_hint(name, absent[0], known, pc, provider))
+            lines.append(f"    {name} {absent[0]} is not in {index_text(factory)}, which holds {name} {span}. "
+                         + absent_hint(name, absent[0], known, pc, factory))
         elif not matching:
             contradictory = len({str(p.version) for p in pins}) > 1  # two different == pins: no release can do
-            lines.append(f"    no version of {name} in {_index_text(provider)} satisfies all of these together "
+            lines.append(f"    no version of {name} in {index_text(factory)} satisfies all of these together "
                          f"(it holds {len(known)} version(s): {span})."
-                         + ("" if contradictory else " " + _release_hint(name, "VERSION", provider)))
-        rejected = _rejections(provider, name, specs, any_of=bool(per_parent))
+                         + ("" if contradictory else " " + release_hint(name, "VERSION", factory)))
+        rejected = _rejections(factory, name, specs, any_of=bool(per_parent))
         if rejected:
             lines.append("    versions that match but cannot be used:")
             lines += rejected
             if matching and all(not pc.candidates(v) for v in _strs(pc, matching)):  # files rule them out, not deps
                 lines.append(f"    The index holds a selection of {name}'s releases. "
-                             + _release_hint(name, "VERSION", provider))
+                             + release_hint(name, "VERSION", factory))
         parts.append("\n".join(lines))
     return ("No set of packages satisfies the requirements for "
-            f"CPython {provider.target.python} on {provider.target.system}. What is required, and by whom:\n"
+            f"CPython {factory.target.python} on {factory.target.system}. What is required, and by whom:\n"
             + "\n".join(parts)
             + "\nRelax one of the requirements above, change --python/--system, or allow other providers "
               "with --providers.")
@@ -377,18 +113,18 @@ def _through(req: Any) -> str:
     return f" (through {req.via})" if req.via else ""
 
 
-def _requirement_line(provider: Any, req: Any, parent: Any) -> str:
+def requirement_line(factory: Any, req: Any, parent: Any) -> str:
     if parent is None:
         return f"{req.origin}: {req.text}" if req.origin else req.text
     return f"{parent.name} {parent.vstr} requires {req.identifier}{req.specifier}{_through(req)}"
 
 
-def explain_budget(provider: Any, exceeded: Any, conflicts: Sequence[Any]) -> str:
+def explain_budget(factory: Any, exceeded: Any, conflicts: Sequence[Any]) -> str:
     """The message for a resolution stopped by its budget: the most conflicted requirements, what to relax.
 
     ``conflicts`` is :meth:`mach_nix.resolve.budget.ConflictReporter.most_conflicted`'s list.
     """
-    text = (f"The resolution for CPython {provider.target.python} on {provider.target.system} stopped "
+    text = (f"The resolution for CPython {factory.target.python} on {factory.target.system} stopped "
             f"{exceeded.what} without finding a solution")
     if not conflicts:
         return text + (". Nothing conflicted yet: the requirements pull in too much to resolve within the budget; "
@@ -398,7 +134,7 @@ def explain_budget(provider: Any, exceeded: Any, conflicts: Sequence[Any]) -> st
         lines.append(f"  {name} ({count} conflict{'s' if count != 1 else ''}):")
         shown: Dict[str, None] = {}
         for req, parent in pairs:
-            shown.setdefault(_requirement_line(provider, req, parent), None)
+            shown.setdefault(requirement_line(factory, req, parent), None)
             if len(shown) >= MAX_VERSIONS:
                 break
         lines += [f"    {line}" for line in shown]

@@ -3,7 +3,7 @@
 A root pinned to one release (``google-generativeai==0.7.2``) is in every solution with that
 release, so its dependencies are requirements of every solution too, and so on down chains of
 exact pins (``google-ai-generativelanguage==0.6.6`` → ``protobuf<5``). This is unit propagation,
-the first step of PubGrub's derivations: the provider's look-ahead (``Provider.viable``) checks
+the first step of PubGrub's derivations: the look-ahead (``Pruning.viable``, pruning.py) checks
 each candidate against these requirements before resolvelib ever pins it, so a family of releases
 that all need something a forced requirement excludes (``opentelemetry-proto>=1.27`` needing
 ``protobuf>=5``) is ruled out by one check per release, not by a subtree of backtracking each.
@@ -14,15 +14,30 @@ their dependencies, or whose dependencies are unknown, forces nothing beyond its
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Protocol, Sequence, Set, Tuple
 
 from packaging.specifiers import SpecifierSet
 
+from mach_nix.resolve.specs import interned
 from mach_nix.specifiers import exact_pins
 
 if TYPE_CHECKING:
     from mach_nix.resolve.candidates import Candidate, ProjectCandidates
-    from mach_nix.resolve.provider import Provider, ResolveRequest
+    from mach_nix.resolve.contracts import ResolveRequest
+
+
+class Factory(Protocol):
+    """What propagation reads of one resolution's knowledge (resolve/factory.py's ``Factory``
+    offers it; named here so that factory.py can import this module and not the other way round)."""
+
+    contains: Callable[..., bool]
+
+    def project(self, name: str) -> "ProjectCandidates": ...
+
+    def extend(self, name: str) -> Optional["ProjectCandidates"]: ...
+
+    def dependencies_of(self, candidate: "Candidate") -> List[Any]: ...
+
 
 _BOUNDED_ABOVE = ("==", "===", "~=", "<", "<=")
 
@@ -40,10 +55,9 @@ def root_requirements(request: "ResolveRequest") -> Forced:
     out: Forced = {}
     for name, specs in request.constraints.items():
         out[name] = [(spec, f"the constraint {name}{spec}") for spec in specs if spec is not None]
-    for name, extras, spec, origin in request.roots:
-        if spec is not None and len(spec):
-            text = name + (f"[{','.join(extras)}]" if extras else "") + str(spec)
-            out.setdefault(name, []).append((spec, f"{origin}: {text}" if origin else text))
+    for root in request.roots:
+        if len(root.specifier):
+            out.setdefault(root.name, []).append((root.specifier, root.where))
     return out
 
 
@@ -65,15 +79,15 @@ def _pinned_release(pc: "ProjectCandidates", spec: SpecifierSet) -> Optional[str
     return None
 
 
-def _shared_dependencies(provider: "Provider", cands: Sequence["Candidate"], extras: Sequence[str]) -> Optional[list]:
+def _shared_dependencies(factory: "Factory", cands: Sequence["Candidate"], extras: Sequence[str]) -> Optional[list]:
     """The requirements every candidate of one release has (for ``extras`` too); None when they differ."""
     shared = None
     for cand in cands:
         if cand.deps is None:
             return None  # unknown: nothing can be derived from it
-        reqs = list(provider.dependencies_of(cand))
+        reqs = list(factory.dependencies_of(cand))
         for extra in extras:
-            reqs += provider.dependencies_of(cand.with_extra(extra))
+            reqs += factory.dependencies_of(cand.with_extra(extra))
         texts = sorted({(r.name, r.text) for r in reqs})
         if shared is None:
             shared, first = texts, reqs
@@ -82,7 +96,7 @@ def _shared_dependencies(provider: "Provider", cands: Sequence["Candidate"], ext
     return first if shared is not None else None
 
 
-def forced_requirements(request: "ResolveRequest", provider: "Provider") -> Forced:
+def forced_requirements(request: "ResolveRequest", factory: "Factory") -> Forced:
     """:func:`root_requirements` plus the dependencies of releases that chains of exact pins from
     the roots force, each with the chain that forces it.
 
@@ -92,25 +106,24 @@ def forced_requirements(request: "ResolveRequest", provider: "Provider") -> Forc
     """
     out = root_requirements(request)
     queue: List[Tuple[str, Tuple[str, ...], SpecifierSet, str]] = []
-    for name, extras, spec, origin in request.roots:
-        if spec is not None and exact_pins(spec):
-            text = name + (f"[{','.join(extras)}]" if extras else "") + str(spec)
-            queue.append((name, tuple(extras), spec, f"{origin}: {text}" if origin else text))
-    done = set()
+    for root in request.roots:
+        if exact_pins(root.specifier):
+            queue.append((root.name, tuple(root.extras), root.specifier, root.where))
+    done: Set[Tuple[str, Tuple[str, ...]]] = set()
     while queue and len(done) < MAX_FORCED:
         name, extras, spec, chain = queue.pop(0)
         if (name, extras) in done or request.direct.get(name):
             continue
         done.add((name, extras))
-        pc = provider.project(name)
+        pc = factory.project(name)
         vstr = _pinned_release(pc, spec)
         if vstr is None and pc.versions:  # a pin outside the local window: the resolver extends it too
-            pc = provider.extend(name) or pc
+            pc = factory.extend(name) or pc
             vstr = _pinned_release(pc, spec)
         if vstr is None:
             continue
         cands = pc.candidates(vstr, yanked_ok=True)
-        reqs = _shared_dependencies(provider, cands, extras) if cands else None
+        reqs = _shared_dependencies(factory, cands, extras) if cands else None
         for req in reqs or ():
             if req.pin_key is not None or req.name == name or not len(req.specifier):
                 continue
@@ -135,29 +148,30 @@ class Implications:
     and, when a layer has a ``versions`` table, every release PyPI listed, yanked and pre-releases
     included, so a derivation never rests on a release the resolver could still fetch.
 
-    Example: ``Implications(provider).of(exporter_1_27)`` → ``[<Req opentelemetry-api==1.27.0>, …]``
+    Memo keys name specifiers by the explicit id parse_specifier gives them (``sid``).
+
+    Example: ``Implications(factory).of(exporter_1_27)`` → ``[<Req opentelemetry-api==1.27.0>, …]``
     """
 
-    def __init__(self, provider: "Provider") -> None:
-        self.provider = provider
-        self._single: Dict[Tuple[str, int], Tuple[SpecifierSet, Optional[str]]] = {}
-        self._below: Dict[Tuple[str, int, Optional[str]], Tuple[SpecifierSet, list]] = {}
+    def __init__(self, factory: "Factory") -> None:
+        self.factory = factory
+        self._single: Dict[Tuple[str, int], Optional[str]] = {}
+        self._below: Dict[Tuple[str, int, Optional[str]], list] = {}
         self._of: Dict[Tuple[tuple, Optional[str]], list] = {}
 
     def single_release(self, name: str, spec: SpecifierSet) -> Optional[str]:
         """The one release of ``name`` that ``spec`` admits, or None (none, several, or not certain)."""
-        key = (name, id(spec))
-        hit = self._single.get(key)
-        if hit is not None and hit[0] is spec:
-            return hit[1]
+        key = (name, interned(spec).sid)
+        if key in self._single:
+            return self._single[key]
         found = None
         if not any(s.operator in _BOUNDED_ABOVE for s in spec):
             # open above: it admits one release only when that is the newest, whose requirements
             # resolvelib meets at once anyway; not deriving spares reading the versions table
-            self._single[key] = (spec, None)
+            self._single[key] = None
             return None
-        pc = self.provider.project(name)
-        contains = self.provider.contains
+        pc = self.factory.project(name)
+        contains = self.factory.contains
         matches: List[str] = []
         for version, vstr in pc.versions:  # most specifiers match two releases at once: stop there
             if contains(spec, version):
@@ -169,22 +183,22 @@ class Implications:
         elif len(matches) == 1:  # the versions table (read only now) tells whether PyPI has more
             if pc.listed_absent_matching(lambda version: contains(spec, version)) is False:
                 found = matches[0]
-        self._single[key] = (spec, found)  # the specifier is kept with it: its id is not reused
+        self._single[key] = found
         return found
 
     def below(self, name: str, spec: SpecifierSet, extra: Optional[str]) -> list:
         """The requirements implied by a requirement on ``name`` (with ``extra``) matching ``spec``."""
-        key = (name, id(spec), extra)
+        key = (name, interned(spec).sid, extra)
         hit = self._below.get(key)
-        if hit is not None and hit[0] is spec:
-            return hit[1]
-        self._below[key] = (spec, [])  # a cycle implies nothing more than what is found outside it
+        if hit is not None:
+            return hit
+        self._below[key] = []  # a cycle implies nothing more than what is found outside it
         out: list = []
         vstr = self.single_release(name, spec)
-        cands = self.provider.project(name).candidates(vstr) if vstr is not None else []
-        reqs = _shared_dependencies(self.provider, cands, (extra,) if extra else ()) if cands else None
+        cands = self.factory.project(name).candidates(vstr) if vstr is not None else []
+        reqs = _shared_dependencies(self.factory, cands, (extra,) if extra else ()) if cands else None
         if reqs:
-            from mach_nix.resolve.provider import Req
+            from mach_nix.resolve.requirements import Req
 
             via = f"{name} {vstr}"
             for req in reqs:
@@ -192,7 +206,7 @@ class Implications:
                     continue
                 out.append(Req(req.name, req.specifier, req.text, extra=req.extra, origin=req.origin, via=via))
                 out += self.below(req.name, req.specifier, req.extra)
-        self._below[key] = (spec, out)
+        self._below[key] = out
         return out
 
     def of(self, cand: "Candidate", deps: Sequence) -> list:

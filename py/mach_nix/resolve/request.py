@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 from mach_nix.errors import MachNixError
 from mach_nix.names import normalize
 from mach_nix.resolve.candidates import parse_specifier
-from mach_nix.resolve.provider import ResolveRequest
+from mach_nix.resolve.contracts import ResolveRequest, Root
 from mach_nix.specifiers import is_exact_pin
 
 if TYPE_CHECKING:
@@ -116,8 +116,8 @@ class _Root:
     """The requirements on one project, as roots. A line repeated (same extras and specifier) is one
     root, from its first place; past ``MAX_SEPARATE`` distinct ones they are merged into one root
     that asks what all of them ask (the union of the extras, every specifier, intersected), naming
-    the first few lines: resolvelib adds each root to every earlier one of its name, so 10,000 lines
-    on ``six`` were 10,000² steps and gigabytes.
+    the first few lines: resolvelib adds each root to every earlier one of its name, so N lines on
+    one project would cost N² steps and their memory.
 
     Example: lines ``idna>=3`` (line 1), ``idna>=3`` (line 5), ``idna<4`` (line 7) give the roots
     ``idna>=3`` from line 1 and ``idna<4`` from line 7.
@@ -132,25 +132,25 @@ class _Root:
         extras = tuple(sorted(normalize(e) for e in item.req.extras))
         self.wheres.setdefault((extras, str(item.req.specifier)), item.where)
 
-    def roots(self, name: str) -> List[Tuple[str, Tuple[str, ...], Any, str]]:
-        """The root tuples of :class:`ResolveRequest`: (name, extras, specifier, origin)."""
+    def roots(self, name: str) -> List[Root]:
+        """The :class:`~mach_nix.resolve.contracts.Root` values of the requirements on ``name``."""
         if len(self.wheres) <= MAX_SEPARATE:
-            return [(name, extras, _specifier(text), where) for (extras, text), where in self.wheres.items()]
+            return [Root(name, extras, _specifier(text), where) for (extras, text), where in self.wheres.items()]
         extras = tuple(sorted({e for extras, _ in self.wheres for e in extras}))
         texts = list(dict.fromkeys(text for _, text in self.wheres if text))
         wheres = list(self.wheres.values())
         origin = "; ".join(wheres[:MAX_ORIGINS]) + f"; and {len(wheres) - MAX_ORIGINS} more"
-        return [(name, extras, _specifier(",".join(texts)), origin)]
+        return [Root(name, extras, _specifier(",".join(texts)), origin)]
 
 
 def _specifier(text: str) -> Any:
     """The shared, cached parse of a specifier that packaging already parsed once."""
     spec = parse_specifier(text)
-    if spec is None:
-        from packaging.specifiers import SpecifierSet
+    if spec is not None:
+        return spec
+    from packaging.specifiers import SpecifierSet
 
-        spec = SpecifierSet(text)
-    return spec
+    return SpecifierSet(text)
 
 
 def check_hash_coverage(inputs: InputSet, request: ResolveRequest, runtime_names: List[str]) -> None:

@@ -7,7 +7,7 @@ way are marked ``build_only``.
 
 Why a resolution is bounded
 ---------------------------
-1. *Learning what can never work* (provider.py, ``viable``/``satisfiable``): before resolvelib
+1. *Learning what can never work* (pruning.py, ``viable``/``satisfiable``): before resolvelib
    sees a candidate, its dependencies (its extra's included) are checked against what every
    solution must satisfy: the root requirements, the constraints, and what chains of exact pins
    from the roots force (forced.py: ``google-generativeai==0.7.2`` → ``protobuf<5``, which rules out
@@ -36,13 +36,17 @@ Why a resolution is bounded
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set
 
 from mach_nix.errors import InternalError, MachNixError, NotFound, ResolutionImpossible as Impossible
 from mach_nix.resolve.budget import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, Budget, BudgetExceeded, ConflictReporter
 from mach_nix.resolve.candidates import Candidate, parse_specifier
-from mach_nix.resolve.contracts import index_view
-from mach_nix.resolve.provider import NotInIndex, Provider, Req, ResolveRequest, parse_dependency
+from mach_nix.resolve.contracts import ResolveRequest, Root, index_view
+from mach_nix.resolve.factory import Factory
+from mach_nix.resolve.matches import NotInIndex
+from mach_nix.resolve.provider import Provider
+from mach_nix.resolve.requirements import Req, parse_dependency, requirements_of_roots
+from mach_nix.resolve.resolvelib_internals import make_resolver
 from mach_nix.resolve.target import Target
 from mach_nix.index.storage.schema import LEGACY_BUILD_SYSTEM, UNREAD_METADATA
 
@@ -71,85 +75,42 @@ class Resolution:
         self.rounds = 0
 
 
-def _make_resolver(provider: Provider, reporter: ConflictReporter) -> Any:
-    """resolvelib's Resolver, with the per-round "is every pin still satisfied" check memoized.
-
-    resolvelib re-checks every pin against all its requirements twice per round, which dominates
-    large resolutions; criteria are never mutated (resolvelib replaces them), so the answer for a
-    (criterion, pin) pair never changes. Falls back to the plain Resolver on unknown versions.
-    """
-    from resolvelib import Resolver
-
-    try:
-        from resolvelib.resolvers import Resolution
-        try:
-            from resolvelib.resolvers.resolution import _build_result
-        except ImportError:  # resolvelib 1.0: a single module
-            from resolvelib.resolvers import _build_result  # type: ignore[attr-defined,no-redef]
-    except ImportError:
-        return Resolver(provider, reporter)
-    if not hasattr(Resolution, "_is_current_pin_satisfying"):
-        return Resolver(provider, reporter)
-
-    stack = "_states" in Resolution.__init__.__code__.co_names
-
-    class _Resolution(Resolution):  # type: ignore[misc,valid-type]
-        def _is_current_pin_satisfying(self, name: Any, criterion: Any) -> bool:
-            # called ~criteria x rounds times: read the state stack directly, not through the property,
-            # and keep the answer on the criterion itself (it dies with the states that hold it)
-            pin = self._states[-1].mapping.get(name) if stack else self.state.mapping.get(name)
-            if pin is None:
-                return False
-            known = criterion.__dict__
-            if known.get("_mach_nix_sat") is pin:  # the common case: the pin checked last round
-                return True
-            if known.get("_mach_nix_unsat") is pin:
-                return False
-            ok = all(self._p.is_satisfied_by(requirement=r, candidate=pin) for r in criterion.iter_requirement())
-            known["_mach_nix_sat" if ok else "_mach_nix_unsat"] = pin
-            return ok
-
-    class _Resolver(Resolver):  # type: ignore[misc,valid-type]
-        def resolve(self, requirements: Any, max_rounds: int = 100) -> Any:
-            state = _Resolution(self.provider, self.reporter).resolve(requirements, max_rounds=max_rounds)
-            return _build_result(state)
-
-    return _Resolver(provider, reporter)
-
-
 def _run(provider: Provider, roots: List[Req]) -> Dict[str, Candidate]:
-    from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep, ResolverException
+    from resolvelib import (InconsistentCandidate, RequirementsConflicted, ResolutionError, ResolutionImpossible,
+                            ResolutionTooDeep)
 
-    for req in roots:
-        provider.required_by.setdefault(req.identifier, []).append((req, None))
-    reporter = ConflictReporter(provider.budget)
+    factory = provider.factory
+    factory.record_roots(roots)
+    reporter = ConflictReporter(factory.budget)
     try:
-        result = _make_resolver(provider, reporter).resolve(roots, max_rounds=MAX_ROUNDS)
+        result = make_resolver(provider, reporter).resolve(roots, max_rounds=MAX_ROUNDS)
     except (ResolutionImpossible, NotInIndex) as exc:
-        from mach_nix.resolve.explain import explain_absent, explain_impossible, explain_offline_absent
+        from mach_nix.resolve.absent import explain_absent, explain_offline_absent
+        from mach_nix.resolve.explain import explain_impossible
         from mach_nix.resolve.failure import absent_failure, conflict_failure
 
-        lacking = explain_offline_absent(provider, roots)  # offline: name all that is absent at once
+        lacking = explain_offline_absent(factory, roots)  # offline: name all that is absent at once
         if lacking:
-            raise NotFound(lacking, failure=absent_failure(provider, roots)) from None
+            raise NotFound(lacking, failure=absent_failure(factory, roots)) from None
         if isinstance(exc, NotInIndex):
-            raise NotFound(explain_absent(provider, exc.name, exc.chain, roots),
-                           failure=absent_failure(provider, roots, exc.name)) from None
-        raise Impossible(explain_impossible(provider, exc.causes), failure=conflict_failure(provider, exc.causes)) from None
+            raise NotFound(explain_absent(factory, exc.name, exc.chain, roots),
+                           failure=absent_failure(factory, roots, exc.name)) from None
+        raise Impossible(explain_impossible(factory, exc.causes), failure=conflict_failure(factory, exc.causes)) from None
     except (BudgetExceeded, ResolutionTooDeep) as exc:
         from mach_nix.resolve.explain import explain_budget
         from mach_nix.resolve.failure import budget_failure
 
         what = exc if isinstance(exc, BudgetExceeded) else BudgetExceeded(f"after {MAX_ROUNDS} rounds of backtracking", "")
         conflicts = reporter.most_conflicted()
-        raise Impossible(explain_budget(provider, what, conflicts), failure=budget_failure(provider, conflicts)) from None
-    except ResolverException as exc:  # a resolver inconsistency: a mach-nix bug, reported without a traceback
+        raise Impossible(explain_budget(factory, what, conflicts), failure=budget_failure(factory, conflicts)) from None
+    except (ResolutionError, InconsistentCandidate, RequirementsConflicted) as exc:
+        # any other resolvelib error is an inconsistency of the resolver: a mach-nix bug, reported without a traceback
         raise InternalError(f"Internal resolver error ({type(exc).__name__}: {exc}). This is a bug in mach-nix; "
                            "please report it with the requirements that trigger it.") from None
     return dict(result.mapping)
 
 
-def _collect(provider: Provider, mapping: Dict[str, Candidate], packages: Dict[str, ResolvedPackage],
+def _collect(factory: Factory, mapping: Dict[str, Candidate], packages: Dict[str, ResolvedPackage],
              build_only: bool) -> None:
     for ident, cand in sorted(mapping.items()):
         pkg = packages.get(cand.name)
@@ -158,19 +119,9 @@ def _collect(provider: Provider, mapping: Dict[str, Candidate], packages: Dict[s
             pkg = packages[cand.name] = ResolvedPackage(base, build_only=build_only)
         if cand.extra:
             pkg.extras.add(cand.extra)
-        for req in provider.dependencies_of(cand):
+        for req in factory.dependencies_of(cand):
             if req.name != cand.name:
                 pkg.dependencies.add(req.name)
-
-
-def roots_from(request: ResolveRequest) -> List[Req]:
-    reqs: List[Req] = []
-    for name, extras, spec, origin in request.roots:
-        text = name + (f"[{','.join(extras)}]" if extras else "") + str(spec)
-        reqs.append(Req(name, spec, text, origin=origin))
-        for extra in extras:
-            reqs.append(Req(name, spec, text, extra=extra, origin=origin))
-    return reqs
 
 
 def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool = True,
@@ -183,23 +134,24 @@ def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool 
     with ``ResolutionImpossible`` naming the requirements that conflicted most. ``budget`` replaces
     both with a :class:`Budget` already started (a lock's, counting from its first byte read).
 
-    Example: ``resolve(Index.open(), Target.create(), ResolveRequest(roots=[("idna", (), SpecifierSet(""), "cli")]),
+    Example: ``resolve(Index.open(), Target.create(), ResolveRequest(roots=[Root("idna", (), SpecifierSet(""), "cli")]),
     max_seconds=10)``
     """
     index = index_view(index)  # one view for the runtime and the build resolutions
     budget = budget or Budget(max_seconds, max_memory_mb)  # given: one already running (the whole lock's)
     provider = Provider(index, target, request, budget)
-    mapping = _run(provider, roots_from(request))
+    factory = provider.factory
+    mapping = _run(provider, requirements_of_roots(request.roots))
     packages: Dict[str, ResolvedPackage] = {}
-    _collect(provider, mapping, packages, build_only=False)
-    roots = sorted({name for name, _, _, _ in request.roots})
+    _collect(factory, mapping, packages, build_only=False)
+    roots = sorted({root.name for root in request.roots})
     resolution = Resolution(roots, packages)
-    resolution.warnings += _passed_over(provider, packages)
+    resolution.warnings += _passed_over(factory, packages)
     if build:
         _resolve_build(index, target, request, resolution, budget)
     for pkg in packages.values():
         if pkg.candidate.provider == "sdist" and pkg.build_system is None:
-            pkg.build_system = _build_system(pkg.candidate, target, provider)
+            pkg.build_system = _build_system(pkg.candidate, target, factory)
             if not build:
                 pkg.build_system["resolved"] = False  # --no-build-deps: the Nix side provides them
     resolution.rounds = budget.rounds
@@ -210,34 +162,34 @@ def resolve(index: Any, target: Target, request: ResolveRequest, *, build: bool 
     return resolution
 
 
-def _passed_over(provider: Provider, packages: Dict[str, ResolvedPackage]) -> List[str]:
+def _passed_over(factory: Factory, packages: Dict[str, ResolvedPackage]) -> List[str]:
     """Warnings for newer releases the resolution passed over: listed on PyPI but absent offline, or
     with unknown dependencies (tried last, as a release whose dependencies are known is preferred)."""
     from mach_nix.resolve.candidates import parse_version
-    from mach_nix.resolve.explain import explain_missed
+    from mach_nix.resolve.absent import explain_missed
 
     out: List[str] = []
     for name, pkg in sorted(packages.items()):
         cand = pkg.candidate
-        missed = explain_missed(provider, name, cand)
+        missed = explain_missed(factory, name, cand)
         if missed:
             out.append(missed)
         if cand.deps is None and cand.file is not None:
             continue  # the lock flags it, and the pipeline warns about it
-        unknown = [v for v in provider.unknown_deps_passed.get(name, ())
+        unknown = [v for v in factory.unknown_deps_passed.get(name, ())
                    if (parsed := parse_version(v)) is not None and parsed > cand.version]
         if unknown:
-            newest = max(unknown, key=parse_version)
+            newest = max(unknown, key=lambda v: parse_version(v) or cand.version)  # (all parse: see above)
             out.append(f"{name} {cand.vstr} is locked rather than the newer {newest}, whose dependencies are unknown "
                        f"to the index (an sdist without static metadata): a release with known dependencies is "
                        f"preferred. Require {name}=={newest} to take it anyway (locked without its dependencies).")
     return out
 
 
-def _build_system(cand: Candidate, target: Target, provider: Provider) -> Dict[str, Any]:
+def _build_system(cand: Candidate, target: Target, factory: Factory) -> Dict[str, Any]:
     node = cand.file or {}
     if node.get("metadata") == UNREAD_METADATA:  # an sdist read on demand whose dependencies a wheel lent it
-        view = provider.index.project(cand.name)
+        view = factory.index.project(cand.name)
         if view is not None and view.fill is not None:
             view.fill(node)
     bs = node.get("build_system")
@@ -249,7 +201,7 @@ def _build_system(cand: Candidate, target: Target, provider: Provider) -> Dict[s
     names: List[str] = []
     for text in requires:
         parsed = parse_dependency(text)
-        if parsed is not None and provider.marker_ok(parsed[3], ""):
+        if parsed is not None and factory.marker_ok(parsed[3], ""):
             names.append(parsed[0])
     return {"requires": requires, "backend": bs.get("backend"), "source": source or bs.get("source", "pyproject"),
             "dependencies": sorted(set(names))}
@@ -259,9 +211,9 @@ def _resolve_build(index: Any, target: Target, request: ResolveRequest, resoluti
                    budget: Budget) -> None:
     """Add the build requirements of every sdist (recursively) to ``resolution``."""
     packages = resolution.packages
-    wanted: Dict[str, Tuple[str, Tuple[str, ...], Any, str]] = {}
+    wanted: Dict[str, Root] = {}
     for _ in range(4):
-        probe = Provider(index, target, request)
+        probe = Factory(index, target, request)
         new = False
         for name, pkg in sorted(packages.items()):
             if pkg.candidate.provider != "sdist":
@@ -274,7 +226,7 @@ def _resolve_build(index: Any, target: Target, request: ResolveRequest, resoluti
                 dep, extras, spec, _ = parsed
                 key = f"{dep}|{text}"
                 if key not in wanted:
-                    wanted[key] = (dep, extras, spec, f"build requirement of {name} {pkg.candidate.vstr}")
+                    wanted[key] = Root(dep, extras, spec, f"build requirement of {name} {pkg.candidate.vstr}")
                     new = True
         if not new:
             return
@@ -285,11 +237,10 @@ def _resolve_build(index: Any, target: Target, request: ResolveRequest, resoluti
                 constraints[name] = constraints.get(name, []) + ([pin] if pin is not None else [])
         sub = ResolveRequest(roots=list(wanted.values()), constraints=constraints, providers=request.providers,
                              nixpkgs=request.nixpkgs, allow_prereleases=request.allow_prereleases,
-                             hashes=request.hashes, direct=request.direct)
-        sub.preferred = request.preferred
+                             hashes=request.hashes, direct=request.direct, preferred=request.preferred)
         provider = Provider(index, target, sub, budget)
         try:
-            mapping = _run(provider, roots_from(sub))
+            mapping = _run(provider, requirements_of_roots(sub.roots))
         except MachNixError as exc:
             resolution.warnings.append(
                 "the build requirements of the sdists could not be resolved together with the runtime pins, so "
@@ -302,7 +253,7 @@ def _resolve_build(index: Any, target: Target, request: ResolveRequest, resoluti
             if packages[name].build_only:
                 del packages[name]
         build_packages: Dict[str, Any] = {}
-        _collect(provider, mapping, build_packages, build_only=True)
+        _collect(provider.factory, mapping, build_packages, build_only=True)
         for name, bpkg in build_packages.items():
             if name not in packages:
                 packages[name] = bpkg

@@ -17,6 +17,7 @@ from typing import Dict, List
 
 import pytest
 
+from faults.cli_runs import build_layer, lock, pins  # noqa: F401 (shared with resolve/test_newest_fitting)
 from faults.fakepypi import FakePyPI
 from faults.world import Dist, add_dist, world_routes
 
@@ -40,32 +41,6 @@ def pypi():
     server = FakePyPI(world_routes(make_world()))
     with server:
         yield server
-
-
-def lock(args: List[str], *, cache: Path, server: FakePyPI = None, offline: bool = False, cwd: Path,
-         stats: Path = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ)
-    env.pop("MACH_NIX_OFFLINE", None)
-    if stats is not None:
-        env["MACH_NIX_STATS"] = str(stats)
-    cmd = [sys.executable, "-m", "mach_nix", "lock", "--cache-dir", str(cache), "-q"]
-    if server is not None:
-        cmd += ["--index-url", server.base + "/simple"]
-    if offline:
-        cmd.append("--offline")
-    return subprocess.run(cmd + args, cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-
-
-def pins(path: Path) -> Dict[str, str]:
-    return {n: e["version"] for n, e in json.loads(path.read_text())["packages"].items()}
-
-
-def build_layer(server: FakePyPI, out: Path, *packages: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "mach_nix", "index", "build", "--index-url", server.base + "/simple",
-                           "--quiet",
-                           "--since", "2030-01-01", "--series-since", "2030-01-01", "--packages", *packages,
-                           "--out", str(out)], capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
 
 
 def test_an_absent_project_is_fetched_cached_and_reused_offline(pypi, tmp_path):

@@ -149,7 +149,7 @@ class _CountingRaw(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer) -> int:
         data = self.inner.read(len(buffer))
         n = len(data)
         buffer[:n] = data
@@ -170,9 +170,9 @@ def _decompressor(filename: str, raw: IO[bytes]) -> IO[bytes]:
 
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
     if lower.endswith(".tar.bz2"):
-        return bz2.BZ2File(raw, mode="rb")  # type: ignore[return-value]
+        return bz2.BZ2File(raw, mode="rb")
     if lower.endswith(".tar.xz"):
-        return lzma.LZMAFile(raw, mode="rb")  # type: ignore[return-value]
+        return lzma.LZMAFile(raw, mode="rb")
     return raw
 
 

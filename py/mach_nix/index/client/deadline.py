@@ -130,13 +130,13 @@ def _hand_to_watchdog(conn: Any) -> None:
 
 
 class _WatchedHTTPConnection(HTTPConnection):
-    def getresponse(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         _hand_to_watchdog(self)
         return super().getresponse(*args, **kwargs)
 
 
 class _WatchedHTTPSConnection(HTTPSConnection):
-    def getresponse(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def getresponse(self, *args: Any, **kwargs: Any) -> Any:
         _hand_to_watchdog(self)
         return super().getresponse(*args, **kwargs)
 

@@ -25,7 +25,7 @@ from mach_nix.index.storage.schema import EXTERNAL_LISTS, EXTERNAL_TABLES, LEGAC
 try:  # Python >= 3.11
     import tomllib
 except ModuleNotFoundError:  # pragma: no cover - exercised on 3.9/3.10
-    import tomli as tomllib  # type: ignore[no-redef]
+    import tomli as tomllib
 
 
 class MetadataError(MachNixError):

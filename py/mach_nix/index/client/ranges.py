@@ -47,7 +47,7 @@ class ReadAtFile(io.RawIOBase):
         self.pos = max(0, min(base + offset, self.size))
         return self.pos
 
-    def read(self, n: int = -1) -> bytes:  # type: ignore[override]
+    def read(self, n: int = -1) -> bytes:
         if n is None or n < 0:
             n = self.size - self.pos
         out = self.read_at(self.pos, min(n, self.size - self.pos)) if self.pos < self.size else b""

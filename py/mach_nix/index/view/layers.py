@@ -62,7 +62,7 @@ def local_layer_id(metadata: Dict[str, Any]) -> str:
     return "local-" + digest[:12]
 
 
-class ProjectView(dict):  # type: ignore[type-arg]
+class ProjectView(dict):
     """A project record (``name``, ``deps``, ``releases``, and ``versions`` when a layer has that
     table) merged over layers; from a single layer, its ``release_order`` too (see LazyIndex).
 

@@ -272,7 +272,7 @@ def _index_file(index: Any, name: str, filename: str) -> Optional[FileNode]:
 
 def _index_dependencies(index: Any, name: str, entry: LockEntry, target: Target, names: Set[str]) -> List[str]:
     from mach_nix.index.storage.schema import file_requires_dist
-    from mach_nix.resolve.provider import parse_dependency
+    from mach_nix.resolve.requirements import parse_dependency
 
     project = index.project(name) if index is not None else None
     node = _index_file(index, name, entry["filename"])
@@ -304,6 +304,6 @@ def _build_system(package: ForeignPackage, file: ForeignFile, known: Optional[Fi
 
 
 def _requirement_names(requires: Iterable[str]) -> List[str]:
-    from mach_nix.resolve.provider import parse_dependency
+    from mach_nix.resolve.requirements import parse_dependency
 
     return [parsed[0] for parsed in (parse_dependency(r) for r in requires) if parsed is not None]

@@ -5,17 +5,19 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import InvalidVersion, Version
 
 from mach_nix.index.view.layers import LayeredIndex
 from mach_nix.index.storage.store import Index
-from mach_nix.resolve.candidates import LazyVersions, ProjectCandidates, newest_first
+from mach_nix.resolve.candidates import ProjectCandidates
 from mach_nix.index.storage.lazy_index import LazyIndex
+from mach_nix.resolve.specs import LazyVersions, newest_first
 from mach_nix.resolve.target import Target
 
-SMALL = Path(__file__).resolve().parents[1] / "data" / "index-small"
+SMALL = Path(__file__).resolve().parents[2] / "data" / "index-small"
 TARGET = Target.create("3.11", "x86_64-linux")
 VERSION_TEXTS = st.lists(st.from_regex(r"\A(v?[0-9]{1,2}(\.[0-9]{1,2}){0,3}((a|b|rc|\.post|\.dev)[0-9])?|1\.0-final-x|x)\Z"),
                          max_size=30)
@@ -41,10 +43,14 @@ def test_newest_first_is_packagings_order(texts):
 
 
 def test_lazy_versions_parse_only_what_is_read():
-    lazy = LazyVersions(["3.0", "2.0", "1.0"])
+    # an order holds valid versions only, and reading an invalid one fails: that it does not fail
+    # before it is read shows the later entries are not parsed ahead
+    lazy = LazyVersions(["3.0", "not a version", "1.0"])
+    assert len(lazy) == 3
     assert lazy[0] == (Version("3.0"), "3.0")
-    assert len(lazy._pairs) == 1  # the other two not parsed
-    assert next(iter(lazy)) == (Version("3.0"), "3.0") and len(lazy._pairs) == 1
+    assert next(iter(lazy)) == (Version("3.0"), "3.0")
+    with pytest.raises(AssertionError):
+        lazy[1]
 
 
 def test_remembered_order_gives_the_candidates_a_fresh_sort_gives(tmp_path):

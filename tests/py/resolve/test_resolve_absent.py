@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-INDEX = str(Path(__file__).resolve().parents[1] / "data" / "index-small")
+INDEX = str(Path(__file__).resolve().parents[2] / "data" / "index-small")
 
 
 def lock(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-INDEX = str(Path(__file__).resolve().parents[1] / "data" / "index-small")
+INDEX = str(Path(__file__).resolve().parents[2] / "data" / "index-small")
 
 
 def failed_lock(*requirements: str, cwd: Path) -> dict:

@@ -20,7 +20,7 @@ from packaging.version import Version
 
 from mach_nix.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 BENCH = ROOT.parent / "shared" / "bench"
 PINS = ROOT / "tests" / "data" / "bench-pins"
 

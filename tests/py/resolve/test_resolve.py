@@ -15,7 +15,7 @@ from mach_nix.resolve.candidates import parse_providers
 from mach_nix.resolve.resolver import Resolution, resolve
 from mach_nix.resolve.target import Target
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 INDEX = Index.open(DATA / "index-small")
 
 
@@ -237,7 +237,7 @@ def test_fast_dependency_parser_agrees_with_packaging(text):
     from packaging.requirements import Requirement
 
     from mach_nix.names import normalize
-    from mach_nix.resolve.provider import parse_dependency
+    from mach_nix.resolve.requirements import parse_dependency
 
     name, extras, spec, marker = parse_dependency(text)
     req = Requirement(text)
