@@ -280,3 +280,19 @@ def test_the_checker_passes_a_package_that_keeps_the_rules(tmp_path: Path) -> No
     })
     graph, private = build_graph(root)
     assert (find_cycle(graph), forbidden_imports(graph), private) == (None, [], [])
+
+
+def rules_block() -> str:
+    """:data:`ALLOWED` as docs/architecture.md shows it, one unit per line."""
+    return "\n".join(f"{unit:<14} → {', '.join(sorted(ALLOWED[unit])) or '(leaves only)'}"
+                     for unit in sorted(ALLOWED) if unit not in LEAVES)
+
+
+def test_docs_architecture_shows_the_rules_this_test_checks() -> None:
+    """The map a newcomer reads is the table the test enforces: change both together."""
+    text = (ROOT.parents[1] / "docs" / "architecture.md").read_text()
+    start, end = "<!-- import-rules:start -->\n```\n", "\n```\n<!-- import-rules:end -->"
+    assert start in text and end in text, "docs/architecture.md lacks its import-rules block"
+    shown = text.split(start, 1)[1].split(end, 1)[0]
+    assert shown == rules_block(), "docs/architecture.md's import rules differ from ALLOWED; paste:\n" + rules_block()
+    assert f"Shared leaves: {', '.join(sorted(LEAVES - {'mach_nix'}))}" in text
