@@ -142,3 +142,15 @@ def test_metadata_read_online_into_a_lazy_record_is_saved(root):
     assert saved == materialize(got) and saved["releases"]["2.0rc1"][0]["requires_dist"] in saved["deps"]
     assert "release_order" not in saved
     assert materialize(reader(root).read("delta")) == saved
+
+
+def test_a_save_forgets_the_ranges_of_the_shards_it_replaced(root):
+    hashes = orjson.loads((root / "c" / METADATA_FILE).read_bytes())["shards"]
+    assert SliceTables(root / "tables").get(hashes[shard_of("alpha")], "alpha") is not None
+    newer = record("alpha")
+    newer["releases"]["3.0"] = [node("alpha", "3.0")]
+    reader(root).save({"alpha": newer})
+    tables = SliceTables(root / "tables")
+    assert tables.get(hashes[shard_of("alpha")], "alpha") is None
+    assert tables.get(hashes[shard_of("beta")], "beta") is not None  # a shard the save left alone
+    assert "3.0" in reader(root).read("alpha")["releases"]

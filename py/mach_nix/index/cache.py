@@ -10,10 +10,14 @@ stored is dropped), and commits through a journal (:mod:`mach_nix.index.cache_jo
 metadata it is about to make true first, then the shards, then ``metadata.json``. A save cut
 short anywhere is completed, or rolled back shard by shard, by the next lock that opens the cache.
 
-Readers take a shared ``flock`` while they read a shard, so they never see a save half-done, and
+Readers take a shared ``flock`` while they open a shard, so they never see a save half-done, and
 check every shard against the sha256 ``metadata.json`` records and every record's shape
 (:func:`~mach_nix.index.schema.record_problem`; a save writes only records that pass it). A shard or record that fails is not cached: the
 project is fetched again online; offline it is absent, and :attr:`CacheIndex.rejected` says why.
+A read parses only the project asked for (:mod:`mach_nix.index.cache_reader`); given the lock's
+:class:`~mach_nix.index.verified.VerifiedShards` and :class:`~mach_nix.index.slice_tables.SliceTables`,
+a shard file checked before is not hashed again, and a project's ranges and shape verdict found
+before in the same bytes are not found again.
 
 Where: ``--cache-dir``, else ``$MACH_NIX_CACHE_DIR``, else ``$XDG_CACHE_HOME/mach-nix``, else
 ``~/.cache/mach-nix``.
@@ -233,15 +237,14 @@ class CacheIndex:
 
     def save(self, records: Dict[str, Project]) -> None:
         """Merge ``records`` into the cache (exclusive lock; journaled, see the module docstring)."""
-        self._remember()
         records = {k: materialize(v) for k, v in records.items() if v.get("releases")}  # "no files": not kept
-        if not records:
-            return
-        self.directory.mkdir(parents=True, exist_ok=True)
-        with self._flock(shared=False):
-            recover(self.directory, self.index_url, only_if_needed=True)
-            self._prepared = True
-            self._save_locked(records)
+        if records:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            with self._flock(shared=False):
+                recover(self.directory, self.index_url, only_if_needed=True)
+                self._prepared = True
+                self._save_locked(records)
+        self._remember()
 
     def _remember(self) -> None:
         """Keep which shard files were found sound, and the ranges found in them, for the next lock."""
@@ -282,6 +285,8 @@ class CacheIndex:
             tally(after, projects)
             counts = {k: counts[k] + after[k] - before[k] for k in counts}
             writes[shard] = encode_shard(shard, projects, "json")
+            if self._tables is not None and shard in hashes:
+                self._tables.drop(hashes[shard])  # replaced: its ranges would only take room
             hashes[shard] = hashlib.sha256(writes[shard]).hexdigest()
             self._shards[shard] = projects
         write_metadata(self.directory, self.index_url, hashes, counts, writes)
