@@ -30,7 +30,8 @@ of any lock's start-up: CPython starting, then importing a command line tool's s
 then the design's libraries as well.
 
 ``--instructions`` adds the instructions each tool executes for one lock (millions, counted by
-valgrind's cachegrind, mach-nix with ``PYTHONHASHSEED=0``): unlike wall and CPU time they hardly
+valgrind's cachegrind, mach-nix with ``PYTHONHASHSEED=0``) and ``adj M``, the floor-adjusted ratio
+in instructions (those of ``python -c pass`` subtracted): unlike wall and CPU time they hardly
 move with the load of a shared machine, so a change of a few percent shows.
 """
 
@@ -215,6 +216,7 @@ class Setup(NamedTuple):
     env: Dict[str, str]
     cpython_floor: float
     floors_line: str
+    floor_instructions: float  # of the CPython floor, with --instructions
 
 
 def bench_set(setup: Setup, path: Path, cache_dir: Path) -> Optional[Dict[str, object]]:
@@ -256,7 +258,8 @@ def bench_set(setup: Setup, path: Path, cache_dir: Path) -> Optional[Dict[str, o
         out.unlink(missing_ok=True)
         slow = args.timeout * 50
         ours_i = instructions([setup.venv_python, str(script), *lock_args], {**env, "PYTHONHASHSEED": "0"}, slow)
-        row["instr"] = f" {ours_i:>8.0f} {instructions(uv + ['--offline'], timeout=slow):>7.0f}"
+        uv_i = instructions(uv + ["--offline"], timeout=slow)
+        row["instr"] = f" {ours_i:>8.0f} {uv_i:>7.0f} {(ours_i - setup.floor_instructions) / uv_i:>5.2f}"
     out.unlink(missing_ok=True)
     return row
 
@@ -313,7 +316,7 @@ def main() -> int:
           f"--python {args.python}; {args.runs} runs; {mode}")
     print(f"CPython floor {setup.cpython_floor:.3f} s (python -c '{PYTHON_FLOORS[0][1]}'); "
           "adj = (mach-nix s - CPython floor) / uv s")
-    extra_head = f" {'M instr':>8} {'uv M':>7}" if args.instructions else ""
+    extra_head = f" {'M instr':>8} {'uv M':>7} {'adj M':>5}" if args.instructions else ""
     print(f"{HEAD}{extra_head}  status")
     worst: Dict[str, float] = {}
     for path in sets:
@@ -339,7 +342,10 @@ def make_setup(args: argparse.Namespace) -> Setup:
     floor_cmd = [str(script), *common, "--requirement-text", "", "--offline"]
     env = child_env()
     floors, line = python_floors(venv_python, args.runs, env)
-    return Setup(args, script, venv_python, out, common, floor_cmd, env, floors[0], line)
+    floor_i = instructions([venv_python, "-c", PYTHON_FLOORS[0][1]], env) if args.instructions else 0.0
+    if args.instructions:
+        line += f"; CPython floor {floor_i:.0f} M instructions"
+    return Setup(args, script, venv_python, out, common, floor_cmd, env, floors[0], line, floor_i)
 
 
 if __name__ == "__main__":
