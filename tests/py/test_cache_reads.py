@@ -154,3 +154,29 @@ def test_a_save_forgets_the_ranges_of_the_shards_it_replaced(root):
     assert tables.get(hashes[shard_of("alpha")], "alpha") is None
     assert tables.get(hashes[shard_of("beta")], "beta") is not None  # a shard the save left alone
     assert "3.0" in reader(root).read("alpha")["releases"]
+
+
+def test_an_online_lock_reads_metadata_into_a_project_read_through_the_tables(tmp_path):
+    """mnx-lib comes from the tables (a lock read it before); its 2.0 wheel is still unread, so the
+    online lock reads it into that record, and the save keeps it for an offline lock."""
+    from faults.fakepypi import FakePyPI
+    from faults.world import world_routes
+    from test_on_demand import SMALL, lock, make_world, pins
+
+    cache = tmp_path / "cache"
+    with FakePyPI(world_routes(make_world())) as server:
+        wanted = ["mnx-app==1.0", "mnx-lib==2.0"]
+        for args, offline in ((["mnx-app==1.0"], False), (["mnx-app==1.0"], True), (wanted, False)):
+            done = lock(["--index", SMALL, "-o", "lock.json", *args], cache=cache, server=server, offline=offline,
+                        cwd=tmp_path)
+            assert done.returncode == 0, done.stderr
+        assert [f for f in server.file_requests() if f.startswith("mnx_lib-2.0")] == ["mnx_lib-2.0-py3-none-any.whl.metadata"]
+        online = pins(tmp_path / "lock.json")
+        before = len(server.log)
+        (tmp_path / "lock.json").unlink()
+        done = lock(["--index", SMALL, "-o", "lock.json", *wanted], cache=cache, server=server, offline=True,
+                    cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert len(server.log) == before and pins(tmp_path / "lock.json") == online
+    assert online["mnx-app"] == "1.0" and online["mnx-lib"] == "2.0"
+    assert list(cache.glob("slice-tables-*"))
