@@ -24,8 +24,8 @@ from typing import Dict, List, Set, Tuple
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "py"))
 
-from mach_nix.index.pack import pack  # noqa: E402
-from mach_nix.index.store import Index, decode_shard, shard_filename  # noqa: E402
+from mach_nix.index.storage.pack import pack  # noqa: E402
+from mach_nix.index.storage.store import Index, decode_shard, shard_filename  # noqa: E402
 
 CRAWL_PROJECTS = ["requests", "numpy", "pydantic-core", "boto3", "cryptography", "six", "attrs", "markupsafe"]
 
@@ -35,10 +35,10 @@ def dir_bytes(directory: Path) -> int:
 
 
 def bench_crawl(since: str) -> None:
-    from mach_nix.index.crawler import Crawler
-    from mach_nix.index.scope import Scope, parse_seeds
-    from mach_nix.index.workdir import WorkDir
-    from mach_nix.index.pypi import PyPIClient
+    from mach_nix.index.crawl.crawler import Crawler
+    from mach_nix.index.crawl.scope import Scope, parse_seeds
+    from mach_nix.index.crawl.workdir import WorkDir
+    from mach_nix.index.client.pypi import PyPIClient
 
     tmp = Path(tempfile.mkdtemp(prefix="mach-nix-crawl-bench-"))
     try:
@@ -123,7 +123,7 @@ def shards_for_resolution(index_dir: Path, requirements: Path) -> Tuple[Set[str]
 def closure_shards(index_dir: Path, requirements: Path) -> Set[str]:
     from packaging.requirements import InvalidRequirement, Requirement
 
-    from mach_nix.index.schema import shard_of
+    from mach_nix.index.storage.schema import shard_of
     from mach_nix.names import normalize
 
     index = Index.open(index_dir)

@@ -61,7 +61,7 @@ UNSET = ("PYTHONPATH", "MACH_NIX_INDEX", "MACH_NIX_CACHE_DIR", "MACH_NIX_OFFLINE
 # the in-process part of a lock, timed after the imports a lock needs
 RESOLVE_TIMER = """
 import sys, time
-import mach_nix.cli, mach_nix.commands.lock_cmd, mach_nix.resolve.resolver, mach_nix.resolve.lazy_index
+import mach_nix.cli, mach_nix.commands.lock_cmd, mach_nix.resolve.resolver, mach_nix.index.storage.lazy_index
 start = time.perf_counter()
 status = mach_nix.cli.main(sys.argv[1:])
 print(time.perf_counter() - start, file=sys.stderr)

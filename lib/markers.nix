@@ -3,14 +3,15 @@
 # Used where a lock of another tool (uv.lock, poetry.lock, pylock.toml) records markers that must be
 # decided for one target at evaluation time. Grammar: `or` of `and` of comparisons or parenthesized
 # markers; a comparison is VALUE OP VALUE where a value is a quoted string or a marker variable.
-# Version variables compare as versions (builtins.compareVersions, with `.*` prefixes and `~=`);
+# Version variables compare as PEP 440 specifiers (lib/versions.nix `satisfies`, as packaging does);
 # `extra` compares normalized names; `in`/`not in` test substrings, or membership for the list
 # variables of PEP 751 (`extras`, `dependency_groups`).
 { lib }:
 let
   tokenRegex = "[[:space:]]*(\\(|\\)|'[^']*'|\"[^\"]*\"|===|==|!=|<=|>=|~=|<|>|not[[:space:]]+in|[A-Za-z_][A-Za-z0-9_.]*)";
   versionVariables = [ "python_version" "python_full_version" "implementation_version" ];
-  normalizeName = s: lib.toLower (builtins.concatStringsSep "" (map (p: if lib.isList p then "-" else p) (builtins.split "[-_.]+" s)));
+  normalizeName = (import ./names.nix { inherit lib; }).normalize;
+  versions = import ./versions.nix { inherit lib; };
   dropList = n: xs: builtins.genList (i: builtins.elemAt xs (i + n)) (builtins.length xs - n);
 
   /* tokens :: string -> [string] — the marker's tokens; throws on text that is no token. */
@@ -26,24 +27,12 @@ let
   unquote = t: builtins.substring 1 (builtins.stringLength t - 2) t;
   isQuoted = t: builtins.match "('.*'|\".*\")" t != null;
 
-  # A version compared with a (possibly wildcard) specifier version, e.g. "3.11.2" == "3.11.*".
+  # A version compared as packaging compares marker versions: `left` against the specifier
+  # `op right` (lib/versions.nix `satisfies`, pre-releases admitted), `===` as strings.
+  # Example: versionCompare "==" "3.11.2" "3.11.*" == true
   versionCompare = op: left: right:
-    let
-      wildcard = lib.hasSuffix ".*" right;
-      prefix = if wildcard then builtins.substring 0 (builtins.stringLength right - 2) right else right;
-      cmp = builtins.compareVersions left right;
-      matchesPrefix = left == prefix || lib.hasPrefix (prefix + ".") left;
-      compatible = # ~=X.Y.Z: >= X.Y.Z and == X.Y.*
-        let parts = lib.splitString "." right; in
-        cmp >= 0 && lib.hasPrefix (lib.concatStringsSep "." (builtins.genList (builtins.elemAt parts) (builtins.length parts - 1)) + ".") (left + ".");
-    in
-    if op == "==" || op == "===" then (if wildcard then matchesPrefix else cmp == 0)
-    else if op == "!=" then (if wildcard then !matchesPrefix else cmp != 0)
-    else if op == "<" then cmp < 0
-    else if op == "<=" then cmp <= 0
-    else if op == ">" then cmp > 0
-    else if op == ">=" then cmp >= 0
-    else if op == "~=" then compatible
+    if op == "===" then left == right
+    else if builtins.elem op [ "==" "!=" "<" "<=" ">" ">=" "~=" ] then versions.satisfies "${op}${right}" left
     else throw "mach-nix: marker operator ${op} cannot compare versions.";
 
   compare = env: leftTok: op: rightTok:
@@ -137,6 +126,4 @@ in
       sys_platform = if darwin then "darwin" else "linux";
       extra = "";
     };
-
-  inherit normalizeName;
 }

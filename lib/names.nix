@@ -2,11 +2,20 @@
 { lib }:
 rec {
   /* normalize :: string -> string
-     PEP 503 normalization: lowercase, runs of `-`, `_`, `.` become one `-`.
+     PEP 503 normalization: lowercase, runs of `-`, `_`, `.` become one `-`. The twin of
+     py/mach_nix/names.py `normalize`; both are held to tests/data/golden/names.json.
      Example: normalize "Typing_Extensions" == "typing-extensions"
   */
   normalize = name:
-    lib.toLower (lib.concatStringsSep "-" (lib.filter (s: lib.isString s && s != "") (builtins.split "[-_.]+" name)));
+    lib.toLower (builtins.concatStringsSep "" (map (part: if lib.isList part then "-" else part) (builtins.split "[-_.]+" name)));
+
+  /* ofAttribute :: string -> string
+     The project an attribute of nixpkgs' Python set is named after: normalize, with leading and
+     trailing separators dropped (nixpkgs writes `_3to2` for 3to2, a name that cannot start an
+     identifier).
+     Example: ofAttribute "_3to2" == "3to2";  ofAttribute "Flask_SQLAlchemy" == "flask-sqlalchemy"
+  */
+  ofAttribute = attr: lib.removeSuffix "-" (lib.removePrefix "-" (normalize attr));
 
   /* nixpkgs' build machinery: the packages its Python hooks take from the set or from
      `pythonOnBuildForHost.pkgs` (wheelUnpackHook, pypaBuildHook and setuptoolsBuildHook propagate

@@ -3,6 +3,7 @@
 { lib, pkgs, data ? builtins.fromJSON (builtins.readFile ../overrides/packages.json) }:
 let
   versions = import ./versions.nix { inherit lib; };
+  constants = import ./constants.nix { };
   # An entry names one attribute path or alternatives, "libpq.pg_config|postgresql": the first this
   # nixpkgs has (a package moved between releases: pg_config left postgresql's `out` in 25.05).
   # "${file}/lib/libmagic.so.1" with the attribute's store path (the first alternative this nixpkgs has).
@@ -41,7 +42,7 @@ in
     let
       rules = lib.filter (r: lib.isAttrs r && !(hasNeeds && (r.unlessNeeds or false)) &&
         versions.matches (r.versions or "") version
-        && lib.elem provider (r.providers or [ "wheel" "sdist" "nixpkgs" ])) (data.${name} or [ ]);
+        && lib.elem provider (r.providers or constants.providers)) (data.${name} or [ ]);
       collect = field: lib.unique (lib.concatMap (r: r.${field} or [ ]) rules);
     in
     {

@@ -3,6 +3,7 @@
 { lib }:
 let
   names = import ./names.nix { inherit lib; };
+  constants = import ./constants.nix { };
   toList = x: if x == null then [ ] else if lib.isList x then x else [ x ];
   trim = s: let m = builtins.match "[[:space:]]*(.*[^[:space:]])[[:space:]]*" s; in if m == null then "" else lib.head m;
 in
@@ -75,7 +76,7 @@ rec {
       cfgOptions = cfg.options or { };
       cfgStatic = v: v != null && !(lib.hasPrefix "attr:" v) && !(lib.hasPrefix "file:" v);
       cfgList = v: lib.filter (s: s != "" && !(lib.hasPrefix "#" s)) (map trim (lib.splitString "\n" v));
-      buildRequires = toml.build-system.requires or [ "setuptools>=40.8.0" "wheel" ];
+      buildRequires = toml.build-system.requires or constants.legacyBuildSystem.requires;
       ownName = n: n == names.normalize (kind'.name or "");
       kind' =
         if project != null then

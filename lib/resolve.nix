@@ -5,6 +5,7 @@ let
   targetLib = import ./target.nix { inherit lib; };
   names = import ./names.nix { inherit lib; };
   lockFields = import ./lock-fields.nix { inherit lib; };
+  constants = import ./constants.nix { };
 in
 rec {
   /* providersArg :: (string | attrs | null) -> string or null
@@ -25,7 +26,7 @@ rec {
       throw "mach-nix: providers ${builtins.toJSON text} names ${lib.concatStringsSep ", " (map (b: "`${b}`") bad)}, which is not a provider; use wheel, sdist or nixpkgs, e.g. providers = { _default = \"nixpkgs,wheel,sdist\"; numpy = \"wheel\"; }."
     else text;
 
-  knownProviders = [ "wheel" "sdist" "nixpkgs" ];
+  knownProviders = constants.providers;
 
   /* wantsNixpkgs :: (string | null) -> bool — whether a providers text (providersArg) names nixpkgs. */
   wantsNixpkgs = text: text != null && lib.any (t: lib.last (lib.splitString "=" t) == "nixpkgs") (lib.splitString "," text);
@@ -49,7 +50,7 @@ rec {
   nixpkgsPackagesIn = { ps, only ? null }:
     let
       wanted = if only == null then null else lib.genAttrs only (_: true);
-      keep = a: !(skip ? ${a}) && (wanted == null || wanted ? ${names.normalize a});
+      keep = a: !(skip ? ${a}) && (wanted == null || wanted ? ${names.ofAttribute a});
       skip = lib.genAttrs names.setAttributes (_: true);
       entry = attr:
         let r = builtins.tryEval (

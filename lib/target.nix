@@ -1,5 +1,8 @@
 # The resolution target of an interpreter on a platform, and its comparison with a lock's target.
 { lib }:
+let
+  constants = import ./constants.nix { };
+in
 rec {
   /* fromPython :: { python, stdenv } -> target
      The lock-format target (docs/lock-format.md) that `python` on `stdenv.hostPlatform` means.
@@ -14,7 +17,7 @@ rec {
       implementation = python.implementation or "cpython";
       system = platform.system;
       glibc = if platform.isLinux && (platform.libc or "glibc") == "glibc" then stdenv.cc.libc.version or null else null;
-      macos = if platform.isDarwin then platform.darwinSdkVersion or platform.darwinMinVersion or "11.3" else null;
+      macos = if platform.isDarwin then platform.darwinSdkVersion or platform.darwinMinVersion or constants.defaultTarget.macos else null;
     };
 
   /* mismatches :: lockTarget -> target -> [string]

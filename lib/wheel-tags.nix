@@ -6,6 +6,7 @@
 # exact Python version before older ones.
 { lib }:
 let
+  constants = import ./constants.nix { };
   toInt = s: if builtins.match "[0-9]+" s != null then builtins.fromJSON s else null;
   legacyManylinux = { manylinux1 = [ 2 5 ]; manylinux2010 = [ 2 12 ]; manylinux2014 = [ 2 17 ]; };
   # Version pairs compare as one number: MAJOR * 1000 + MINOR.
@@ -22,8 +23,8 @@ let
     let
       arch = builtins.head (lib.splitString "-" target.system);
       linux = lib.hasSuffix "-linux" target.system;
-      glibc = twoNumbers (if target.glibc or null != null then target.glibc else "2.40");
-      macos = twoNumbers (if target.macos or null != null then target.macos else "11.3");
+      glibc = twoNumbers (if target.glibc or null != null then target.glibc else constants.defaultTarget.glibc);
+      macos = twoNumbers (if target.macos or null != null then target.macos else constants.defaultTarget.macos);
       manylinux = builtins.match "manylinux_([0-9]+)_([0-9]+)_(.*)" plat;
       legacy = builtins.match "(manylinux1|manylinux2010|manylinux2014)_(.*)" plat;
       mac = builtins.match "macosx_([0-9]+)_([0-9]+)_(.*)" plat;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Record the versions uv picks for every bench set, as PyPI looked when the index was built.
 
-The embedded index must hold every version uv pins for the bench sets; tests/py/test_crawl_embedded.py
+The embedded index must hold every version uv pins for the bench sets; tests/py/index/test_crawl_embedded.py
 checks that offline against this record, so CI does not depend on what PyPI publishes later.
 
 Run by scripts/build-embedded-index.sh before a crawl (the pins it records are crawled). Against an
@@ -52,7 +52,7 @@ def record(requirements: Path, index_dir: Path | None) -> tuple[dict[str, str], 
     sys.path.insert(0, str(ROOT / "py"))
     from packaging.version import Version
 
-    from mach_nix.index.store import Index
+    from mach_nix.index.storage.store import Index
 
     index = Index.open(index_dir)
     excluded: list[str] = []

@@ -15,7 +15,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from mach_nix.index.pypi import PyPIClient
+from mach_nix.index.client.pypi import PyPIClient
 from mach_nix.native.elf import read_dynamic
 from mach_nix.native.wheel_elf import _ReaderFile
 from mach_nix.native.zipmember import MemberInfo, ZipMember

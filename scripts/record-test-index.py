@@ -20,11 +20,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "py"))
 
 from mach_nix.errors import MachNixError  # noqa: E402
-from mach_nix.index.schema import shard_of  # noqa: E402
-from mach_nix.index.store import Index, write_index  # noqa: E402
+from mach_nix.index.storage.schema import shard_of  # noqa: E402
+from mach_nix.index.storage.store import Index, write_index  # noqa: E402
 from mach_nix.inputs.requirements_txt import read_requirement_text  # noqa: E402
 from mach_nix.names import normalize  # noqa: E402
-from mach_nix.resolve.lazy_index import LazyIndex  # noqa: E402
+from mach_nix.index.storage.lazy_index import LazyIndex  # noqa: E402
 from mach_nix.resolve.candidates import parse_providers  # noqa: E402
 from mach_nix.resolve.request import build_request  # noqa: E402
 from mach_nix.resolve.resolver import resolve  # noqa: E402

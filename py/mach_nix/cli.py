@@ -33,8 +33,8 @@ def _columns(environ_columns: Optional[str]) -> int:
         columns = 0
     if columns <= 0:
         try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80
-        except (AttributeError, ValueError, OSError):
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):  # AttributeError: no __stdout__ (None)
             columns = 80
     return columns
 

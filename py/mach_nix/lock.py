@@ -7,23 +7,32 @@ readable.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NoReturn, Optional
 
 from mach_nix import __version__
+from mach_nix.constants import PROVIDERS
 from mach_nix.errors import MachNixError, quoted
+
+if TYPE_CHECKING:
+    from mach_nix.resolve.resolver import ResolvedPackage
+    from mach_nix.shapes import IndexIdentity, LayerJson, LockDocument, LockEntry, LockInputs, LockTarget, Packages
+
+Fail = Callable[[str], NoReturn]  # raises the MachNixError that names what is wrong with the lock
 
 LOCK_VERSION = 1
 DEFAULT_LOCK = "mach-nix.lock.json"
-PROVIDERS = ("wheel", "sdist", "nixpkgs")
 
 
-def package_entry(pkg: Any, display_name: str) -> Dict[str, Any]:
-    """The lock entry of one resolved package (a :class:`mach_nix.resolve.resolver.ResolvedPackage`)."""
-    from mach_nix.index.schema import file_url
+def package_entry(pkg: ResolvedPackage, display_name: str) -> LockEntry:
+    """The lock entry of one resolved package.
+
+    Example: ``package_entry(resolution.packages["idna"], "idna")["provider"] == "wheel"``
+    """
+    from mach_nix.index.storage.schema import file_url
     from mach_nix.resolve.candidates import wheel_tags
 
     cand = pkg.candidate
-    entry: Dict[str, Any] = {
+    entry: LockEntry = {
         "name": display_name,
         "version": cand.vstr,
         "provider": cand.provider,
@@ -32,8 +41,10 @@ def package_entry(pkg: Any, display_name: str) -> Dict[str, Any]:
     }
     node = cand.file
     if node is not None:
-        entry.update(filename=node["filename"], url=file_url(node), sha256=node["sha256"],
-                     requires_python=node.get("requires_python"))
+        entry["filename"] = node["filename"]
+        entry["url"] = file_url(node)
+        entry["sha256"] = node["sha256"]
+        entry["requires_python"] = node.get("requires_python")
         if node.get("yanked"):
             entry["yanked"] = True
         if cand.provider == "wheel":
@@ -53,13 +64,13 @@ def package_entry(pkg: Any, display_name: str) -> Dict[str, Any]:
     return entry
 
 
-def build_lock(*, target: Dict[str, Any], inputs: Dict[str, Any], index: Dict[str, Any], roots: List[str],
-               packages: Dict[str, Dict[str, Any]], indexes: Optional[Dict[str, Dict[str, Any]]] = None) -> Dict[str, Any]:
+def build_lock(*, target: LockTarget, inputs: LockInputs, index: IndexIdentity, roots: List[str],
+               packages: Packages, indexes: Optional[Dict[str, LayerJson]] = None) -> LockDocument:
     """Assemble a lock document (validated).
 
     Example: ``build_lock(target=t.to_json(), inputs={...}, index=idx.identity, roots=["idna"], packages={...})``
     """
-    lock = {
+    lock: LockDocument = {
         "lock_version": LOCK_VERSION,
         "generated_by": f"mach-nix {__version__}",
         "target": target,
@@ -74,14 +85,14 @@ def build_lock(*, target: Dict[str, Any], inputs: Dict[str, Any], index: Dict[st
     return lock
 
 
-def dumps(lock: Dict[str, Any]) -> bytes:
+def dumps(lock: LockDocument) -> bytes:
     """Deterministic bytes of a lock: sorted keys, two-space indent, trailing newline."""
     import orjson
 
     return orjson.dumps(lock, option=orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2) + b"\n"
 
 
-def write(lock: Dict[str, Any], path: Path) -> None:
+def write(lock: LockDocument, path: Path) -> None:
     """Write a lock atomically (``-`` writes to stdout; devices and pipes are written in place).
 
     Example: ``write(lock, Path("mach-nix.lock.json"))``
@@ -91,7 +102,7 @@ def write(lock: Dict[str, Any], path: Path) -> None:
     write_output(Path(path), dumps(lock), "the lock")
 
 
-def read(path: Optional[Path] = None) -> Dict[str, Any]:
+def read(path: Optional[Path] = None) -> LockDocument:
     """Read and validate a lock (default ``./mach-nix.lock.json``).
 
     Example: ``read(Path("mach-nix.lock.json"))["packages"]["requests"]["version"]``
@@ -108,7 +119,7 @@ def read(path: Optional[Path] = None) -> Dict[str, Any]:
     except orjson.JSONDecodeError as exc:
         raise MachNixError(f"Lock file {path} is not valid JSON ({exc}). Re-create it with `mach-nix lock`.") from None
     validate(lock, str(path))
-    return lock
+    return lock  # a LockDocument, now that validate() has checked it
 
 
 def validate(lock: Any, where: str) -> None:
@@ -117,7 +128,7 @@ def validate(lock: Any, where: str) -> None:
     Everything `tree`, `why`, `env`, `gen` and the Nix library read is checked here, so that they
     can rely on it. Example: ``validate({"lock_version": 1}, "x.json")`` raises (keys missing).
     """
-    def fail(what: str) -> None:
+    def fail(what: str) -> NoReturn:
         raise MachNixError(f"Lock file {where} is invalid: {what}. Re-create it with `mach-nix lock`.")
 
     if not isinstance(lock, dict):
@@ -150,7 +161,7 @@ def _strings(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
-def _validate_target(target: Dict[str, Any], fail: Any) -> None:
+def _validate_target(target: Dict[str, Any], fail: Fail) -> None:
     for key in ("python", "system"):
         if not isinstance(target.get(key), str):
             fail(f"target.{key} is {quoted(target.get(key))}, expected a string")
@@ -161,7 +172,7 @@ def _validate_target(target: Dict[str, Any], fail: Any) -> None:
         fail(f"target.accelerator is {quoted(target['accelerator'])}, expected \"cpu\" or \"cuda\"")
 
 
-def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Any) -> None:
+def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Fail) -> None:
     _validate_name(name, fail)
     if not isinstance(entry, dict):
         fail(f"packages.{name} is not an object")
@@ -199,9 +210,9 @@ def _validate_package(name: str, entry: Any, packages: Dict[str, Any], fail: Any
     _validate_external(name, entry, fail)
 
 
-def _validate_external(name: str, entry: Dict[str, Any], fail: Any) -> None:
+def _validate_external(name: str, entry: Dict[str, Any], fail: Fail) -> None:
     """``external``: the sdist's PEP 725 table as the index records it (docs/lock-format.md), on sdists only."""
-    from mach_nix.index.schema import external_problem
+    from mach_nix.index.storage.schema import external_problem
 
     if "external" not in entry:
         return
@@ -213,7 +224,7 @@ def _validate_external(name: str, entry: Dict[str, Any], fail: Any) -> None:
 NEEDS_USES = ("module", "plugin")
 
 
-def _validate_needs(name: str, entry: Dict[str, Any], packages: Dict[str, Any], fail: Any) -> None:
+def _validate_needs(name: str, entry: Dict[str, Any], packages: Dict[str, Any], fail: Fail) -> None:
     """``needs``: soname → {"use": "module"|"plugin", "wheel": a locked package}, on wheels only."""
     if "needs" not in entry:
         return
@@ -228,7 +239,7 @@ def _validate_needs(name: str, entry: Dict[str, Any], packages: Dict[str, Any], 
             fail(f"packages.{name}.needs[{soname!r}] is found in {need['wheel']!r}, which is not in 'packages'")
 
 
-def _validate_name(name: str, fail: Any) -> None:
+def _validate_name(name: str, fail: Fail) -> None:
     """A key of ``packages``: a PEP 508 name in its normalized (PEP 503) form."""
     from mach_nix.lock_fields import field_problem
     from mach_nix.names import normalize
@@ -240,7 +251,7 @@ def _validate_name(name: str, fail: Any) -> None:
         fail(f"the package name {quoted(name)} is not valid ({problem})")
 
 
-def _validate_fields(name: str, entry: Dict[str, Any], fail: Any) -> None:
+def _validate_fields(name: str, entry: Dict[str, Any], fail: Fail) -> None:
     """The fields that reach tools (a fetcher, a copy, store paths), in their grammar (mach_nix.lock_fields)."""
     from mach_nix.lock_fields import field_problem
 
@@ -251,7 +262,7 @@ def _validate_fields(name: str, entry: Dict[str, Any], fail: Any) -> None:
                 fail(f"packages.{name}.{key} is {quoted(entry[key])}: {problem}")
 
 
-def _validate_build_system(name: str, bs: Any, packages: Dict[str, Any], fail: Any) -> None:
+def _validate_build_system(name: str, bs: Any, packages: Dict[str, Any], fail: Fail) -> None:
     if bs is None:
         return
     if not isinstance(bs, dict):

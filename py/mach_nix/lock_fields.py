@@ -13,7 +13,8 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")  # old PyPI sdists use all of them
+from mach_nix.constants import SDIST_SUFFIXES
+
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _SCHEMES = ("https://", "http://")
 

@@ -6,16 +6,18 @@ Example: ``print("\\n".join(tree_lines(read(Path("mach-nix.lock.json")))))``
 from __future__ import annotations
 
 from collections import deque
-from typing import Any, Dict, List, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Set, Tuple
 
 from mach_nix.errors import NotFound, quoted
 from mach_nix.names import normalize
 
-Lock = Dict[str, Any]
+if TYPE_CHECKING:
+    from mach_nix.shapes import LockDocument, LockEntry, Packages
+
 MAX_CHAINS = 200
 
 
-def label(name: str, entry: Dict[str, Any]) -> str:
+def label(name: str, entry: LockEntry) -> str:
     """One package as the tree shows it: ``requests[socks] 2.32.3 [wheel py3-none-any]``."""
     extras = f"[{','.join(entry['extras'])}]" if entry.get("extras") else ""
     text = f"{name}{extras} {entry['version']} [{entry['provider']}"
@@ -33,7 +35,7 @@ def label(name: str, entry: Dict[str, Any]) -> str:
 MAX_TREE_DEPTH = 100  # levels the tree indents; deeper chains are cut with a pointer to `why`
 
 
-def tree_lines(lock: Lock, depth: int = 0) -> List[str]:
+def tree_lines(lock: LockDocument, depth: int = 0) -> List[str]:
     """The dependency tree from every root (``depth`` 0: no limit beyond ``MAX_TREE_DEPTH``); repeated
     subtrees show ``(*)``, a package met again on its own path ``(cycle)``.
 
@@ -65,7 +67,7 @@ def tree_lines(lock: Lock, depth: int = 0) -> List[str]:
     return out
 
 
-def _visit(name: str, prefix: str, last: bool, level: int, packages: Dict[str, Any], out: List[str],
+def _visit(name: str, prefix: str, last: bool, level: int, packages: Packages, out: List[str],
            expanded: Set[str], on_path: Set[str], stack: List[Tuple[str, str, List[str], int]], limit: int,
            depth: int) -> None:
     """One line of the tree; pushes the package's children when they are to be shown."""
@@ -86,7 +88,7 @@ def _visit(name: str, prefix: str, last: bool, level: int, packages: Dict[str, A
     stack.append((name, child_prefix, children, 0))
 
 
-def why_lines(lock: Lock, package: str, where: str = "the lock") -> List[str]:
+def why_lines(lock: LockDocument, package: str, where: str = "the lock") -> List[str]:
     """The chains from a root to ``package``, shortest first, at most ``MAX_CHAINS`` (then a last
     line says there are more); NotFound if absent.
 
@@ -154,7 +156,7 @@ def _upward_chains(target: str, parents: Dict[str, List[Tuple[str, str]]], roots
     return chains, True
 
 
-def _distance_from_roots(packages: Dict[str, Any], roots: Set[str]) -> Dict[str, int]:
+def _distance_from_roots(packages: Packages, roots: Set[str]) -> Dict[str, int]:
     """Fewest steps from any root to each package a root reaches (breadth first, runtime and build edges)."""
     height = {root: 0 for root in sorted(roots) if root in packages}
     queue = deque(height)
@@ -172,7 +174,7 @@ def _distance_from_roots(packages: Dict[str, Any], roots: Set[str]) -> Dict[str,
     return height
 
 
-def _parents(packages: Dict[str, Any]) -> Dict[str, List[Tuple[str, str]]]:
+def _parents(packages: Packages) -> Dict[str, List[Tuple[str, str]]]:
     parents: Dict[str, List[Tuple[str, str]]] = {}
     for name, entry in packages.items():
         for dep in entry["dependencies"]:
@@ -184,7 +186,7 @@ def _parents(packages: Dict[str, Any]) -> Dict[str, List[Tuple[str, str]]]:
     return parents
 
 
-def _step(step: str, packages: Dict[str, Any]) -> str:
+def _step(step: str, packages: Packages) -> str:
     how, _, name = step.rpartition(" ")
     text = f"{name} {packages[name]['version']}"
     return f"→ ({how}) {text}" if how else text

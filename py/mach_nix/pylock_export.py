@@ -11,17 +11,19 @@ Example: ``Path("pylock.toml").write_text(to_pylock(read(Path("mach-nix.lock.jso
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List
+from typing import TYPE_CHECKING, Any, List
 
 from mach_nix import __version__
 from mach_nix.errors import MachNixError
 
-Lock = Dict[str, Any]
+if TYPE_CHECKING:
+    from mach_nix.shapes import LockDocument, LockEntry
+
 MACHINES = {"x86_64-linux": ("linux", "x86_64"), "aarch64-linux": ("linux", "aarch64"),
             "x86_64-darwin": ("darwin", "x86_64"), "aarch64-darwin": ("darwin", "arm64")}
 
 
-def to_pylock(lock: Lock) -> str:
+def to_pylock(lock: LockDocument) -> str:
     """The PEP 751 text of a (validated) mach-nix lock."""
     from_nixpkgs = sorted(n for n, e in lock["packages"].items() if e["provider"] == "nixpkgs" and not e.get("build_only"))
     if from_nixpkgs:
@@ -57,11 +59,12 @@ def _index_url(layer: Any) -> str:
     return "https://pypi.org/simple"
 
 
-def _package(name: str, entry: Dict[str, Any], index_url: str) -> List[str]:
+def _package(name: str, entry: LockEntry, index_url: str) -> List[str]:
     out = ["[[packages]]", f"name = {_string(entry.get('name') or name)}", f"version = {_string(entry['version'])}",
            f"index = {_string(index_url)}"]
-    if entry.get("requires_python"):
-        out.append(f"requires-python = {_string(entry['requires_python'])}")
+    requires_python = entry.get("requires_python")
+    if requires_python:
+        out.append(f"requires-python = {_string(requires_python)}")
     if entry["dependencies"]:
         deps = ", ".join(f"{{ name = {_string(d)} }}" for d in entry["dependencies"])
         out.append(f"dependencies = [{deps}]")

@@ -123,14 +123,8 @@ def test_without_the_new_options_the_lock_has_no_accelerator_field(pypi, tmp_pat
 
 
 # one table for mach_nix/accelerator.py and lib/accelerator.nix (test_nix_accelerator.py)
-EVIDENCE_CASES = [
-    ("torch", "2.5.1+cpu", "cpu"), ("torch", "2.5.1+cu124", "cuda"), ("torch", "2.5.1", None),
-    ("nvidia-cublas-cu12", "12.4.5.8", "cuda"), ("nvidia_nccl_cu12", "2.21.5", "cuda"),
-    ("mylib", "1.0+custom", None), ("torch", "2.5.1+cpu.cxx11.abi", "cpu"),
-    ("cupy-cuda12x", "13.3.0", "cuda"), ("jax-cuda12-plugin", "0.4.35", "cuda"), ("onnxruntime-gpu", "1.20.1", "cuda"),
-    ("nvidia-cublas-cu12", "12.4.5.8", "cuda"), ("cuda-python", "12.6.0", None), ("pycuda", "2024.1", None),
-    ("gpustat", "1.1", None), ("accupy", "0.3", None),
-]
+EVIDENCE_CASES = [(c["name"], c["version"], c["evidence"]) for c in
+                  json.loads((Path(__file__).resolve().parents[2] / "tests" / "data" / "golden" / "accelerator.json").read_text())["cases"]]
 
 
 @pytest.mark.parametrize("name, version, expected", EVIDENCE_CASES)

@@ -15,7 +15,7 @@ import pytest
 
 from mach_nix.cli import main
 from mach_nix.errors import EXIT_ABSENT, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
-from mach_nix.index.store import Index
+from mach_nix.index.storage.store import Index
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 INDEX = str(DATA / "index-small")

@@ -15,12 +15,12 @@ import pytest
 
 from mach_nix.cli import main
 from mach_nix.errors import MachNixError
-from mach_nix.index.fetch import fetch_sdist
-from mach_nix.index.metadata import external_of, parse_pyproject
-from mach_nix.index.pack import verify
-from mach_nix.index.record import _apply
-from mach_nix.index.schema import external_problem, shard_of
-from mach_nix.index.store import Index, write_index
+from mach_nix.index.client.fetch import fetch_sdist
+from mach_nix.index.client.metadata import external_of, parse_pyproject
+from mach_nix.index.storage.pack import verify
+from mach_nix.index.crawl.record import apply_result
+from mach_nix.index.storage.schema import external_problem, shard_of
+from mach_nix.index.storage.store import Index, write_index
 from mach_nix.lock import read, validate
 from sdist_craft import sdist_archive, served
 
@@ -67,7 +67,7 @@ def test_crawler_reads_the_external_table_of_a_crafted_sdist() -> None:
     assert result["external"] == EXTERNAL
     assert result["build_system"]["requires"] == ["setuptools>=61"]
     node: Dict[str, Any] = {"filename": "ext-1.0.tar.gz"}
-    _apply(node, result, {})
+    apply_result(node, result, {})
     assert node["external"] == EXTERNAL
 
 
@@ -76,7 +76,7 @@ def test_an_sdist_without_an_external_table_gets_no_field() -> None:
     result = _fetched(sdist_archive([("ext-1.0/pyproject.toml", plain)]))
     assert "external" not in result and result["metadata"] == "pyproject"
     node: Dict[str, Any] = {"filename": "ext-1.0.tar.gz"}
-    _apply(node, result, {})
+    apply_result(node, result, {})
     assert "external" not in node
 
 
@@ -195,7 +195,7 @@ def test_the_depurl_table_has_lookup_keys_and_checked_attribute_paths() -> None:
 def test_a_converted_uv_lock_carries_external_from_the_index(tmp_path: Path) -> None:
     from mach_nix.inputs.foreign import read_foreign_lock
     from mach_nix.inputs.foreign.convert import convert
-    from mach_nix.resolve.lazy_index import LazyIndex
+    from mach_nix.index.storage.lazy_index import LazyIndex
     from mach_nix.resolve.target import Target
 
     uv_lock = ROOT / "tests" / "data" / "foreign" / "uv" / "uv.lock"

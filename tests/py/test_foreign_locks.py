@@ -17,12 +17,12 @@ from pathlib import Path
 import pytest
 
 from mach_nix.errors import MachNixError
-from mach_nix.index.store import Index
+from mach_nix.index.storage.store import Index
 from mach_nix.inputs.foreign import detect_format, parse_toml, read_foreign_lock
 from mach_nix.inputs.foreign.convert import convert
 from mach_nix.lock import validate
 from mach_nix.names import normalize
-from mach_nix.resolve.lazy_index import LazyIndex
+from mach_nix.index.storage.lazy_index import LazyIndex
 from mach_nix.resolve.target import Target
 
 FOREIGN = Path(__file__).resolve().parents[1] / "data" / "foreign"
@@ -148,7 +148,7 @@ def test_cli_from_writes_a_valid_lock_that_records_how_to_redo_it(tmp_path):
 
 @pytest.mark.network
 def test_poetry_lock_against_pypi_matches_poetrys_hashes(index):
-    from mach_nix.index.fetch import PyPIFileLookup
+    from mach_nix.index.client.fetch import PyPIFileLookup
 
     converted = convert(read_foreign_lock(POETRY_LOCK), LINUX, index=index, extras=["socks"], groups=["dev"],
                         lookup=PyPIFileLookup())

@@ -77,7 +77,7 @@ def test_many_distinct_roots_of_one_name_are_merged_into_one(tmp_path: Path) -> 
 
 
 def test_a_merged_root_names_its_first_lines() -> None:
-    from mach_nix.index.layers import open_layers
+    from mach_nix.index.view.layers import open_layers
     from mach_nix.inputs.requirements_txt import read_requirement_text
     from mach_nix.resolve.request import build_request
     from mach_nix.resolve.target import Target
@@ -184,7 +184,7 @@ def test_a_deeply_nested_foreign_lock(tmp_path: Path) -> None:
 
 
 def test_suggestions_list_the_index_names_once_and_compare_a_bounded_number() -> None:
-    from mach_nix.index.layers import open_layers
+    from mach_nix.index.view.layers import open_layers
     from mach_nix.resolve.explain import MAX_SUGGESTED, Suggestions
 
     index = open_layers([Path(INDEX)], offline=True)

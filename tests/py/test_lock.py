@@ -77,7 +77,7 @@ def test_read_errors(tmp_path):
 
 
 def test_lz4_index_gives_the_same_lock(tmp_path):
-    from mach_nix.index.pack import pack
+    from mach_nix.index.storage.pack import pack
 
     packed = tmp_path / "lz4"
     pack(Path(INDEX), packed, "lz4")

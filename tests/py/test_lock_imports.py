@@ -17,8 +17,8 @@ NOT_ON_THE_LOCK_PATH = {
     "packaging.tags": "target tags (platform, logging, subprocess)",
     "urllib3": "the network client",
     "rich": "progress display",
-    "mach_nix.index.crawler": "the crawler",
-    "mach_nix.index.pypi": "the network client",
+    "mach_nix.index.crawl.crawler": "the crawler",
+    "mach_nix.index.client.pypi": "the network client",
     "lz4": "the packed index (data/ is JSON)",
 }
 

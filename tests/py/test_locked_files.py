@@ -16,7 +16,7 @@ import pytest
 from mach_nix.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT.parent / "shared" / "bench"
+SETS = ROOT / "tests" / "data" / "requirements" / "sets"
 SMALL_INDEX = ROOT / "tests" / "data" / "index-small"
 
 
@@ -39,7 +39,7 @@ def sha256_of_url(url: str) -> str:
 @pytest.mark.slow
 def test_every_locked_file_of_the_web_set_matches_its_sha256(tmp_path):
     out = tmp_path / "lock.json"
-    assert main(["lock", "-q", "-r", str(BENCH / "web.txt"), "-o", str(out)]) == 0
+    assert main(["lock", "-q", "-r", str(SETS / "web.txt"), "-o", str(out)]) == 0
     packages = json.loads(out.read_text())["packages"]
     files = {p["url"]: p["sha256"] for p in packages.values() if p["provider"] != "nixpkgs"}
     assert len(files) >= 25

@@ -17,7 +17,7 @@ import pytest
 
 from elf_craft import shared_object, wheel
 from faults.fakepypi import FakePyPI, Route
-from mach_nix.index.pypi import FetchError
+from mach_nix.index.client.http import FetchError
 from mach_nix.errors import MachNixError
 from mach_nix.lock import validate
 from mach_nix.native.elf import Dynamic, read_dynamic
@@ -223,7 +223,7 @@ def test_a_host_that_answers_a_range_with_the_whole_file_is_read_from_it() -> No
     """files.pythonhosted.org's cache sometimes answers a range request with 200 and the whole
     file (seen on cuda-bindings 13.5.0 and psutil 7.2.2 during a cold ml.txt lock): read from it,
     beyond the page size cap (opencv-python's wheel is over 64 MiB), when its sha256 is the lock's."""
-    from mach_nix.index.pypi import Response, Stats
+    from mach_nix.index.client.http import Response, Stats
     from mach_nix.native.remote_wheel import read_remote_wheel
 
     data = wheel({"pkg/_ext.cpython-311-x86_64-linux-gnu.so": shared_object(["libz.so.1"], pyinit="_ext",

@@ -18,7 +18,7 @@ import orjson
 
 from faults.fakepypi import FakePyPI
 from faults.world import Dist, world_routes
-from mach_nix.index.store import Index, write_index
+from mach_nix.index.storage.store import Index, write_index
 from test_on_demand import build_layer, lock, pins
 
 OLD = "2015-01-01T00:00:00Z"

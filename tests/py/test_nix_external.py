@@ -77,8 +77,8 @@ def test_nix_conversion_of_a_uv_lock_carries_external_from_the_index(tmp_path: P
     import copy
     import json
 
-    from mach_nix.index.schema import shard_of
-    from mach_nix.index.store import Index, write_index
+    from mach_nix.index.storage.schema import shard_of
+    from mach_nix.index.storage.store import Index, write_index
 
     embedded = Index.open(ROOT / "data")
     names = ["certifi", "charset-normalizer", "click", "docopt", "idna", "requests", "urllib3", "pysocks", "iniconfig", "six"]

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from mach_nix.index.schema import shard_of
-from mach_nix.index.store import Index, write_index
+from mach_nix.index.storage.schema import shard_of
+from mach_nix.index.storage.store import Index, write_index
 from test_nix import COMMON, ROOT, nix_eval
 
 pytestmark = [pytest.mark.nix]

@@ -17,16 +17,16 @@ import pytest
 
 from mach_nix.cli import main
 from mach_nix.errors import MachNixError
-from mach_nix.index.store import Index
+from mach_nix.index.storage.store import Index
 from mach_nix.inputs.foreign import read_foreign_lock
 from mach_nix.inputs.foreign.convert import convert
 from mach_nix.lock import read
 from mach_nix.pylock_export import to_pylock
-from mach_nix.resolve.lazy_index import LazyIndex
+from mach_nix.index.storage.lazy_index import LazyIndex
 from mach_nix.resolve.target import Target
 
 ROOT = Path(__file__).resolve().parents[2]
-BENCH = ROOT.parent / "shared" / "bench"
+SETS = ROOT / "tests" / "data" / "requirements" / "sets"
 INDEX = str(ROOT / "tests" / "data" / "index-small")
 
 
@@ -62,8 +62,8 @@ def test_uv_installs_exactly_our_pylock(name, tmp_path):
     uv = shutil.which("uv")
     assert uv, "uv is installed by .ci/setup"
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
-    assert main(["lock", "-q", "-r", str(BENCH / f"{name}.txt"), "--python", version, "-o", str(tmp_path / "lock.json")]) == 0
-    assert main(["lock", "-q", "-r", str(BENCH / f"{name}.txt"), "--python", version, "-o", str(tmp_path / "pylock.toml")]) == 0
+    assert main(["lock", "-q", "-r", str(SETS / f"{name}.txt"), "--python", version, "-o", str(tmp_path / "lock.json")]) == 0
+    assert main(["lock", "-q", "-r", str(SETS / f"{name}.txt"), "--python", version, "-o", str(tmp_path / "pylock.toml")]) == 0
     done = subprocess.run([uv, "pip", "install", "--dry-run", "--python", sys.executable, "--target",
                            str(tmp_path / "target"), "-r", str(tmp_path / "pylock.toml")],
                           capture_output=True, text=True, timeout=600)

@@ -9,7 +9,7 @@ import pytest
 
 from mach_nix.resolve.request import build_request
 from mach_nix.errors import MachNixError
-from mach_nix.index.store import Index
+from mach_nix.index.storage.store import Index
 from mach_nix.inputs.requirements_txt import read_requirement_text, read_requirements
 from mach_nix.resolve.candidates import parse_providers
 from mach_nix.resolve.resolver import Resolution, resolve
@@ -248,7 +248,7 @@ def test_fast_dependency_parser_agrees_with_packaging(text):
 
 
 def test_lazy_index_matches_the_store():
-    from mach_nix.resolve.lazy_index import LazyIndex
+    from mach_nix.index.storage.lazy_index import LazyIndex
 
     lazy = LazyIndex(INDEX)
     for name, project in INDEX.iter_projects():

@@ -17,12 +17,12 @@ import pytest
 
 from mach_nix.resolve.request import build_request
 from mach_nix.errors import EXIT_ABSENT, EXIT_BAD_INPUT, MachNixError, NotFound, ResolutionImpossible
-from mach_nix.index.store import Index
+from mach_nix.index.storage.store import Index
 from mach_nix.inputs.requirements_txt import read_requirement_text
 from mach_nix.resolve import budget as budget_module
 from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import parse_providers
-from mach_nix.resolve.lazy_index import LazyIndex
+from mach_nix.index.storage.lazy_index import LazyIndex
 from mach_nix.resolve.resolver import Resolution, resolve
 from mach_nix.resolve.target import Target
 

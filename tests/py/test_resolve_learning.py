@@ -22,11 +22,11 @@ from typing import Dict, List
 import pytest
 
 from mach_nix.errors import ResolutionImpossible
-from mach_nix.index.schema import shard_of
-from mach_nix.index.store import Index, write_index
+from mach_nix.index.storage.schema import shard_of
+from mach_nix.index.storage.store import Index, write_index
 from mach_nix.inputs.requirements_txt import read_requirement_text
 from mach_nix.resolve.candidates import parse_providers
-from mach_nix.resolve.lazy_index import LazyIndex
+from mach_nix.index.storage.lazy_index import LazyIndex
 from mach_nix.resolve.request import build_request
 from mach_nix.resolve.resolver import Resolution, resolve
 from mach_nix.resolve.target import Target

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from packaging.specifiers import SpecifierSet
 
-from mach_nix.index.store import Index
+from mach_nix.index.storage.store import Index
 from mach_nix.resolve.budget import ConflictReporter
 from mach_nix.resolve.provider import Provider, ResolveRequest
 from mach_nix.resolve.resolver import _make_resolver

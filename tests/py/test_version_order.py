@@ -9,10 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from packaging.version import InvalidVersion, Version
 
-from mach_nix.index.layers import LayeredIndex
-from mach_nix.index.store import Index
+from mach_nix.index.view.layers import LayeredIndex
+from mach_nix.index.storage.store import Index
 from mach_nix.resolve.candidates import LazyVersions, ProjectCandidates, newest_first
-from mach_nix.resolve.lazy_index import LazyIndex
+from mach_nix.index.storage.lazy_index import LazyIndex
 from mach_nix.resolve.target import Target
 
 SMALL = Path(__file__).resolve().parents[1] / "data" / "index-small"
@@ -48,8 +48,8 @@ def test_lazy_versions_parse_only_what_is_read():
 
 
 def test_remembered_order_gives_the_candidates_a_fresh_sort_gives(tmp_path):
-    from mach_nix.index.slice_tables import TABLES_FILE, SliceTables
-    from mach_nix.index.verified import RECORD, VerifiedShards
+    from mach_nix.index.storage.slice_tables import TABLES_FILE, SliceTables
+    from mach_nix.index.storage.verified import RECORD, VerifiedShards
 
     def tabled() -> LazyIndex:
         return LazyIndex(Index.open(SMALL), VerifiedShards(tmp_path / RECORD), SliceTables(tmp_path / TABLES_FILE))

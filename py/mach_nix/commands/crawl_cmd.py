@@ -95,9 +95,9 @@ class _Reporter:
 def open_crawler(args: argparse.Namespace, out: Path, scope: Any, reuse: Optional[Dict[str, Any]] = None,
                  known: Optional[Dict[str, Any]] = None) -> Any:
     """The crawler of ``args`` (--index-url, --pypi, --threads, --retries, --work-dir, --quiet) for the index ``out``."""
-    from mach_nix.index.crawler import Crawler
-    from mach_nix.index.workdir import WorkDir, default_work_dir
-    from mach_nix.index.pypi import PyPIClient
+    from mach_nix.index.crawl.crawler import Crawler
+    from mach_nix.index.crawl.workdir import WorkDir, default_work_dir
+    from mach_nix.index.client.pypi import PyPIClient
 
     rewrite = None
     if args.pypi.rstrip("/") != "https://pypi.org":  # a test mirror serves the file host under /files/
@@ -132,8 +132,8 @@ def _run(
     known: Dict[str, Any], fmt: str, fallback: Optional[Dict[str, Any]] = None,
 ) -> int:
     """Crawl, then write ``out`` atomically. ``fallback``: records kept for projects that failed."""
-    from mach_nix.index.publish import write_verified
-    from mach_nix.index.store import now_utc
+    from mach_nix.index.crawl.publish import write_verified
+    from mach_nix.index.storage.store import now_utc
 
     started = now_utc()
     with crawling(open_crawler(args, out, scope, reuse, known)) as crawler:
@@ -155,31 +155,15 @@ def add_window_options(parser: argparse.ArgumentParser) -> None:
 
 def window_scope(args: argparse.Namespace, **kw: Any) -> Any:
     """The :class:`Scope` of :func:`add_window_options` arguments (``kw``: its other fields)."""
-    import datetime as dt
+    from mach_nix.index.crawl.scope import window_scope as scope_of_window
 
-    from mach_nix.errors import MachNixError
-    from mach_nix.index.scope import Scope, default_since
-
-    def date_option(flag: str, value: str, hint: str) -> str:
-        try:
-            return dt.date.fromisoformat(value).isoformat()
-        except ValueError:
-            raise MachNixError(f"{flag} {value!r} is not a date; {hint}.") from None
-
-    since = (date_option("--since", args.since, "write it as YYYY-MM-DD, e.g. --since 2023-01-01")
-             if args.since else default_since())
-    if args.series_since == "all":
-        series_since = "0000-00-00"
-    elif args.series_since:
-        series_since = date_option("--series-since", args.series_since, "write YYYY-MM-DD or 'all'")
-    else:
-        series_since = default_since(4)
-    return Scope(since=since, series_since=series_since, max_window=args.max_window_releases, **kw)
+    return scope_of_window(args.since, args.series_since, args.max_window_releases, **kw)
 
 
 def cmd_build(args: argparse.Namespace) -> int:
     from mach_nix.errors import MachNixError
-    from mach_nix.index.scope import parse_seeds, read_seed_args, read_top
+    from mach_nix.index.crawl.known import existing_results
+    from mach_nix.index.crawl.scope import parse_seeds, read_seed_args, read_top
 
     items = read_seed_args(args.packages)
     if args.top:
@@ -192,52 +176,15 @@ def cmd_build(args: argparse.Namespace) -> int:
     scope = window_scope(args, closure=args.closure, sdists="all" if args.sdists else "auto",
                          seeds=sorted({i.split('#', 1)[0].strip() for i in items if i.split('#', 1)[0].strip() and not i.strip().startswith('-')}),
                          top=args.top, top_csv=str(args.top_csv) if args.top_csv else None)
-    return _run(args, args.out, scope, seeds, None, _existing_results(args.out), args.format or "json")
-
-
-def known_results(records: Dict[str, Any]) -> Dict[str, Any]:
-    """sha256 → file result of every file whose metadata ``records`` hold as read (not inherited,
-    not skipped, not a failed fetch): what a crawl need not fetch again.
-
-    Example: ``known_results(dict(Index.open(Path("data")).iter_projects()))[sha256]["metadata"] == "pep658"``
-    """
-    from mach_nix.index.schema import UNREAD_METADATA
-
-    known: Dict[str, Any] = {}
-    for record in records.values():
-        for files in record["releases"].values():
-            for node in files:
-                if node.get("metadata") in ("inherited", UNREAD_METADATA) or str(node.get("metadata_error", "")).startswith("fetch failed"):
-                    continue
-                result = {"metadata": node["metadata"]}
-                if "requires_dist" in node:
-                    result["requires_dist"] = record["deps"][node["requires_dist"]]
-                for key in ("provides_extra", "build_system", "external", "metadata_error"):
-                    if key in node:
-                        result[key] = node[key]
-                known[node["sha256"]] = result
-    return known
-
-
-def _existing_results(out: Path) -> Dict[str, Any]:
-    """The file results of the index already at ``out`` (none if there is none): a rebuild with
-    a wider scope fetches only what that index lacks."""
-    from mach_nix.errors import IndexError_
-    from mach_nix.index.store import Index
-
-    if not (Path(out) / "metadata.json").exists():
-        return {}
-    try:
-        return known_results(dict(Index.open(out).iter_projects()))
-    except IndexError_:
-        return {}  # unreadable: rebuilt from PyPI
+    return _run(args, args.out, scope, seeds, None, existing_results(args.out), args.format or "json")
 
 
 def cmd_update(args: argparse.Namespace) -> int:
     from mach_nix.errors import MachNixError
-    from mach_nix.index.publish import recover
-    from mach_nix.index.scope import Scope, parse_seeds
-    from mach_nix.index.store import Index, default_index_dir
+    from mach_nix.index.crawl.known import known_results
+    from mach_nix.index.crawl.publish import recover
+    from mach_nix.index.crawl.scope import Scope, parse_seeds
+    from mach_nix.index.storage.store import Index, default_index_dir
 
     args.dir = args.dir or args.index or default_index_dir()
     recover(args.dir)

@@ -11,9 +11,12 @@ import json
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any, Dict
+from typing import TYPE_CHECKING, Any
 
 from mach_nix.commands.options import add_index_option, add_lock_options, lock_options
+
+if TYPE_CHECKING:
+    from mach_nix.shapes import LockDocument
 
 
 def _lock_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,7 +58,7 @@ def _generator(command: str) -> str:
     return f"mach-nix {command}"
 
 
-def _resolve(args: argparse.Namespace, out: Path) -> Dict[str, Any]:
+def _resolve(args: argparse.Namespace, out: Path) -> LockDocument:
     """Lock the inputs (or copy ``--lock``) into ``out``; return the lock."""
     from mach_nix.errors import MachNixError
     from mach_nix.fsutil import write_output
@@ -79,7 +82,7 @@ def _resolve(args: argparse.Namespace, out: Path) -> Dict[str, Any]:
     return result.lock
 
 
-def _summary(args: argparse.Namespace, lock: Dict[str, Any], **extra: Any) -> None:
+def _summary(args: argparse.Namespace, lock: LockDocument, **extra: Any) -> None:
     if args.json:
         data = {"packages": len(lock["packages"]), "roots": lock["roots"], "target": lock["target"], **extra}
         print(json.dumps(data, indent=2, sort_keys=True, default=str))
@@ -151,7 +154,7 @@ def cmd_gen(args: argparse.Namespace) -> int:
 
 
 def cmd_names(args: argparse.Namespace) -> int:
-    from mach_nix.index.store import Index
+    from mach_nix.index.storage.store import Index
 
     sys.stdout.write(json.dumps(sorted(Index.open(args.index).names())) + "\n")
     return 0

@@ -55,8 +55,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     import orjson
 
     from mach_nix.errors import NotFound
-    from mach_nix.index.schema import file_requires_dist
-    from mach_nix.index.store import Index
+    from mach_nix.index.storage.schema import file_requires_dist
+    from mach_nix.index.storage.store import Index
 
     index = Index.open(args.index)
     project = index.project(args.name)
@@ -95,7 +95,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_pack(args: argparse.Namespace) -> int:
-    from mach_nix.index.pack import pack
+    from mach_nix.index.storage.pack import pack
 
     meta = pack(args.src, args.out, args.format)
     print(f"wrote {args.out} ({meta['format']}): {meta['projects']} projects, {meta['releases']} releases, {meta['files']} files")
@@ -103,10 +103,10 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from mach_nix.index.pack import verify
-    from mach_nix.index.store import default_index_dir
+    from mach_nix.index.storage.pack import verify
+    from mach_nix.index.storage.store import default_index_dir
 
-    from mach_nix.index.cache import finish_interrupted_save
+    from mach_nix.index.storage.cache import finish_interrupted_save
 
     directory = args.dir or args.index or default_index_dir()
     if finish_interrupted_save(directory):
@@ -125,9 +125,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def cmd_add(args: argparse.Namespace) -> int:
     from mach_nix.commands.crawl_cmd import crawling, open_crawler, window_scope
     from mach_nix.errors import NotFound
-    from mach_nix.index.add import add_to_layer
-    from mach_nix.index.scope import parse_seeds
-    from mach_nix.index.store import Index, default_index_dir, now_utc
+    from mach_nix.index.crawl.add import add_to_layer
+    from mach_nix.index.crawl.scope import parse_seeds
+    from mach_nix.index.storage.store import Index, default_index_dir, now_utc
 
     bases = [Index.open(d) for d in (args.index or [default_index_dir()])]
     started = now_utc()

@@ -76,7 +76,7 @@ def cmd_lock(args: argparse.Namespace) -> int:
     if not args.quiet:
         for warning in result.warnings:
             print(f"warning: {warning}", file=sys.stderr)
-        from mach_nix.pipeline import changes
+        from mach_nix.pipeline.relock import changes
 
         for line in changes(result.previous, result.lock):
             print(line, file=sys.stderr)

@@ -10,10 +10,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, List
 
+from mach_nix.constants import (DEFAULT_GLIBC, DEFAULT_MACOS, DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, DEFAULT_PYTHON,
+                                DEFAULT_SYSTEM, PROVIDERS)
+
 if TYPE_CHECKING:
     from mach_nix.pipeline import LockOptions
 
-SYSTEMS_HELP = "x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin (default x86_64-linux)"
+SYSTEMS_HELP = f"x86_64-linux, aarch64-linux, x86_64-darwin or aarch64-darwin (default {DEFAULT_SYSTEM})"
 
 
 def add_index_option(parser: argparse.ArgumentParser) -> None:
@@ -87,24 +90,22 @@ def add_lock_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--setup-cfg", type=Path, metavar="FILE", help="setup.cfg with static install_requires")
     parser.add_argument("--extra", action="append", default=[], help="optional-dependencies group of the project")
     parser.add_argument("--group", action="append", default=[], help="PEP 735 dependency group (or Poetry group)")
-    parser.add_argument("--python", default="3.11", help="target CPython, e.g. 3.11 or 3.11.9 (default 3.11)")
-    parser.add_argument("--system", default="x86_64-linux", help=SYSTEMS_HELP)
-    parser.add_argument("--glibc", default=None, help="target glibc for manylinux wheels (default 2.40, nixpkgs')")
-    parser.add_argument("--macos", default=None, help="macOS deployment target for darwin wheels (default 11.3)")
+    parser.add_argument("--python", default=DEFAULT_PYTHON, help=f"target CPython, e.g. 3.11 or 3.11.9 (default {DEFAULT_PYTHON})")
+    parser.add_argument("--system", default=DEFAULT_SYSTEM, help=SYSTEMS_HELP)
+    parser.add_argument("--glibc", default=None, help=f"target glibc for manylinux wheels (default {DEFAULT_GLIBC}, nixpkgs')")
+    parser.add_argument("--macos", default=None, help=f"macOS deployment target for darwin wheels (default {DEFAULT_MACOS})")
     add_layer_options(parser)
     parser.add_argument("--providers", default=None,
                         help="provider order per package, e.g. 'numpy=sdist,_default=wheel,sdist' "
-                             "(default wheel,sdist,nixpkgs)")
+                             f"(default {','.join(PROVIDERS)})")
     parser.add_argument("--nixpkgs-json", type=Path, default=None, metavar="FILE",
                         help='nixpkgs Python packages: {"name": {"version": "1.2", "attr": "name"}}')
     parser.add_argument("--pre", action="store_true", help="allow pre-releases everywhere")
     parser.add_argument("--no-build-deps", action="store_true", help="do not resolve the build requirements of sdists")
-    # budget defaults: ~50x the time and ~15x the memory of the largest real lock (airflow: ~1 s, 116 MB); locks
-    # on both cores of a 2-core, 24 GB machine stay far from the OOM killer, and a conflict gets a minute
-    parser.add_argument("--max-seconds", type=float, default=60.0, metavar="SECONDS",
-                        help="stop a resolution after this wall time, naming what conflicted (default 60; 0: no limit)")
-    parser.add_argument("--max-memory", type=float, default=2048.0, metavar="MB",
-                        help="stop a resolution once it grew the process by this much memory (default 2048; 0: no limit)")
+    parser.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS, metavar="SECONDS",
+                        help=f"stop a resolution after this wall time, naming what conflicted (default {DEFAULT_MAX_SECONDS:g}; 0: no limit)")
+    parser.add_argument("--max-memory", type=float, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
+                        help=f"stop a resolution once it grew the process by this much memory (default {DEFAULT_MAX_MEMORY_MB:g}; 0: no limit)")
     parser.add_argument("--needs", choices=("cached", "fetch", "off"), default=os.environ.get("MACH_NIX_NEEDS") or "cached",
                         help="the native libraries binary wheels link (the lock's `needs`): from the user cache only "
                              "(cached, the default), also read from the file host by range requests (fetch), or "

@@ -6,74 +6,53 @@ Every reader returns an :class:`InputSet`: root requirements, constraints and th
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, FrozenSet, List, Optional, Tuple
+from typing import TYPE_CHECKING, Callable, FrozenSet, List, Optional, Set, Tuple
 
 from mach_nix.errors import MachNixError
 
 if TYPE_CHECKING:
-    from packaging.requirements import Requirement
+    from typing import Protocol
+
+    from packaging.markers import Marker
+    from packaging.specifiers import SpecifierSet
+
+    class RequirementLike(Protocol):
+        """What a root requirement offers: a packaging ``Requirement``, or the
+        :class:`~mach_nix.inputs.requirements_txt.SimpleRequirement` that stands in for one."""
+
+        name: str
+        extras: Set[str]
+        specifier: SpecifierSet
+        marker: Optional[Marker]
+        url: Optional[str]
 
 
-class Value:
-    """An immutable record compared and hashed by ``__slots__`` (a NamedTuple's class is built by
-    exec'ing generated code: two of them were a tenth of a lock's own start-up)."""
-
-    __slots__: Tuple[str, ...] = ()
-
-    def _values(self) -> Tuple[Any, ...]:
-        return tuple(getattr(self, f) for f in self.__slots__)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return self._values() == other._values()
-
-    def __hash__(self) -> int:
-        return hash(self._values())
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self.__slots__) + ")"
-
-
-class InputFile(Value):
+@dataclass(frozen=True)
+class InputFile:
     """A file the inputs were read from: the path as given, its sha256, and how it was read.
 
     ``kind`` is ``requirements``, ``constraints``, ``pyproject`` or ``setup_cfg``.
     Example: ``InputFile("requirements.txt", "ab12…", "requirements")``
     """
 
-    __slots__ = ("path", "sha256", "kind")
     path: str
     sha256: str
     kind: str
 
-    def __init__(self, path: str, sha256: str, kind: str) -> None:
-        object.__setattr__(self, "path", path)
-        object.__setattr__(self, "sha256", sha256)
-        object.__setattr__(self, "kind", kind)
 
-
-class InputRequirement(Value):
+@dataclass(frozen=True)
+class InputRequirement:
     """One requirement with where it came from.
 
     Example: ``InputRequirement(Requirement("requests>=2"), "requirements.txt", 3)``
     """
 
-    __slots__ = ("req", "source", "line", "hashes")
-    req: "Requirement"
+    req: RequirementLike
     source: str
-    line: int
-    hashes: FrozenSet[str]
-
-    def __init__(self, req: "Requirement", source: str, line: int = 0, hashes: FrozenSet[str] = frozenset()) -> None:
-        object.__setattr__(self, "req", req)
-        object.__setattr__(self, "source", source)
-        object.__setattr__(self, "line", line)
-        object.__setattr__(self, "hashes", hashes)
+    line: int = 0
+    hashes: FrozenSet[str] = frozenset()
 
     @property
     def where(self) -> str:
@@ -83,22 +62,20 @@ class InputRequirement(Value):
         return str(self.req)
 
 
+@dataclass
 class InputSet:
     """What the user asked for: roots, constraints (pip ``-c``) and the files they came from."""
 
-    def __init__(self, requirements: Optional[List[InputRequirement]] = None,
-                 constraints: Optional[List[InputRequirement]] = None,
-                 files: Optional[List[InputFile]] = None) -> None:
-        self.requirements: List[InputRequirement] = requirements or []
-        self.constraints: List[InputRequirement] = constraints or []
-        self.files: List[InputFile] = files or []
-        self.allow_prereleases = False
-        self.warnings: List[str] = []
-        self.project_name: Optional[str] = None
-        self.requires_python: Optional[Tuple[str, str]] = None  # (specifier, where it was declared)
-        self.require_hashes: Optional[str] = None  # where `--require-hashes` was given
+    requirements: List[InputRequirement] = field(default_factory=list)
+    constraints: List[InputRequirement] = field(default_factory=list)
+    files: List[InputFile] = field(default_factory=list)
+    allow_prereleases: bool = False
+    warnings: List[str] = field(default_factory=list)
+    project_name: Optional[str] = None
+    requires_python: Optional[Tuple[str, str]] = None  # (specifier, where it was declared)
+    require_hashes: Optional[str] = None  # where `--require-hashes` was given
 
-    def extend(self, other: "InputSet") -> None:
+    def extend(self, other: InputSet) -> None:
         self.requirements += other.requirements
         self.constraints += other.constraints
         self.files += [f for f in other.files if f not in self.files]
@@ -117,45 +94,22 @@ class InputSet:
         return f"{hashed.where} (a --hash turns hash checking on)" if hashed else None
 
 
-class Record:
-    """A plain record with dataclass-style ``repr`` and ``==`` over ``_fields`` (no dataclasses import:
-    with inspect it is a third of a lock's start-up imports)."""
-
-    _fields: Tuple[str, ...] = ()
-    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value (as a dataclass)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__qualname__}(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields) + ")"
-
-    def __eq__(self, other: Any) -> bool:
-        if other.__class__ is not self.__class__:
-            return NotImplemented
-        return all(getattr(self, f) == getattr(other, f) for f in self._fields)
-
-
-class InputSources(Record):
+@dataclass
+class InputSources:
     """Where the requirements come from, as the CLI and the Nix library give them.
 
     Example: ``read_inputs(InputSources(requirement_files=[Path("requirements.txt")]))``
     """
 
-    _fields = ("requirements", "requirement_files", "constraint_files", "requirement_texts", "pyproject", "setup_cfg",
-               "extras", "groups", "prereleases")
-
-    def __init__(self, requirements: Optional[List[str]] = None, requirement_files: Optional[List[Path]] = None,
-                 constraint_files: Optional[List[Path]] = None, requirement_texts: Optional[List[str]] = None,
-                 pyproject: Optional[Path] = None, setup_cfg: Optional[Path] = None,
-                 extras: Optional[List[str]] = None, groups: Optional[List[str]] = None,
-                 prereleases: bool = False) -> None:
-        self.requirements: List[str] = [] if requirements is None else requirements  # given directly, e.g. "requests>=2"
-        self.requirement_files: List[Path] = [] if requirement_files is None else requirement_files
-        self.constraint_files: List[Path] = [] if constraint_files is None else constraint_files
-        self.requirement_texts: List[str] = [] if requirement_texts is None else requirement_texts  # requirements.txt content
-        self.pyproject = pyproject
-        self.setup_cfg = setup_cfg
-        self.extras: List[str] = [] if extras is None else extras
-        self.groups: List[str] = [] if groups is None else groups
-        self.prereleases = prereleases
+    requirements: List[str] = field(default_factory=list)  # given directly, e.g. "requests>=2"
+    requirement_files: List[Path] = field(default_factory=list)
+    constraint_files: List[Path] = field(default_factory=list)
+    requirement_texts: List[str] = field(default_factory=list)  # requirements.txt content
+    pyproject: Optional[Path] = None
+    setup_cfg: Optional[Path] = None
+    extras: List[str] = field(default_factory=list)
+    groups: List[str] = field(default_factory=list)
+    prereleases: bool = False
 
 
 def read_inputs(sources: InputSources, check: Optional[Callable[[], None]] = None) -> InputSet:

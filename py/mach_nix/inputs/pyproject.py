@@ -183,17 +183,7 @@ def _expand_group(table: Dict[str, Any], name: str, shown: str) -> List[str]:
             if isinstance(item, str):
                 out[item] = None
                 continue
-            if not (isinstance(item, dict) and isinstance(item.get("include-group"), str)):
-                raise MachNixError(f"{shown}: [dependency-groups].{group} has an invalid entry {quoted(item)}.")
-            included = normalize(item["include-group"])
-            if included in on_path:
-                cycle = path[path.index(included):] + [included]
-                shown_cycle = " → ".join(cycle) if len(cycle) <= 12 else \
-                    " → ".join(cycle[:5] + ["…"] + cycle[-5:]) + f" ({len(cycle) - 1} groups)"
-                raise MachNixError(f"{shown}: [dependency-groups] include cycle: {shown_cycle}. Remove one of "
-                                   "the include-group entries.")
-            if included not in table:
-                raise MachNixError(f"{shown}: [dependency-groups].{group} includes unknown group {quoted(included)}.")
+            included = _included_group(item, group, table, path, on_path, shown)
             if included in done:
                 out.update(dict.fromkeys(done[included]))
                 continue
@@ -215,6 +205,24 @@ def _expand_group(table: Dict[str, Any], name: str, shown: str) -> List[str]:
         raise MachNixError(f"{shown}: [dependency-groups].{name} includes groups more than {MAX_INCLUDE_DEPTH} "
                            f"levels deep (through {too_deep}); flatten the chain.")
     return done[name]
+
+
+def _included_group(item: Any, group: str, table: Dict[str, Any], path: List[str], on_path: Set[str],
+                    shown: str) -> str:
+    """The group an ``{include-group = …}`` item of ``group`` names; an error for an invalid item,
+    an unknown group, or one already being expanded on ``path`` (a cycle, named)."""
+    if not (isinstance(item, dict) and isinstance(item.get("include-group"), str)):
+        raise MachNixError(f"{shown}: [dependency-groups].{group} has an invalid entry {quoted(item)}.")
+    included = normalize(item["include-group"])
+    if included in on_path:
+        cycle = path[path.index(included):] + [included]
+        shown_cycle = " → ".join(cycle) if len(cycle) <= 12 else \
+            " → ".join(cycle[:5] + ["…"] + cycle[-5:]) + f" ({len(cycle) - 1} groups)"
+        raise MachNixError(f"{shown}: [dependency-groups] include cycle: {shown_cycle}. Remove one of "
+                           "the include-group entries.")
+    if included not in table:
+        raise MachNixError(f"{shown}: [dependency-groups].{group} includes unknown group {quoted(included)}.")
+    return included
 
 
 # --- Poetry ----------------------------------------------------------------------------------
@@ -254,7 +262,9 @@ def poetry_constraint(text: str) -> str:
 
 
 def _upper_bound(op: str, version: str) -> str:
-    release = [int(x) for x in re.match(r"^(\d+(?:\.\d+)*)", version).group(1).split(".")]
+    numbers = re.match(r"^(\d+(?:\.\d+)*)", version)
+    assert numbers is not None, version  # _POETRY_OP only matches versions that start with a digit
+    release = [int(x) for x in numbers.group(1).split(".")]
     if op == "^":
         # bump the first non-zero component (or the last given one when all are zero)
         index = next((i for i, n in enumerate(release) if n != 0), len(release) - 1)

@@ -8,6 +8,7 @@ resolver checks that); local paths and VCS URLs are errors.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator, List, Optional, Set, Tuple
 
@@ -16,7 +17,10 @@ from mach_nix.inputs import InputFile, InputRequirement, InputSet
 from mach_nix.inputs.files import read_input_text
 
 if TYPE_CHECKING:
+    from packaging.markers import Marker
     from packaging.specifiers import SpecifierSet
+
+    from mach_nix.inputs import RequirementLike
 
 # Options that change where pip looks for packages: harmless to ignore (the index decides), so warn.
 _IGNORED_OPTIONS = {
@@ -78,9 +82,14 @@ class SimpleRequirement:
     so without packaging.markers' imports); the attributes and ``str`` of a packaging Requirement.
 
     Example: ``str(simple_requirement("Celery[redis,auth] >=5, <6")) == "Celery[auth,redis]<6,>=5"``
+
+    A plain slotted class, not a dataclass (docs/contributing.md, "Records"): it mirrors packaging's
+    class, whose ``extras`` is a set, which a frozen dataclass could not hash.
     """
 
     __slots__ = ("name", "extras", "specifier", "marker", "url")
+    marker: Optional[Marker]  # always None: a requirement with a marker needs packaging's parser
+    url: Optional[str]
 
     def __init__(self, name: str, extras: Set[str], specifier: "SpecifierSet") -> None:
         self.name = name
@@ -119,7 +128,7 @@ def simple_requirement(text: str) -> Optional[SimpleRequirement]:
     return SimpleRequirement(m.group(1), extras, specifier)
 
 
-def parse_requirement(text: str, where: str):
+def parse_requirement(text: str, where: str) -> RequirementLike:
     """Parse one PEP 508 requirement or raise a MachNixError naming ``where``.
 
     Example: ``parse_requirement("requests[socks]>=2", "requirements.txt, line 1").name == "requests"``
@@ -143,16 +152,14 @@ MAX_INCLUDE_DEPTH = 100  # -r/-c files within files; pip sets none, but a chain 
 CHECK_EVERY = 1024  # lines between two looks at the budget
 
 
+@dataclass
 class _Reading:
     """What one read of requirements files shares across its includes: the files already read (pip
-    reads each once, so cycles end), how deep the includes go, and the budget to check."""
+    reads each once, so cycles end), the budget to check, and how deep the includes go."""
 
-    __slots__ = ("seen", "depth", "check")
-
-    def __init__(self, seen: Optional[Set[Path]] = None, check: Optional[Callable[[], None]] = None) -> None:
-        self.seen: Set[Path] = set() if seen is None else seen
-        self.depth = 0
-        self.check = check
+    seen: Set[Path] = field(default_factory=set)
+    check: Optional[Callable[[], None]] = None
+    depth: int = 0
 
 
 def read_requirements(path: Path, *, constraint: bool = False, _display: Optional[str] = None,

@@ -120,7 +120,7 @@ def _fetch(packages: Dict[str, Dict[str, Any]], names: List[str], cache: ElfCach
     from mach_nix.native.wheel_elf import WheelReadError
 
     if client_factory is None:
-        from mach_nix.index.pypi import PyPIClient
+        from mach_nix.index.client.pypi import PyPIClient
 
         def client_factory() -> Any:
             return PyPIClient(pool_size=threads, retries=3)

@@ -1,5 +1,5 @@
 """A remote wheel's ELF members read with HTTP range requests through
-:class:`mach_nix.index.pypi.PyPIClient` (which counts its requests and bytes): one suffix request
+:class:`mach_nix.index.client.pypi.PyPIClient` (which counts its requests and bytes): one suffix request
 for the end of the archive (its size and central directory), then the members' bytes as
 :mod:`mach_nix.native.wheel_elf` asks for them.
 
@@ -12,7 +12,7 @@ import hashlib
 import re
 from typing import Any, Dict, Optional, Tuple
 
-from mach_nix.index.pypi import WHEEL_DOWNLOAD_LIMIT, FetchError
+from mach_nix.index.client.http import WHEEL_DOWNLOAD_LIMIT, FetchError
 from mach_nix.native.elf import Dynamic
 from mach_nix.native.wheel_elf import ReadCost, wheel_dynamics
 

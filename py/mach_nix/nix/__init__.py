@@ -11,12 +11,15 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from mach_nix.errors import MachNixError
 
+if TYPE_CHECKING:
+    from mach_nix.shapes import LockDocument
+
 # lib/ files the overlay needs, in the order they are bundled.
-OVERLAY_FILES = ("names.nix", "graph.nix", "versions.nix", "project.nix", "lock-fields.nix", "artefact.nix", "build-hint.nix",
+OVERLAY_FILES = ("constants.nix", "names.nix", "graph.nix", "versions.nix", "project.nix", "lock-fields.nix", "artefact.nix", "build-hint.nix",
                  "namespaces.nix", "needs.nix", "accelerator.nix", "wheel.nix", "markers.nix", "external.nix", "sdist.nix",
                  "overrides.nix", "overlay.nix")
 # overrides/ data files lib/ reads with builtins.fromJSON (builtins.readFile ../overrides/NAME)
@@ -108,7 +111,7 @@ def _bundle_file(lib_dir: Path, name: str) -> str:
     return text
 
 
-def standalone_overlay(lock: Dict[str, Any], *, python: str, generator: str, root: Path) -> str:
+def standalone_overlay(lock: LockDocument, *, python: str, generator: str, root: Path) -> str:
     """A nixpkgs overlay giving `python<XY>` the lock's packages, with no reference to mach-nix."""
     local = sorted(n for n, e in lock["packages"].items() if e.get("path"))
     if local:

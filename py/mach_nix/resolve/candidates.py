@@ -13,45 +13,20 @@ still usable, with no dependencies, and flagged ``dependencies_unknown`` in the 
 from __future__ import annotations
 
 from functools import lru_cache, partial
-from operator import itemgetter
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
-from mach_nix.index.layers import ProjectView
-from mach_nix.index.schema import UNREAD_METADATA as UNREAD
+from mach_nix.index.view.layers import ProjectView
+from mach_nix.index.storage.schema import UNREAD_METADATA as UNREAD
 from mach_nix.resolve.provider_order import DEFAULT_PROVIDERS, PROVIDERS, parse_providers  # noqa: F401 (re-exported)
+from mach_nix.versions import newest_first, parse_version  # noqa: F401 (re-exported)
 
 if TYPE_CHECKING:
     from mach_nix.resolve.target import Target
 
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
-
-
-@lru_cache(maxsize=None)
-def parse_version(text: str) -> Optional[Version]:
-    """A cached PEP 440 parse; None for legacy versions PyPI still serves (they are skipped).
-
-    Example: ``parse_version("2.31.0") == Version("2.31.0")``; ``parse_version("1.0-final-x") is None``
-    """
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
-
-
-def newest_first(texts: Iterable[str]) -> List[Tuple[Version, str]]:
-    """(Version, text) of the valid version strings, newest first; equal versions by text, descending.
-
-    Example: ``[t for _, t in newest_first(["1.0", "2.0rc1", "x", "1.0.0"])] == ["2.0rc1", "1.0.0", "1.0"]``
-    """
-    versions = [(v, t) for t in texts if (v := parse_version(t)) is not None]
-    # sorting the pairs, but comparing Versions with < only (tuple comparison calls == on every
-    # pair first): two stable sorts
-    versions.sort(key=itemgetter(1), reverse=True)
-    versions.sort(key=itemgetter(0), reverse=True)
-    return versions
 
 
 class LazyVersions(Sequence[Tuple[Version, str]]):

@@ -2,8 +2,8 @@
 
 :class:`IndexView` is what the provider, the look-ahead and the explanations read: projects, the
 remote layer's releases on demand (``extend``), and the remote layer itself (``None`` for a closed
-world). :class:`~mach_nix.index.layers.LayeredIndex` offers it; :func:`index_view` gives any single
-index (a store :class:`~mach_nix.index.store.Index` or a :class:`~mach_nix.resolve.lazy_index.LazyIndex`)
+world). :class:`~mach_nix.index.view.layers.LayeredIndex` offers it; :func:`index_view` gives any single
+index (a store :class:`~mach_nix.index.storage.store.Index` or a :class:`~mach_nix.index.storage.lazy_index.LazyIndex`)
 the same shape as one layer without a remote.
 
 Example::
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, Iterator, Optional, Protocol
 
 if TYPE_CHECKING:
-    from mach_nix.index.layers import ProjectView
+    from mach_nix.index.view.layers import ProjectView
 
 
 class RemoteLayer(Protocol):
@@ -49,7 +49,7 @@ def index_view(index: Any) -> IndexView:
 
     Example: ``index_view(Index.open(Path("tests/data/index-small"))).remote is None``
     """
-    from mach_nix.index.layers import LayeredIndex
+    from mach_nix.index.view.layers import LayeredIndex
 
     if isinstance(index, LayeredIndex):
         return index

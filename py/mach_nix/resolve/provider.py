@@ -17,7 +17,7 @@ from resolvelib.providers import AbstractProvider
 
 from mach_nix.specifiers import exact_pins
 from mach_nix.errors import EXIT_ABSENT, MachNixError
-from mach_nix.index.layers import ProjectView
+from mach_nix.index.view.layers import ProjectView
 from mach_nix.names import normalize
 from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates, parse_specifier, parse_version
@@ -302,7 +302,7 @@ class ListedGaps:
 
 
 class Provider(AbstractProvider):
-    """resolvelib provider over a :class:`mach_nix.index.store.Index`."""
+    """resolvelib provider over a :class:`mach_nix.index.storage.store.Index`."""
 
     def __init__(self, index: Any, target: Target, request: ResolveRequest, budget: Optional[Budget] = None) -> None:
         self.index: IndexView = index_view(index)

@@ -18,7 +18,7 @@ from mach_nix.specifiers import is_exact_pin
 
 if TYPE_CHECKING:
     from mach_nix.inputs import InputRequirement, InputSet
-    from mach_nix.resolve.lazy_index import LazyIndex
+    from mach_nix.index.storage.lazy_index import LazyIndex
     from mach_nix.resolve.target import Target
 
 NixpkgsMap = Dict[str, Dict[str, Any]]

@@ -44,7 +44,7 @@ from mach_nix.resolve.candidates import Candidate, parse_specifier
 from mach_nix.resolve.contracts import index_view
 from mach_nix.resolve.provider import NotInIndex, Provider, Req, ResolveRequest, parse_dependency
 from mach_nix.resolve.target import Target
-from mach_nix.index.schema import LEGACY_BUILD_SYSTEM, UNREAD_METADATA
+from mach_nix.index.storage.schema import LEGACY_BUILD_SYSTEM, UNREAD_METADATA
 
 MAX_ROUNDS = 20000
 

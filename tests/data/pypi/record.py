@@ -9,8 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from mach_nix.index.pypi import PyPIClient
-from mach_nix.index.tags import keep_wheel
+from mach_nix.index.client.pypi import PyPIClient
+from mach_nix.index.storage.tags import keep_wheel
 
 HERE = Path(__file__).parent
 KEEP = {"six": ["1.15.0", "1.16.0", "1.17.0"], "markupsafe": ["3.0.2"], "idna": ["3.10"]}

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 from urllib.parse import urlsplit
 
-from mach_nix.index.pypi import PyPIClient
+from mach_nix.index.client.pypi import PyPIClient
 
 TRANSIENT_FAULTS = ("429", "500", "503", "reset", "stall", "truncate")
 SIMPLE_TYPE = "application/vnd.pypi.simple.v1+json"

@@ -20,12 +20,12 @@ from typing import Any, Dict, Tuple
 
 import pytest
 
-from mach_nix.index.crawler import Crawler
-from mach_nix.index.publish import write_verified
-from mach_nix.index.scope import Scope, parse_seeds
-from mach_nix.index.workdir import WorkDir
-from mach_nix.index.pack import verify
-from mach_nix.index.store import Index
+from mach_nix.index.crawl.crawler import Crawler
+from mach_nix.index.crawl.publish import write_verified
+from mach_nix.index.crawl.scope import Scope, parse_seeds
+from mach_nix.index.crawl.workdir import WorkDir
+from mach_nix.index.storage.pack import verify
+from mach_nix.index.storage.store import Index
 
 from .fakepypi import RECORDED as PYPI, SIMPLE_TYPE, FakePyPI, Route, recorded_pages, recorded_routes
 

@@ -90,7 +90,7 @@ def _all_parse(requirements: list) -> None:
         Requirement(requirement)
 
 
-# The crawler's metadata parsers (mach_nix.index.metadata) document their errors exactly:
+# The crawler's metadata parsers (mach_nix.index.client.metadata) document their errors exactly:
 # parse_core_metadata and parse_pyproject never raise, parse_requires_txt raises MetadataError
 # naming the file and line; whatever they return parses.
 REQUIRES_TXT = "pkg-1.tar.gz: pkg.egg-info/requires.txt"
@@ -126,7 +126,7 @@ _project_tables = st.dictionaries(
 @fuzz
 @given(_joined(META_TOKENS).map(lambda s: s.encode("utf-8", "surrogatepass")) | st.binary(max_size=200))
 def test_core_metadata(data: bytes) -> None:
-    from mach_nix.index.metadata import parse_core_metadata
+    from mach_nix.index.client.metadata import parse_core_metadata
 
     meta = parse_core_metadata(data)
     assert all(isinstance(v, str) for v in (meta.metadata_version, meta.name, meta.version))
@@ -137,7 +137,7 @@ def test_core_metadata(data: bytes) -> None:
 @fuzz
 @given(_joined(REQ_TOKENS + ["[dev]", "[:python_version < '3.8']", "[test:sys_platform == 'win32']", '[x"y]', "[:bogus]"]))
 def test_egg_info_requires_txt(text: str) -> None:
-    from mach_nix.index.metadata import MetadataError, parse_requires_txt
+    from mach_nix.index.client.metadata import MetadataError, parse_requires_txt
 
     data = text.encode("utf-8", "surrogatepass")
     try:
@@ -156,7 +156,7 @@ def test_egg_info_requires_txt(text: str) -> None:
 @fuzz
 @given(_joined(SDIST_TOML_TOKENS) | _project_tables)
 def test_sdist_pyproject(text: str) -> None:
-    from mach_nix.index.metadata import parse_pyproject
+    from mach_nix.index.client.metadata import parse_pyproject
 
     py = parse_pyproject(text.encode("utf-8", "surrogatepass"), SDIST_PYPROJECT)
     if py.requires_dist is None:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from mach_nix.errors import IndexError_
 
 from .test_fuzz_inputs import DERANDOMIZE, EXAMPLES
-from mach_nix.index.store import decode_shard
+from mach_nix.index.storage.store import decode_shard
 
 WHERE = Path("/idx/ab.json")
 json_values = st.recursive(
@@ -48,8 +48,8 @@ def test_malformed_project_records_name_the_project(record: dict) -> None:
 
     import hashlib
 
-    from mach_nix.index.schema import shard_of
-    from mach_nix.index.store import Index, encode_shard, write_index
+    from mach_nix.index.storage.schema import shard_of
+    from mach_nix.index.storage.store import Index, encode_shard, write_index
 
     with tempfile.TemporaryDirectory() as tmp:
         shard = shard_of("demo")

@@ -21,10 +21,10 @@ import pytest
 
 from faults.fakepypi import FakePyPI, Route
 from faults.world import Dist, world_routes
-from mach_nix.index.cache import CacheIndex
-from mach_nix.index.fetch import fetch_wheel
-from mach_nix.index.pypi import METADATA_LIMIT, PAGE_LIMIT, FetchError
-from mach_nix.index.remote import RemoteIndex
+from mach_nix.index.storage.cache import CacheIndex
+from mach_nix.index.client.fetch import fetch_wheel
+from mach_nix.index.client.http import METADATA_LIMIT, PAGE_LIMIT, FetchError
+from mach_nix.index.view.remote import RemoteIndex
 
 ROOT = Path(__file__).resolve().parents[3]
 SMALL = str(ROOT / "tests" / "data" / "index-small")
@@ -184,7 +184,7 @@ def test_defaults_bound_requests_and_runs():
 def test_one_thread_keeps_every_deadline_and_forgets_finished_requests():
     import threading
 
-    from mach_nix.index.deadline import _REAPER, Deadline, Watchdog
+    from mach_nix.index.client.deadline import REAPER, Deadline, Watchdog
 
     class Sock:
         down = False
@@ -199,7 +199,7 @@ def test_one_thread_keeps_every_deadline_and_forgets_finished_requests():
         watchdog.cancel()
     live, sock = Watchdog(Deadline(time.monotonic() + 0.2, "")), Sock()
     live.watch(sock)
-    assert len(_REAPER._heap) < 2100  # cancelled entries are purged, not kept for 300 s
+    assert REAPER.pending() < 2100  # cancelled entries are purged, not kept for 300 s
     assert threading.active_count() <= before + 1
     for _ in range(50):
         if sock.down:

@@ -14,7 +14,7 @@ from typing import List, Tuple
 
 import pytest
 
-from mach_nix.index.pack import pack
+from mach_nix.index.storage.pack import pack
 
 REPO = Path(__file__).resolve().parents[3]
 BENCH = REPO.parent / "shared" / "bench"

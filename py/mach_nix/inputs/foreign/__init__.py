@@ -14,6 +14,7 @@ Example: ``read_foreign_lock(Path("uv.lock")).packages[0].name``
 from __future__ import annotations
 
 import hashlib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -133,10 +134,10 @@ def read_foreign_lock(path: Path, fmt: Optional[str] = None) -> ForeignLock:
 
 
 def parse_toml(path: Path, text: str) -> Dict:
-    try:
+    if sys.version_info >= (3, 11):  # a version test, not try/except: mypy follows it
         import tomllib
-    except ModuleNotFoundError:  # Python < 3.11
-        import tomli as tomllib  # type: ignore[no-redef]
+    else:
+        import tomli as tomllib
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

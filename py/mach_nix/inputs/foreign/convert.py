@@ -15,13 +15,16 @@ Example: ``convert(read_foreign_lock(Path("uv.lock")), Target.create("3.11"), in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from mach_nix.errors import MachNixError
-from mach_nix.index.schema import LEGACY_BUILD_SYSTEM
+from mach_nix.index.storage.schema import LEGACY_BUILD_SYSTEM
 from mach_nix.inputs.foreign import Edge, ForeignFile, ForeignLock, ForeignPackage
 from mach_nix.names import normalize
 from mach_nix.resolve.target import Target
+
+if TYPE_CHECKING:
+    from mach_nix.shapes import FileNode, LockBuildSystem, LockEntry, Packages
 
 # (name, filename) -> {"url", "sha256", "build_system"?}: what PyPI knows of a file (network)
 FileLookup = Callable[[str, str], Optional[Dict[str, Any]]]
@@ -32,7 +35,7 @@ UNREADABLE_SOURCES = ("git", "directory", "path")  # "path" is readable when it 
 class Converted:
     """Lock packages (name → entry), roots and warnings of one conversion."""
 
-    packages: Dict[str, Dict[str, Any]]
+    packages: Packages
     roots: List[str]
     warnings: List[str] = field(default_factory=list)
 
@@ -50,7 +53,7 @@ def convert(foreign: ForeignLock, target: Target, *, index: Any, extras: Sequenc
         chosen, edges = _select_graph(foreign, target, extras, groups, extras_of)
     _refuse_unreadable(foreign, chosen)
     warnings: List[str] = []
-    packages: Dict[str, Dict[str, Any]] = {}
+    packages: Packages = {}
     missing: List[str] = []
     for name, package in sorted(chosen.items()):
         entry = _entry(foreign, package, target, index, lookup, missing)
@@ -206,24 +209,24 @@ def _refuse_unreadable(foreign: ForeignLock, chosen: Dict[str, ForeignPackage]) 
 
 
 def _entry(foreign: ForeignLock, package: ForeignPackage, target: Target, index: Any, lookup: Optional[FileLookup],
-           missing: List[str]) -> Optional[Dict[str, Any]]:
+           missing: List[str]) -> Optional[LockEntry]:
     """The lock entry of one package (its dependencies filled in later); None after noting what is missing."""
     file, provider = _best_file(package, target)
     if file is None:
         missing.append(f"{package.name} {package.version} has no wheel for {target.system} CPython {target.python} "
                        "and no sdist")
         return None
-    entry: Dict[str, Any] = {"name": package.name, "version": package.version, "provider": provider,
-                             "filename": file.filename, "dependencies": [], "extras": [], "requires_python": None}
+    entry: LockEntry = {"name": package.name, "version": package.version, "provider": provider,
+                        "filename": file.filename, "dependencies": [], "extras": [], "requires_python": None}
     known = None
     if file.path is not None and file.sha256:  # a local file (path source), named relative to the lock
-        entry.update(path=file.path, sha256=file.sha256)
+        entry["path"], entry["sha256"] = file.path, file.sha256
     else:
-        from mach_nix.index.schema import file_url
+        from mach_nix.index.storage.schema import file_url
 
         known = _index_file(index, package.name, file.filename)
         url = file.url or (file_url(known) if known else None)
-        sha256 = file.sha256 or (known or {}).get("sha256")
+        sha256 = file.sha256 or (known.get("sha256") if known is not None else None)
         if (url is None or sha256 is None) and lookup is not None:
             fetched = lookup(package.name, file.filename) or {}
             url, sha256 = url or fetched.get("url"), sha256 or fetched.get("sha256")
@@ -233,14 +236,14 @@ def _entry(foreign: ForeignLock, package: ForeignPackage, target: Target, index:
                            + (" nor in the index" if index is not None else "")
                            + ("; run without --offline to look it up on PyPI" if lookup is None else " nor on PyPI"))
             return None
-        entry.update(url=url, sha256=sha256)
+        entry["url"], entry["sha256"] = url, sha256
     if provider == "wheel":
         from mach_nix.resolve.candidates import wheel_tags
 
         entry["wheel_tags"] = wheel_tags(file.filename)
     else:
         entry["build_system"] = _build_system(package, file, known, lookup if "url" in entry else None)
-        if (known or {}).get("external"):
+        if known is not None and known.get("external"):
             entry["external"] = known["external"]  # PEP 725, as the index read it from the sdist
     return entry
 
@@ -258,7 +261,7 @@ def _best_file(package: ForeignPackage, target: Target) -> Tuple[Optional[Foreig
     return package.sdist, "sdist"
 
 
-def _index_file(index: Any, name: str, filename: str) -> Optional[Dict[str, Any]]:
+def _index_file(index: Any, name: str, filename: str) -> Optional[FileNode]:
     project = index.project(name) if index is not None else None
     for files in (project or {}).get("releases", {}).values():
         for node in files:
@@ -267,8 +270,8 @@ def _index_file(index: Any, name: str, filename: str) -> Optional[Dict[str, Any]
     return None
 
 
-def _index_dependencies(index: Any, name: str, entry: Dict[str, Any], target: Target, names: Set[str]) -> List[str]:
-    from mach_nix.index.schema import file_requires_dist
+def _index_dependencies(index: Any, name: str, entry: LockEntry, target: Target, names: Set[str]) -> List[str]:
+    from mach_nix.index.storage.schema import file_requires_dist
     from mach_nix.resolve.provider import parse_dependency
 
     project = index.project(name) if index is not None else None
@@ -288,14 +291,13 @@ def _marker_text(requirement: str) -> Optional[str]:
     return requirement.partition(";")[2].strip() or None
 
 
-def _build_system(package: ForeignPackage, file: ForeignFile, known: Optional[Dict[str, Any]],
-                  lookup: Optional[FileLookup]) -> Dict[str, Any]:
-    bs = (known or {}).get("build_system")
-    if not bs and lookup is not None:
-        bs = (lookup(package.name, file.filename) or {}).get("build_system")
-    source = None
-    if not bs:
-        bs, source = LEGACY_BUILD_SYSTEM, "assumed"
+def _build_system(package: ForeignPackage, file: ForeignFile, known: Optional[FileNode],
+                  lookup: Optional[FileLookup]) -> LockBuildSystem:
+    found = known.get("build_system") if known is not None else None
+    if not found and lookup is not None:
+        found = (lookup(package.name, file.filename) or {}).get("build_system")
+    bs = found or LEGACY_BUILD_SYSTEM
+    source = None if found else "assumed"
     requires = list(bs.get("requires", []))
     return {"requires": requires, "backend": bs.get("backend"), "source": source or bs.get("source", "pyproject"),
             "dependencies": sorted(set(_requirement_names(requires))), "resolved": False}
