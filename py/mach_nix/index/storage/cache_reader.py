@@ -110,13 +110,11 @@ def _lazy_record(buf: Any, fields: Dict[str, Any]) -> Project:
     return record
 
 
-def materialize(record: Optional[Project]) -> Optional[Project]:
+def materialize(record: Project) -> Project:
     """``record`` with its lazy tables read into plain dicts (what a save encodes and merges).
 
     Example: ``type(materialize(lazy)["releases"]) is dict``
     """
-    if record is None:
-        return None
     plain = dict(record)
     plain.pop("release_order", None)  # the reader's, not a member of the record
     for name in _LAZY:

@@ -189,7 +189,8 @@ class RemoteIndex:
             return None
         from mach_nix.index.storage.merge import merge_records
 
-        record = merge_records(materialize(self.cache.read(key)), record_from_page(page))
+        cached = self.cache.read(key)
+        record = merge_records(None if cached is None else materialize(cached), record_from_page(page))
         with self._lock:
             self._changed[key] = record
             self.projects_fetched += 1
