@@ -119,6 +119,20 @@ def test_ranges_without_the_shape_verdict_are_not_taken_for_a_checked_read(root)
     assert cache.read("gamma") is None and "malformed" in cache.reason("gamma")
 
 
+def test_a_verdict_of_other_shape_rules_is_not_taken(root):
+    """Another mach-nix's verdict (its record_problem differs) is checked again under today's rules."""
+    from mach_nix.index.storage import cache_reader
+
+    rewrite_consistently(root, "gamma", {"name": "gamma", "deps": {}, "releases": {"5.0": [{"filename": "g.whl"}]}})
+    data = (root / "c" / f"{shard_of('gamma')}.json").read_bytes()
+    tables = SliceTables(root / "tables")
+    fields = walk_project(data, "gamma")
+    tables.put(hashlib.sha256(data).hexdigest(), "gamma", {**fields, cache_reader.SHAPE_CHECKED: "other rules"})
+    tables.save()
+    cache = reader(root)
+    assert cache.read("gamma") is None and "malformed" in cache.reason("gamma")
+
+
 def test_a_damaged_table_file_is_discarded(root):
     table = root / "tables"
     sealed = table.read_bytes()

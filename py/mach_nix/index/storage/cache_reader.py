@@ -9,7 +9,8 @@ verdict of :func:`~mach_nix.index.storage.schema.record_problem` on that project
 shard's bytes alone. The caller hands this module only bytes whose sha256 it checked (or knows
 checked, by :mod:`mach_nix.index.storage.verified`); the first read of a project in such bytes parses the
 project whole and checks its shape; later locks take the ranges and the verdict from the table.
-A table entry without the verdict (the embedded index's) is never taken for a checked one.
+A table entry without the verdict (the embedded index's), or with the verdict of other rules (another
+mach-nix's), is never taken for a checked one.
 
 Example::
 
@@ -19,6 +20,8 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
+import marshal
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 import orjson
@@ -28,6 +31,8 @@ from mach_nix.index.storage.slice_tables import ABSENT, SliceTables
 from mach_nix.index.storage.shard_walk import SHARD_HEAD, Fallback, lazy_project, walk_project
 
 SHAPE_CHECKED = " shape checked"  # not a member name a walk finds (keys have no leading space)
+# the verdict holds for these very rules: a mach-nix whose check differs (stricter, say) checks again
+SHAPE_RULES = hashlib.sha256(marshal.dumps(record_problem.__code__)).hexdigest()[:16]
 _LAZY = ("deps", "releases", "versions")
 
 
@@ -75,7 +80,7 @@ def read_project(buf: Any, sha256: str, key: str, tables: Optional[SliceTables])
     fields = tables.get(sha256, key) if tables is not None else None
     if fields is ABSENT:
         return None, None
-    if isinstance(fields, dict) and fields.get(SHAPE_CHECKED) is True:
+    if isinstance(fields, dict) and fields.get(SHAPE_CHECKED) == SHAPE_RULES:
         try:
             return _lazy_record(buf, fields), None
         except (Fallback, IndexError, orjson.JSONDecodeError):
@@ -95,7 +100,7 @@ def read_project(buf: Any, sha256: str, key: str, tables: Optional[SliceTables])
         raise Unwalkable(key) from None
     problem = record_problem(record)
     if problem is None and tables is not None:
-        tables.put(sha256, key, {**fields, SHAPE_CHECKED: True})
+        tables.put(sha256, key, {**fields, SHAPE_CHECKED: SHAPE_RULES})
     return (None, problem) if problem else (record, None)
 
 
