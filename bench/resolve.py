@@ -2,12 +2,15 @@
 """`mach-nix lock` vs `uv pip compile --offline`, side by side on every requirement set.
 
 Usage: python3 bench/resolve.py [--runs 5] [--sets ds,conflicts/fastapi-pydantic1] [--src DIR] [--venv DIR]
-                                [--open-world [--cache-dir DIR]]
+                                [--open-world [--cache-dir DIR] | --cache-mode]
 
 The sets: every ``*.txt`` in ``--bench-dir`` and all its subfolders (conflicts/ included), except
 open-world/, which needs PyPI or a warm cache: ``--open-world`` adds it. As uv warms its cache, one
 untimed online mach-nix run per set fetches what the index lacks into the cache index ``--cache-dir``
 (nothing, for a set the index holds); the timed runs are ``--offline``, against index and cache.
+``--cache-mode`` times the sets of open-world/ and conflicts/ as real requirement files are served:
+each set is locked online once into a fresh cache index (what the embedded index lacks comes from
+PyPI into it), then the timed ``--offline`` locks read the embedded index and that cache.
 
 Both tools lock for the same target: the full version of ``--python`` (default: this interpreter)
 on x86_64 Linux, manylinux_2_28. uv gets ``--python <interpreter>`` (no interpreter discovery)
@@ -16,7 +19,9 @@ script of a non-editable install of ``--src`` into ``--venv`` (as Nix and pip us
 without the editable-install finder), against the index in ``--index``.
 
 Columns, medians of ``--runs`` alternated runs: whole-process wall time of each tool and their
-ratio; ``floor``, the console script started as for a lock, with its imports, stopping before
+ratio; ``adj``, the floor-adjusted ratio (mach-nix − the CPython floor) / uv, where the CPython
+floor (printed above the table) is the interpreter starting and stopping (``python -c pass``), what
+any Python lock pays before its own code runs; ``floor``, the console script started as for a lock, with its imports, stopping before
 the index is read (``--requirement-text ''``); ``resolve``, the lock command in-process after those
 imports; CPU time (user+sys) and peak RSS (wait4) of each tool; the status (``lock``, or the
 exit status of a set that cannot be locked). Every child runs under an address-space cap and a
@@ -25,7 +30,8 @@ of any lock's start-up: CPython starting, then importing a command line tool's s
 then the design's libraries as well.
 
 ``--instructions`` adds the instructions each tool executes for one lock (millions, counted by
-valgrind's cachegrind, mach-nix with ``PYTHONHASHSEED=0``): unlike wall and CPU time they hardly
+valgrind's cachegrind, mach-nix with ``PYTHONHASHSEED=0``) and ``adj M``, the floor-adjusted ratio
+in instructions (those of ``python -c pass`` subtracted): unlike wall and CPU time they hardly
 move with the load of a shared machine, so a change of a few percent shows.
 """
 
@@ -44,11 +50,12 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Optional, Sequence
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 ROOT = Path(__file__).resolve().parents[1]
 PLATFORM = ["--python-platform", "x86_64-manylinux_2_28"]
 OPEN_WORLD = "open-world"
+CACHE_MODE_SETS = (OPEN_WORLD, "conflicts")  # --cache-mode: sets whose projects the embedded index partly lacks
 # variables that would point a benchmarked mach-nix at another index, cache or network policy
 UNSET = ("PYTHONPATH", "MACH_NIX_INDEX", "MACH_NIX_CACHE_DIR", "MACH_NIX_OFFLINE", "MACH_NIX_STATS")
 # the in-process part of a lock, timed after the imports a lock needs
@@ -184,18 +191,90 @@ PYTHON_FLOORS = (("interpreter", "pass"), ("+ argparse, pathlib, typing", "impor
                   "import argparse, pathlib, typing, packaging.specifiers, resolvelib, orjson"))
 
 
-def python_floors(python: str, runs: int, env: Dict[str, str]) -> str:
-    """One line: median wall seconds of ``python -c`` for each of :data:`PYTHON_FLOORS` (the lower
-    bound of the ``floor`` column and of any lock's start-up, for the interpreter at hand)."""
-    parts = []
-    for label, code in PYTHON_FLOORS:
+def python_floors(python: str, runs: int, env: Dict[str, str]) -> Tuple[List[float], str]:
+    """Median wall seconds of ``python -c`` for each of :data:`PYTHON_FLOORS` (the lower bound of the
+    ``floor`` column and of any lock's start-up, for the interpreter at hand), and a line saying them."""
+    secs = []
+    for _, code in PYTHON_FLOORS:
         runs_ = [timed([python, "-c", code], 0, 60.0, env) for _ in range(max(runs, 3))]
-        parts.append(f"{label} {median(runs_, 'wall'):.3f} s")
-    return "CPython start-up: " + "; ".join(parts)
+        secs.append(median(runs_, "wall"))
+    return secs, "CPython start-up: " + "; ".join(f"{label} {t:.3f} s" for (label, _), t in zip(PYTHON_FLOORS, secs))
 
 
 def median(runs: List[Run], field: str) -> float:
     return statistics.median(getattr(r, field) for r in runs)
+
+
+class Setup(NamedTuple):
+    """What every set's runs share."""
+    args: argparse.Namespace
+    script: Path
+    venv_python: str
+    out: Path
+    common: List[str]
+    floor_cmd: List[str]
+    env: Dict[str, str]
+    cpython_floor: float
+    floors_line: str
+    floor_instructions: float  # of the CPython floor, with --instructions
+
+
+def bench_set(setup: Setup, path: Path, cache_dir: Path) -> Optional[Dict[str, object]]:
+    """Warm both tools for one set (uv online; mach-nix online into ``cache_dir``), then time
+    ``--runs`` alternated ``--offline`` locks of each; a row of medians, or None when uv failed."""
+    args, script, out, env = setup.args, setup.script, setup.out, setup.env
+    uv = [uv_binary(), "pip", "compile", str(path), "--python", args.python, *PLATFORM, "--no-header", "-q"]
+    lock_args = [*setup.common, "-r", str(path), "--cache-dir", str(cache_dir)]
+    if not args.no_warm:  # uv's cache, and what the index lacks fetched into mach-nix's (nothing, for a set it holds)
+        subprocess.run(uv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        out.unlink(missing_ok=True)
+        timed([str(script), *lock_args], args.cap_mb, args.timeout * 10, env)
+    lock_args.append("--offline")
+    ours: List[Run] = []
+    theirs: List[Run] = []
+    floors: List[Run] = []
+    inner: List[float] = []
+    for _ in range(args.runs):
+        out.unlink(missing_ok=True)  # a first lock each time: an existing -o would lend its pins (a re-lock)
+        run = timed([str(script), *lock_args], args.cap_mb, args.timeout, env)
+        ours.append(run)
+        theirs.append(timed(uv + ["--offline"], args.cap_mb, args.timeout))
+        floors.append(timed(setup.floor_cmd, args.cap_mb, args.timeout, env))
+        if run.status not in (0, 1, 2):
+            break  # killed, out of memory or crashed: once is enough
+        out.unlink(missing_ok=True)
+        timer = timed([setup.venv_python, "-c", RESOLVE_TIMER, *lock_args], args.cap_mb, args.timeout, env)
+        inner.append(float(timer.stderr.strip().splitlines()[-1]))
+    if theirs[-1].status != 0:
+        print(f"{path.stem}: uv failed (is its cache warm?):\n{theirs[-1].stderr}", file=sys.stderr)
+        return None
+    row: Dict[str, object] = {
+        "pins": len(json.loads(out.read_text())["packages"]) if ours[-1].status == 0 else 0,
+        "ours": median(ours, "wall"), "uv": median(theirs, "wall"), "floor": median(floors, "wall"),
+        "resolve": statistics.median(inner) if inner else None, "cpu": median(ours, "cpu"),
+        "uv_cpu": median(theirs, "cpu"), "mb": max(r.rss_mb for r in ours), "uv_mb": max(r.rss_mb for r in theirs),
+        "status": status_label(ours[-1]), "instr": ""}
+    if args.instructions:
+        out.unlink(missing_ok=True)
+        slow = args.timeout * 50
+        ours_i = instructions([setup.venv_python, str(script), *lock_args], {**env, "PYTHONHASHSEED": "0"}, slow)
+        uv_i = instructions(uv + ["--offline"], timeout=slow)
+        row["instr"] = f" {ours_i:>8.0f} {uv_i:>7.0f} {(ours_i - setup.floor_instructions) / uv_i:>5.2f}"
+    out.unlink(missing_ok=True)
+    return row
+
+
+HEAD = (f"{'set':<28} {'pins':>4} {'mach-nix s':>10} {'uv s':>6} {'ratio':>5} {'adj':>5} {'floor s':>7} "
+        f"{'resolve s':>9} {'CPU s':>6} {'uv CPU':>6} {'MB':>5} {'uv MB':>5}")
+
+
+def row_line(name: str, row: Dict[str, object], cpython_floor: float) -> str:
+    """One table line; ``adj`` is the floor-adjusted ratio, (mach-nix − CPython floor) / uv."""
+    m, u = float(row["ours"]), float(row["uv"])  # type: ignore[arg-type]
+    resolve_s = f"{row['resolve']:>9.3f}" if row["resolve"] is not None else f"{'-':>9}"
+    return (f"{name:<28} {row['pins']:>4} {m:>10.3f} {u:>6.3f} {m / u:>5.2f} {(m - cpython_floor) / u:>5.2f} "
+            f"{row['floor']:>7.3f} {resolve_s} {row['cpu']:>6.3f} {row['uv_cpu']:>6.3f} {row['mb']:>5.0f} "
+            f"{row['uv_mb']:>5.0f}{row['instr']}  {row['status']}")
 
 
 def main() -> int:
@@ -211,17 +290,50 @@ def main() -> int:
     parser.add_argument("--instructions", action="store_true",
                         help="add the instructions of one lock per tool (valgrind; slow, but steady under load)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds before a child is killed (default 60)")
-    parser.add_argument("--no-warm", action="store_true", help="skip the online uv run (cache already warm)")
+    parser.add_argument("--no-warm", action="store_true", help="skip the online runs (caches already warm)")
     parser.add_argument("--open-world", action="store_true", help="add the open-world/ sets (needs PyPI unless "
                         "--cache-dir is warm)")
+    parser.add_argument("--cache-mode", action="store_true",
+                        help=f"the sets of {', '.join(CACHE_MODE_SETS)}/, each locked online once into a fresh cache "
+                        "index, then timed --offline from it (as real files are served; needs PyPI)")
     parser.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "mach-nix-bench-cache",
-                        help="mach-nix's cache index (default: $TMPDIR/mach-nix-bench-cache)")
+                        help="mach-nix's cache index (default: $TMPDIR/mach-nix-bench-cache; --cache-mode: a fresh "
+                        "one per set)")
     args = parser.parse_args()
 
-    sets = find_sets(args.bench_dir, args.sets, args.open_world)
+    if args.cache_mode:
+        sets = [s for s in find_sets(args.bench_dir, args.sets, True)
+                if s.relative_to(args.bench_dir).parts[0] in CACHE_MODE_SETS]
+    else:
+        sets = find_sets(args.bench_dir, args.sets, args.open_world)
     if not sets:
         print(f"no requirement sets in {args.bench_dir}", file=sys.stderr)
         return 2
+    setup = make_setup(args)
+    mode = "cache mode: each set locked online into a fresh cache, then --offline from it" if args.cache_mode \
+        else "index mode"
+    print(f"CPython {python_full(args.python)} x86_64-linux manylinux_2_28; mach-nix {setup.script}; {uv_binary()} "
+          f"--python {args.python}; {args.runs} runs; {mode}")
+    print(f"CPython floor {setup.cpython_floor:.3f} s (python -c '{PYTHON_FLOORS[0][1]}'); "
+          "adj = (mach-nix s - CPython floor) / uv s")
+    extra_head = f" {'M instr':>8} {'uv M':>7} {'adj M':>5}" if args.instructions else ""
+    print(f"{HEAD}{extra_head}  status")
+    worst: Dict[str, float] = {}
+    for path in sets:
+        name = str(path.relative_to(args.bench_dir).with_suffix(""))
+        with tempfile.TemporaryDirectory(prefix="mach-nix-bench-cache-") as fresh:
+            row = bench_set(setup, path, Path(fresh) if args.cache_mode else args.cache_dir)
+        if row is None:
+            return 1
+        worst[name] = float(row["ours"]) / float(row["uv"])  # type: ignore[arg-type]
+        print(row_line(name, row, setup.cpython_floor))
+    print(setup.floors_line)
+    print("worst ratio: " + ", ".join(f"{n} {r:.2f}" for n, r in sorted(worst.items(), key=lambda i: -i[1])[:3]))
+    return 0
+
+
+def make_setup(args: argparse.Namespace) -> Setup:
+    """Install mach-nix, and measure the CPython floor once for every row."""
     full = python_full(args.python)
     script = install(args.src, args.venv)
     venv_python = str(args.venv / "bin" / "python")
@@ -229,58 +341,11 @@ def main() -> int:
     common = ["lock", "-q", "--python", full, "--glibc", "2.28", "--index", str(args.index), "-o", str(out)]
     floor_cmd = [str(script), *common, "--requirement-text", "", "--offline"]
     env = child_env()
-    print(f"CPython {full} x86_64-linux manylinux_2_28; mach-nix {script}; {uv_binary()} --python {args.python}; "
-          f"{args.runs} runs")
-    extra_head = f" {'M instr':>8} {'uv M':>7}" if args.instructions else ""
-    print(f"{'set':<28} {'pins':>4} {'mach-nix s':>10} {'uv s':>6} {'ratio':>5} {'floor s':>7} {'resolve s':>9} "
-          f"{'CPU s':>6} {'uv CPU':>6} {'MB':>5} {'uv MB':>5}{extra_head}  status")
-    worst: Dict[str, float] = {}
-    for path in sets:
-        name = str(path.relative_to(args.bench_dir).with_suffix(""))
-        uv = [uv_binary(), "pip", "compile", str(path), "--python", args.python, *PLATFORM, "--no-header", "-q"]
-        if not args.no_warm:
-            subprocess.run(uv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        lock_args = [*common, "-r", str(path), "--cache-dir", str(args.cache_dir)]
-        if not args.no_warm:  # fetches what the index lacks (nothing, for a set it holds)
-            timed([str(script), *lock_args], args.cap_mb, args.timeout * 10, env)
-        lock_args.append("--offline")
-        ours: List[Run] = []
-        theirs: List[Run] = []
-        floors: List[Run] = []
-        inner: List[float] = []
-        for _ in range(args.runs):
-            out.unlink(missing_ok=True)  # a first lock each time: an existing -o would lend its pins (a re-lock)
-            run = timed([str(script), *lock_args], args.cap_mb, args.timeout, env)
-            ours.append(run)
-            theirs.append(timed(uv + ["--offline"], args.cap_mb, args.timeout))
-            floors.append(timed(floor_cmd, args.cap_mb, args.timeout, env))
-            if run.status not in (0, 1, 2):
-                break  # killed, out of memory or crashed: once is enough
-            out.unlink(missing_ok=True)
-            timer = timed([venv_python, "-c", RESOLVE_TIMER, *lock_args], args.cap_mb, args.timeout, env)
-            inner.append(float(timer.stderr.strip().splitlines()[-1]))
-        if theirs[-1].status != 0:
-            print(f"{name}: uv failed (is its cache warm?):\n{theirs[-1].stderr}", file=sys.stderr)
-            return 1
-        status = ours[-1].status
-        pins = len(json.loads(out.read_text())["packages"]) if status == 0 else 0
-        label = status_label(ours[-1])
-        m, u = median(ours, "wall"), median(theirs, "wall")
-        worst[name] = m / u
-        resolve_s = f"{statistics.median(inner):>9.3f}" if inner else f"{'-':>9}"
-        extra = ""
-        if args.instructions:
-            out.unlink(missing_ok=True)
-            slow = args.timeout * 50
-            ours_i = instructions([venv_python, str(script), *lock_args], {**env, "PYTHONHASHSEED": "0"}, slow)
-            extra = f" {ours_i:>8.0f} {instructions(uv + ['--offline'], timeout=slow):>7.0f}"
-        print(f"{name:<28} {pins:>4} {m:>10.3f} {u:>6.3f} {m / u:>5.2f} {median(floors, 'wall'):>7.3f} {resolve_s} "
-              f"{median(ours, 'cpu'):>6.3f} {median(theirs, 'cpu'):>6.3f} {max(r.rss_mb for r in ours):>5.0f} "
-              f"{max(r.rss_mb for r in theirs):>5.0f}{extra}  {label}")
-        out.unlink(missing_ok=True)
-    print(python_floors(venv_python, args.runs, env))
-    print("worst ratio: " + ", ".join(f"{n} {r:.2f}" for n, r in sorted(worst.items(), key=lambda i: -i[1])[:3]))
-    return 0
+    floors, line = python_floors(venv_python, args.runs, env)
+    floor_i = instructions([venv_python, "-c", PYTHON_FLOORS[0][1]], env) if args.instructions else 0.0
+    if args.instructions:
+        line += f"; CPython floor {floor_i:.0f} M instructions"
+    return Setup(args, script, venv_python, out, common, floor_cmd, env, floors[0], line, floor_i)
 
 
 if __name__ == "__main__":

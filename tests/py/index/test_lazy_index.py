@@ -9,7 +9,8 @@ from typing import Any, Dict, List
 import pytest
 
 from mach_nix.errors import IndexError_
-from mach_nix.index.storage.lazy_index import LazyIndex, _members
+from mach_nix.index.storage.lazy_index import LazyIndex
+from mach_nix.index.storage.shard_walk import members as _members
 from mach_nix.index.storage.pack import pack, verify
 from mach_nix.index.storage.schema import shard_of
 from mach_nix.index.storage.store import Index, decode_lz4, frame_table
@@ -175,7 +176,7 @@ def test_remembered_ranges_give_the_same_projects_without_walking_the_shard(tmp_
     def no_walk(buf: bytes, key: str) -> None:
         raise AssertionError(f"walked the shard for {key}")
 
-    monkeypatch.setattr(lazy_mod.LazyIndex, "_walk", staticmethod(no_walk))
+    monkeypatch.setattr(lazy_mod, "walk_project", no_walk)
     again = _tabled(tmp_path / fmt, tmp_path / "cache")
     assert same_as_store(again, Index.open(tmp_path / fmt)) > 0
     assert again.project("no-such-project-here") is None  # its absence is remembered too

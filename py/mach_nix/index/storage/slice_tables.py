@@ -29,7 +29,7 @@ from __future__ import annotations
 import marshal
 import sys
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Set
 
 from mach_nix.index.storage.sealed import seal, unseal
 
@@ -47,6 +47,7 @@ class SliceTables:
         self.path = path
         self._known: Optional[Dict[str, Dict[str, bytes]]] = None
         self._added: Dict[str, Dict[str, bytes]] = {}
+        self._dropped: Set[str] = set()
 
     def _tables(self) -> Dict[str, Dict[str, bytes]]:
         if self._known is None:
@@ -79,13 +80,18 @@ class SliceTables:
         """Remember ``ranges`` (ints, strings, tuples and dicts of them), or :data:`ABSENT`."""
         self._added.setdefault(shard_sha256, {})[project] = ABSENT if ranges is ABSENT else marshal.dumps(ranges)
 
+    def drop(self, shard_sha256: str) -> None:
+        """Forget the ranges of a shard no file has any longer (a cache shard a save replaced)."""
+        self._dropped.add(shard_sha256)
+        self._added.pop(shard_sha256, None)
+
     def save(self) -> None:
         """Merge what was added into the file (atomically; a failure to write is ignored)."""
-        if not self._added or self.path is None:
+        if not (self._added or self._dropped) or self.path is None:
             return
         from mach_nix.fsutil import atomic_write_bytes
 
-        tables = {shard: dict(projects) for shard, projects in self._tables().items()}
+        tables = {shard: dict(projects) for shard, projects in self._tables().items() if shard not in self._dropped}
         for shard, projects in self._added.items():
             tables.setdefault(shard, {}).update(projects)
         data = marshal.dumps(tables)
@@ -97,4 +103,4 @@ class SliceTables:
             atomic_write_bytes(self.path, seal(data))
         except OSError:
             return
-        self._known, self._added = tables, {}
+        self._known, self._added, self._dropped = tables, {}, set()

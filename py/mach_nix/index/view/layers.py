@@ -328,7 +328,7 @@ def open_layers(dirs: List[Any], *, offline: bool = False, index_url: Optional[s
         def remote_layer(url: str) -> RemoteIndex:
             # each simple API has a cache of its own (index-v1/<layer id of its URL>): a CPU index's
             # torch never mixes with PyPI's
-            return RemoteIndex(CacheIndex.for_index_url(root, url), offline=offline, refresh=refresh,
+            return RemoteIndex(CacheIndex.for_index_url(root, url, verified, tables), offline=offline, refresh=refresh,
                                client_options=client_options)
 
         layer = remote_layer(index_url or PYPI_SIMPLE)

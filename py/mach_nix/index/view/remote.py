@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Optional, Set, Union
 
 from mach_nix.errors import MachNixError, NetworkError
 from mach_nix.index.storage.cache import CacheIndex, remote_layer_id
+from mach_nix.index.storage.cache_reader import materialize
 from mach_nix.index.storage.schema import UNREAD_METADATA as UNREAD, Project
 from mach_nix.names import normalize
 
@@ -188,7 +189,8 @@ class RemoteIndex:
             return None
         from mach_nix.index.storage.merge import merge_records
 
-        record = merge_records(self.cache.read(key), record_from_page(page))
+        cached = self.cache.read(key)
+        record = merge_records(None if cached is None else materialize(cached), record_from_page(page))
         with self._lock:
             self._changed[key] = record
             self.projects_fetched += 1
