@@ -38,13 +38,13 @@ def record_from_page(page: Any) -> Project:
 
     Example: ``record_from_page(client.simple("six"))["releases"]["1.16.0"][0]["metadata"] == "not-crawled"``
     """
-    from mach_nix.index.crawl.record import page_node as _node
+    from mach_nix.index.crawl.record import page_node
     from mach_nix.index.crawl.releases import releases_of, version_days
 
     every_release = releases_of(page)
     releases: Dict[str, Any] = {}
     for release in every_release.values():
-        nodes = [dict(_node(entry), metadata=UNREAD) for entry in release.files]
+        nodes = [dict(page_node(entry), metadata=UNREAD) for entry in release.files]
         releases[release.key] = sorted(nodes, key=lambda n: n["filename"])
     return {"name": page.name, "last_serial": page.last_serial, "deps": {}, "releases": releases,
             "versions": version_days(every_release)}
@@ -231,7 +231,7 @@ class RemoteIndex:
         from mach_nix.index.client.archives import ArchiveError
         from mach_nix.index.client.fetch import fetch_sdist, fetch_wheel
         from mach_nix.index.client.http import FetchError
-        from mach_nix.index.crawl.record import apply_result as _apply
+        from mach_nix.index.crawl.record import apply_result
         from mach_nix.index.storage.schema import file_url
 
         entry = {"filename": node["filename"], "url": file_url(node), "size": node.get("size") or 0,
@@ -249,7 +249,7 @@ class RemoteIndex:
         record = self._record_of(key)
         with self._lock:
             node.pop("metadata", None)
-            _apply(node, result, record["deps"])
+            apply_result(node, result, record["deps"])
             self._changed[key] = record
             self.files_fetched += 1
 
