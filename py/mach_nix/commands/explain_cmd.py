@@ -1,4 +1,4 @@
-"""`mach-nix explain-build LOG|DRV`: read a failed build's log and print what to add (issue 20).
+"""`mach-nix explain-build LOG|DRV`: read a failed build's log and print what to add.
 
 Exit statuses: 0 a fix was printed for everything recognized; 1 the log shows no failure this
 command knows (nothing printed but that sentence); 2 the log could not be read.

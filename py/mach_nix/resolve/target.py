@@ -147,7 +147,7 @@ def _tags(major: int, minor: int, arch: str, kernel: str, glibc: Optional[str], 
 
 # --- simple environment markers ------------------------------------------------------------------
 # packaging.markers drags in its parser, packaging.utils and packaging.tags (logging, subprocess,
-# sysconfig): ~9% of the instructions of a small lock. Index markers are nearly all comparisons of a
+# sysconfig), a large part of a small lock's start-up. Index markers are nearly all comparisons of a
 # few variables with a literal joined by and/or, evaluated here as packaging (>= 22) does; anything
 # else (another variable, operator or shape) is left to packaging (simple_marker returns None).
 _VERSION_VARIABLES = frozenset(("python_version", "python_full_version", "implementation_version"))
