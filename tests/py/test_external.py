@@ -193,7 +193,7 @@ def test_the_depurl_table_has_lookup_keys_and_checked_attribute_paths() -> None:
 
 
 def test_a_converted_uv_lock_carries_external_from_the_index(tmp_path: Path) -> None:
-    from mach_nix.inputs.foreign import read_foreign_lock
+    from mach_nix.inputs.foreign.read import read_foreign_lock
     from mach_nix.inputs.foreign.convert import convert
     from mach_nix.index.storage.lazy_index import LazyIndex
     from mach_nix.resolve.target import Target

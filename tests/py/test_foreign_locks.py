@@ -18,7 +18,8 @@ import pytest
 
 from mach_nix.errors import MachNixError
 from mach_nix.index.storage.store import Index
-from mach_nix.inputs.foreign import detect_format, parse_toml, read_foreign_lock
+from mach_nix.inputs.foreign import parse_toml
+from mach_nix.inputs.foreign.read import detect_format, read_foreign_lock
 from mach_nix.inputs.foreign.convert import convert
 from mach_nix.lock import validate
 from mach_nix.names import normalize

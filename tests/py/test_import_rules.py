@@ -60,18 +60,6 @@ ALLOWED: Dict[str, Set[str]] = {
     "__main__": {"cli"},
 }
 
-# Cycles and underscore imports outside index/ that another change owns; each entry names the
-# owner. The test fails when one of them is gone (delete its entry) or a new one appears.
-KNOWN_CYCLES: Dict[FrozenSet[str], str] = {
-    frozenset({"mach_nix.inputs", "mach_nix.inputs.pyproject", "mach_nix.inputs.requirements_txt"}):
-        "inputs/__init__ holds the input records and calls the readers, which import the records",
-    frozenset({"mach_nix.inputs.foreign", "mach_nix.inputs.foreign.poetry_lock", "mach_nix.inputs.foreign.pylock",
-               "mach_nix.inputs.foreign.uv_lock"}):
-        "inputs/foreign/__init__ holds the foreign-lock records and calls the readers, which import the records",
-}
-KNOWN_PRIVATE = {
-}
-
 Graph = Dict[str, Set[str]]  # module → modules it imports
 
 
@@ -205,16 +193,12 @@ def _reachable(graph: Graph, start: Set[str]) -> Set[str]:
 
 
 def test_no_import_cycle(graph_and_private: Tuple[Graph, List[str]]) -> None:
-    found = cycles(graph_and_private[0])
-    new = [" -> ".join(sorted(c)) for c in found if c not in KNOWN_CYCLES]
-    assert new == [], "import cycle: " + "; ".join(new)
-    assert set(KNOWN_CYCLES) <= set(found), "a known cycle is gone: delete its entry of KNOWN_CYCLES"
+    found = [" -> ".join(sorted(c)) for c in cycles(graph_and_private[0])]
+    assert found == [], "import cycle: " + "; ".join(found)
 
 
 def test_no_underscore_name_is_imported_across_modules(graph_and_private: Tuple[Graph, List[str]]) -> None:
-    private = graph_and_private[1]
-    assert [p for p in private if p not in KNOWN_PRIVATE] == []
-    assert set(KNOWN_PRIVATE) <= set(private), "a known underscore import is gone: delete its entry of KNOWN_PRIVATE"
+    assert graph_and_private[1] == []
 
 
 def test_the_index_is_free_of_cycles_and_underscore_imports(graph_and_private: Tuple[Graph, List[str]]) -> None:

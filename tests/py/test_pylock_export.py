@@ -18,7 +18,7 @@ import pytest
 from mach_nix.cli import main
 from mach_nix.errors import MachNixError
 from mach_nix.index.storage.store import Index
-from mach_nix.inputs.foreign import read_foreign_lock
+from mach_nix.inputs.foreign.read import read_foreign_lock
 from mach_nix.inputs.foreign.convert import convert
 from mach_nix.lock import read
 from mach_nix.pylock_export import to_pylock

@@ -1,16 +1,16 @@
 """Inputs: requirements.txt, pyproject.toml (PEP 621, PEP 735, Poetry) and setup.cfg → requirements.
 
 Every reader returns an :class:`InputSet`: root requirements, constraints and the files read
-(with their sha256, for the lock). Errors name the file and line.
+(with their sha256, for the lock). Errors name the file and line. This module holds the records;
+:func:`mach_nix.inputs.read.read_inputs` reads every source of an :class:`InputSources`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, FrozenSet, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, FrozenSet, List, Optional, Set, Tuple
 
-from mach_nix.errors import MachNixError
 
 if TYPE_CHECKING:
     from typing import Protocol
@@ -110,38 +110,3 @@ class InputSources:
     extras: List[str] = field(default_factory=list)
     groups: List[str] = field(default_factory=list)
     prereleases: bool = False
-
-
-def read_inputs(sources: InputSources, check: Optional[Callable[[], None]] = None) -> InputSet:
-    """Read every source into one :class:`InputSet`; raise MachNixError when there is nothing to lock.
-
-    ``check`` is called as the requirements are read (the lock's budget: it raises to stop).
-    Example: ``read_inputs(InputSources(requirements=["idna"])).requirements[0].req.name == "idna"``
-    """
-    from mach_nix.inputs.requirements_txt import read_requirement_text, read_requirements
-
-    inputs = InputSet()
-    for path in sources.requirement_files:
-        inputs.extend(read_requirements(path, check=check))
-    for path in sources.constraint_files:
-        inputs.extend(read_requirements(path, constraint=True, check=check))
-    for i, text in enumerate(sources.requirement_texts, 1):
-        inputs.extend(read_requirement_text(text, f"--requirement-text #{i}", check=check))
-    if sources.requirements:
-        inputs.extend(read_requirement_text("\n".join(sources.requirements), "command line", check=check))
-    if sources.pyproject:
-        from mach_nix.inputs.pyproject import read_pyproject
-
-        inputs.extend(read_pyproject(sources.pyproject, sources.extras, sources.groups))
-    elif sources.setup_cfg:
-        from mach_nix.inputs.pyproject import read_setup_cfg
-
-        inputs.extend(read_setup_cfg(sources.setup_cfg, sources.extras))
-    elif sources.extras or sources.groups:
-        raise MachNixError("--extra/--group need --pyproject (or --setup-cfg for --extra).")
-    if sources.prereleases:
-        inputs.allow_prereleases = True
-    if not inputs.requirements and not inputs.files:
-        raise MachNixError("Nothing to lock: pass -r requirements.txt, --pyproject pyproject.toml or requirements "
-                           "as arguments, e.g. `mach-nix lock 'requests>=2'`.")
-    return inputs

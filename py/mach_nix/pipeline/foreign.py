@@ -20,7 +20,7 @@ def convert_foreign(options: LockOptions) -> LockResult:
     relative to ``options.output``. Example: see the module docstring."""
     from mach_nix.errors import MachNixError
     from mach_nix.index.view.layers import open_layers
-    from mach_nix.inputs.foreign import read_foreign_lock
+    from mach_nix.inputs.foreign.read import read_foreign_lock
     from mach_nix.inputs.foreign.convert import convert
     from mach_nix.lock import build_lock
     from mach_nix.pipeline.result import LockResult, add_native_needs, lock_target

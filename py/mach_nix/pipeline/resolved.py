@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 def resolved_lock(options: LockOptions, notice: bool) -> LockResult:
     """Resolve ``options``' inputs against their index and build the lock; ``notice``: say on stderr
     what is being resolved when it takes a while. Example: see the module docstring."""
-    from mach_nix.inputs import read_inputs
+    from mach_nix.inputs.read import read_inputs
     from mach_nix.resolve.budget import Budget, BudgetExceeded
     from mach_nix.resolve.provider_order import parse_providers
     from mach_nix.resolve.target import Target
