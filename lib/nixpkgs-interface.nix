@@ -44,7 +44,7 @@
   ];
   # overrides/sonames.json's attribute paths (nixpkgs master, checked as that file records): each is
   # looked up only when a lock's `needs` maps to it, the first one present of a soname's list wins, so
-  # the stand-in has only those its scenarios use (tests/py/test_native_table.py keeps this list equal to the table's).
+  # the stand-in has only those its scenarios use (tests/py/native/test_native_table.py keeps this list equal to the table's).
   sonames = [
     "cudaPackages_12.cuda_cudart" "cudaPackages_12.cuda_cupti" "cudaPackages_12.cuda_nvrtc"
     "cudaPackages_12.cudnn" "cudaPackages_12.libcublas" "cudaPackages_12.libcufft" "cudaPackages_12.libcufile"

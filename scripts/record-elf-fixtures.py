@@ -1,6 +1,6 @@
 """Record the bytes of real wheels' ELF members that the dynamic-section reader reads (the ELF
 header, program headers, PT_DYNAMIC and the string table), nothing else, into
-tests/data/elf/<file>.json.gz: the offline tests replay them (tests/py/test_native_needs.py).
+tests/data/elf/<file>.json.gz: the offline tests replay them (tests/py/native/test_native_needs.py).
 
 Usage: python scripts/record-elf-fixtures.py LOCK NAME:MEMBER-PATH...
 (the wheel of package NAME in LOCK; e.g. numba:numba/np/ufunc/tbbpool.cpython-311-x86_64-linux-gnu.so)

@@ -64,7 +64,7 @@ def _sha256(value: str) -> Optional[str]:
 # PEP 508's name (what packaging.utils.canonicalize_name(validate=True) accepts), PEP 427's wheel
 # name parts (the name with '-' escaped to '_', an optional build tag starting with a digit, three
 # tag sets). Not packaging.utils itself: it imports packaging.tags (platform, subprocess, logging),
-# which an offline lock does not otherwise load; tests/py/test_lock_fields.py checks that these agree
+# which an offline lock does not otherwise load; tests/py/lock/test_lock_fields.py checks that these agree
 # with packaging.utils on every golden case.
 _NAME = re.compile(r"[A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]")
 _WHEEL_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?")

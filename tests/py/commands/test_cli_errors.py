@@ -17,7 +17,7 @@ from mach_nix.cli import main
 from mach_nix.errors import EXIT_ABSENT, EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED
 from mach_nix.index.storage.store import Index
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 INDEX = str(DATA / "index-small")
 
 

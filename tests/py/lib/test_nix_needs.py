@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 pytestmark = [pytest.mark.nix]
 
 SETUP = f"""with import {ROOT / 'tests/nix/common.nix'} {{ }};

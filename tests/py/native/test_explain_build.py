@@ -11,7 +11,7 @@ import pytest
 from mach_nix.cli import main
 from mach_nix.native.explain_build import explain, package_of
 
-LOGS = Path(__file__).resolve().parents[1] / "data" / "build-logs"
+LOGS = Path(__file__).resolve().parents[2] / "data" / "build-logs"
 
 
 def findings(name: str):

@@ -24,7 +24,7 @@ from mach_nix.native.elf import Dynamic, read_dynamic
 from mach_nix.native.lock_needs import add_needs, binary_linux_wheel
 from mach_nix.native.needs import classify, is_glibc
 
-RECORDED = Path(__file__).resolve().parents[1] / "data" / "elf"
+RECORDED = Path(__file__).resolve().parents[2] / "data" / "elf"
 
 
 def recorded(name: str) -> Dict[str, Any]:

@@ -25,7 +25,7 @@ from mach_nix.pylock_export import to_pylock
 from mach_nix.index.storage.lazy_index import LazyIndex
 from mach_nix.resolve.target import Target
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SETS = ROOT / "tests" / "data" / "requirements" / "sets"
 INDEX = str(ROOT / "tests" / "data" / "index-small")
 

@@ -15,7 +15,7 @@ import pytest
 
 from mach_nix.cli import main
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SETS = ROOT / "tests" / "data" / "requirements" / "sets"
 SMALL_INDEX = ROOT / "tests" / "data" / "index-small"
 

@@ -26,7 +26,7 @@ from mach_nix.names import normalize
 from mach_nix.index.storage.lazy_index import LazyIndex
 from mach_nix.resolve.target import Target
 
-FOREIGN = Path(__file__).resolve().parents[1] / "data" / "foreign"
+FOREIGN = Path(__file__).resolve().parents[2] / "data" / "foreign"
 UV_LOCK, PYLOCK, POETRY_LOCK = FOREIGN / "uv" / "uv.lock", FOREIGN / "uv" / "pylock.toml", FOREIGN / "poetry" / "poetry.lock"
 RECORDED = json.loads((FOREIGN / "pypi-lookup.json").read_text())
 LINUX = Target.create("3.11")
@@ -90,7 +90,7 @@ def test_pylock_is_flat_and_agrees_with_the_uv_lock_it_was_exported_from(index):
 
 def test_poetry_lock_offline_lists_every_file_without_a_url():
     # the small test index, which holds none of the lock's newest files (data/ may, once rebuilt)
-    small = LazyIndex(Index.open(Path(__file__).resolve().parents[1] / "data" / "index-small"))
+    small = LazyIndex(Index.open(Path(__file__).resolve().parents[2] / "data" / "index-small"))
     with pytest.raises(MachNixError) as err:
         convert(read_foreign_lock(POETRY_LOCK), LINUX, index=small)
     message = err.value.message

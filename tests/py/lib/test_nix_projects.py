@@ -14,7 +14,7 @@ import pytest
 
 from nix_support import PY, store_dir
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NIX_TESTS = ROOT / "tests" / "nix"
 COMMON = f"with import {NIX_TESTS / 'common.nix'} {{ }}; "
 FEATURES = ["--extra-experimental-features", "nix-command flakes"]

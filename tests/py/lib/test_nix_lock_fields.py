@@ -1,7 +1,7 @@
 """Nix refuses a lock whose url, path or sha256 could steer a tool, before it calls a fetcher.
 
 lib/lock-fields.nix is checked against the cases of tests/data/golden/lock-fields.json (shared with
-tests/py/test_lock_fields.py), and `mkPython { lockFile }` on a crafted lock throws a message naming
+tests/py/lock/test_lock_fields.py), and `mkPython { lockFile }` on a crafted lock throws a message naming
 the package and the field, with no derivation instantiated for it.
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 LOCK = ROOT / "tests" / "nix" / "locks" / "host" / "requests.json"  # made for this host (conftest)
 COMMON = f"with import {ROOT / 'tests' / 'nix' / 'common.nix'} {{ }}; "
 GOLDEN = json.loads((ROOT / "tests" / "data" / "golden" / "lock-fields.json").read_text())["cases"]

@@ -10,7 +10,7 @@ from mach_nix.errors import MachNixError
 from mach_nix.inputs.pyproject import poetry_constraint, read_pyproject, read_setup_cfg
 from mach_nix.inputs.requirements_txt import read_requirement_text, read_requirements
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "requirements"
+DATA = Path(__file__).resolve().parents[2] / "data" / "requirements"
 
 
 def names(items) -> list:

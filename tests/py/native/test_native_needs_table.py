@@ -22,7 +22,7 @@ from mach_nix.native.needs_table import JOURNAL, NeedsTable, NeedsTableError, en
 from packaging.version import Version
 from test_native_needs import recorded, replay
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TAG = "cp311-cp311-manylinux_2_17_x86_64"
 
 # A CUDA-shaped lock: torch's module links a library of nvidia-a, which links one of nvidia-b,

@@ -9,7 +9,7 @@ import json
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TABLE = json.loads((ROOT / "overrides" / "sonames.json").read_text())
 SONAME = re.compile(r"^lib[A-Za-z0-9_+.-]*\.so(\.[0-9]+)*$")
 ATTR = re.compile(r"^[A-Za-z_][A-Za-z0-9_'-]*(\.[A-Za-z_][A-Za-z0-9_'-]*)*$")

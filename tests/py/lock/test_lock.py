@@ -11,7 +11,7 @@ from mach_nix.cli import main
 from mach_nix.errors import MachNixError
 from mach_nix.lock import dumps, read, validate
 
-INDEX = str(Path(__file__).resolve().parents[1] / "data" / "index-small")
+INDEX = str(Path(__file__).resolve().parents[2] / "data" / "index-small")
 
 
 @pytest.fixture()

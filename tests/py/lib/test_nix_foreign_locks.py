@@ -17,7 +17,7 @@ import pytest
 from mach_nix.inputs.foreign import parse_toml
 from mach_nix.names import normalize
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 FOREIGN = ROOT / "tests" / "data" / "foreign"
 COMMON = f"with import {ROOT / 'tests' / 'nix' / 'common.nix'} {{ pypiData = {ROOT / 'data'}; }}; "
 # the environments built from a source lock (network: they fetch the locked files)

@@ -101,7 +101,7 @@ def write_lock(path: Path, entries: list[str], roots: list[str], deps: dict[str,
         e["dependencies"] = (deps or {}).get(e["name"], [])
         packages[e["name"]] = e
     lock = {
-        "generated_by": "tests/py/test_nix_scenarios.py", "lock_version": 1,
+        "generated_by": "tests/py/lib/test_nix_scenarios.py", "lock_version": 1,
         "index": {"created_at": None, "metadata_sha256": None, "pypi_serial": 0},
         "inputs": {"constraints": [], "extras": [], "files": [], "groups": [], "prereleases": False,
                    "providers": {"_default": ["wheel", "sdist", "nixpkgs"]}, "requirements": roots},

@@ -1,6 +1,6 @@
 """Lock fields that reach tools (url, path, sha256, filename, version, name) are checked before use.
 
-The cases are shared with the Nix test (tests/py/test_nix_lock_fields.py) in
+The cases are shared with the Nix test (tests/py/lib/test_nix_lock_fields.py) in
 tests/data/golden/lock-fields.json; here they are checked by mach_nix.lock_fields, and a lock
 carrying each refused value is refused by `mach-nix tree` and `why` with exit 2, naming the package
 and the field, in one paragraph.
@@ -20,7 +20,7 @@ from mach_nix.errors import MachNixError
 from mach_nix.lock import read
 from mach_nix.lock_fields import SDIST_SUFFIXES, field_problem
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 GOLDEN = json.loads((DATA / "golden" / "lock-fields.json").read_text())["cases"]
 LOCK_FIELDS = ("url", "path", "sha256", "filename", "version")  # the fields of a package entry
 

@@ -17,7 +17,7 @@ import pytest
 from mach_nix.inputs.requirements_txt import strip_comment
 from mach_nix.lock_view import MAX_CHAINS  # noqa: F401 - the module must import without the resolver
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 INDEX = str(DATA / "index-small")
 
 

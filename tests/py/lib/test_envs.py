@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 _spec = importlib.util.spec_from_file_location("bench_envs", ROOT / "bench" / "envs.py")
 assert _spec is not None and _spec.loader is not None
 envs = sys.modules["bench_envs"] = importlib.util.module_from_spec(_spec)  # dataclasses look their module up

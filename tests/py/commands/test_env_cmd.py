@@ -13,7 +13,7 @@ import pytest
 from mach_nix.cli import main
 from mach_nix.nix import nix_string, python_attr, to_nix
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 LOCK = ROOT / "tests" / "nix" / "locks" / "host" / "requests.json"  # made for this host (conftest)
 SHIM = ROOT / "tests" / "nixpkgs-shim"
 

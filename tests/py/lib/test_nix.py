@@ -14,7 +14,7 @@ import pytest
 from mach_nix.cli import main
 from nix_support import GLIBC, PY, PY_FULL, fill, nix_version, store_dir
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NIX_TESTS = ROOT / "tests" / "nix"
 EVAL_CASES = sorted(p.stem for p in (NIX_TESTS / "eval").glob("*.nix"))
 FEATURES = ["--extra-experimental-features", "nix-command flakes"]

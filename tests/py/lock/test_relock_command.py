@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 INDEX = ROOT / "tests" / "data" / "index-small"
 COMMON = f"with import {ROOT / 'tests' / 'nix' / 'common.nix'} {{ }}; "
 
