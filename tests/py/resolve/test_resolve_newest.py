@@ -21,7 +21,7 @@ from packaging.version import Version
 from mach_nix.cli import main
 
 ROOT = Path(__file__).resolve().parents[3]
-BENCH = ROOT.parent / "shared" / "bench"
+BENCH = ROOT / "tests" / "data" / "requirements" / "sets"  # the sets tests/data/bench-pins records
 PINS = ROOT / "tests" / "data" / "bench-pins"
 
 
