@@ -6,7 +6,10 @@ both say the same. Example: ``"six-1.16.0.tar.gz".endswith(SDIST_SUFFIXES)``.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Tuple
+from typing import TYPE_CHECKING, Tuple
+
+if TYPE_CHECKING:
+    from mach_nix.shapes import IndexBuildSystem
 
 # The file name endings of an sdist (old PyPI sdists use all of them); a `.whl` is a wheel.
 # Twin: lib/constants.nix sdistSuffixes.
@@ -25,7 +28,7 @@ DEFAULT_MACOS = "11.3"
 
 # setuptools' legacy default when an sdist has no [build-system] (PEP 517/518).
 # Twin: lib/constants.nix legacyBuildSystem (requires and backend).
-LEGACY_BUILD_SYSTEM: Dict[str, Any] = {
+LEGACY_BUILD_SYSTEM: IndexBuildSystem = {
     "backend": "setuptools.build_meta:__legacy__",
     "requires": ["setuptools>=40.8.0", "wheel"],
     "source": "default",

@@ -17,6 +17,7 @@ Exit statuses (documented in README.md, pinned by tests/py/test_exit_codes.py):
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
 EXIT_OK = 0
@@ -27,26 +28,24 @@ EXIT_NETWORK = 4
 EXIT_INTERRUPTED = 130
 
 
+@dataclass(frozen=True)
 class Failure:
     """What went wrong, as data beside the paragraph: for scripts and the Nix library (no parsing of English).
 
     ``kind``: ``absent`` (projects or releases no layer holds), ``conflict`` (requirements no set of
     packages meets), ``budget`` (a resolution stopped by its budget), ``bad-input``, ``internal`` or
-    ``network``. ``conflicts``: per project, the requirements on it (each with the chain that asks).
+    ``network``. ``absent_projects`` and ``absent_releases`` (the requirements only absent releases
+    meet: "django<3") are sorted; ``conflicts``: per project, the requirements on it (each with the
+    chain that asks), e.g. ``[{"project": "pydantic", "requirements": ["line 2: pydantic<2", …]}]``.
 
     Example: ``Failure("absent", absent_projects=["furo"], commands=["mach-nix index add furo --closure --out DIR"])``
     """
 
-    __slots__ = ("kind", "absent_projects", "absent_releases", "conflicts", "commands")
-
-    def __init__(self, kind: str, *, absent_projects: Optional[List[str]] = None,
-                 absent_releases: Optional[List[str]] = None, conflicts: Optional[List[Dict[str, Any]]] = None,
-                 commands: Optional[List[str]] = None) -> None:
-        self.kind = kind
-        self.absent_projects = sorted(absent_projects or [])
-        self.absent_releases = sorted(absent_releases or [])  # requirements only absent releases meet: "django<3"
-        self.conflicts = conflicts or []  # [{"project": "pydantic", "requirements": ["line 2: pydantic<2", …]}]
-        self.commands = commands or []
+    kind: str
+    absent_projects: List[str] = field(default_factory=list)
+    absent_releases: List[str] = field(default_factory=list)
+    conflicts: List[Dict[str, Any]] = field(default_factory=list)
+    commands: List[str] = field(default_factory=list)
 
     def to_json(self) -> Dict[str, Any]:
         return {"kind": self.kind, "absent_projects": self.absent_projects, "absent_releases": self.absent_releases,

@@ -49,7 +49,7 @@ def package_entry(pkg: ResolvedPackage, display_name: str) -> LockEntry:
             entry["yanked"] = True
         if cand.provider == "wheel":
             entry["wheel_tags"] = wheel_tags(node["filename"])
-    if cand.provider == "nixpkgs":
+    if cand.provider == "nixpkgs" and cand.nix_attr is not None:  # a nixpkgs candidate always has one
         entry["nixpkgs_attr"] = cand.nix_attr
     if pkg.build_system is not None:
         entry["build_system"] = pkg.build_system

@@ -26,11 +26,14 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from mach_nix.native.cache import ElfCache
 from mach_nix.native.needs import Summary, classify_summaries, summarize
 from mach_nix.native.needs_table import NeedsTable, default_table_dir
+
+if TYPE_CHECKING:
+    from mach_nix.shapes import LockEntry, Packages
 
 MODES = ("cached", "fetch", "off")
 LINUX_PLATFORMS = ("manylinux", "musllinux", "linux_")
@@ -56,7 +59,7 @@ class NeedsReport:
                 "needs_bytes": self.bytes, "needs_seconds": round(self.seconds, 3)}
 
 
-def binary_linux_wheel(entry: Dict[str, Any]) -> bool:
+def binary_linux_wheel(entry: LockEntry) -> bool:
     """Whether a lock entry is a wheel with a Linux platform tag (the ones with ELF files).
 
     Example: ``binary_linux_wheel({"provider": "wheel", "wheel_tags": ["cp311-cp311-manylinux_2_17_x86_64"]})``
@@ -66,9 +69,9 @@ def binary_linux_wheel(entry: Dict[str, Any]) -> bool:
     return any(t.rsplit("-", 1)[-1].startswith(LINUX_PLATFORMS) for t in entry.get("wheel_tags") or ())
 
 
-def add_needs(packages: Dict[str, Dict[str, Any]], *, mode: str, cache_root: Path,
+def add_needs(packages: Packages, *, mode: str, cache_root: Path,
               client_factory: Optional[Callable[[], Any]] = None, threads: int = 4,
-              previous: Optional[Dict[str, Dict[str, Any]]] = None,
+              previous: Optional[Packages] = None,
               table_dir: Optional[Path] = None) -> NeedsReport:
     """Set ``needs`` on the binary Linux wheels of ``packages`` (lock entries, changed in place);
     ``previous``: the packages of the lock being redone; ``table_dir``: the needs table (default:
@@ -114,8 +117,8 @@ def add_needs(packages: Dict[str, Dict[str, Any]], *, mode: str, cache_root: Pat
     return report
 
 
-def _same_wheels(packages: Dict[str, Dict[str, Any]], wheels: List[str],
-                 previous: Optional[Dict[str, Dict[str, Any]]]) -> bool:
+def _same_wheels(packages: Packages, wheels: List[str],
+                 previous: Optional[Packages]) -> bool:
     """Whether ``previous`` has needs for exactly these binary wheels, the same files."""
     if not previous:
         return False
@@ -124,7 +127,7 @@ def _same_wheels(packages: Dict[str, Dict[str, Any]], wheels: List[str],
         "needs" in previous[n] and previous[n].get("sha256") == packages[n]["sha256"] for n in wheels)
 
 
-def _fetch(packages: Dict[str, Dict[str, Any]], names: List[str], cache: ElfCache, report: NeedsReport,
+def _fetch(packages: Packages, names: List[str], cache: ElfCache, report: NeedsReport,
            client_factory: Optional[Callable[[], Any]], threads: int) -> Dict[str, Summary]:
     from concurrent.futures import ThreadPoolExecutor  # only when fetching: an offline lock never loads it
 

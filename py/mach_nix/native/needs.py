@@ -22,13 +22,16 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, List, Mapping, Optional, Set, Tuple
 
 from mach_nix.native.elf import Dynamic
 
+if TYPE_CHECKING:
+    from mach_nix.shapes import NeedJson
+
 MODULE, PLUGIN = "module", "plugin"
 Node = Tuple[str, str]  # (wheel name, member path)
-Needs = Dict[str, Dict[str, str]]  # soname -> {"use": ..., "wheel"?: ...}
+Needs = Dict[str, "NeedJson"]  # soname -> {"use": ..., "wheel"?: ...}
 # glibc's own libraries: the libc every nixpkgs build links against provides them.
 GLIBC = re.compile(r"^(ld-linux(-x86-64|-aarch64)?\.so\.[12]|lib(c|m|dl|rt|pthread|util|resolv|anl|mvec|BrokenLocale"
                    r"|thread_db|c_malloc_debug|nss_[a-z0-9]+)\.so(\.[0-9]+)?)$")

@@ -25,6 +25,7 @@ from mach_nix.resolve.specs import LazyVersions, newest_first, parse_specifier, 
 
 if TYPE_CHECKING:
     from mach_nix.resolve.target import Target
+    from mach_nix.shapes import FileNode
 
 SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
 
@@ -51,7 +52,7 @@ def wheel_tags(filename: str) -> List[str]:
     return [f"{p}-{a}-{x}" for p in pys for a in abis for x in plats]
 
 
-def _wheel_preference(node: Dict[str, Any]) -> Tuple[bool, str]:
+def _wheel_preference(node: FileNode) -> Tuple[bool, str]:
     """Which wheel an sdist borrows Requires-Dist from: a pure one first, then by filename."""
     return (not node["filename"].endswith("-none-any.whl"), node["filename"])
 
@@ -66,7 +67,7 @@ class Candidate:
     __slots__ = ("name", "version", "vstr", "provider", "file", "_deps", "deps_from", "extra", "nix_attr", "key",
                  "_pending")
 
-    def __init__(self, name: str, version: Version, vstr: str, provider: str, file: Optional[Dict[str, Any]],
+    def __init__(self, name: str, version: Version, vstr: str, provider: str, file: Optional[FileNode],
                  deps: Optional[List[str]], deps_from: Optional[str] = None, extra: Optional[str] = None,
                  nix_attr: Optional[str] = None,
                  pending: Optional[Callable[[], Tuple[Optional[List[str]], Optional[str]]]] = None) -> None:
@@ -200,10 +201,10 @@ class ProjectCandidates:
 
         Example: ``pc.classify("3.8")[1] == [Rejected(Rejection.YANKED, "yanked; pin it with == to use it")]``
         """
-        files: List[Dict[str, Any]] = (self.project["releases"].get(vstr) or []) if self.project else []
+        files: List[FileNode] = (self.project["releases"].get(vstr) or []) if self.project else []
         reasons: List[Rejected] = []
-        best_wheel: Optional[Tuple[int, str, Dict[str, Any]]] = None
-        sdist: Optional[Dict[str, Any]] = None
+        best_wheel: Optional[Tuple[int, str, FileNode]] = None
+        sdist: Optional[FileNode] = None
         wheels_seen = 0
         project = self.project
         # a remote layer's project: unread files are read on use
@@ -235,7 +236,7 @@ class ProjectCandidates:
             reasons.append(Rejected(Rejection.NO_FILES, f"{self.name} {vstr} has no files in the index"))
         return out, reasons
 
-    def _rejection(self, node: Dict[str, Any], kind: str, yanked_ok: bool, offline: bool) -> Optional[Rejected]:
+    def _rejection(self, node: FileNode, kind: str, yanked_ok: bool, offline: bool) -> Optional[Rejected]:
         """Why one file of a release cannot be used (its wheel tags aside), or None."""
         if kind not in self.providers and not self.only_file:
             return Rejected(Rejection.PROVIDER, f"provider '{kind}' not allowed for {self.name}")
@@ -253,8 +254,8 @@ class ProjectCandidates:
                             "its metadata is not in the cache (--offline; lock once online to fetch it)")
         return None
 
-    def _build(self, vstr: str, files: List[Dict[str, Any]], wheel: Optional[Dict[str, Any]],
-               sdist: Optional[Dict[str, Any]], on_demand: bool) -> List[Candidate]:
+    def _build(self, vstr: str, files: List[FileNode], wheel: Optional[FileNode],
+               sdist: Optional[FileNode], on_demand: bool) -> List[Candidate]:
         """The candidates of a release in provider order, from its chosen wheel and sdist (and nixpkgs).
 
         ``on_demand``: the project is a remote layer's, whose unread files are read on first use."""
@@ -306,13 +307,13 @@ class ProjectCandidates:
         extra = f"glibc {t.glibc}" if t.glibc else f"macOS {t.macos}"
         return f"CPython {t.python} on {t.system} ({extra})"
 
-    def _deps(self, node: Dict[str, Any]) -> Optional[List[str]]:
+    def _deps(self, node: FileNode) -> Optional[List[str]]:
         key = node.get("requires_dist")
         if key is None or self.project is None:
             return None
         return self.project["deps"][key]
 
-    def _read(self, node: Dict[str, Any], files: List[Dict[str, Any]]) -> Tuple[Optional[List[str]], Optional[str]]:
+    def _read(self, node: FileNode, files: List[FileNode]) -> Tuple[Optional[List[str]], Optional[str]]:
         """Read an unread file's metadata (on demand), then its Requires-Dist, or a wheel's for an sdist without."""
         self.project.fill(node)  # type: ignore[union-attr]
         deps = self._deps(node)
@@ -320,7 +321,7 @@ class ProjectCandidates:
             return self._borrow(files, True)
         return deps, None
 
-    def metadata_source(self, vstr: str, cand: Candidate) -> Optional[Dict[str, Any]]:
+    def metadata_source(self, vstr: str, cand: Candidate) -> Optional[FileNode]:
         """The file whose metadata gives ``cand`` its dependencies: its wheel, or for an sdist the
         release's wheel it borrows from (an sdist's own are read only without any wheel)."""
         if cand.file is None or cand.file["filename"].endswith(".whl"):
@@ -329,7 +330,7 @@ class ProjectCandidates:
         wheels = sorted((n for n in files if n["filename"].endswith(".whl")), key=_wheel_preference)
         return wheels[0] if wheels else None
 
-    def _read_sdist(self, node: Dict[str, Any], files: List[Dict[str, Any]]) -> Tuple[Optional[List[str]], Optional[str]]:
+    def _read_sdist(self, node: FileNode, files: List[FileNode]) -> Tuple[Optional[List[str]], Optional[str]]:
         """An unread sdist's dependencies: a wheel's of the release when it has one (a small read, as
         the crawler does), else the sdist's own (a download; its build system is read with them)."""
         if any(n["filename"].endswith(".whl") for n in files):
@@ -338,7 +339,7 @@ class ProjectCandidates:
                 return deps, deps_from
         return self._read(node, files)
 
-    def _borrow(self, files: List[Dict[str, Any]], read: bool = False) -> Tuple[Optional[List[str]], Optional[str]]:
+    def _borrow(self, files: List[FileNode], read: bool = False) -> Tuple[Optional[List[str]], Optional[str]]:
         """Requires-Dist of the release's wheels (pure ones first), for files without their own.
 
         With ``read``, the preferred wheel is read on demand first when no wheel's metadata is known.

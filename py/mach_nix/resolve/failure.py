@@ -31,7 +31,7 @@ def absent_failure(factory: Any, roots: Sequence[Any], first: Optional[str] = No
         pin = pins[0] if len(pins) == 1 else (listed[0][0] if listed else None)
         seeds.append(f"'{name}=={pin}'" if pin else name)
     commands = [f"mach-nix index add {' '.join(seeds)} --closure --out DIR"] if seeds else []
-    return Failure("absent", absent_projects=sorted(names), absent_releases=wanted, commands=commands)
+    return Failure("absent", absent_projects=sorted(names), absent_releases=sorted(wanted), commands=commands)
 
 
 def conflict_failure(factory: Any, causes: Iterable[Any]) -> Failure:

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
 from mach_nix.errors import MachNixError
 from mach_nix.names import normalize
 from mach_nix.resolve.candidates import parse_specifier
-from mach_nix.resolve.contracts import ResolveRequest, Root
+from mach_nix.resolve.contracts import IndexView, ResolveRequest, Root
 from mach_nix.specifiers import is_exact_pin
 
 if TYPE_CHECKING:
     from mach_nix.inputs import InputRequirement, InputSet
-    from mach_nix.index.storage.lazy_index import LazyIndex
     from mach_nix.resolve.target import Target
 
 NixpkgsMap = Dict[str, Dict[str, Any]]
@@ -62,9 +61,9 @@ def check_providers(providers: Dict[str, Tuple[str, ...]], nixpkgs: NixpkgsMap) 
             "or add wheel/sdist to the list, e.g. --providers '_default=nixpkgs,wheel,sdist'.")
 
 
-def build_request(inputs: InputSet, index: LazyIndex, target: Target, providers: Dict[str, Tuple[str, ...]],
+def build_request(inputs: InputSet, index: IndexView, target: Target, providers: Dict[str, Tuple[str, ...]],
                   nixpkgs: NixpkgsMap) -> ResolveRequest:
-    """Turn parsed inputs into a :class:`ResolveRequest` (``index`` may be any store with ``project()``).
+    """Turn parsed inputs into a :class:`ResolveRequest` (of ``index`` it reads ``project()`` and ``directory``).
 
     Example: ``build_request(read_inputs(InputSources(requirements=["idna"])), index, Target.create(), {}, {})``
     """
@@ -195,12 +194,12 @@ def _check_roots_hashed(inputs: InputSet) -> None:
             "--generate-hashes`), or drop --require-hashes and every --hash.")
 
 
-def _add_hashes(request: ResolveRequest, index: LazyIndex, name: str, item: InputRequirement) -> None:
+def _add_hashes(request: ResolveRequest, index: IndexView, name: str, item: InputRequirement) -> None:
     if not item.hashes:
         return
     request.hashes[name] = request.hashes.get(name, frozenset()) | item.hashes
     project = index.project(name)
-    files = [f for files in (project or {}).get("releases", {}).values() for f in files]
+    files = [f for files in project.get("releases", {}).values() for f in files] if project else []
     if not any(f["sha256"] in item.hashes for f in files):
         raise MachNixError(
             f"{item.where}: none of the --hash values of {item.req} matches a file of {name} in the index at "
@@ -208,11 +207,11 @@ def _add_hashes(request: ResolveRequest, index: LazyIndex, name: str, item: Inpu
             "(e.g. `pip hash FILE`) or the index.")
 
 
-def _direct_file(index: LazyIndex, name: str, url: str, item: InputRequirement) -> str:
+def _direct_file(index: IndexView, name: str, url: str, item: InputRequirement) -> str:
     filename = url.split("#")[0].rsplit("/", 1)[-1]
     fragment = url.partition("#")[2]
     project = index.project(name)
-    for files in (project or {}).get("releases", {}).values():
+    for files in (project.get("releases", {}) if project else {}).values():
         for node in files:
             if node["filename"] == filename:
                 if fragment.startswith("sha256=") and fragment[7:].lower() != node["sha256"]:

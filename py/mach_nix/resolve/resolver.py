@@ -36,8 +36,9 @@ Why a resolution is bounded
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set
 
+from mach_nix.constants import LEGACY_BUILD_SYSTEM
 from mach_nix.errors import InternalError, MachNixError, NotFound, ResolutionImpossible as Impossible
 from mach_nix.resolve.budget import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS, Budget, BudgetExceeded, ConflictReporter
 from mach_nix.resolve.candidates import Candidate, parse_specifier
@@ -48,7 +49,10 @@ from mach_nix.resolve.provider import Provider
 from mach_nix.resolve.requirements import Req, parse_dependency, requirements_of_roots
 from mach_nix.resolve.resolvelib_internals import make_resolver
 from mach_nix.resolve.target import Target
-from mach_nix.index.storage.schema import LEGACY_BUILD_SYSTEM, UNREAD_METADATA
+from mach_nix.index.storage.schema import UNREAD_METADATA
+
+if TYPE_CHECKING:
+    from mach_nix.shapes import LockBuildSystem
 
 MAX_ROUNDS = 20000
 
@@ -61,7 +65,7 @@ class ResolvedPackage:
         self.extras: Set[str] = set()
         self.dependencies: Set[str] = set()
         self.build_only = build_only
-        self.build_system: Optional[Dict[str, Any]] = None
+        self.build_system: Optional[LockBuildSystem] = None
 
 
 class Resolution:
@@ -186,13 +190,14 @@ def _passed_over(factory: Factory, packages: Dict[str, ResolvedPackage]) -> List
     return out
 
 
-def _build_system(cand: Candidate, target: Target, factory: Factory) -> Dict[str, Any]:
-    node = cand.file or {}
-    if node.get("metadata") == UNREAD_METADATA:  # an sdist read on demand whose dependencies a wheel lent it
+def _build_system(cand: Candidate, target: Target, factory: Factory) -> LockBuildSystem:
+    node = cand.file
+    # an sdist read on demand whose dependencies a wheel lent it
+    if node is not None and node.get("metadata") == UNREAD_METADATA:
         view = factory.index.project(cand.name)
         if view is not None and view.fill is not None:
             view.fill(node)
-    bs = node.get("build_system")
+    bs = node.get("build_system") if node is not None else None
     source = None
     if not bs:
         bs = LEGACY_BUILD_SYSTEM

@@ -9,9 +9,12 @@ the usual environment markers of Requires-Dist without packaging.markers.
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 from mach_nix.errors import MachNixError
+
+if TYPE_CHECKING:
+    from mach_nix.shapes import LockTarget
 
 SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
 DEFAULT_PYTHON = "3.11"
@@ -67,7 +70,7 @@ class Target:
         tags = tuple(_tags(major, minor, arch, kernel, glibc, macos))
         return cls(f"{major}.{minor}", full, system, glibc, macos, env, tags, {t: i for i, t in enumerate(tags)})
 
-    def to_json(self) -> Dict[str, Any]:
+    def to_json(self) -> LockTarget:
         return {"python": self.python, "python_full": self.python_full, "implementation": "cpython",
                 "system": self.system, "glibc": self.glibc, "macos": self.macos}
 

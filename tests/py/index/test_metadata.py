@@ -14,7 +14,7 @@ from mach_nix.index.client.metadata import (
     parse_requires_txt,
     sdist_metadata,
 )
-from mach_nix.index.storage.schema import LEGACY_BUILD_SYSTEM
+from mach_nix.constants import LEGACY_BUILD_SYSTEM
 
 PYPI = Path(__file__).resolve().parents[2] / "data" / "pypi"
 

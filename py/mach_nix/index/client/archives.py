@@ -39,7 +39,7 @@ import tarfile
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import IO, Callable, Dict, Optional
+from typing import IO, Callable, Dict, Optional, Protocol
 
 from mach_nix.errors import MachNixError
 
@@ -53,6 +53,17 @@ RATIO_FLOOR = 1 * MiB
 
 class ArchiveError(MachNixError):
     """An archive is unsafe, malformed or over a limit; the message says which and why."""
+
+
+class SeekableFile(Protocol):
+    """What zipfile reads a zip from: an open file, a BytesIO, or an HTTP range file
+    (:class:`mach_nix.index.client.ranges.HTTPRangeFile`)."""
+
+    def seek(self, offset: int, whence: int = 0, /) -> int: ...
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
+    def tell(self) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -223,7 +234,7 @@ def read_tar_members(
 
 
 def read_zip_members(
-    data: IO[bytes], filename: str, wanted: Wanted, limits: Optional[Limits] = None
+    data: SeekableFile, filename: str, wanted: Wanted, limits: Optional[Limits] = None
 ) -> Dict[str, bytes]:
     """Return ``{path: bytes}`` for the regular members of a zip (sdist or wheel) that ``wanted``
     accepts. ``data`` must be seekable (a file, BytesIO or an HTTP range file). Each member is
@@ -255,7 +266,7 @@ def read_zip_members(
     return found
 
 
-def wheel_metadata(data: IO[bytes], filename: str) -> bytes:
+def wheel_metadata(data: SeekableFile, filename: str) -> bytes:
     """The ``*.dist-info/METADATA`` of a wheel (a seekable file, e.g. an HTTP range file).
 
     Example: ``wheel_metadata(open("six-1.16.0-py2.py3-none-any.whl", "rb"), "six-1.16.0-py2.py3-none-any.whl")``

@@ -14,17 +14,19 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import re
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from packaging.requirements import Requirement
 
+from mach_nix.constants import LEGACY_BUILD_SYSTEM
 from mach_nix.errors import MachNixError
-from mach_nix.index.storage.schema import EXTERNAL_LISTS, EXTERNAL_TABLES, LEGACY_BUILD_SYSTEM
+from mach_nix.index.storage.schema import EXTERNAL_LISTS, EXTERNAL_TABLES
 
-try:  # Python >= 3.11
+if sys.version_info >= (3, 11):  # a version test, not try/except: mypy follows it
     import tomllib
-except ModuleNotFoundError:  # pragma: no cover - exercised on 3.9/3.10
+else:  # pragma: no cover - exercised on 3.9/3.10
     import tomli as tomllib
 
 

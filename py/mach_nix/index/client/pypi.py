@@ -81,10 +81,12 @@ class PyPIClient:
         self.stats = Stats()
         stats = self.stats
         # urllib3 retries 429/5xx and connection errors itself; count those retries too.
-        counting = type("CountingRetry", (Retry,), {
-            "increment": lambda self, *a, **kw: (stats.add(retries=1), Retry.increment(self, *a, **kw))[1],
-        })
-        retry = counting(
+        class CountingRetry(Retry):
+            def increment(self, *args: Any, **kwargs: Any) -> Any:
+                stats.add(retries=1)
+                return super().increment(*args, **kwargs)
+
+        retry = CountingRetry(
             total=retries,
             connect=retries,
             read=retries,

@@ -120,7 +120,8 @@ def _open_layer(out: Path, fmt: Optional[str]) -> Tuple[Dict[str, Project], Dict
     if not (out / "metadata.json").exists():
         return {}, {}, fmt
     layer = Index.open(out)
-    old_scope = layer.metadata.get("scope") if isinstance(layer.metadata.get("scope"), dict) else {}
+    scope = layer.metadata.get("scope")
+    old_scope: Dict[str, Any] = scope if isinstance(scope, dict) else {}
     return dict(layer.iter_projects()), old_scope, fmt or layer.format
 
 

@@ -189,11 +189,11 @@ class Crawler:
             elif known is not None:  # fetched by an earlier crawl: real data beats the rule
                 result = dict(known)
             elif filename in inherit:
-                rep = results[inherit[filename]]
-                result = {k: v for k, v in rep.items() if k in ("requires_dist", "provides_extra")}
+                rep_result = results[inherit[filename]]
+                result = {k: v for k, v in rep_result.items() if k in ("requires_dist", "provides_extra")}
                 result["metadata"] = "inherited"
                 result["metadata_from"] = inherit[filename]
-                if rep.get("metadata") == "unknown":
+                if rep_result.get("metadata") == "unknown":
                     result = {"metadata": "unknown", "metadata_error": f"representative {inherit[filename]} failed"}
             else:  # an sdist the rule skipped (plan.sdists_skipped)
                 result = {"metadata": UNREAD_METADATA}

@@ -20,9 +20,12 @@ dependencies came from) and, for sdists, build_system. Schema 1 (every node has 
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from mach_nix.names import normalize
+
+if TYPE_CHECKING:
+    from mach_nix import shapes
 
 SCHEMA_VERSION = 2
 READABLE_SCHEMAS = (1, 2)  # a v1 index is a v2 index whose nodes all spell out their url
@@ -48,18 +51,13 @@ UNREAD_METADATA = "not-crawled"  # a file whose metadata was not read (yet)
 PYPI_FILES = "https://files.pythonhosted.org/packages/"
 _HEX = frozenset("0123456789abcdef")
 
-# setuptools' legacy default when an sdist has no [build-system] (PEP 517/518).
-LEGACY_BUILD_SYSTEM: Dict[str, Any] = {
-    "backend": "setuptools.build_meta:__legacy__",
-    "requires": ["setuptools>=40.8.0", "wheel"],
-    "source": "default",
-}
-
 # PEP 725 [external] keys an sdist node may record: lists of external dependency specifiers (a
 # DepURL, optionally "; marker"), and tables of extra (or group) name -> such lists.
 EXTERNAL_LISTS = ("build-requires", "host-requires", "dependencies")
 EXTERNAL_TABLES = ("optional-build-requires", "optional-host-requires", "optional-dependencies", "dependency-groups")
 
+# The record and node as the index's storage still passes them (untyped); mach_nix.shapes has their
+# TypedDicts (ProjectRecord, FileNode), which the readers below accept as well.
 Project = Dict[str, Any]
 FileNode = Dict[str, Any]
 # What reading one file gave: {"metadata", "requires_dist"?, "provides_extra"?, "build_system"?, "external"?, "metadata_error"?}
@@ -88,7 +86,8 @@ def deps_key(requirements: List[str]) -> str:
     return sha256(orjson.dumps(requirements)).hexdigest()[:12]
 
 
-def file_requires_dist(project: Project, node: FileNode) -> Optional[List[str]]:
+def file_requires_dist(project: Union[shapes.ProjectRecord, Project],
+                       node: Union[shapes.FileNode, FileNode]) -> Optional[List[str]]:
     """The Requires-Dist list of a file node, or None when its dependencies are unknown.
 
     Example: ``file_requires_dist(project, node) == ["idna<4,>=2.5", "urllib3<3,>=1.21.1"]``
@@ -99,7 +98,7 @@ def file_requires_dist(project: Project, node: FileNode) -> Optional[List[str]]:
     return project["deps"][key]
 
 
-def file_url(node: FileNode) -> str:
+def file_url(node: Union[shapes.FileNode, FileNode]) -> str:
     """Where a file node's file is: its ``url``, else its address on PyPI's file host.
 
     Example: ``file_url({"filename": "six-1.16.0.tar.gz", "blake2b_256": "71392…"})

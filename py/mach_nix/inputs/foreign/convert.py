@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
+from mach_nix.constants import LEGACY_BUILD_SYSTEM
 from mach_nix.errors import MachNixError
-from mach_nix.index.storage.schema import LEGACY_BUILD_SYSTEM
 from mach_nix.inputs.foreign import Edge, ForeignFile, ForeignLock, ForeignPackage
 from mach_nix.names import normalize
 from mach_nix.resolve.target import Target
