@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple
 
 import orjson
 
@@ -31,6 +31,9 @@ from mach_nix.index.storage.store import Index, decode_frame, decode_lz4, frame_
 from mach_nix.index.storage.shard_walk import SHARD_HEAD, Fallback, head_names, lazy_project, map_file, walk_project
 from mach_nix.index.storage.verified import VerifiedShards
 from mach_nix.names import normalize
+
+if TYPE_CHECKING:
+    from mach_nix.shapes import IndexIdentity
 
 
 class _HashChecker:
@@ -114,7 +117,7 @@ class LazyIndex:
         self._trusted: Dict[str, str] = {}  # shard -> its hash, for files known to have it: tables apply
 
     @property
-    def identity(self) -> Dict[str, Any]:
+    def identity(self) -> "IndexIdentity":
         return self.index.identity
 
     def names(self) -> Iterator[str]:

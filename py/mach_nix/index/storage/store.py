@@ -14,7 +14,7 @@ import hashlib
 import os
 import struct
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Tuple
 
 import orjson
 
@@ -29,6 +29,9 @@ from mach_nix.index.storage.schema import (
     shard_of,
 )
 from mach_nix.names import normalize
+
+if TYPE_CHECKING:
+    from mach_nix.shapes import IndexIdentity
 
 FORMATS = ("json", "lz4")
 _SUFFIX = {"json": ".json", "lz4": ".json.lz4"}
@@ -333,7 +336,7 @@ class Index:
         return cls(directory, read_metadata(directory))
 
     @property
-    def identity(self) -> Dict[str, Any]:
+    def identity(self) -> "IndexIdentity":
         """What a lock records about the index it was resolved against."""
         return {
             "metadata_sha256": metadata_sha256(self.directory),

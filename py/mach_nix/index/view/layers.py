@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Mapping, 
 from mach_nix.names import normalize
 
 if TYPE_CHECKING:
+    from mach_nix.shapes import FileNode, IndexIdentity, LayerJson
     from mach_nix.index.view.remote import RemoteIndex
     from mach_nix.index.storage.lazy_index import LazyIndex
 
@@ -36,14 +37,14 @@ if TYPE_CHECKING:
 _CONTENT_KEYS = ("created_at", "pypi_serial", "projects", "releases", "files")
 
 
-def describe_local(metadata: Dict[str, Any]) -> Dict[str, Any]:
+def describe_local(metadata: Dict[str, Any]) -> "LayerJson":
     """What a lock records of a local index directory: what its ``metadata.json`` says of its
     content, the same for its json and lz4 forms (its path differs per machine; the primary
     layer's exact file hash is the lock's ``index``).
 
     Example: ``describe_local(meta) == {"kind": "directory", "created_at": "2026-11-24T03:01:01Z", ...}``
     """
-    return {"kind": "directory", **{k: metadata.get(k) for k in _CONTENT_KEYS}}
+    return {"kind": "directory", **{k: metadata.get(k) for k in _CONTENT_KEYS}}  # type: ignore[typeddict-item]  # keys from _CONTENT_KEYS, which mypy cannot follow
 
 
 def local_layer_id(metadata: Dict[str, Any]) -> str:
@@ -70,8 +71,8 @@ class ProjectView(dict):
     layer's ``not-crawled`` node) into the node and ``deps``; None when nothing can be filled.
     """
 
-    fill: Optional[Callable[[Dict[str, Any]], None]] = None
-    fill_later: Optional[Callable[[Dict[str, Any]], None]] = None  # the same, in the background
+    fill: Optional[Callable[["FileNode"], None]] = None
+    fill_later: Optional[Callable[["FileNode"], None]] = None  # the same, in the background
     offline: bool = False
     origin_id: Optional[str] = None  # the layer of every release, when one layer supplied them all
 
@@ -132,7 +133,7 @@ class LayeredIndex:
         self._lock = threading.RLock()  # the remote layer's prefetch threads look projects up too
 
     @property
-    def identity(self) -> Dict[str, Any]:
+    def identity(self) -> "IndexIdentity":
         return self.primary.identity
 
     def names(self) -> Iterator[str]:
@@ -162,14 +163,14 @@ class LayeredIndex:
         view = self._from_extra(key)
         if view is None:
             found = self._local_records(key)
-            remote = None
-            if not found and self.remote is not None:
-                remote = self.remote.project(key)
+            remote, layer = None, self.remote
+            if not found and layer is not None:
+                remote = layer.project(key)
                 if remote is not None:
-                    found = [(self.remote.layer_id, remote)]
+                    found = [(layer.layer_id, remote)]
             view = self._merge(found) if found else None
-            if view is not None and remote is not None:
-                self._attach(key, view, self.remote)
+            if view is not None and remote is not None and layer is not None:
+                self._attach(key, view, layer)
         with self._lock:
             self._views[key] = view
         return view
@@ -261,9 +262,9 @@ class LayeredIndex:
             return releases.origin(version)
         return view.origin_id
 
-    def layers_json(self, used: List[str]) -> Dict[str, Dict[str, Any]]:
+    def layers_json(self, used: List[str]) -> Dict[str, "LayerJson"]:
         """What the lock records about each layer in ``used`` (ids from :meth:`origin`)."""
-        out: Dict[str, Dict[str, Any]] = {}
+        out: Dict[str, "LayerJson"] = {}
         for lid, layer in zip(self._ids, self.local):
             if lid in used:
                 out[lid] = describe_local(layer.metadata)

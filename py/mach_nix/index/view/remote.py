@@ -32,6 +32,8 @@ from mach_nix.names import normalize
 
 if TYPE_CHECKING:  # concurrent.futures is imported when the network is first needed, not on every lock
     from concurrent.futures import Future, ThreadPoolExecutor
+    from mach_nix.shapes import FileNode
+
 
 def record_from_page(page: Any) -> Project:
     """A project record of a simple page: every kept release and file, metadata unread.
@@ -101,7 +103,7 @@ class RemoteIndex:
         self._client_options = dict(client_options or {})  # request_timeout, network_deadline
         self._threads = threads
         self._pool: "Optional[ThreadPoolExecutor]" = None
-        self._pages: Dict[str, "Future[Optional[Project]]"] = {}
+        self._pages: Dict[str, "Union[Future[Optional[Project]], _Settled]"] = {}
         self._fills: Dict[str, "Future[None]"] = {}
         self._changed: Dict[str, Project] = {}
         self._lock = threading.Lock()
@@ -147,9 +149,11 @@ class RemoteIndex:
         key = normalize(name)
         future = self._page(key)
         if future.cancel():
+            running = _running_future()
             with self._lock:
-                future = self._pages[key] = _running_future()
-            _run_into(future, self._fetch_page, key)
+                self._pages[key] = running
+            _run_into(running, self._fetch_page, key)
+            future = running
         try:
             return future.result()
         except MachNixError:
@@ -163,14 +167,14 @@ class RemoteIndex:
         if not self.offline:
             self._page(normalize(name))
 
-    def _page(self, key: str) -> "Future[Optional[Project]]":
+    def _page(self, key: str) -> "Union[Future[Optional[Project]], _Settled]":
         with self._lock:
             future = self._pages.get(key)
             if future is not None:
                 return future
             cached = None if self._refreshes(key) and not self.offline else self.cache.read(key)
             if cached is not None or self.offline:
-                future = self._pages[key] = _Settled(cached)  # type: ignore[assignment]
+                future = self._pages[key] = _Settled(cached)
                 if cached is not None and self.on_project is not None and not self.offline:
                     self._submit(self.on_project, key)
                 return future
@@ -200,7 +204,7 @@ class RemoteIndex:
 
     # -- files --
 
-    def fill(self, name: str, node: Dict[str, Any]) -> None:
+    def fill(self, name: str, node: "FileNode") -> None:
         """Read the metadata of one unread file node of ``name`` into it (blocking; each file once).
 
         Raises :class:`NetworkError` when the file cannot be read; offline, leaves it unread.
@@ -209,17 +213,16 @@ class RemoteIndex:
             return
         key = normalize(name)
         with self._lock:
-            future = self._fills.get(node["sha256"])
+            queued = self._fills.get(node["sha256"])
             # read here, in the calling thread, unless a worker is at it already: a prefetch worker
             # waiting for a read still queued on the pool could deadlock it
-            mine = future is None or future.cancel()
-            if mine:
-                future = self._fills[node["sha256"]] = _running_future()
+            mine = queued is None or queued.cancel()
+            future = self._fills[node["sha256"]] = _running_future() if mine or queued is None else queued
         if mine:
             _run_into(future, self._fill, key, node)
         future.result()
 
-    def fill_later(self, name: str, node: Dict[str, Any]) -> None:
+    def fill_later(self, name: str, node: "FileNode") -> None:
         """Start reading an unread file node in the background (no-op offline or when under way)."""
         if node.get("metadata") != UNREAD or self.offline:
             return
