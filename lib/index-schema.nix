@@ -20,7 +20,7 @@ rec {
        == "https://files.pythonhosted.org/packages/71/39/2…/six-1.16.0.tar.gz"
   */
   fileUrl = node:
-    if node ? url then node.url
+    if (node.url or null) != null && node.url != "" then node.url  # a null or empty url is none (as in Python)
     else
       let digest = node.blake2b_256; in
       "${pypiFiles}${builtins.substring 0 2 digest}/${builtins.substring 2 2 digest}/${builtins.substring 4 60 digest}/${node.filename}";
