@@ -17,6 +17,7 @@ Example (``python -m mach_nix.native.coverage`` prints it for data/needs/)::
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -34,13 +35,16 @@ Depends = Callable[[str], FrozenSet[str]]  # project -> the projects it may depe
 @dataclass(frozen=True)
 class Row:
     """One soname: whether the table maps it, how many wheels need it from a module, how many
-    only from plugins, and the unrelated projects that ship a copy of it (a hint, not a source)."""
+    only from plugins, and two hints (not sources): the unrelated projects that ship a copy of it,
+    and the needers' dependencies named after it (``libmlx.so`` and mlx's ``mlx-cpu``: a wheel the
+    table does not hold yet, likely the one that ships it)."""
 
     soname: str
     mapped: bool
     module: int
     plugin: int
     shipped_by: Tuple[str, ...]
+    dependencies: Tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,14 @@ def related(a: str, b: str) -> bool:
     """Whether two projects' names say they are of one family (one name starts the other, or their
     first words agree). Example: ``related("torch", "torchvision") and not related("semgrep", "zstd")``"""
     return a.startswith(b) or b.startswith(a) or a.split("-", 1)[0] == b.split("-", 1)[0]
+
+
+def named_after(soname: str, project: str) -> bool:
+    """Whether a project's name holds a word (3 letters or more) of the soname's stem.
+    Example: ``named_after("libQt6Core.so.6", "pyqt6-qt6") and not named_after("libz.so.1", "zlib-ng")``"""
+    stem = soname[3:].split(".so", 1)[0] if soname.startswith("lib") else soname.split(".so", 1)[0]
+    words = re.findall(r"[A-Z]?[a-z]+[0-9]*|[A-Z]+[0-9]*", stem)
+    return any(len(w) >= 3 and w.lower() in project for w in words)
 
 
 def table_entries(table: NeedsTable) -> Iterator[Tuple[str, Summary]]:
@@ -103,6 +115,7 @@ def coverage(entries: Iterable[Tuple[str, Summary]], sonames: Mapping[str, Any],
             shippers.setdefault(lib, set()).add(project_of(filename))
     skip = set(sonames["manylinux"]) | set(sonames["driver"])
     needers: Dict[str, Dict[str, int]] = {}
+    named: Dict[str, Set[str]] = {}
     wheels = covered = 0
     for filename, summary in entries:
         project = project_of(filename)
@@ -113,11 +126,12 @@ def coverage(entries: Iterable[Tuple[str, Summary]], sonames: Mapping[str, Any],
         for use, names in counted.items():
             for soname in names:
                 needers.setdefault(soname, {MODULE: 0, PLUGIN: 0})[use] += 1
+                named.setdefault(soname, set()).update(p for p in depends(project) if named_after(soname, p))
         if counted[MODULE] or counted[PLUGIN]:
             wheels += 1
             covered += all(s in sonames["sonames"] for s in counted[MODULE])
-    rows = [Row(s, s in sonames["sonames"], n[MODULE], n[PLUGIN], tuple(sorted(shippers.get(s, ()))))
-            for s, n in needers.items()]
+    rows = [Row(s, s in sonames["sonames"], n[MODULE], n[PLUGIN], tuple(sorted(shippers.get(s, ()))),
+                tuple(sorted(named[s]))) for s, n in needers.items()]
     rows.sort(key=lambda r: (-r.module, -r.plugin, r.soname))
     return Report(tuple(rows), wheels, covered)
 
@@ -131,6 +145,7 @@ def render(report: Report, least: int = 1) -> List[str]:
              f"have every module need mapped"]
     lines += [f"{'mapped' if r.mapped else 'UNMAPPED':8} {r.module:4} module {r.plugin:4} plugin-only  {r.soname}"
               + (f"  (a copy in: {', '.join(r.shipped_by)})" if r.shipped_by else "")
+              + (f"  (a dependency named after it: {', '.join(r.dependencies)})" if r.dependencies else "")
               for r in report.rows if r.module + r.plugin >= least]
     return lines
 

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from mach_nix.index.storage.store import Index
-from mach_nix.native.coverage import coverage, index_depends, project_of, related, render, table_entries
+from mach_nix.native.coverage import coverage, index_depends, named_after, project_of, related, render, table_entries
 from mach_nix.native.needs import Summary
 from mach_nix.native.needs_table import NeedsTable
 
@@ -31,6 +31,8 @@ def test_names() -> None:
     assert project_of("SGLang_Kernel-0.3.0-cp39-abi3-manylinux2014_x86_64.whl") == "sglang-kernel"
     assert related("torch", "torchvision") and related("tensorflow", "tensorflow-text")
     assert not related("semgrep", "pymsalruntime")
+    assert named_after("libtensorflow_framework.so.2", "tensorflow-cpu") and named_after("libmlx.so", "mlx-cuda-12")
+    assert not named_after("libz.so.1", "zlib-ng") and not named_after("libcrypto.so.3", "pymsalruntime")
 
 
 def test_family_manylinux_and_driver_needs_are_not_counted() -> None:
