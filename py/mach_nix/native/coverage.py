@@ -12,7 +12,7 @@ copy of it.
 Example (``python -m mach_nix.native.coverage`` prints it for data/needs/)::
 
     report = coverage(table_entries(NeedsTable(Path("data/needs"))), SONAMES)
-    report.rows[0]   # Row(soname="libexpat.so.1", mapped=False, module=26, plugin=0, shipped_by=())
+    report.rows[0]   # Row(soname="libz.so.1", mapped=True, module=226, plugin=35, shipped_by=(...), ...)
 """
 
 from __future__ import annotations
