@@ -46,15 +46,17 @@
   # looked up only when a lock's `needs` maps to it, the first one present of a soname's list wins, so
   # the stand-in has only those its scenarios use (tests/py/native/test_native_table.py keeps this list equal to the table's).
   sonames = [
-    "cudaPackages_12.cuda_cudart" "cudaPackages_12.cuda_cupti" "cudaPackages_12.cuda_nvrtc"
-    "cudaPackages_12.cudnn" "cudaPackages_12.libcublas" "cudaPackages_12.libcufft" "cudaPackages_12.libcufile"
-    "cudaPackages_12.libcurand" "cudaPackages_12.libcusolver" "cudaPackages_12.libcusparse"
-    "cudaPackages_12.libcusparse_lt" "cudaPackages_12.libcutensor" "cudaPackages_12.libnvjitlink"
-    "cudaPackages_12.nccl" "cudaPackages_13.cuda_cudart" "cudaPackages_13.cuda_cupti"
-    "cudaPackages_13.cuda_nvrtc" "cudaPackages_13.libcublas" "cudaPackages_13.libcufft"
-    "cudaPackages_13.libcusolver" "cudaPackages_13.libnvjitlink" "cudaPackages_13.libnvshmem"
-    "gfortran.cc.lib" "libfabric" "libxcb" "libxcrypt" "mpi" "ncurses5" "pmix" "rdma-core" "stdenv.cc.cc.lib"
-    "tbb" "tbb_2022" "ucx" "xorg.libxcb" "zlib"
+    "at-spi2-core" "cairo" "cudaPackages_12.cuda_cudart" "cudaPackages_12.cuda_cupti"
+    "cudaPackages_12.cuda_nvrtc" "cudaPackages_12.cudnn" "cudaPackages_12.libcublas"
+    "cudaPackages_12.libcufft" "cudaPackages_12.libcufile" "cudaPackages_12.libcurand"
+    "cudaPackages_12.libcusolver" "cudaPackages_12.libcusparse" "cudaPackages_12.libcusparse_lt"
+    "cudaPackages_12.libcutensor" "cudaPackages_12.libnvjitlink" "cudaPackages_12.nccl"
+    "cudaPackages_13.cuda_cudart" "cudaPackages_13.cuda_cupti" "cudaPackages_13.cuda_nvrtc"
+    "cudaPackages_13.libcublas" "cudaPackages_13.libcufft" "cudaPackages_13.libcusolver"
+    "cudaPackages_13.libnvjitlink" "cudaPackages_13.libnvshmem" "curl" "dbus" "expat" "gdk-pixbuf"
+    "gfortran.cc.lib" "glib" "gtk3" "harfbuzz" "libfabric" "libfido2" "libsecret" "libsoup_3" "libuuid"
+    "libxcb" "libxcrypt" "mpi" "ncurses5" "openssl" "p11-kit" "pango" "pmix" "rdma-core" "stdenv.cc.cc.lib"
+    "tbb" "tbb_2022" "ucx" "unixODBC" "webkitgtk_4_1" "xorg.libxcb" "zlib"
   ];
   # overrides/external.json's attribute paths (PEP 725 DepURLs of sdists' [external] tables, checked
   # as that file records) are looked up only when a locked sdist's `external` names them; one this
