@@ -1,9 +1,9 @@
 """The target environment: marker values and supported wheel tags, computed from arguments only.
 
 Nothing is read from the host: ``Target.create("3.11", "aarch64-darwin")`` gives the same result on
-any machine. Tags follow packaging.tags (PEP 425, PEP 600 manylinux with legacy aliases then plain ``linux_<arch>``,
-abi3 forward compatibility, macOS versions, universal2), best first. :func:`simple_marker` evaluates
-the usual environment markers of Requires-Dist without packaging.markers.
+any machine. Tags follow packaging.tags (PEP 425, PEP 600 manylinux with legacy aliases, then plain
+``linux_<arch>``, abi3 forward compatibility, macOS versions, universal2), best first.
+:func:`simple_marker` evaluates the usual environment markers of Requires-Dist without packaging.markers.
 """
 
 from __future__ import annotations
