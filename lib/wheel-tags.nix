@@ -1,4 +1,4 @@
-# Wheel tags (PEP 425, PEP 600 manylinux, macOS) against a target, in pure Nix: which wheels of a
+# Wheel tags (PEP 425, PEP 600 manylinux, plain linux_<arch>, macOS) against a target, in pure Nix: which wheels of a
 # foreign lock (uv.lock, pylock.toml, poetry.lock) install on the target, and which is best.
 #
 # The order follows packaging.tags (what pip, uv and mach-nix's resolver use): the interpreter's own
@@ -16,7 +16,8 @@ let
 
   /* platformRank :: target -> string -> int|null — lower is better; null: does not install; `any`
      is not a platform here (rank puts it last). The order of mach_nix.resolve.target._platforms:
-     newest manylinux first, a legacy alias (manylinux2014 …) right after its manylinux_2_N; on macOS
+     newest manylinux first, a legacy alias (manylinux2014 …) right after its manylinux_2_N, then the
+     plain linux_<arch> of wheels not audited for manylinux (PyTorch's own index serves them); on macOS
      the newest version first and, within one, packaging's order of binary formats.
   */
   platformRank = target: plat:
@@ -27,6 +28,7 @@ let
       macos = twoNumbers (if target.macos or null != null then target.macos else constants.defaultTarget.macos);
       manylinux = builtins.match "manylinux_([0-9]+)_([0-9]+)_(.*)" plat;
       legacy = builtins.match "(manylinux1|manylinux2010|manylinux2014)_(.*)" plat;
+      plain = builtins.match "linux_(.*)" plat;
       mac = builtins.match "macosx_([0-9]+)_([0-9]+)_(.*)" plat;
       # packaging.tags._mac_binary_formats, in its order
       macArchs = if arch == "aarch64" then [ "arm64" "universal2" ] else [ "x86_64" "intel" "fat64" "fat32" "universal2" "universal" ];
@@ -41,6 +43,9 @@ let
     else if linux && legacy != null then
       let p = legacyManylinux.${builtins.elemAt legacy 0}; v = pair (builtins.elemAt p 0) (builtins.elemAt p 1); in
       if builtins.elemAt legacy 1 == arch && v <= glibc then byVersion v * 2 + 1 else null
+    # after every manylinux tag (byVersion * 2 + 1 stays below 200000), as packaging and uv rank it
+    else if linux && plain != null then
+      (if builtins.head plain == arch then 200000 else null)
     else if !linux && mac != null then
       let v = pair (toInt (builtins.elemAt mac 0)) (toInt (builtins.elemAt mac 1)); i = indexOf (builtins.elemAt mac 2) macArchs; in
       if i != null && v <= macos then byVersion v * 10 + i else null

@@ -20,6 +20,11 @@ rec {
      widest (libcrypt, ncurses5), so a wheel tagged manylinux1 and manylinux2014 may need those.
      manylinux1 (= manylinux_2_5), manylinux2010 (= _2_12), else manylinux2014 (nixpkgs has no
      newer set; _2_17 and later map there). null for pure and non-Linux wheels.
+     A plain linux_<arch> wheel (PyTorch's own index serves them) follows no policy: it links what
+     the distribution it was built on had. It gets manylinux2014, the set of today's build hosts
+     (manylinux1's extra ncurses5 and libcrypt.so.1 are CentOS 5's), and, like every binary Linux
+     wheel, what its `needs` map to: whatever it links outside the set is read from its ELF files
+     and either provided, tolerated (plugins) or refused while evaluating with the table line to add.
      Example: manylinuxSet { wheel_tags = [ "cp311-cp311-manylinux_2_17_x86_64" ]; } == "manylinux2014"
   */
   manylinuxSet = entry:

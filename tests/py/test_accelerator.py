@@ -233,3 +233,21 @@ def test_offline_works_once_the_extra_index_was_asked_even_if_it_had_nothing(pyp
                        offline=True)
     assert offline.returncode == 0, offline.stderr
     assert (tmp_path / "on.json").read_bytes() == (tmp_path / "off.json").read_bytes()
+
+
+LINUX_TAG = "cp311-cp311-linux_x86_64"
+
+
+def test_a_plain_linux_wheel_of_the_extra_index_is_selected_and_says_cpu(pypi, tmp_path):
+    """PyTorch's CPU index serves torch <= 2.5 as linux_x86_64 wheels only (not manylinux): pip and
+    uv install them on Linux, after every manylinux tag, and so does mach-nix."""
+    world = {"fakepkg": [Dist("1.0+cpu", wheels=[LINUX_TAG], sdist=False)]}
+    with FakePyPI(world_routes(world)) as linux_only:
+        done = lock(["-o", "l.json", "fakepkg"], cache=tmp_path / "cache", pypi=pypi, extra=linux_only, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    doc = json.loads((tmp_path / "l.json").read_text())
+    fake = doc["packages"]["fakepkg"]
+    assert (fake["version"], fake["filename"]) == ("1.0+cpu", f"fakepkg-1.0+cpu-{LINUX_TAG}.whl")
+    assert fake["wheel_tags"] == [LINUX_TAG]
+    assert doc["target"]["accelerator"] == "cpu"
+    assert "nvidia-fake-cu12" not in doc["packages"]

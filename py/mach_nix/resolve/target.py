@@ -1,9 +1,9 @@
 """The target environment: marker values and supported wheel tags, computed from arguments only.
 
 Nothing is read from the host: ``Target.create("3.11", "aarch64-darwin")`` gives the same result on
-any machine. Tags follow packaging.tags (PEP 425, PEP 600 manylinux with legacy aliases, abi3
-forward compatibility, macOS versions, universal2), best first. :func:`simple_marker` evaluates
-the usual environment markers of Requires-Dist without packaging.markers.
+any machine. Tags follow packaging.tags (PEP 425, PEP 600 manylinux with legacy aliases, then plain
+``linux_<arch>``, abi3 forward compatibility, macOS versions, universal2), best first.
+:func:`simple_marker` evaluates the usual environment markers of Requires-Dist without packaging.markers.
 """
 
 from __future__ import annotations
@@ -123,7 +123,10 @@ def _platforms(arch: str, kernel: str, glibc: Optional[str], macos: Optional[str
             legacy = _LEGACY_MANYLINUX.get((g_major, minor))
             if legacy:
                 out.append(f"{legacy}_{arch}")
-        return out  # plain linux_* wheels are not portable: never selected
+        # packaging.tags._linux_platforms and uv: a plain linux_<arch> wheel (built on some
+        # distribution, not audited for manylinux; PyPI refuses them, other indexes such as
+        # PyTorch's serve them) installs on Linux, ranked after every manylinux tag.
+        return out + [f"linux_{arch}"]
     from packaging.tags import mac_platforms
 
     version = _parse_two(macos or DEFAULT_MACOS, "--macos", "11.3")

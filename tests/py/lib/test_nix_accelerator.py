@@ -11,7 +11,7 @@ from typing import Any, Dict, Optional
 
 import pytest
 
-from nix_support import GLIBC, PY_FULL
+from nix_support import GLIBC, PY, PY_FULL
 from test_nix import COMMON, ROOT, nix_eval
 
 pytestmark = [pytest.mark.nix]
@@ -119,3 +119,40 @@ def test_nix_reads_packages_as_the_cli_does() -> None:
                              f"map (c: a.evidence (builtins.elemAt c 0) (builtins.elemAt c 1)) (builtins.fromJSON ''{cases}'')")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert json.loads(proc.stdout) == [e for _, _, e in EVIDENCE_CASES]
+
+
+def test_a_plain_linux_wheel_from_an_extra_index_is_a_cpu_wheel_with_autopatchelf(tmp_path: Path) -> None:
+    """A `+cpu` build served as a linux_x86_64 wheel only (PyTorch's CPU index, torch <= 2.5), locked
+    through --extra-index-url: Nix builds it as a binary Linux wheel (autoPatchelf, the manylinux2014
+    set, lib/wheel.nix `manylinuxSet`) in a CPU environment, and refuses it for CUDA."""
+    from faults.fakepypi import FakePyPI
+    from faults.world import Dist, world_routes
+    from test_accelerator import lock
+
+    tag = f"cp{PY.replace('.', '')}-cp{PY.replace('.', '')}-linux_x86_64"
+    with FakePyPI(world_routes({"fakepkg": [Dist("1.0", wheels=["py3-none-any"], sdist=False)]})) as pypi, \
+            FakePyPI(world_routes({"fakepkg": [Dist("1.0+cpu", wheels=[tag], sdist=False)]})) as cpu:
+        done = lock(["-o", "l.json", "--python", PY_FULL, "--glibc", GLIBC, "fakepkg"], cache=tmp_path / "cache",
+                    pypi=pypi, extra=cpu, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lock_file = tmp_path / "l.json"
+    assert json.loads(lock_file.read_text())["packages"]["fakepkg"]["wheel_tags"] == [tag]
+    expr = ("let env = machNix.mkPython {{ lockFile = {}; {} }}; p = env.python.pkgs.fakepkg; in "
+            "{{ inherit (p.machNix) filename manylinux; version = p.version; "
+            "patchelf = builtins.any (d: (d.name or \"\") == pkgs.autoPatchelfHook.name) p.nativeBuildInputs; "
+            "drv = builtins.isString env.drvPath; }}")
+    proc = nix_eval(COMMON + expr.format(lock_file, 'accelerator = "cpu";'))
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert json.loads(proc.stdout) == {"filename": f"fakepkg-1.0+cpu-{tag}.whl", "manylinux": "manylinux2014",
+                                       "version": "1.0+cpu", "patchelf": True, "drv": True}
+    refused = nix_eval(COMMON + expr.format(lock_file, 'accelerator = "cuda";'))
+    assert refused.returncode != 0
+    assert "was made for another accelerator: cpu (lock) vs cuda" in refused.stderr, refused.stderr[-2000:]
+    # its ELF needs (lib/needs.nix) are asked of it as of a manylinux wheel: an unmapped module need is refused
+    doc = json.loads(lock_file.read_text())
+    doc["packages"]["fakepkg"]["needs"] = {"libunmapped-x.so.1": {"use": "module"}}
+    (tmp_path / "needs.json").write_text(json.dumps(doc))
+    needy = nix_eval(COMMON + expr.format(tmp_path / "needs.json", ""))
+    assert needy.returncode != 0
+    assert (f"the wheel fakepkg-1.0+cpu-{tag}.whl (fakepkg 1.0+cpu) has an importable extension module that needs "
+            "libunmapped-x.so.1") in needy.stderr, needy.stderr[-2000:]

@@ -35,10 +35,29 @@ def test_manylinux_order_legacy_aliases_and_glibc_limit():
     assert p["cp311-cp311-manylinux_2_17_x86_64"] < p["cp311-abi3-manylinux_2_28_x86_64"]
     assert "cp37-abi3-manylinux_2_17_x86_64" in p
     assert p["cp39-abi3-manylinux_2_17_x86_64"] < p["py3-none-any"]
-    # never: other Pythons' ABIs, other architectures, non-portable linux_* tags
-    for tag in ("cp312-cp312-manylinux_2_17_x86_64", "cp311-cp311-manylinux_2_17_aarch64", "cp311-cp311-linux_x86_64",
+    # never: other Pythons' ABIs, other architectures (their plain linux_* tags too)
+    for tag in ("cp312-cp312-manylinux_2_17_x86_64", "cp311-cp311-manylinux_2_17_aarch64", "cp311-cp311-linux_aarch64",
                 "cp312-abi3-manylinux_2_17_x86_64"):
         assert tag not in p
+
+
+@pytest.mark.parametrize("system, lowest", [("x86_64-linux", 5), ("aarch64-linux", 17)])
+def test_linux_tags_are_packagings_with_plain_linux_last(system, lowest):
+    """packaging.tags' order for the platforms _linux_platforms yields: manylinux (newest first, each
+    legacy alias after its manylinux_2_N), then plain linux_<arch> (PyTorch's own index serves those)."""
+    from packaging.tags import compatible_tags, cpython_tags
+
+    arch = system.split("-")[0]
+    legacy = {17: "manylinux2014", 12: "manylinux2010", 5: "manylinux1"}
+    platforms = [p for minor in range(28, lowest - 1, -1)
+                 for p in (f"manylinux_2_{minor}_{arch}", f"{legacy[minor]}_{arch}" if minor in legacy else None) if p]
+    platforms.append(f"linux_{arch}")
+    expected = [str(t) for t in cpython_tags((3, 11), ["cp311"], platforms)]
+    expected += [str(t) for t in compatible_tags((3, 11), "cp311", platforms) if str(t) not in expected]
+    t = Target.create("3.11", system, glibc="2.28")
+    assert list(t.tags) == expected
+    p = t.tag_priority
+    assert p[f"cp311-cp311-{legacy[lowest]}_{arch}"] < p[f"cp311-cp311-linux_{arch}"] < p[f"cp311-abi3-manylinux_2_28_{arch}"]
 
 
 def test_aarch64_linux_starts_at_manylinux2014():
