@@ -19,10 +19,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from resolvelib import BaseReporter
 
+from mach_nix.constants import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_SECONDS  # noqa: F401 (re-exported)
 from mach_nix.errors import MachNixError
 
-DEFAULT_MAX_SECONDS = 60.0
-DEFAULT_MAX_MEMORY_MB = 2048.0
 MEMORY_EVERY = 0.02  # seconds between two reads of the resident set size
 _PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 

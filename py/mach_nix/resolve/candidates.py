@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional
 
 from packaging.version import Version
 
+from mach_nix.constants import SDIST_SUFFIXES  # noqa: F401 (re-exported)
 from mach_nix.index.view.layers import ProjectView
 from mach_nix.index.storage.schema import UNREAD_METADATA as UNREAD
 from mach_nix.resolve.provider_order import DEFAULT_PROVIDERS, PROVIDERS, parse_providers  # noqa: F401 (re-exported)
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from mach_nix.resolve.target import Target
     from mach_nix.shapes import FileNode
 
-SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tgz", ".tar.xz", ".tar")
 
 
 @lru_cache(maxsize=None)

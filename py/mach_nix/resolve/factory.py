@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
+from mach_nix.constants import PROVIDERS
 from mach_nix.resolve.budget import Budget
 from mach_nix.resolve.candidates import Candidate, ProjectCandidates
 from mach_nix.resolve.contracts import IndexView, ResolveRequest, index_view
@@ -36,7 +37,7 @@ class Factory:
         self.target = target
         self.request = request
         self.budget = budget  # checked by the look-ahead, which can walk far between two rounds
-        self.defaults = request.providers.get("_default", ("wheel", "sdist", "nixpkgs"))
+        self.defaults = request.providers.get("_default", PROVIDERS)
         self.projects: Dict[str, ProjectCandidates] = {}
         self.containment = Containment()
         # ``spec.contains(version, prereleases=True)``, memoized; bound once: the hottest call of a resolution

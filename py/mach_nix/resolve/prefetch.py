@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Sequence, Tuple
 
+from mach_nix.constants import PROVIDERS
 from mach_nix.index.view.layers import ProjectView
 from mach_nix.names import normalize
 from mach_nix.resolve.contracts import index_view
@@ -32,7 +33,7 @@ def start_prefetching(index: Any, target: Any, providers: Dict[str, Tuple[str, .
     remote = index.remote
     if remote is None or remote.offline:
         return
-    defaults = providers.get("_default", ("wheel", "sdist", "nixpkgs"))
+    defaults = providers.get("_default", PROVIDERS)
 
     def on_project(name: str) -> None:
         from mach_nix.resolve.candidates import ProjectCandidates

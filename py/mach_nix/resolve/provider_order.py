@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional, Tuple
 
+from mach_nix.constants import PROVIDERS
 from mach_nix.errors import MachNixError
 
-PROVIDERS = ("wheel", "sdist", "nixpkgs")
-DEFAULT_PROVIDERS: Tuple[str, ...] = ("wheel", "sdist", "nixpkgs")
+DEFAULT_PROVIDERS: Tuple[str, ...] = PROVIDERS
 
 
 def parse_providers(text: Optional[str]) -> Dict[str, Tuple[str, ...]]:

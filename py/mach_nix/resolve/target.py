@@ -11,16 +11,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
+from mach_nix.constants import DEFAULT_GLIBC, DEFAULT_MACOS, DEFAULT_PYTHON, DEFAULT_SYSTEM  # noqa: F401 (re-exported)
 from mach_nix.errors import MachNixError
 
 if TYPE_CHECKING:
     from mach_nix.shapes import LockTarget
 
 SYSTEMS = ("x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin")
-DEFAULT_PYTHON = "3.11"
-DEFAULT_SYSTEM = "x86_64-linux"
-DEFAULT_GLIBC = "2.40"  # nixpkgs' glibc (stdenv.cc.libc.version)
-DEFAULT_MACOS = "11.3"  # nixpkgs' darwinSdkVersion / darwinMinVersion
 # The CPython minor versions mach-nix knows, with the full version assumed for a bare "3.X"
 # (python_full_version markers); pass 3.X.Y to override. 3.15.0 came out in October 2026.
 DEFAULT_PATCH = {8: 20, 9: 23, 10: 18, 11: 13, 12: 11, 13: 5, 14: 0, 15: 0}
@@ -58,12 +55,12 @@ class Target:
             if macos:
                 raise MachNixError(f"--macos {macos} makes no sense for --system {system}; drop it.")
             glibc = glibc or DEFAULT_GLIBC
-            _parse_two(glibc, "--glibc", "2.40")
+            _parse_two(glibc, "--glibc", DEFAULT_GLIBC)
         else:
             if glibc:
                 raise MachNixError(f"--glibc {glibc} makes no sense for --system {system}; drop it.")
             macos = macos or DEFAULT_MACOS
-            mac = _parse_two(macos, "--macos", "11.3")
+            mac = _parse_two(macos, "--macos", DEFAULT_MACOS)
             if arch == "aarch64" and mac < (11, 0):
                 raise MachNixError(f"--macos {macos}: Apple silicon (aarch64-darwin) needs macOS 11.0 or newer.")
         env = marker_environment(major, minor, full, arch, kernel)
@@ -115,7 +112,7 @@ def marker_environment(major: int, minor: int, full: str, arch: str, kernel: str
 
 def _platforms(arch: str, kernel: str, glibc: Optional[str], macos: Optional[str]) -> List[str]:
     if kernel == "linux":
-        g_major, g_minor = _parse_two(glibc or DEFAULT_GLIBC, "--glibc", "2.40")
+        g_major, g_minor = _parse_two(glibc or DEFAULT_GLIBC, "--glibc", DEFAULT_GLIBC)
         lowest = 17 if arch == "aarch64" else 5  # aarch64 wheels start at manylinux2014
         out: List[str] = []
         for minor in range(g_minor, lowest - 1, -1):
@@ -129,7 +126,7 @@ def _platforms(arch: str, kernel: str, glibc: Optional[str], macos: Optional[str
         return out + [f"linux_{arch}"]
     from packaging.tags import mac_platforms
 
-    version = _parse_two(macos or DEFAULT_MACOS, "--macos", "11.3")
+    version = _parse_two(macos or DEFAULT_MACOS, "--macos", DEFAULT_MACOS)
     return list(mac_platforms(version, "arm64" if arch == "aarch64" else "x86_64"))
 
 

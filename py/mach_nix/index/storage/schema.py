@@ -48,6 +48,7 @@ METADATA_SOURCES = (
 UNREAD_METADATA = "not-crawled"  # a file whose metadata was not read (yet)
 
 # PyPI's file host keeps a file at packages/<blake2b-256 of the file, split 2/2/60>/<filename>.
+# Twin: lib/index-schema.nix pypiFiles (golden cases: tests/data/golden/file-urls.json).
 PYPI_FILES = "https://files.pythonhosted.org/packages/"
 _HEX = frozenset("0123456789abcdef")
 

@@ -17,9 +17,9 @@ from packaging.tags import Tag
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
+from mach_nix.constants import SDIST_SUFFIXES
 from mach_nix.names import normalize
 
-SDIST_SUFFIXES = (".tar.gz", ".zip", ".tar.bz2", ".tar.xz", ".tgz", ".tar")
 
 _CP = re.compile(r"^cp3(\d+)$")
 _PY3 = re.compile(r"^py3\d*$")
