@@ -16,6 +16,10 @@ from typing import Optional
 from mach_nix.constants import SDIST_SUFFIXES
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+# one regex scan instead of a Python loop per character: a lock checks every url and filename
+# (``\s`` is str.isspace's set: both are Py_UNICODE_ISSPACE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL_OR_SPACE = re.compile(r"[\x00-\x1f\x7f\s]")
 _SCHEMES = ("https://", "http://")
 
 
@@ -108,11 +112,11 @@ def _name(value: str) -> Optional[str]:
 
 
 def _has_control(value: str) -> bool:
-    return any(ord(c) < 0x20 or ord(c) == 0x7F for c in value)
+    return _CONTROL.search(value) is not None
 
 
 def _has_control_or_space(value: str) -> bool:
-    return _has_control(value) or any(c.isspace() for c in value)
+    return _CONTROL_OR_SPACE.search(value) is not None
 
 
 _CHECKS = {"url": _url, "path": _path, "sha256": _sha256, "filename": _filename, "version": _version, "name": _name}

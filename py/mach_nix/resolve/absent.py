@@ -11,7 +11,6 @@ Example: ``explain_absent(factory, "furo", ["docs.txt, line 3: furo"])`` →
 
 from __future__ import annotations
 
-import difflib
 from collections import deque
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -72,6 +71,8 @@ class Suggestions:
                 self._names = list(self._index.names())
             except Exception:  # a suggestion must never turn a clear error into another one
                 self._names = []
+        import difflib  # only a failed lock suggests names: a successful one does not load it
+
         return difflib.get_close_matches(normalize(name), self._names, n=limit, cutoff=0.75)
 
 

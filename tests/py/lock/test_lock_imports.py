@@ -20,6 +20,7 @@ NOT_ON_THE_LOCK_PATH = {
     "mach_nix.index.crawl.crawler": "the crawler",
     "mach_nix.index.client.pypi": "the network client",
     "lz4": "the packed index (data/ is JSON)",
+    "difflib": "name suggestions, made only when a lock fails",
 }
 
 
