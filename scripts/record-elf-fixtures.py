@@ -17,7 +17,7 @@ from pathlib import Path
 
 from mach_nix.index.client.pypi import PyPIClient
 from mach_nix.native.elf import read_dynamic
-from mach_nix.native.wheel_elf import _ReaderFile
+from mach_nix.index.client.ranges import ReadAtFile
 from mach_nix.native.zipmember import MemberInfo, ZipMember
 
 OUT = Path(__file__).resolve().parents[1] / "tests" / "data" / "elf"
@@ -36,7 +36,7 @@ def main(lock_path: str, wanted: list) -> None:
         def read(offset: int, n: int) -> bytes:
             return client.get(url, headers={"Range": f"bytes={offset}-{offset + n - 1}"}, ok=(206,)).data
 
-        zi = zipfile.ZipFile(_ReaderFile(read, size)).getinfo(member_path)
+        zi = zipfile.ZipFile(ReadAtFile(size, read)).getinfo(member_path)
         member = ZipMember(read, MemberInfo(zi.filename, zi.header_offset, zi.compress_type, zi.compress_size,
                                             zi.file_size))
         ranges = []

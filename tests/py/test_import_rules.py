@@ -280,3 +280,18 @@ def test_docs_architecture_shows_the_rules_this_test_checks() -> None:
     shown = text.split(start, 1)[1].split(end, 1)[0]
     assert shown == rules_block(), "docs/architecture.md's import rules differ from ALLOWED; paste:\n" + rules_block()
     assert f"Shared leaves: {', '.join(sorted(LEAVES - {'mach_nix'}))}" in text
+
+
+def test_scripts_and_bench_import_public_names_that_exist() -> None:
+    """scripts/ and bench/ are run by hand, not by the suite: a rename in py/ must not break them unseen."""
+    import importlib
+
+    repo = ROOT.parents[1]
+    broken = []
+    for path in sorted([*(repo / "scripts").glob("*.py"), *(repo / "bench").glob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mach_nix"):
+                module = importlib.import_module(node.module)
+                broken += [f"{path.name}: {node.module}.{a.name}" for a in node.names
+                           if a.name.startswith("_") or not hasattr(module, a.name)]
+    assert broken == []
