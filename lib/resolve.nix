@@ -86,7 +86,7 @@ rec {
   inputFile = file: if builtins.isPath file then "${inputDir file}/${baseNameOf file}" else toString file;
 
   /* lockDrv :: { mach-nix, index, layers?, target, requirements?, requirementsFile?, pyproject?, extras, groups,
-                  providers, nixpkgsPackages? } -> derivation
+                  providers, nixpkgsPackages?, needsTable? } -> derivation
      A derivation whose output is the lock file; a failed resolution gives {"error": "<message>",
      "failure": { kind, absent_projects, absent_releases, conflicts, commands }} (`--failure-json`).
      It runs `mach-nix lock --index <index> --index <layer>… --offline`: the layers in this order

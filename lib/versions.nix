@@ -146,7 +146,7 @@ rec {
           prefix != null && startsWith prefix v == (lib.elemAt wild 0 == "==")
         else if compat != null then
           let s = parse (lib.elemAt compat 0); n = if s == null then 0 else builtins.length s.release; in
-          n >= 2 && compare version (lib.elemAt compat 0) >= 0
+          n >= 2 && compareParsed v s >= 0
             && startsWith (s // { release = builtins.genList (builtins.elemAt s.release) (n - 1); }) v
         else if ordered != null && builtins.substring 0 1 (lib.elemAt ordered 1) != "=" then
           let

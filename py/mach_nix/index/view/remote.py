@@ -217,7 +217,9 @@ class RemoteIndex:
             # read here, in the calling thread, unless a worker is at it already: a prefetch worker
             # waiting for a read still queued on the pool could deadlock it
             mine = queued is None or queued.cancel()
-            future = self._fills[node["sha256"]] = _running_future() if mine or queued is None else queued
+            if queued is None or mine:
+                queued = self._fills[node["sha256"]] = _running_future()
+            future = queued
         if mine:
             _run_into(future, self._fill, key, node)
         future.result()
