@@ -186,14 +186,17 @@ def lock_set(requirements: Path, target: Target, out: Path, online: bool = True)
 def mkpython_expr(lock_file: Path, nixpkgs: Path, fresh: Optional[str] = None, release: Optional[str] = None) -> str:
     """`mkPython { lockFile }` on ``nixpkgs``; ``fresh``: a nonce put in every locked package's
     derivation (overridesPost), so that each is built anew while the downloads stay cached (a
-    build-machinery package lib/ keeps apart, such as packaging, stays cached).
+    build-machinery package lib/ keeps apart, such as packaging, stays cached). The package lib/
+    gives is evaluated first: overridePythonAttrs makes a new derivation, which would otherwise
+    build what lib/ refuses at evaluation (a Rust sdist without its crates).
 
     Example: ``mkpython_expr(Path("lock.json"), SHIM, fresh="1733570000")``.
     """
     lock = lock_file.resolve()
     post = "" if fresh is None else (
-        f"overridesPost = f: p: builtins.listToAttrs (map (n: {{ name = n; value = p.${{n}}.overridePythonAttrs "
-        f"(o: {{ MACH_NIX_BENCH_FRESH = {json.dumps(fresh)}; }}); }}) (builtins.filter (n: p ? ${{n}}) "
+        f"overridesPost = f: p: builtins.listToAttrs (map (n: {{ name = n; value = builtins.seq p.${{n}}.drvPath "
+        f"(p.${{n}}.overridePythonAttrs (o: {{ MACH_NIX_BENCH_FRESH = {json.dumps(fresh)}; }})); }}) "
+        f"(builtins.filter (n: p ? ${{n}}) "
         f"(builtins.attrNames (builtins.fromJSON (builtins.readFile {lock})).packages))); ")
     return (f"(import {ROOT} {{ pkgs = {pkgs_expr(nixpkgs, release)}; }})"
             f".mkPython {{ lockFile = {lock}; {post}}}")
