@@ -141,6 +141,23 @@ def test_a_lock_of_tabled_wheels_gets_needs_with_no_network(tmp_path: Path) -> N
     assert {n: e["needs"] for n, e in packages.items()} == classify(CHAIN)
 
 
+def test_a_fill_reads_one_wheel_of_every_release_before_the_rest(tmp_path: Path) -> None:
+    def w(name: str, size: int) -> IndexWheel:
+        project, version = name.split("-")[:2]
+        return IndexWheel(project, Version(version), f"{name}-{TAG}.whl", name, size, "u", ("x86_64",))
+
+    held = w("c-1.0-cp311", 1)
+    writer = needs_fill.TableWriter(tmp_path)
+    writer.add(held.sha256, entry_of(held.filename, Summary()))
+    writer.merge()
+    wheels = [held, w("a-1.0-cp311", 5), w("a-1.0-cp312", 6), w("b-2.0-cp311", 50), w("b-2.0-cp312", 40),
+              w("a-2.0-cp311", 30), w("c-1.0-cp312", 2)]
+    order = [x.sha256 for x in needs_fill.plan(NeedsTable(tmp_path), wheels, needs_fill.FillReport())]
+    # the smallest wheel of each release first (by size), then the others (by size)
+    # c 1.0 is in the table already, so its other wheel waits for the second round.
+    assert order == ["a-1.0-cp311", "a-2.0-cp311", "b-2.0-cp312", "c-1.0-cp312", "a-1.0-cp312", "b-2.0-cp311"]
+
+
 def test_selection_newest_per_project_and_architecture() -> None:
     def w(project: str, version: str, arch: str) -> IndexWheel:
         return IndexWheel(project, Version(version), f"{project}-{version}-{arch}.whl", f"{project}{version}{arch}",
