@@ -40,7 +40,7 @@
     "concatStringsSep" "elem" "elemAt" "escapeShellArg" "escapeShellArgs" "filter" "findFirst" "foldl'" "genAttrs" "hasInfix" "hasPrefix"
     "hasSuffix" "head" "isAttrs" "isDerivation" "isFunction" "isList" "isString" "last" "length" "listToAttrs"
     "mapAttrs" "mapAttrsToList" "nameValuePair" "optional" "optionalAttrs" "optionalString"
-    "optionals" "removePrefix" "removeSuffix" "replaceStrings" "sort" "splitString" "toLower" "unique"
+    "optionals" "removePrefix" "removeSuffix" "replaceStrings" "sort" "splitString" "subtractLists" "toLower" "unique"
   ];
   # overrides/sonames.json's attribute paths (nixpkgs master, checked as that file records): each is
   # looked up only when a lock's `needs` maps to it, the first one present of a soname's list wins, so
@@ -53,10 +53,12 @@
     "cudaPackages_12.libcutensor" "cudaPackages_12.libnvjitlink" "cudaPackages_12.nccl"
     "cudaPackages_13.cuda_cudart" "cudaPackages_13.cuda_cupti" "cudaPackages_13.cuda_nvrtc"
     "cudaPackages_13.libcublas" "cudaPackages_13.libcufft" "cudaPackages_13.libcusolver"
-    "cudaPackages_13.libnvjitlink" "cudaPackages_13.libnvshmem" "curl" "dbus" "expat" "gdk-pixbuf"
-    "gfortran.cc.lib" "glib" "gtk3" "harfbuzz" "libfabric" "libfido2" "libsecret" "libsoup_3" "libuuid"
-    "libxcb" "libxcrypt" "mpi" "ncurses5" "openssl" "p11-kit" "pango" "pmix" "rdma-core" "stdenv.cc.cc.lib"
-    "tbb" "tbb_2022" "ucx" "unixODBC" "webkitgtk_4_1" "xorg.libxcb" "zlib"
+    "cudaPackages_13.libnpp" "cudaPackages_13.libnvjitlink" "cudaPackages_13.libnvshmem" "curl" "dbus"
+    "expat" "ffmpeg_4" "ffmpeg_5" "ffmpeg_6" "ffmpeg_7" "ffmpeg_8" "gdk-pixbuf" "gfortran.cc.lib" "glib"
+    "gtk3" "harfbuzz" "libfabric" "libfido2" "libheif" "libsecret" "libsoup_3" "libuuid" "libxcb"
+    "libxcrypt" "libxkbcommon" "mpi" "ncurses5" "openssl" "p11-kit" "pango" "pmix" "rdma-core" "sox"
+    "stdenv.cc.cc.lib" "tbb" "tbb_2022" "ucx" "unixODBC" "webkitgtk_4_1" "xorg.libxcb" "z3" "zlib"
+    "zstd"
   ];
   # overrides/external.json's attribute paths (PEP 725 DepURLs of sdists' [external] tables, checked
   # as that file records) are looked up only when a locked sdist's `external` names them; one this

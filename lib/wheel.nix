@@ -52,8 +52,8 @@ rec {
     let
       set = manylinuxSet entry;
       native = set != null && pkgs.stdenv.hostPlatform.isLinux;
-      fromNeeds = if native && entry ? needs then needsLib.forWheel { inherit name entry; }
-        else { buildInputs = [ ]; searchWheels = [ ]; driver = false; tolerated = [ ]; ignoreMissing = [ ]; };
+      fromNeeds = if native && entry ? needs then needsLib.forWheel { inherit name entry python; }
+        else { buildInputs = [ ]; searchWheels = [ ]; driver = false; tolerated = [ ]; alternatives = [ ]; otherInterpreters = [ ]; ignoreMissing = [ ]; };
       ignoreMissing = lib.unique (fixes.autoPatchelfIgnoreMissingDeps ++ fromNeeds.ignoreMissing);
       # A wheel that links the CUDA driver finds it at run time through the driver runpath, as
       # nixpkgs' CUDA packages do (its `needs` say so, or an overrides/ rule ignores libcuda.so.1).
@@ -64,7 +64,11 @@ rec {
       search = lib.unique (searchDeps ++ fromNeeds.searchWheels);
       preFixup = lib.concatMapStrings (d: "addAutoPatchelfSearchPath ${pkgOf d}/${python.sitePackages}\n") search
         + lib.optionalString (fromNeeds.tolerated != [ ])
-          "echo 'mach-nix: ${name}: only plugins (shared objects no extension module loads) need ${lib.concatStringsSep " " fromNeeds.tolerated}; nothing provides them, so autoPatchelf leaves them unresolved'\n";
+          "echo 'mach-nix: ${name}: only plugins (shared objects no extension module loads) need ${lib.concatStringsSep " " fromNeeds.tolerated}; nothing provides them, so autoPatchelf leaves them unresolved'\n"
+        + lib.optionalString (fromNeeds.alternatives != [ ])
+          "echo 'mach-nix: ${name}: loads one version of a library family at run time (overrides/sonames.json anyOf) and gets one; the modules for the others stay unresolved: ${lib.concatStringsSep " " fromNeeds.alternatives}'\n"
+        + lib.optionalString (fromNeeds.otherInterpreters != [ ])
+          "echo 'mach-nix: ${name}: ${lib.concatStringsSep " " fromNeeds.otherInterpreters} belong to modules built for other Pythons, which ${python.pythonVersion} never imports; left unresolved'\n";
     in
     final.buildPythonPackage ({
       pname = name;
@@ -84,7 +88,7 @@ rec {
       postInstall = (import ./overrides.nix { inherit lib pkgs; }).substitutionScript python.sitePackages (fixes.substitutions or [ ]);
       failureHook = hint.failureHook name entry.version;
       passthru.machNix = { provider = "wheel"; inherit (entry) filename; manylinux = set; needs = entry ? needs; driverRunpath = cuda;
-                           inherit (fromNeeds) tolerated searchWheels; };
+                           inherit (fromNeeds) tolerated alternatives otherInterpreters searchWheels; };
     } // lib.optionalAttrs (native && preFixup != "") {
       inherit preFixup;
     } // lib.optionalAttrs (ignoreMissing != [ ]) {

@@ -266,6 +266,9 @@ let
     };
     python3 = final.${pythonAttr};
     python3Packages = final.python3.pkgs;
-  };
+  }
+  # Removed packages, as aliases.nix keeps them: an attribute that throws when it is used, so that
+  # `pkgs ? ffmpeg_5` holds and only evaluating it fails (the release's `removedAliases`).
+  // lib.mapAttrs (_: message: throw message) (removeAttrs (releaseTable.removedAliases or { }) [ "_source" ]);
   pkgs = lib.fix (lib.foldl' (acc: overlay: lib.extends overlay acc) base overlays);
 in pkgs

@@ -12,11 +12,12 @@ copy of it.
 Example (``python -m mach_nix.native.coverage`` prints it for data/needs/)::
 
     report = coverage(table_entries(NeedsTable(Path("data/needs"))), SONAMES)
-    report.rows[0]   # Row(soname="libz.so.1", mapped=True, module=226, plugin=35, shipped_by=(...), ...)
+    report.rows[0]   # Row(soname="libz.so.1", decided="mapped", module=226, plugin=35, shipped_by=(...), ...)
 """
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,17 +35,40 @@ Depends = Callable[[str], FrozenSet[str]]  # project -> the projects it may depe
 
 @dataclass(frozen=True)
 class Row:
-    """One soname: whether the table maps it, how many wheels need it from a module, how many
-    only from plugins, and two hints (not sources): the unrelated projects that ship a copy of it,
-    and the needers' dependencies named after it (``libmlx.so`` and mlx's ``mlx-cpu``: a wheel the
-    table does not hold yet, likely the one that ships it)."""
+    """One soname: what the table decides for it (:func:`decision`), how many wheels need it from
+    a module, how many only from plugins, and two hints (not sources): the unrelated projects that
+    ship a copy of it, and the needers' dependencies named after it (``libmlx.so`` and mlx's
+    ``mlx-cpu``: a wheel the table does not hold yet, likely the one that ships it)."""
 
     soname: str
-    mapped: bool
+    decided: str  # "mapped", "interpreter", "unmapped" (on purpose, with a reason) or "undecided"
     module: int
     plugin: int
     shipped_by: Tuple[str, ...]
     dependencies: Tuple[str, ...] = ()
+
+    @property
+    def mapped(self) -> bool:
+        """Whether the table maps the soname to nixpkgs attributes."""
+        return self.decided == "mapped"
+
+
+def decision(soname: str, sonames: Mapping[str, Any]) -> str:
+    """What overrides/sonames.json decides for a soname a wheel needs outside manylinux and the
+    driver: ``mapped`` (to attributes), ``interpreter`` (a libpython: the environment's own, or
+    another Python's that only modules for that Python need), ``unmapped`` (left out on purpose:
+    ``nixpkgs.unmapped`` names it, globs allowed, with the reason) or ``undecided``.
+
+    Example: ``decision("libQt6Core.so.6", table) == "unmapped"``
+    """
+    if soname in sonames["sonames"]:
+        return "mapped"
+    if re.fullmatch(sonames["interpreter"], soname):
+        return "interpreter"
+    for entry in sonames["nixpkgs"].get("unmapped", ()):
+        if any(fnmatch.fnmatchcase(soname, pattern) for pattern in entry["sonames"]):
+            return "unmapped"
+    return "undecided"
 
 
 @dataclass(frozen=True)
@@ -102,6 +126,16 @@ def index_depends(index: Any) -> Depends:
     return lru_cache(maxsize=None)(depends)
 
 
+def provided(soname: str, sonames: Mapping[str, Any]) -> bool:
+    """Whether a module's need of ``soname`` is met by what the table decides: mapped, a libpython,
+    or a member of an ``anyOf`` family (the build gets one of its groups: lib/needs.nix).
+
+    Example: ``provided("libavutil.so.61", table) and not provided("libmlx.so", table)``
+    """
+    return (decision(soname, sonames) in ("mapped", "interpreter")
+            or any(soname in group for family in sonames.get("anyOf", ()) for group in family["groups"]))
+
+
 def coverage(entries: Iterable[Tuple[str, Summary]], sonames: Mapping[str, Any],
              depends: Depends = lambda project: frozenset()) -> Report:
     """The coverage of ``sonames`` (overrides/sonames.json's content) over ``entries``.
@@ -129,8 +163,8 @@ def coverage(entries: Iterable[Tuple[str, Summary]], sonames: Mapping[str, Any],
                 named.setdefault(soname, set()).update(p for p in depends(project) if named_after(soname, p))
         if counted[MODULE] or counted[PLUGIN]:
             wheels += 1
-            covered += all(s in sonames["sonames"] for s in counted[MODULE])
-    rows = [Row(s, s in sonames["sonames"], n[MODULE], n[PLUGIN], tuple(sorted(shippers.get(s, ()))),
+            covered += all(provided(s, sonames) for s in counted[MODULE])
+    rows = [Row(s, decision(s, sonames), n[MODULE], n[PLUGIN], tuple(sorted(shippers.get(s, ()))),
                 tuple(sorted(named[s]))) for s, n in needers.items()]
     rows.sort(key=lambda r: (-r.module, -r.plugin, r.soname))
     return Report(tuple(rows), wheels, covered)
@@ -140,10 +174,11 @@ def render(report: Report, least: int = 1) -> List[str]:
     """The report as text lines: a summary line, then one line per soname needed by ``least`` wheels or more."""
     mapped = [r for r in report.rows if r.mapped]
     module = [r for r in report.rows if r.module]
+    undecided = [r for r in report.rows if r.decided == "undecided"]
     lines = [f"{len(report.rows)} sonames ({len(module)} needed by modules): {len(mapped)} mapped "
-             f"({sum(r.mapped for r in module)} of the module ones); {report.covered} of {report.wheels} wheels "
-             f"have every module need mapped"]
-    lines += [f"{'mapped' if r.mapped else 'UNMAPPED':8} {r.module:4} module {r.plugin:4} plugin-only  {r.soname}"
+             f"({sum(r.mapped for r in module)} of the module ones), {len(undecided)} undecided; "
+             f"{report.covered} of {report.wheels} wheels have every module need mapped"]
+    lines += [f"{r.decided:11} {r.module:4} module {r.plugin:4} plugin-only  {r.soname}"
               + (f"  (a copy in: {', '.join(r.shipped_by)})" if r.shipped_by else "")
               + (f"  (a dependency named after it: {', '.join(r.dependencies)})" if r.dependencies else "")
               for r in report.rows if r.module + r.plugin >= least]

@@ -27,6 +27,24 @@ let
   # A lock without `needs` keeps today's behaviour (and the overrides/ fallbacks that say unlessNeeds).
   plain = (machNix'.mkPython { lockFile = ../locks/host/numpy.json; }).passthru.python.pkgs.numpy;
   fixes = import ../../../lib/overrides.nix { lib = pkgs'.lib; pkgs = pkgs'; };
+  # torchcodec's shape: one extension module per FFmpeg major (overrides/sonames.json `anyOf`).
+  needsOf = needs: { filename = "torchcodec-0.8.0-cp312-cp312-manylinux_2_28_x86_64.whl"; version = "0.8.0"; inherit needs; };
+  m = { use = "module"; };
+  withFfmpeg = majors: import ../../../lib/needs.nix {
+    inherit lib; pkgs = pkgs' // lib.genAttrs majors (a: standIn a);
+  };
+  ffmpeg7 = (withFfmpeg [ "ffmpeg_7" ]).forWheel { name = "torchcodec"; entry = needsOf {
+    "libavutil.so.60" = m; "libavcodec.so.62" = m;     # FFmpeg 8: not in this nixpkgs
+    "libavutil.so.59" = m; "libavcodec.so.61" = m;     # FFmpeg 7: given
+    "libavutil.so.58" = m; "libswresample.so.4" = m;   # FFmpeg 6 (5 has the same libswresample.so.4)
+  }; };
+  # FFmpeg 6 chosen: libswresample.so.4, which FFmpeg 5's group also names, stays with it.
+  ffmpeg6 = (withFfmpeg [ "ffmpeg_6" ]).forWheel { name = "torchcodec"; entry = needsOf {
+    "libavutil.so.58" = m; "libswresample.so.4" = m; "libavutil.so.57" = m; }; };
+  noFfmpeg = (withFfmpeg [ ]).forWheel { name = "torchcodec"; entry = needsOf { "libavutil.so.59" = m; "libavutil.so.58" = m; }; };
+  python312 = { pythonVersion = "3.12"; };
+  cudaTile = python: needsLib.forWheel ({ name = "cuda-tile"; entry = needsOf {
+    "libpython3.12.so.1.0" = m; "libpython3.10.so.1.0" = m; }; } // lib.optionalAttrs (python != null) { inherit python; });
 in
 {
   buildInputs = inputs np.buildInputs;
@@ -43,6 +61,19 @@ in
     moduleUnfreeMissing = (import ../../../lib/needs.nix { inherit lib; pkgs = removeAttrs pkgs' [ "cudaPackages_12" ]; }).classify "libcublas.so.12" { use = "module"; };
   };
   plain = { buildInputs = inputs plain.buildInputs; needs = plain.passthru.machNix.needs; };
+  ffmpeg = {
+    seven = { buildInputs = inputs ffmpeg7.buildInputs; alternatives = lib.sort (a: b: a < b) ffmpeg7.alternatives;
+              ignoreMissing = lib.sort (a: b: a < b) ffmpeg7.ignoreMissing; };
+    six = { buildInputs = inputs ffmpeg6.buildInputs; inherit (ffmpeg6) alternatives; };
+    none = (builtins.tryEval noFfmpeg.buildInputs).success;
+    # the 26.11 stand-in's `ffmpeg_5` is a removed alias that throws: absent, not an evaluation error
+    removedAlias = needsLib.classify "libavutil.so.57" m;
+  };
+  interpreter = {
+    given = (cudaTile python312).buildInputs == [ python312 ];
+    inherit (cudaTile python312) otherInterpreters ignoreMissing;
+    withoutPython = (builtins.tryEval (cudaTile null).buildInputs).success;
+  };
   torchFallback = {
     withoutNeeds = (fixes.forPackage { name = "torch"; version = "2.5.1"; provider = "wheel"; }).autoPatchelfIgnoreMissingDeps;
     withNeeds = (fixes.forPackage { name = "torch"; version = "2.5.1"; provider = "wheel"; hasNeeds = true; }).autoPatchelfIgnoreMissingDeps;

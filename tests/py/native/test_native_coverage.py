@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from mach_nix.index.storage.store import Index
-from mach_nix.native.coverage import coverage, index_depends, named_after, project_of, related, render, table_entries
+from mach_nix.native.coverage import (coverage, decision, index_depends, named_after, project_of, provided, related, render,
+                                      table_entries)
 from mach_nix.native.needs import Summary
 from mach_nix.native.needs_table import NeedsTable
 
@@ -63,19 +64,20 @@ def test_the_committed_table() -> None:
         assert soname not in rows
 
 
-def _decided(soname: str) -> bool:
-    """Mapped, or recorded in ``nixpkgs.unmapped`` with the reason (a key may name several sonames)."""
-    unmapped = SONAMES["nixpkgs"].get("unmapped", {})
-    return soname in SONAMES["sonames"] or any(soname in [k.strip() for k in key.split(",")] for key in unmapped)
+def test_decisions() -> None:
+    assert decision("libz.so.1", SONAMES) == "mapped"
+    assert decision("libpython3.12.so.1.0", SONAMES) == "interpreter"
+    assert decision("libQt6Core.so.6", SONAMES) == "unmapped"          # a glob of nixpkgs.unmapped
+    assert decision("libavutil.so.61", SONAMES) == "unmapped"          # FFmpeg's next major
+    assert decision("libfoo-nowhere.so.7", SONAMES) == "undecided"
+    assert provided("libavutil.so.61", SONAMES)                        # its anyOf family has mapped groups
+    assert provided("libpython3.10.so.1.0", SONAMES) and not provided("libmlx.so", SONAMES)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 20: the filled needs table (22,563 wheels) needs sonames the table "
-                   "does not decide yet: FFmpeg majors (torchcodec, torio), libmlx.so, libsox.so, libpython3.X, libnpp")
-def test_every_frequent_module_need_of_the_committed_table_is_decided() -> None:
-    """The goal of overrides/sonames.json: every soname that importable modules of at least three of the
-    embedded index's wheels need (beyond manylinux, the driver and their own families) is mapped, or left
-    unmapped on purpose with its reason."""
+def test_every_need_of_the_committed_table_is_decided() -> None:
+    """The goal of overrides/sonames.json: every soname that the embedded index's binary wheels need
+    (from modules or only from plugins; beyond manylinux, the driver and their own families) is
+    mapped, a libpython, or left unmapped on purpose with its reason."""
     report = coverage(table_entries(NeedsTable(ROOT / "data" / "needs")), SONAMES, index_depends(Index.open(ROOT / "data")))
-    undecided = [r.soname for r in report.rows if r.module >= 3 and not _decided(r.soname)]
-    assert undecided == []
-
+    assert len(report.rows) > 150
+    assert [r.soname for r in report.rows if r.decided == "undecided"] == []

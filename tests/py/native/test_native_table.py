@@ -23,7 +23,7 @@ def interface_sonames() -> set:
 
 
 def test_shape() -> None:
-    assert set(TABLE) == {"_comment", "nixpkgs", "manylinux", "driver", "pluginOnlySkip", "sonames"}
+    assert set(TABLE) == {"_comment", "nixpkgs", "manylinux", "driver", "pluginOnlySkip", "interpreter", "anyOf", "sonames"}
     assert TABLE["nixpkgs"]["read"] and TABLE["nixpkgs"]["checked"]
     for soname, paths in TABLE["sonames"].items():
         assert SONAME.match(soname), soname
@@ -33,6 +33,31 @@ def test_shape() -> None:
     sets = [set(TABLE["sonames"]), set(TABLE["manylinux"]), set(TABLE["driver"])]
     assert not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2]), "a soname in two sections"
     assert all(p.endswith(".") for p in TABLE["pluginOnlySkip"])
+    for entry in TABLE["nixpkgs"]["unmapped"]:
+        assert set(entry) == {"sonames", "why"} and entry["why"] and entry["sonames"]
+        assert not any(s in TABLE["sonames"] for s in entry["sonames"]), entry  # unmapped means not mapped
+
+
+def test_interpreter_pattern() -> None:
+    """Python's re.fullmatch and Nix's builtins.match (POSIX ERE, whole string) read it alike."""
+    assert re.fullmatch(TABLE["interpreter"], "libpython3.12.so.1.0").group(1) == "3.12"
+    assert not re.fullmatch(TABLE["interpreter"], "libpython3.12.so") and not re.fullmatch(TABLE["interpreter"], "libpython3.so")
+
+
+def test_any_of_families() -> None:
+    """Each family's groups are disjoint sets of sonames, each either mapped or unmapped with a reason; a
+    soname in two groups (FFmpeg 5 and 6's libswresample.so.4) maps to both groups' packages."""
+    from mach_nix.native.coverage import decision
+
+    for family in TABLE["anyOf"]:
+        assert family["name"] and family["why"] and len(family["groups"]) >= 2
+        for group in family["groups"]:
+            assert group and all(SONAME.match(s) for s in group)
+            decided = {decision(s, TABLE) for s in group}
+            assert decided in ({"mapped"}, {"unmapped"}), (group, decided)
+    ffmpeg = next(f for f in TABLE["anyOf"] if f["name"] == "FFmpeg")
+    assert TABLE["sonames"]["libswresample.so.4"] == ["ffmpeg_6", "ffmpeg_5"]
+    assert sum("libswresample.so.4" in g for g in ffmpeg["groups"]) == 2
 
 
 def test_the_driver_is_never_a_package() -> None:
