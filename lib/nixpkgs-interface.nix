@@ -46,19 +46,25 @@
   # looked up only when a lock's `needs` maps to it, the first one present of a soname's list wins, so
   # the stand-in has only those its scenarios use (tests/py/native/test_native_table.py keeps this list equal to the table's).
   sonames = [
-    "at-spi2-core" "cairo" "cudaPackages_12.cuda_cudart" "cudaPackages_12.cuda_cupti"
+    "at-spi2-core" "brotli" "bzip2" "cairo" "cudaPackages_12.cuda_cudart" "cudaPackages_12.cuda_cupti"
     "cudaPackages_12.cuda_nvrtc" "cudaPackages_12.cudnn" "cudaPackages_12.libcublas"
     "cudaPackages_12.libcufft" "cudaPackages_12.libcufile" "cudaPackages_12.libcurand"
     "cudaPackages_12.libcusolver" "cudaPackages_12.libcusparse" "cudaPackages_12.libcusparse_lt"
     "cudaPackages_12.libcutensor" "cudaPackages_12.libnvjitlink" "cudaPackages_12.nccl"
-    "cudaPackages_13.cuda_cudart" "cudaPackages_13.cuda_cupti" "cudaPackages_13.cuda_nvrtc"
-    "cudaPackages_13.libcublas" "cudaPackages_13.libcufft" "cudaPackages_13.libcusolver"
-    "cudaPackages_13.libnpp" "cudaPackages_13.libnvjitlink" "cudaPackages_13.libnvshmem" "curl" "dbus"
-    "expat" "ffmpeg_4" "ffmpeg_5" "ffmpeg_6" "ffmpeg_7" "ffmpeg_8" "gdk-pixbuf" "gfortran.cc.lib" "glib"
-    "gtk3" "harfbuzz" "libfabric" "libfido2" "libheif" "libsecret" "libsoup_3" "libuuid" "libxcb"
-    "libxcrypt" "libxkbcommon" "mpi" "ncurses5" "openssl" "p11-kit" "pango" "pmix" "rdma-core" "sox"
-    "stdenv.cc.cc.lib" "tbb" "tbb_2022" "ucx" "unixODBC" "webkitgtk_4_1" "xorg.libxcb" "z3" "zlib"
-    "zstd"
+    "cudaPackages_12_6.cuda_nvtx" "cudaPackages_12_8.cuda_nvtx" "cudaPackages_13.cuda_cudart"
+    "cudaPackages_13.cuda_cupti" "cudaPackages_13.cuda_nvrtc" "cudaPackages_13.libcublas"
+    "cudaPackages_13.libcufft" "cudaPackages_13.libcusolver" "cudaPackages_13.libnpp"
+    "cudaPackages_13.libnvjitlink" "cudaPackages_13.libnvshmem" "cups" "curl" "dbus" "expat" "ffmpeg_4"
+    "ffmpeg_5" "ffmpeg_6" "ffmpeg_7" "ffmpeg_8" "flite" "fontconfig" "freetype" "gdk-pixbuf"
+    "gfortran.cc.lib" "glib" "gst_all_1.gst-plugins-bad" "gst_all_1.gst-plugins-base"
+    "gst_all_1.gstreamer" "gtk3" "harfbuzz" "krb5" "libdrm" "libfabric" "libfido2" "libglvnd" "libheif"
+    "libkrb5" "libpq" "libpulseaudio" "libsecret" "libsoup_3" "libtiff" "libuuid" "libwebp" "libx11"
+    "libxcb" "libxcb-cursor" "libxcb-image" "libxcb-keysyms" "libxcb-render-util" "libxcb-wm"
+    "libxcrypt" "libxkbcommon" "libxrandr" "mpi" "ncurses" "ncurses5" "numactl" "openssl" "p11-kit"
+    "pango" "pcsclite" "pmix" "postgresql" "pulseaudio" "rdma-core" "sox" "speechd" "stdenv.cc.cc.lib"
+    "tbb" "tbb_2022" "ucx" "unixODBC" "wayland" "webkitgtk_4_1" "xorg.libX11" "xorg.libxcb"
+    "xorg.libXrandr" "xorg.xcbutilcursor" "xorg.xcbutilimage" "xorg.xcbutilkeysyms"
+    "xorg.xcbutilrenderutil" "xorg.xcbutilwm" "z3" "zlib" "zstd"
   ];
   # overrides/external.json's attribute paths (PEP 725 DepURLs of sdists' [external] tables, checked
   # as that file records) are looked up only when a locked sdist's `external` names them; one this
