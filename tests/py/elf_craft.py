@@ -16,8 +16,10 @@ from typing import Dict, List, Optional
 
 
 def shared_object(needed: List[str], soname: Optional[str] = None, pyinit: Optional[str] = None,
-                  padding: int = 0, seed: int = 0) -> bytes:
-    strings = b"\0"
+                  padding: int = 0, seed: int = 0, filler: int = 0) -> bytes:
+    """A minimal x86-64 shared object; ``filler``: the length of a symbol name put first in the
+    string table (a large table, as C++ libraries have)."""
+    strings = b"\0" + (b"f" * filler + b"\0" if filler else b"")
     offsets: Dict[str, int] = {}
     for s in ([soname] if soname else []) + needed + ([f"PyInit_{pyinit}"] if pyinit else []) + ["malloc"]:
         offsets[s] = len(strings)

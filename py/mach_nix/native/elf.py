@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 ELF_MAGIC = b"\x7fELF"
 PT_LOAD, PT_DYNAMIC = 1, 2
 DT_NULL, DT_NEEDED, DT_STRTAB, DT_STRSZ, DT_SONAME = 0, 1, 5, 10, 14
-MAX_STRTAB = 64 * 1024 * 1024  # a larger DT_STRSZ is a corrupt file, not a library
+MAX_STRTAB = 1024 * 1024 * 1024  # a larger DT_STRSZ is a corrupt file, not a library
+STRTAB_CHUNK = 4 * 1024 * 1024  # the string table is scanned in pieces: TensorFlow's is over 64 MiB
+MAX_NAME = 4096  # a needed soname longer than this is a corrupt file
 
 Reader = Callable[[int, int], bytes]
 
@@ -98,16 +100,45 @@ def read_dynamic(read: Reader) -> Optional[Dynamic]:
         return Dynamic(None, ())
     if strtab is None or strsz is None or strsz > MAX_STRTAB:
         raise ElfError("dynamic section without a usable DT_STRTAB/DT_STRSZ")
-    strings = read(_file_offset(loads, strtab), strsz)
+    wanted = needed_at + ([soname_at] if soname_at is not None else [])
+    names, module = _scan_strings(read, _file_offset(loads, strtab), strsz, wanted)
+    return Dynamic(names[soname_at] if soname_at is not None else None, tuple(names[a] for a in needed_at), module)
 
-    def string(at: int) -> str:
-        end = strings.find(b"\0", at)
-        if at >= len(strings) or end < 0:
+
+def _scan_strings(read: Reader, start: int, size: int, wanted: List[int]) -> Tuple[Dict[int, str], bool]:
+    """The strings at offsets ``wanted`` of the string table at file offset ``start``, and whether
+    the table names a ``PyInit_*`` symbol, reading it front to back in pieces of STRTAB_CHUNK."""
+    for at in wanted:
+        if at >= size:
             raise ElfError(f"string offset {at} outside the string table")
-        return strings[at:end].decode("utf-8", "replace")
+    todo = sorted(set(wanted))
+    found: Dict[int, str] = {}
+    module = False
+    carry = b""  # the end of the previous piece, so that a "\0PyInit_" across two pieces is seen
+    pos = 0
+    while pos < size:
+        piece = read(start + pos, min(STRTAB_CHUNK, size - pos))
+        if not piece:
+            raise ElfError("truncated string table")
+        window = carry + piece
+        module = module or (pos == 0 and piece.startswith(b"PyInit_")) or b"\0PyInit_" in window
+        while todo and todo[0] < pos + len(piece):
+            at = todo.pop(0)
+            end = piece.find(b"\0", at - pos)
+            raw = piece[at - pos:end] if end >= 0 else _string_at(read, start + at)
+            found[at] = raw.decode("utf-8", "replace")
+        carry = window[-len(b"\0PyInit_"):]
+        pos += len(piece)
+    return found, module
 
-    module = strings.startswith(b"PyInit_") or b"\0PyInit_" in strings
-    return Dynamic(string(soname_at) if soname_at is not None else None, tuple(string(a) for a in needed_at), module)
+
+def _string_at(read: Reader, offset: int) -> bytes:
+    """The NUL-terminated string at ``offset`` (one that continues past the piece it starts in)."""
+    data = read(offset, MAX_NAME)
+    end = data.find(b"\0")
+    if end < 0:
+        raise ElfError(f"no string end within {MAX_NAME} bytes of offset {offset}")
+    return data[:end]
 
 
 def _unpack(fmt: str, data: bytes, offset: int) -> Tuple[int, ...]:

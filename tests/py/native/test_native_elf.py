@@ -118,3 +118,25 @@ def test_read_at_file_clamps_and_reads_through_a_buffer() -> None:
     buffered = io.BufferedReader(ReadAtFile(10, lambda offset, n: data[offset:offset + n]))
     buffered.seek(-3, 2)
     assert buffered.read() == bytes([7, 8, 9]) and buffered.tell() == 10
+
+
+def test_a_string_table_larger_than_a_piece_is_scanned_in_pieces() -> None:
+    """TensorFlow's libtensorflow_cc.so.2 has a string table of over 64 MiB: it is read front to back
+    in pieces, a needed name that crosses two pieces is whole, and a PyInit_ symbol beyond the first
+    piece still makes a module."""
+    from mach_nix.native.elf import STRTAB_CHUNK
+
+    # the needed names start 3 bytes before the first piece ends
+    data = shared_object(["libtensorflow_framework.so.2", "libz.so.1"], soname="libtensorflow_cc.so.2",
+                         pyinit="_pywrap", filler=STRTAB_CHUNK - 5 - len("libtensorflow_cc.so.2") - 1)
+    sizes = []
+
+    def read(offset: int, size: int) -> bytes:
+        sizes.append(size)
+        return data[offset:offset + size]
+
+    got = read_dynamic(read)
+    assert got == Dynamic("libtensorflow_cc.so.2", ("libtensorflow_framework.so.2", "libz.so.1"), True)
+    assert max(sizes) <= STRTAB_CHUNK  # never the whole table at once
+    plain = shared_object(["libz.so.1"], filler=STRTAB_CHUNK + 10)
+    assert read_dynamic(reader(plain)) == Dynamic(None, ("libz.so.1",), False)
