@@ -18,9 +18,9 @@ let
 in
 rec {
   /* classifyFor :: pythonVersion -> soname -> need -> { kind, attr ? } — what one need asks for:
-     `wheel` (another locked wheel ships it: its directory joins autoPatchelf's search path),
      `manylinux` (every pythonManylinuxPackages set has it), `driver` (the NVIDIA driver, found at
-     run time through the driver runpath), `interpreter` (the environment's own libpython),
+     run time through the driver runpath), `wheel` (another locked wheel ships it and nixpkgs has
+     no free package of it: that wheel's directory joins autoPatchelf's search path), `interpreter` (the environment's own libpython),
      `otherInterpreter` (another Python's libpython: only modules built for that Python need it, and
      this interpreter never imports them), `package` (`attr` of the table, present here),
      `tolerated` (a plugin-only need nothing maps, or that maps to an unfree or very large package),
@@ -35,9 +35,13 @@ rec {
       plugin = need.use == "plugin";
       version = interpreterVersion soname;
     in
-    if need ? wheel then { kind = "wheel"; inherit (need) wheel; }
-    else if lib.elem soname table.manylinux then { kind = "manylinux"; }
+    if lib.elem soname table.manylinux then { kind = "manylinux"; }
     else if lib.elem soname table.driver then { kind = "driver"; }
+    # Another locked wheel's copy serves what nixpkgs has only as an unfree or very large package
+    # (the nvidia-* wheels' CUDA libraries, which the needer was built against) or not at all
+    # (torch's libc10.so); a free package comes first, so that an unrelated wheel's bundled copy
+    # (milvus-lite ships libz.so.1 and libgcc_s.so.1 under their own names) is never linked.
+    else if need ? wheel && (attr == null || skippedWhenPlugin attr) then { kind = "wheel"; inherit (need) wheel; }
     else if version != null && pythonVersion != null then { kind = if version == pythonVersion then "interpreter" else "otherInterpreter"; }
     else if attr != null && !(plugin && skippedWhenPlugin attr) then { kind = "package"; inherit attr; }
     else if plugin then { kind = "tolerated"; }

@@ -59,12 +59,12 @@
     "gfortran.cc.lib" "glib" "gst_all_1.gst-plugins-bad" "gst_all_1.gst-plugins-base"
     "gst_all_1.gstreamer" "gtk3" "harfbuzz" "krb5" "libdrm" "libfabric" "libfido2" "libglvnd" "libheif"
     "libkrb5" "libpq" "libpulseaudio" "libsecret" "libsoup_3" "libtiff" "libuuid" "libwebp" "libx11"
-    "libxcb" "libxcb-cursor" "libxcb-image" "libxcb-keysyms" "libxcb-render-util" "libxcb-wm"
-    "libxcrypt" "libxkbcommon" "libxrandr" "mpi" "ncurses" "ncurses5" "numactl" "openssl" "p11-kit"
-    "pango" "pcsclite" "pmix" "postgresql" "pulseaudio" "rdma-core" "sox" "speechd" "stdenv.cc.cc.lib"
-    "tbb" "tbb_2022" "ucx" "unixODBC" "wayland" "webkitgtk_4_1" "xorg.libX11" "xorg.libxcb"
-    "xorg.libXrandr" "xorg.xcbutilcursor" "xorg.xcbutilimage" "xorg.xcbutilkeysyms"
-    "xorg.xcbutilrenderutil" "xorg.xcbutilwm" "z3" "zlib" "zstd"
+    "libxcb" "libxcb-cursor" "libxcb-image" "libxcb-keysyms" "libxcb-render-util" "libxcb-util"
+    "libxcb-wm" "libxcrypt" "libxkbcommon" "libxrandr" "mpi" "ncurses" "ncurses5" "numactl" "openssl"
+    "p11-kit" "pango" "pcsclite" "pmix" "postgresql" "pulseaudio" "rdma-core" "sox" "speechd"
+    "stdenv.cc.cc.lib" "tbb" "tbb_2022" "ucx" "unixODBC" "wayland" "webkitgtk_4_1" "xorg.libX11"
+    "xorg.libxcb" "xorg.libXrandr" "xorg.xcbutil" "xorg.xcbutilcursor" "xorg.xcbutilimage"
+    "xorg.xcbutilkeysyms" "xorg.xcbutilrenderutil" "xorg.xcbutilwm" "z3" "zlib" "zstd"
   ];
   # overrides/external.json's attribute paths (PEP 725 DepURLs of sdists' [external] tables, checked
   # as that file records) are looked up only when a locked sdist's `external` names them; one this

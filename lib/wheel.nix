@@ -80,8 +80,8 @@ rec {
         ++ fixes.nativeBuildInputs;
       # auditwheel lets wheels link libz.so.1 without bundling it (numpy's and scipy's libgfortran,
       # psycopg2-binary's libcrypto do), but nixpkgs' manylinux sets lack it.
-      buildInputs = lib.optionals native (pkgs.pythonManylinuxPackages.${set} ++ [ pkgs.zlib ]) ++ fixes.buildInputs
-        ++ fromNeeds.buildInputs;
+      buildInputs = lib.unique (lib.optionals native (pkgs.pythonManylinuxPackages.${set} ++ [ pkgs.zlib ]) ++ fixes.buildInputs
+        ++ fromNeeds.buildInputs);
       doCheck = tests;
       dontStrip = true;
       postFixup = (import ./namespaces.nix { inherit lib; }).dropInits python;

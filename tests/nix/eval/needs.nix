@@ -20,6 +20,7 @@ let
     "libcublas.so.12" = { use = "plugin"; };          # unfree CUDA, plugin-only: tolerated
     "libfoo-unmapped.so.3" = { use = "plugin"; };     # nothing maps it, plugin-only: tolerated
     "libcertifi-demo.so.1" = { use = "module"; wheel = "certifi"; };  # another locked wheel ships it
+    "libz.so.1" = { use = "module"; wheel = "certifi"; };            # a free package comes before another wheel's copy
   };
   inputs = d: lib.sort (a: b: a < b) (map nameOf d);
   missingModuleNeed = numpyWith { "libfoo-unmapped.so.3" = { use = "module"; }; };
@@ -56,6 +57,10 @@ in
   thrown = (builtins.tryEval missingModuleNeed.drvPath).success;
   classify = {
     module = needsLib.classify "libtbb.so.12" { use = "module"; };
+    # CUDA: the locked nvidia-* wheel's copy, not nixpkgs' unfree cudaPackages (which this stand-in has)
+    cudaFromWheel = needsLib.classify "libcublas.so.12" { use = "module"; wheel = "nvidia-cublas-cu12"; };
+    freeBeforeWheel = needsLib.classify "libz.so.1" { use = "module"; wheel = "milvus-lite"; };
+    manylinuxBeforeWheel = needsLib.classify "libgcc_s.so.1" { use = "module"; wheel = "milvus-lite"; };
     tbbOnOldNixpkgs = (import ../../../lib/needs.nix { inherit lib; pkgs = pkgs' // { tbb_2022 = null; tbb = standIn "tbb"; }; }).classify "libtbb.so.12" { use = "module"; };
     # on a nixpkgs without cudaPackages_12 (the stand-in has one, built from NVIDIA's redistributables)
     moduleUnfreeMissing = (import ../../../lib/needs.nix { inherit lib; pkgs = removeAttrs pkgs' [ "cudaPackages_12" ]; }).classify "libcublas.so.12" { use = "module"; };
