@@ -75,9 +75,12 @@ def test_exit_status_interrupted(tmp_path):
     so the signal comes after 0.8): status 130. A FIFO as input no longer blocks: it is refused
     (test_input_limits.py)."""
     pigeons = [f"pigeon-{i}" for i in range(9)]
+    # A test run started in the background (`… &` in a script) ignores SIGINT, and the child would
+    # inherit that through exec; the child gets the default back, as in an interactive shell.
     proc = subprocess.Popen([sys.executable, "-m", "mach_nix", "lock", "--index", str(DATA / "index-conflicts"),
                              "--max-seconds", "600", "-o", str(tmp_path / "lock.json"), *pigeons],
-                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while _cpu_seconds(proc.pid) < 0.8 and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)  # until it has started up and is inside the resolution
