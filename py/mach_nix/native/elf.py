@@ -114,20 +114,22 @@ def _scan_strings(read: Reader, start: int, size: int, wanted: List[int]) -> Tup
     todo = sorted(set(wanted))
     found: Dict[int, str] = {}
     module = False
-    carry = b""  # the end of the previous piece, so that a "\0PyInit_" across two pieces is seen
+    marker = b"\0PyInit_"
+    # the end of the previous piece, so that a marker across two pieces is seen; at the start, the
+    # NUL a name at offset 0 follows
+    carry = b"\0"
     pos = 0
     while pos < size:
         piece = read(start + pos, min(STRTAB_CHUNK, size - pos))
         if not piece:
             raise ElfError("truncated string table")
-        window = carry + piece
-        module = module or (pos == 0 and piece.startswith(b"PyInit_")) or b"\0PyInit_" in window
+        module = module or marker in carry + piece[:len(marker) - 1] or marker in piece
         while todo and todo[0] < pos + len(piece):
             at = todo.pop(0)
             end = piece.find(b"\0", at - pos)
             raw = piece[at - pos:end] if end >= 0 else _string_at(read, start + at)
             found[at] = raw.decode("utf-8", "replace")
-        carry = window[-len(b"\0PyInit_"):]
+        carry = (carry + piece[-(len(marker) - 1):])[-(len(marker) - 1):]
         pos += len(piece)
     return found, module
 

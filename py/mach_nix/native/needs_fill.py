@@ -16,10 +16,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set
 
 import orjson
-from packaging.utils import canonicalize_name
 
 from mach_nix.fsutil import atomic_write_bytes
 from mach_nix.native.member_memo import MemberMemo
@@ -121,25 +120,19 @@ def plan(table: NeedsTable, wheels: Sequence[Any], report: FillReport) -> List[A
     each release the table holds nothing of), then the rest, smallest first within each round. A
     budget that ends the fill early so still sees every release's sonames, and the wheels of a
     release read later mostly reuse the members read for the first (identical libraries).
-    ``wheels``: objects with sha256, size, url, filename."""
+    ``wheels``: :class:`mach_nix.native.index_wheels.IndexWheel` (sha256, size, url, filename,
+    project, version)."""
     unique = {w.sha256: w for w in wheels}
     report.selected = len(unique)
-    todo = [w for w in unique.values() if w.sha256 not in table]
+    todo = sorted((w for w in unique.values() if w.sha256 not in table), key=lambda w: (w.size, w.filename))
     report.present = report.selected - len(todo)
-    held = {release_of(w) for w in unique.values() if w.sha256 in table}
-    rank: Dict[str, int] = {}
-    seen: Dict[Tuple[str, str], int] = {}
-    for wheel in sorted(todo, key=lambda w: (w.size, w.filename)):
-        release = release_of(wheel)
-        rank[wheel.sha256] = seen.get(release, 1 if release in held else 0)
-        seen[release] = rank[wheel.sha256] + 1
-    return sorted(todo, key=lambda w: (min(rank[w.sha256], 1), w.size, w.filename))
-
-
-def release_of(wheel: Any) -> Tuple[str, str]:
-    """(project, version) of a wheel, from its file name. Example: ``release_of(w) == ("torch", "2.5.1")``"""
-    name, version = wheel.filename.split("-")[:2]
-    return canonicalize_name(name), version
+    seen = {(w.project, w.version) for w in unique.values() if w.sha256 in table}
+    first: Set[str] = set()
+    for wheel in todo:
+        if (wheel.project, wheel.version) not in seen:
+            seen.add((wheel.project, wheel.version))
+            first.add(wheel.sha256)
+    return sorted(todo, key=lambda w: w.sha256 not in first)  # stable: by size within each round
 
 
 def fill(directory: Path, wheels: Sequence[Any], max_bytes: int, threads: int = 3,

@@ -138,5 +138,8 @@ def test_a_string_table_larger_than_a_piece_is_scanned_in_pieces() -> None:
     got = read_dynamic(read)
     assert got == Dynamic("libtensorflow_cc.so.2", ("libtensorflow_framework.so.2", "libz.so.1"), True)
     assert max(sizes) <= STRTAB_CHUNK  # never the whole table at once
+    # "\0PyInit_" across the end of the first piece (its NUL 3 bytes before it)
+    straddling = shared_object(["libz.so.1"], pyinit="_x", filler=STRTAB_CHUNK - 4 - len("libz.so.1") - 1)
+    assert read_dynamic(reader(straddling)) == Dynamic(None, ("libz.so.1",), True)
     plain = shared_object(["libz.so.1"], filler=STRTAB_CHUNK + 10)
     assert read_dynamic(reader(plain)) == Dynamic(None, ("libz.so.1",), False)
